@@ -1,0 +1,329 @@
+"""``analyze``: price every request and aggregate where the money goes.
+
+Works chunk by chunk over a ``RequestReader`` so memory stays bounded: each priced chunk
+updates small per-dimension partial sums (and 16 bytes per request for the duplicate
+prompt finding), then is handed to an optional sink (the ``--per-request`` writer) and
+dropped. ``finish`` turns the partial sums into an :class:`AnalyzeReport`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from llmaudit import __version__
+from llmaudit.ingest import SKIP_REASONS, RequestReader
+from llmaudit.pricing import PriceTable, price_requests
+from llmaudit.report.model import (
+    AnalyzeReport,
+    BreakdownRow,
+    CostBreakdown,
+    Finding,
+    InputFile,
+    ModelRow,
+    PricingSource,
+    Resolution,
+    SkipRow,
+    Summary,
+    TokenTotals,
+    UnpricedRow,
+)
+from llmaudit.report.findings import build_findings
+from llmaudit.schema import COST_COMPONENTS, TAG_SEPARATOR, TOKEN_COLUMNS
+
+DAYS_PER_MONTH: Final = 365.25 / 12
+SHORT_PERIOD_DAYS: Final = 7.0
+# Below an hour of traffic a monthly figure is noise, so none is given.
+MIN_PROJECTION_DAYS: Final = 1.0 / 24
+GROUP_DIMENSIONS: Final = ("user", "feature", "tag", "session", "provider", "model", "day")
+_SUMMED: Final = ("requests", *(c for c in TOKEN_COLUMNS if c != "cache_write_1h_tokens"), "cost_usd", "unpriced")
+
+Sink = Callable[[pd.DataFrame], None]
+
+
+@dataclass(frozen=True)
+class AnalyzeOptions:
+    """What to aggregate beyond the fixed breakdowns."""
+
+    group_by: tuple[str, ...] = ()
+    top: int = 10
+
+
+def _dimension(frame: pd.DataFrame, name: str) -> pd.Series:
+    """The grouping key of each row for a breakdown dimension ("(none)" when absent)."""
+    if name == "model":
+        return frame["priced_model"].fillna(frame["model"])
+    if name == "provider":
+        return frame["priced_provider"].fillna(frame["provider"]).fillna("(unknown)")
+    if name == "day":
+        return frame["timestamp"].dt.strftime("%Y-%m-%d").fillna("(no timestamp)")
+    if name == "tag":
+        return frame["tags"].fillna("(none)")
+    return frame[name].fillna("(none)")
+
+
+class _Accumulator:
+    def __init__(self, table: PriceTable, options: AnalyzeOptions) -> None:
+        self.table = table
+        self.options = options
+        self.partials: dict[str, list[pd.DataFrame]] = defaultdict(list)
+        self.seen_as: dict[str, set[str]] = defaultdict(set)
+        self.unpriced: list[pd.DataFrame] = []
+        self.totals: dict[str, float] = defaultdict(float)
+        self.first: pd.Timestamp | None = None
+        self.last: pd.Timestamp | None = None
+        self.prompt_keys: list[np.ndarray] = []
+        self.prompt_costs: list[np.ndarray] = []
+
+    def update(self, priced: pd.DataFrame) -> None:
+        cost = priced["cost_usd"]
+        unpriced = cost.isna()
+        work = pd.DataFrame(
+            {
+                "requests": 1,
+                **{c: priced[c] for c in TOKEN_COLUMNS},
+                "cost_usd": cost.fillna(0.0),
+                "unpriced": unpriced.astype(np.int64),
+            }
+        )
+        t = self.totals
+        t["requests"] += len(priced)
+        for c in TOKEN_COLUMNS:
+            t[c] += int(priced[c].sum())
+        for c in (*COST_COMPONENTS, "cost_usd"):
+            t[c] += float(priced[c].sum(skipna=True))
+        t["unpriced"] += int(unpriced.sum())
+        t["estimated"] += int(priced["tokens_estimated"].sum())
+        failed = (priced["status"] != "ok").to_numpy()
+        empty = (~failed) & (priced["output_tokens"] == 0).to_numpy()
+        t["failed"] += int(failed.sum())
+        t["failed_cost"] += float(cost[failed].sum(skipna=True))
+        t["empty"] += int(empty.sum())
+        t["empty_cost"] += float(cost[empty].sum(skipna=True))
+
+        stamps = priced["timestamp"].dropna()
+        if len(stamps):
+            lo, hi = stamps.min(), stamps.max()
+            self.first = lo if self.first is None else min(self.first, lo)
+            self.last = hi if self.last is None else max(self.last, hi)
+
+        for name in ("model", "provider", "day", *self.options.group_by):
+            key = _dimension(priced, name)
+            if name == "tag":
+                key = key.str.split(TAG_SEPARATOR)
+                exploded = work.assign(key=key).explode("key")
+                part = exploded.groupby("key", sort=False)[list(_SUMMED)].sum()
+            else:
+                part = work.assign(key=key).groupby("key", sort=False)[list(_SUMMED)].sum()
+            self.partials[name].append(part)
+
+        pairs = pd.DataFrame({"priced": priced["priced_model"], "raw": priced["model"]}).drop_duplicates()
+        for priced_name, raw in pairs.itertuples(index=False):
+            self.seen_as[priced_name if isinstance(priced_name, str) else raw].add(raw)
+        if unpriced.any():
+            self.unpriced.append(
+                priced.loc[unpriced].groupby("model")[["input_tokens", "output_tokens"]].agg(["count", "sum"])
+            )
+
+        has_prompt = (priced["prompt_hash"] != 0).to_numpy()
+        if has_prompt.any():
+            model_hash = pd.util.hash_array(priced["model"].to_numpy(dtype=object), categorize=True)
+            self.prompt_keys.append(priced["prompt_hash"].to_numpy()[has_prompt] ^ model_hash[has_prompt])
+            self.prompt_costs.append(cost.to_numpy()[has_prompt])
+
+    # -- finishing ---------------------------------------------------------------------
+
+    def breakdown(self, name: str) -> pd.DataFrame:
+        parts = self.partials.get(name)
+        if not parts:
+            return pd.DataFrame(columns=list(_SUMMED))
+        merged = pd.concat(parts).groupby(level=0).sum()
+        return merged.sort_values(["cost_usd", "requests"], ascending=False, kind="stable")
+
+    def rows(self, name: str) -> tuple[BreakdownRow, ...]:
+        frame = self.breakdown(name)
+        if name == "day":
+            frame = frame.sort_index()
+        total = self.totals["cost_usd"]
+        return tuple(_row(BreakdownRow, str(key), r, total) for key, r in frame.iterrows())
+
+    def model_rows(self) -> tuple[ModelRow, ...]:
+        frame = self.breakdown("model")
+        total = self.totals["cost_usd"]
+        out = []
+        for key, r in frame.iterrows():
+            key = str(key)
+            priced = key in self.table.index
+            provider = self.table.get(key).provider if priced else None
+            out.append(
+                _row(
+                    ModelRow,
+                    key,
+                    r,
+                    total,
+                    model=key,
+                    provider=provider,
+                    priced=priced,
+                    seen_as=tuple(sorted(self.seen_as.get(key, {key}))),
+                )
+            )
+        return tuple(out)
+
+    def duplicate_prompts(self) -> tuple[int, int, float]:
+        """(prompts with text, repeats of an earlier identical prompt+model, cost of the repeats)."""
+        if not self.prompt_keys:
+            return 0, 0, 0.0
+        keys = np.concatenate(self.prompt_keys)
+        costs = np.concatenate(self.prompt_costs)
+        repeat = pd.Series(keys).duplicated(keep="first").to_numpy()
+        return len(keys), int(repeat.sum()), float(np.nansum(costs[repeat]))
+
+
+def _row(cls: type, key: str, r: pd.Series, total: float, **extra: object):  # type: ignore[no-untyped-def]
+    unpriced = int(r["unpriced"])
+    requests = int(r["requests"])
+    cost = float(r["cost_usd"]) if unpriced < requests else None
+    return cls(
+        key=key,
+        requests=requests,
+        input_tokens=int(r["input_tokens"]),
+        cache_read_tokens=int(r["cache_read_tokens"]),
+        cache_write_tokens=int(r["cache_write_tokens"]),
+        output_tokens=int(r["output_tokens"]),
+        reasoning_tokens=int(r["reasoning_tokens"]),
+        cost_usd=cost,
+        share=(cost / total) if cost is not None and total > 0 else None,
+        unpriced_requests=unpriced,
+        **extra,
+    )
+
+
+def _projection(total: float, first: pd.Timestamp | None, last: pd.Timestamp | None) -> tuple[float | None, float | None, str | None]:
+    if first is None or last is None:
+        return None, None, "no timestamps in the logs: the monthly projection needs them"
+    days = (last - first).total_seconds() / 86400.0
+    if days < MIN_PROJECTION_DAYS:
+        return None, days, (
+            f"the logs span {days * 24 * 60:.0f} minutes: a monthly projection needs at least an hour of traffic"
+        )
+    projected = total * DAYS_PER_MONTH / days
+    note = None
+    if days < SHORT_PERIOD_DAYS:
+        hours = days * 24
+        span = f"{hours:.1f} hours" if hours < 48 else f"{days:.1f} days"
+        note = f"projected from only {span} of traffic; weekly cycles are not captured, treat it as rough"
+    return projected, days, note
+
+
+def analyze(
+    reader: RequestReader,
+    table: PriceTable,
+    options: AnalyzeOptions | None = None,
+    sink: Sink | None = None,
+) -> AnalyzeReport:
+    """Read, price and aggregate every request; raises ``InputError`` if none is usable."""
+    options = options or AnalyzeOptions()
+    acc = _Accumulator(table, options)
+    for chunk in reader:
+        priced = price_requests(chunk, table)
+        acc.update(priced)
+        if sink is not None:
+            sink(priced)
+    return _build_report(acc, reader, table, options)
+
+
+def _build_report(acc: _Accumulator, reader: RequestReader, table: PriceTable, options: AnalyzeOptions) -> AnalyzeReport:
+    t = acc.totals
+    stats = reader.stats
+    total_cost = t["cost_usd"]
+    projected, days, note = _projection(total_cost, acc.first, acc.last)
+    summary = Summary(
+        requests=int(t["requests"]),
+        lines_read=stats.lines_read,
+        skipped_lines=sum(stats.skipped.values()),
+        priced_requests=int(t["requests"] - t["unpriced"]),
+        unpriced_requests=int(t["unpriced"]),
+        estimated_requests=int(t["estimated"]),
+        failed_requests=int(t["failed"]),
+        period_start=acc.first.isoformat() if acc.first is not None else None,
+        period_end=acc.last.isoformat() if acc.last is not None else None,
+        period_days=days,
+        total_cost_usd=total_cost,
+        projected_monthly_cost_usd=projected,
+        projection_note=note,
+        tokens=TokenTotals(**{c: int(t[c]) for c in TOKEN_COLUMNS}),
+        cost_by_kind=CostBreakdown(
+            input_usd=t["cost_input_usd"],
+            cache_read_usd=t["cost_cache_read_usd"],
+            cache_write_usd=t["cost_cache_write_usd"],
+            output_usd=t["cost_output_usd"],
+            reasoning_usd=t["cost_reasoning_usd"],
+            request_fees_usd=t["cost_request_fee_usd"],
+        ),
+    )
+    skipped = tuple(
+        SkipRow(
+            reason=reason,
+            description=SKIP_REASONS[reason][0],
+            count=count,
+            examples=tuple(stats.examples.get(reason, ())),
+            hint=SKIP_REASONS[reason][1],
+            detail=stats.details.get(reason),
+        )
+        for reason, count in sorted(stats.skipped.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+    unpriced = _unpriced_rows(acc.unpriced)
+    by_model = acc.model_rows()
+    groups = {name: acc.rows(name) for name in options.group_by}
+    prompts, repeats, repeat_cost = acc.duplicate_prompts()
+    findings = build_findings(summary, by_model, groups, unpriced, acc.totals, prompts, repeats, repeat_cost)
+    warnings = []
+    if note:
+        warnings.append(note)
+    for code, count in sorted(stats.warnings.items()):
+        warnings.append(f"{count} {code.replace('_', ' ')}")
+    names = tuple(
+        Resolution(raw, hit.model if hit else None, hit.rule if hit else None)
+        for raw in sorted({r for names in acc.seen_as.values() for r in names})
+        for hit in [table.resolve(raw)]
+    )
+    return AnalyzeReport(
+        tool_version=__version__,
+        inputs=tuple(InputFile(f.source, f.format, f.lines_read, f.parsed, f.skipped_total) for f in stats.files),
+        pricing=tuple(
+            PricingSource(i.name, i.path if not i.shipped else f"(shipped) {i.path.rsplit('/', 1)[-1]}", i.source, i.as_of.isoformat(), i.shipped)
+            for i in table.tables
+        ),
+        summary=summary,
+        by_model=by_model,
+        by_provider=acc.rows("provider"),
+        by_day=acc.rows("day"),
+        groups=groups,
+        skipped=skipped,
+        unpriced=unpriced,
+        findings=findings,
+        warnings=tuple(warnings),
+        model_names=names,
+    )
+
+
+def _unpriced_rows(parts: Sequence[pd.DataFrame]) -> tuple[UnpricedRow, ...]:
+    if not parts:
+        return ()
+    merged = pd.concat(parts).groupby(level=0).sum()
+    rows = [
+        UnpricedRow(
+            model=str(model),
+            requests=int(r[("input_tokens", "count")]),
+            input_tokens=int(r[("input_tokens", "sum")]),
+            output_tokens=int(r[("output_tokens", "sum")]),
+        )
+        for model, r in merged.iterrows()
+    ]
+    return tuple(sorted(rows, key=lambda r: (-r.requests, r.model)))
+

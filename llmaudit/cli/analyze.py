@@ -1,0 +1,81 @@
+"""``llmaudit analyze``: read logs, price them, show where the money goes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from llmaudit.analysis import AnalyzeOptions, analyze
+from llmaudit.cli import options as opt
+from llmaudit.cli.app import app
+from llmaudit.cli.console import ProgressObserver, emit, wants_color, width
+from llmaudit.ingest import IngestOptions, RequestReader, expand_inputs
+from llmaudit.pricing import load_pricing
+from llmaudit.report import RenderOptions, render
+from llmaudit.report.per_request import PerRequestWriter
+
+EPILOG = """\
+Examples:
+
+\b
+  llmaudit analyze sample_logs/
+  llmaudit analyze logs/*.jsonl.gz --group-by feature --format markdown -o cost.md
+  llmaudit analyze requests.jsonl --pricing my-prices.yaml --per-request priced.parquet
+  cat today.jsonl | llmaudit analyze - --format json
+"""
+
+
+@app.command("analyze", epilog=EPILOG)
+def analyze_command(
+    logs: opt.Logs,
+    pricing: opt.Pricing = [],  # noqa: B006 - typer reads the default, never mutates it
+    input_format: opt.InputFormatOpt = "auto",
+    output_format: opt.FormatOpt = "table",
+    output: opt.Output = None,
+    group_by: opt.GroupBy = [],  # noqa: B006
+    per_request: Annotated[
+        Path | None,
+        typer.Option(
+            "--per-request",
+            metavar="PATH",
+            help="Also write every request with its cost to PATH (.csv, .jsonl or .parquet).",
+            show_default=False,
+        ),
+    ] = None,
+    include_prompts: Annotated[
+        bool, typer.Option("--include-prompts", help="Include prompt text in --per-request output (off by default).")
+    ] = False,
+    batch_input: opt.BatchInput = [],  # noqa: B006
+    mapping: opt.Mapping = None,
+    strict: opt.Strict = False,
+    quiet: opt.Quiet = False,
+) -> None:
+    """Price every request in LOGS and report where the money goes.
+
+    Shows totals and a monthly projection, cost by model, provider and day (and by
+    --group-by fields), the findings a cost auditor leads with (top cost drivers,
+    cache and reasoning spend, failed requests, duplicate prompts), unpriced models,
+    and every skipped line by reason. Prompt text is never printed.
+    """
+    table = load_pricing(pricing)
+    sources = expand_inputs(logs)
+    format_options: dict[str, object] = {}
+    if batch_input:
+        format_options["openai-batch"] = {"batch_inputs": tuple(batch_input)}
+    if mapping is not None:
+        format_options["generic"] = {"mapping": mapping}
+    ingest = IngestOptions(input_format=input_format, strict=strict, format_options=format_options)
+    writer = PerRequestWriter(per_request, include_prompts=include_prompts) if per_request else None
+    with ProgressObserver(sources, enabled=not quiet) as progress:
+        reader = RequestReader(sources, ingest, observer=progress)
+        try:
+            report = analyze(reader, table, AnalyzeOptions(group_by=tuple(dict.fromkeys(str(g) for g in group_by))), sink=writer.write if writer else None)
+        except BaseException:
+            if writer is not None:
+                writer.abort()
+            raise
+    if writer is not None:
+        writer.close()
+    emit(render(report, output_format, RenderOptions(color=wants_color(output), width=width(output))), output)

@@ -1,0 +1,88 @@
+"""Terminal plumbing for the CLI: where output goes, colour, width, progress on stderr."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+from llmaudit.errors import UsageError
+from llmaudit.ingest import InputSource
+
+DEFAULT_WIDTH = 100
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True, highlight=False, no_color="NO_COLOR" in os.environ)
+
+
+def wants_color(output: Path | None) -> bool:
+    """Colour only for a terminal on stdout, and never when NO_COLOR is set."""
+    return output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def width(output: Path | None) -> int:
+    if output is not None or not sys.stdout.isatty():
+        return int(os.environ.get("COLUMNS", DEFAULT_WIDTH)) if os.environ.get("COLUMNS", "").isdigit() else 120
+    return max(60, shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns)
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Write the report to stdout or atomically to ``output``."""
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, output)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise UsageError(f"--output {output}: cannot write ({exc.strerror})") from None
+
+
+class ProgressObserver:
+    """Shows bytes read per file on stderr while a long read runs (TTY only)."""
+
+    def __init__(self, sources: list[InputSource], enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self._progress: Progress | None = None
+        self._task = None
+        self._done_before = 0
+        self._current = 0
+        self._total = sum(s.size or 0 for s in sources) or None
+
+    def __enter__(self) -> ProgressObserver:
+        if self.enabled:
+            self._progress = Progress(
+                TextColumn("[progress.description]{task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                TimeRemainingColumn(),
+                console=stderr_console(),
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task("reading", total=self._total)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def file_started(self, source: InputSource, fmt: str) -> None:
+        self._done_before += self._current
+        self._current = 0
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, description=f"{source.display} ({fmt})", completed=self._done_before)
+
+    def advanced(self, source: InputSource, raw_bytes: int) -> None:
+        self._current = raw_bytes
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, completed=self._done_before + raw_bytes)

@@ -1,0 +1,106 @@
+"""Options shared by several commands, defined once.
+
+Choices come from the registries (log formats, renderers, group-by dimensions), so a
+new format or renderer appears in ``--help`` without touching the commands.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+
+from llmaudit.analysis import GROUP_DIMENSIONS
+from llmaudit.ingest import format_choices
+from llmaudit.report import RENDERERS
+
+OutputFormat = Literal[tuple(RENDERERS)]  # type: ignore[valid-type]
+InputFormat = Literal[tuple(format_choices())]  # type: ignore[valid-type]
+# typer takes a list of an Enum (not of a Literal) for repeatable choices.
+GroupDimension = StrEnum(  # type: ignore[misc]
+    "GroupDimension", {d: d for d in GROUP_DIMENSIONS if d not in ("model", "provider", "day")}
+)
+
+LOGS_HELP = (
+    "Log files, directories (read recursively), globs, or - for stdin. "
+    "gzip is detected automatically."
+)
+
+Logs = Annotated[list[str], typer.Argument(help=LOGS_HELP, show_default=False, metavar="LOGS...")]
+
+Pricing = Annotated[
+    list[Path],
+    typer.Option(
+        "--pricing",
+        "-p",
+        metavar="FILE|DIR",
+        help="Extra price table (YAML file or directory), applied on top of the shipped tables. "
+        "Repeatable; later tables win field by field. Schema: pricing/README.md.",
+        show_default=False,
+    ),
+]
+
+INPUT_FORMAT_HELP = "Log format: " + ", ".join(format_choices()) + ". 'auto' detects it per file."
+
+InputFormatOpt = Annotated[
+    InputFormat,
+    typer.Option(
+        "--input-format", "-i", metavar="FORMAT", help=INPUT_FORMAT_HELP
+    ),
+]
+
+FormatOpt = Annotated[
+    OutputFormat,
+    typer.Option(
+        "--format", "-f", metavar="FORMAT", help="Report format: table (terminal), json (stable contract), csv, markdown."
+    ),
+]
+
+Output = Annotated[
+    Path | None,
+    typer.Option(
+        "--output", "-o", metavar="FILE", help="Write the report to this file instead of stdout.", show_default=False
+    ),
+]
+
+Strict = Annotated[
+    bool,
+    typer.Option("--strict", help="Stop at the first unusable line (exit 2) instead of skipping and counting it."),
+]
+
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")]
+
+GroupBy = Annotated[
+    list[GroupDimension],
+    typer.Option(
+        "--group-by",
+        "-g",
+        metavar="FIELD",
+        help="Also break costs down by FIELD where the logs carry it: "
+        + ", ".join(GroupDimension)
+        + ". Repeatable.",
+        show_default=False,
+    ),
+]
+
+BatchInput = Annotated[
+    list[Path],
+    typer.Option(
+        "--batch-input",
+        metavar="FILE",
+        help="OpenAI Batch *input* file(s), joined to Batch output lines on custom_id to recover prompts.",
+        show_default=False,
+    ),
+]
+
+Mapping = Annotated[
+    Path | None,
+    typer.Option(
+        "--mapping",
+        metavar="FILE",
+        help="YAML column mapping for the 'generic' format (JSONL or CSV with your own field names).",
+        show_default=False,
+    ),
+]

@@ -1,0 +1,196 @@
+"""Whole-column helpers that format converters use to pull canonical values out of Arrow.
+
+Every function works on a whole column at once (pyarrow compute, numpy, pandas) and
+tolerates a field being absent from a chunk, null, or of a neighbouring type (a
+timestamp as ISO text or as epoch seconds/milliseconds, a number as text).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from llmaudit.schema import TAG_SEPARATOR
+
+Columnar = pa.Table | pa.Array | pa.ChunkedArray
+
+_EPOCH_SPLITS: Final = ((1e17, 1e9), (1e14, 1e6), (1e11, 1e3))  # (above, divisor) to reach seconds
+
+
+def _as_array(data: Columnar) -> pa.Array:
+    if isinstance(data, pa.Table):
+        return data.to_struct_array().combine_chunks() if data.num_columns else pa.nulls(data.num_rows)
+    if isinstance(data, pa.ChunkedArray):
+        return data.combine_chunks()
+    return data
+
+
+def get(data: Columnar, path: str) -> pa.Array:
+    """The column at dotted ``path`` (parent nulls propagate); all-null if absent."""
+    arr = _as_array(data)
+    for name in path.split("."):
+        if not pa.types.is_struct(arr.type) or arr.type.get_field_index(name) < 0:
+            return pa.nulls(len(arr))
+        arr = pc.struct_field(arr, name)
+    return arr
+
+
+def coalesce(*arrays: pa.Array) -> pa.Array:
+    """Row-wise first non-null value, after casting all arrays to the first typed one."""
+    typed = [a for a in arrays if not pa.types.is_null(a.type)]
+    if not typed:
+        return arrays[0]
+    target = typed[0].type
+    return pc.coalesce(*[a if a.type == target else a.cast(target, safe=False) for a in typed])
+
+
+def floats(arr: pa.Array) -> np.ndarray:
+    """A writable float64 numpy array, NaN where null or not a number."""
+    if pa.types.is_null(arr.type):
+        return np.full(len(arr), np.nan)
+    if pa.types.is_floating(arr.type) or pa.types.is_integer(arr.type):
+        return np.array(arr.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+    if pa.types.is_boolean(arr.type):
+        return np.full(len(arr), np.nan)
+    return pd.to_numeric(pd.Series(arr.cast(pa.string()).to_numpy(zero_copy_only=False)), errors="coerce").to_numpy(
+        dtype=np.float64
+    )
+
+
+def strings(arr: pa.Array) -> pa.Array:
+    """A string array (numbers and booleans rendered as text), nulls kept."""
+    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        return arr.cast(pa.string())
+    if pa.types.is_null(arr.type):
+        return pa.nulls(len(arr), pa.string())
+    if pa.types.is_struct(arr.type) or pa.types.is_list(arr.type):
+        return pa.nulls(len(arr), pa.string())
+    return arr.cast(pa.string())
+
+
+def non_empty(arr: pa.Array) -> np.ndarray:
+    """Boolean mask: the string is present and not blank."""
+    s = strings(arr)
+    return np.asarray(pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(s)), 0), False))
+
+
+def timestamps(arr: pa.Array) -> pd.DatetimeIndex:
+    """UTC timestamps from ISO-8601 text or epoch numbers (s, ms, us or ns by magnitude)."""
+    n = len(arr)
+    if pa.types.is_null(arr.type) or n == 0:
+        return pd.DatetimeIndex(np.full(n, np.datetime64("NaT", "ns")), tz="UTC")
+    if pa.types.is_timestamp(arr.type):
+        return pd.DatetimeIndex(pd.Series(arr.to_pandas())).tz_localize("UTC") if arr.type.tz is None else (
+            pd.DatetimeIndex(arr.to_pandas()).tz_convert("UTC")
+        )
+    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        text = pd.Series(arr.to_numpy(zero_copy_only=False), dtype="object")
+        numeric = pd.to_numeric(text, errors="coerce")
+        parsed = pd.to_datetime(text.where(numeric.isna()), utc=True, format="ISO8601", errors="coerce")
+        if numeric.notna().any():
+            parsed = parsed.where(numeric.isna(), _from_epoch(numeric.to_numpy(dtype=np.float64)))
+        return pd.DatetimeIndex(parsed).as_unit("ns")
+    return _from_epoch(floats(arr))
+
+
+def _from_epoch(values: np.ndarray) -> pd.DatetimeIndex:
+    """Epoch numbers to UTC; the unit (s, ms, us, ns) is read from each value's magnitude.
+
+    Whole numbers are scaled in integer arithmetic so milliseconds stay exact.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    factor = np.full(len(values), 1_000_000_000, dtype=np.int64)  # to nanoseconds
+    divisor = np.ones(len(values))
+    for above, div in _EPOCH_SPLITS:
+        big = (np.abs(values) > above) & (divisor == 1)
+        factor[big] = 1_000_000_000 // int(div)
+        divisor[big] = div
+    finite = np.isfinite(values) & (np.abs(values / divisor) < 9.2e9)
+    whole = finite & (values == np.round(values)) & (np.abs(values) < 2**53)
+    nanos = np.zeros(len(values), dtype=np.int64)
+    nanos[whole] = values[whole].astype(np.int64) * factor[whole]
+    frac = finite & ~whole
+    nanos[frac] = np.round(values[frac] / divisor[frac] * 1e9).astype(np.int64)
+    out = nanos.astype("datetime64[ns]")
+    out[~finite] = np.datetime64("NaT")
+    return pd.DatetimeIndex(out).tz_localize("UTC")
+
+
+def join_messages(messages: pa.Array, role: str = "role", content: str = "content") -> tuple[pa.Array, np.ndarray]:
+    """Transcript text ("role: content" lines) and message count for a list of messages.
+
+    Null content (tool calls) contributes an empty line body; a null list gives null text
+    and 0 turns.
+    """
+    n = len(messages)
+    if not pa.types.is_list(messages.type) or not pa.types.is_struct(messages.type.value_type):
+        return pa.nulls(n, pa.string()), np.zeros(n, dtype=np.int64)
+    items = messages.values
+    roles = pc.fill_null(strings(get(items, role)), "")
+    bodies = pc.fill_null(strings(get(items, content)), "")
+    lines = pc.binary_join_element_wise(roles, bodies, ": ")
+    text = pc.binary_join(relist(messages, lines), "\n")
+    turns = np.asarray(pc.fill_null(pc.list_value_length(messages), 0), dtype=np.int64)
+    return text, turns
+
+
+def relist(lists: pa.Array, values: pa.Array) -> pa.Array:
+    """A list array with the shape of ``lists`` over new ``values`` (one per ``lists.values`` item)."""
+    offsets = np.asarray(lists.offsets, dtype=np.int64)
+    start, end = int(offsets[0]), int(offsets[-1])
+    rebased = pa.array((offsets - start).astype(np.int32))
+    return pa.ListArray.from_arrays(rebased, values.slice(start, end - start), mask=lists.is_null())
+
+
+def first_of_list(arr: pa.Array) -> pa.Array:
+    """The first element of each list (null for a null or empty list, or a non-list column)."""
+    n = len(arr)
+    if not pa.types.is_list(arr.type):
+        return pa.nulls(n)
+    offsets = np.asarray(arr.offsets, dtype=np.int64)
+    has = (offsets[1:] > offsets[:-1]) & np.asarray(arr.is_valid())
+    index = pa.array(np.where(has, offsets[:-1], 0), mask=~has)
+    return arr.values.take(index)
+
+
+def prefix_text(label: str, text: pa.Array) -> pa.Array:
+    """``label: text`` where text is present, else null (for system prompts and the like)."""
+    s = strings(text)
+    return pc.if_else(pc.is_valid(s), pc.binary_join_element_wise(pa.scalar(label), s, ": "), pa.scalar(None, pa.string()))
+
+
+def join_text(*parts: pa.Array) -> pa.Array:
+    """Row-wise newline join of optional text parts; null only where every part is null."""
+    result = strings(parts[0])
+    for part in parts[1:]:
+        part = strings(part)
+        both = pc.and_(result.is_valid(), part.is_valid())
+        result = pc.if_else(both, pc.binary_join_element_wise(result, part, "\n"), pc.coalesce(result, part))
+    return result
+
+
+def tags(arr: pa.Array) -> pa.Array:
+    """Tags joined by ``TAG_SEPARATOR`` from a list of strings or a comma-separated string.
+
+    Items are trimmed, empty items dropped, and the separator inside a tag replaced by
+    "/"; a row with no tags is null.
+    """
+    if pa.types.is_null(arr.type):
+        return pa.nulls(len(arr), pa.string())
+    if not pa.types.is_list(arr.type):
+        return tags(pc.split_pattern(strings(arr), ","))
+    offsets = np.asarray(arr.offsets, dtype=np.int64)
+    start, end = int(offsets[0]), int(offsets[-1])
+    values = arr.values.slice(start, end - start)
+    values = pc.utf8_trim_whitespace(pc.replace_substring(strings(values), TAG_SEPARATOR, "/"))
+    keep = np.asarray(pc.fill_null(pc.greater(pc.utf8_length(values), 0), False))
+    owner = np.repeat(np.arange(len(arr)), np.diff(offsets))
+    counts = np.bincount(owner[keep], minlength=len(arr))
+    new_offsets = pa.array(np.concatenate(([0], np.cumsum(counts))).astype(np.int32))
+    lists = pa.ListArray.from_arrays(new_offsets, values.filter(pa.array(keep)), mask=arr.is_null())
+    joined = pc.binary_join(lists, TAG_SEPARATOR)
+    return pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)

@@ -1,0 +1,168 @@
+"""The logging wrapper many teams write around a provider response.
+
+    {"timestamp": "...", "request": {<provider request>}, "response": {<provider response>},
+     "latency_ms": 812, "user": "u42", "feature": "search", "tags": [...], ...}
+
+The outer fields are optional and may be spelled several ways (see ``FIELDS``). Their
+JSON types vary between teams (a timestamp as text or epoch number, tags as a list or
+a comma string, an error as an object or text), so the Arrow type of each outer field
+is taken from a sample of the file; values that disagree later are coerced by the
+per-line fallback parser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from llmaudit.ingest import columns as col
+from llmaudit.ingest.registry import Converted, LogFormat
+
+_STR: Final = pa.string()
+_NUM: Final = pa.float64()
+_ERROR: Final = pa.struct([("type", _STR), ("code", _STR), ("message", _STR)])
+_METADATA: Final = pa.struct(
+    [("feature", _STR), ("user_id", _STR), ("user", _STR), ("session_id", _STR), ("tags", pa.list_(_STR))]
+)
+
+# outer key -> default Arrow type when the sample does not show it
+FIELDS: Final[dict[str, pa.DataType]] = {
+    "timestamp": _STR,
+    "time": _STR,
+    "ts": _STR,
+    "created_at": _STR,
+    "start_time": _STR,
+    "latency_ms": _NUM,
+    "duration_ms": _NUM,
+    "ttft_ms": _NUM,
+    "user": _STR,
+    "user_id": _STR,
+    "feature": _STR,
+    "tags": pa.list_(_STR),
+    "session": _STR,
+    "session_id": _STR,
+    "request_id": _STR,
+    "id": _STR,
+    "provider": _STR,
+    "status": _NUM,
+    "status_code": _NUM,
+    "http_status": _NUM,
+    "error": _ERROR,
+    "cost_usd": _NUM,
+    "metadata": _METADATA,
+}
+_STRUCTS: Final = {"error": _ERROR, "metadata": _METADATA}
+
+
+def _type_from_sample(key: str, sample: Sequence[Mapping[str, Any]]) -> pa.DataType:
+    for record in sample:
+        value = record.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            return pa.bool_()
+        if isinstance(value, (int, float)):
+            return _NUM
+        if isinstance(value, str):
+            return _STR
+        if isinstance(value, list):
+            return pa.list_(_STR)
+        if isinstance(value, dict):
+            return _STRUCTS.get(key, _STR)
+    return FIELDS[key]
+
+
+def wrapped_schema(fmt: LogFormat, sample: Sequence[Mapping[str, Any]]) -> pa.Schema:
+    """Schema for wrapped records of ``fmt``: typed outer fields, request and response."""
+    assert fmt.request_schema is not None
+    outer = [pa.field(key, _type_from_sample(key, sample)) for key in FIELDS]
+    return pa.schema([*outer, pa.field("request", fmt.request_schema), pa.field("response", pa.struct(list(fmt.schema)))])
+
+
+def normalizer(fmt: LogFormat):  # type: ignore[no-untyped-def]
+    """Per-line normalizer for wrapped records (applies the format's own to the parts)."""
+
+    def normalize(record: dict[str, Any]) -> dict[str, Any]:
+        out = dict(record)
+        if fmt.normalize is not None and isinstance(out.get("response"), dict):
+            out["response"] = fmt.normalize(out["response"])
+        if fmt.request_normalize is not None and isinstance(out.get("request"), dict):
+            out["request"] = fmt.request_normalize(out["request"])
+        return out
+
+    return normalize
+
+
+def _text(table: pa.Table, *keys: str) -> pa.Array:
+    return col.coalesce(*[col.strings(col.get(table, k)) for k in keys])
+
+
+def convert_wrapped(fmt: LogFormat, table: pa.Table) -> Converted:
+    """Convert wrapped records: the format reads ``response``/``request``, outer fields overlay."""
+    response = col.get(table, "response")
+    inner = pa.Table.from_arrays(response.flatten(), names=[f.name for f in response.type])
+    request = col.get(table, "request")
+    conv = fmt.convert(inner, request)
+    c = conv.columns
+
+    def overlay(name: str, value: pa.Array) -> None:
+        current = c.get(name)
+        c[name] = value if current is None else col.coalesce(value, col.strings(current))
+
+    overlay("request_id", _text(table, "request_id", "id"))
+    overlay("provider", _text(table, "provider"))
+    overlay("user", _text(table, "user", "user_id", "metadata.user_id", "metadata.user"))
+    overlay("feature", _text(table, "feature", "metadata.feature"))
+    overlay("session", _text(table, "session", "session_id", "metadata.session_id"))
+    tags = col.coalesce(col.tags(col.get(table, "tags")), col.tags(col.get(table, "metadata.tags")))
+    overlay("tags", tags)
+
+    stamp = col.timestamps(
+        col.coalesce(*[col.get(table, k) for k in ("timestamp", "time", "ts", "created_at", "start_time")])
+    )
+    if "timestamp" in c:
+        stamp = stamp.where(~stamp.isna(), c["timestamp"])
+    c["timestamp"] = stamp
+    for name, keys in (("latency_ms", ("latency_ms", "duration_ms")), ("ttft_ms", ("ttft_ms",))):
+        outer = col.floats(col.coalesce(*[col.get(table, k) for k in keys]))
+        inner_value = c.get(name)
+        c[name] = outer if inner_value is None else np.where(np.isnan(outer), inner_value, outer)
+    cost = col.floats(col.get(table, "cost_usd"))
+    if "source_cost_usd" in c:
+        cost = np.where(np.isnan(cost), c["source_cost_usd"], cost)
+    c["source_cost_usd"] = cost
+
+    failed, error_type = _outer_failure(table)
+    status = col.strings(c["status"]) if "status" in c else pa.repeat(pa.scalar("ok"), conv.n)
+    c["status"] = pc.if_else(pa.array(failed), pa.scalar("error"), status)
+    c["error_type"] = col.coalesce(col.strings(c["error_type"]), error_type) if "error_type" in c else error_type
+    return conv
+
+
+def _outer_failure(table: pa.Table) -> tuple[np.ndarray, pa.Array]:
+    """Rows the wrapper marks as failed (HTTP status >= 400 or an error), and the error kind."""
+    codes = col.coalesce(*[col.get(table, k) for k in ("status_code", "http_status", "status")])
+    numeric = col.floats(codes)
+    words = col.strings(codes)
+    word_failed = np.asarray(
+        pc.fill_null(pc.is_in(pc.utf8_lower(words), pa.array(["error", "failed", "failure", "fail"])), False)
+    )
+    error = col.get(table, "error")
+    if pa.types.is_struct(error.type):
+        error_text = col.coalesce(
+            col.strings(col.get(error, "type")), col.strings(col.get(error, "code")), col.strings(col.get(error, "message"))
+        )
+        has_error = np.asarray(error.is_valid())
+    else:
+        error_text = col.strings(error)
+        has_error = col.non_empty(error)
+    http_failed = np.nan_to_num(numeric, nan=0) >= 400
+    failed = http_failed | word_failed | has_error
+    http_text = pc.binary_join_element_wise(pa.scalar("http_"), col.strings(pa.array(numeric).cast(pa.int64(), safe=False)), "")
+    kind = col.coalesce(error_text, pc.if_else(pa.array(http_failed), http_text, pa.scalar(None, pa.string())))
+    kind = pc.if_else(pa.array(failed), kind, pa.scalar(None, pa.string()))
+    return failed, kind

@@ -1,0 +1,309 @@
+"""Stream canonical request frames out of any number of log files.
+
+``RequestReader`` is the only entry point later stages use: iterate it to get
+canonical frames chunk by chunk (memory stays bounded whatever the input size), then
+read ``stats`` for the line accounting. Progress goes to an optional observer; this
+module never prints.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from llmaudit.errors import InputError, MalformedRecordError
+from llmaudit.ingest import envelope
+from llmaudit.ingest.accounting import HARMLESS_REASONS, SKIP_REASONS, FileStats, IngestStats
+from llmaudit.ingest.finalize import finalize
+from llmaudit.ingest.jsonl import DEFAULT_CHUNK_BYTES, Chunk, ParsedChunk, iter_chunks, parse_chunk
+from llmaudit.ingest.registry import Detection, LogFormat, detect, detect_bytes, get_format, is_wrapper
+from llmaudit.ingest.sources import InputSource, OpenedSource, expand_inputs, open_source
+
+SNIFF_RECORDS: Final = 50
+
+
+class Observer(Protocol):
+    """Receives progress; the CLI renders it on stderr."""
+
+    def file_started(self, source: InputSource, fmt: str) -> None: ...
+
+    def advanced(self, source: InputSource, raw_bytes: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How to read the inputs."""
+
+    input_format: str = "auto"
+    strict: bool = False
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES
+    # Extra per-format settings (batch input files, column mappings), by format name.
+    format_options: dict[str, Any] = field(default_factory=dict)
+
+
+class _SeenIds:
+    """Request ids seen so far, as sorted 64-bit hashes (8 bytes per request)."""
+
+    def __init__(self) -> None:
+        self._sorted = np.zeros(0, dtype=np.uint64)
+
+    def mark_duplicates(self, ids: pd.Series) -> np.ndarray:
+        hashes = pd.util.hash_array(ids.to_numpy(dtype=object), categorize=False)
+        dup = pd.Series(hashes).duplicated().to_numpy()
+        if len(self._sorted):
+            pos = np.searchsorted(self._sorted, hashes)
+            pos = np.minimum(pos, len(self._sorted) - 1)
+            dup = dup | (self._sorted[pos] == hashes)
+        fresh = np.unique(hashes[~dup])
+        merged = np.concatenate([self._sorted, fresh])
+        merged.sort(kind="stable")
+        self._sorted = merged
+        return dup
+
+
+def _sample_records(data: bytes, limit: int = SNIFF_RECORDS) -> list[dict[str, Any]]:
+    records = []
+    for raw in data.split(b"\n"):
+        raw = raw.strip()
+        if not raw:
+            continue
+        try:
+            value = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if isinstance(value, dict):
+            records.append(value)
+            if len(records) >= limit:
+                break
+    return records
+
+
+def _check_encoding(head: bytes, source: InputSource) -> None:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(
+            f"{source.display}: the file is UTF-16 encoded",
+            hint=f"convert it to UTF-8, e.g. iconv -f UTF-16 -t UTF-8 {source.display} > converted.jsonl",
+        )
+    if head.startswith(b"PAR1"):
+        raise InputError(f"{source.display}: Parquet input is not supported by this version; export JSON Lines or CSV")
+    if b"\x00" in head[:4096]:
+        raise InputError(f"{source.display}: looks like a binary file, not JSON Lines or CSV")
+
+
+class RequestReader:
+    """Iterate canonical request frames from ``inputs``; ``stats`` accounts for every line."""
+
+    def __init__(
+        self,
+        inputs: Sequence[str] | Sequence[InputSource],
+        options: IngestOptions | None = None,
+        observer: Observer | None = None,
+    ) -> None:
+        self.sources: list[InputSource] = (
+            list(inputs)  # type: ignore[arg-type]
+            if inputs and all(isinstance(s, InputSource) for s in inputs)
+            else expand_inputs([str(s) for s in inputs])
+        )
+        self.options = options or IngestOptions()
+        self.observer = observer
+        self.stats = IngestStats(strict=self.options.strict)
+        self._seen = _SeenIds()
+        self._forced: LogFormat | None = (
+            None if self.options.input_format == "auto" else get_format(self.options.input_format)
+        )
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        for source in self.sources:
+            yield from self._read_source(source)
+        if self.stats.parsed == 0:
+            raise InputError(self._nothing_usable_message(), hint=self._nothing_usable_hint())
+
+    def _nothing_usable_message(self) -> str:
+        total = self.stats.lines_read
+        names = ", ".join(f.source for f in self.stats.files[:3])
+        if total == 0 or total == self.stats.skipped.get("blank_line", 0):
+            return f"no records in the input ({names or 'nothing read'}): the files are empty"
+        reasons = ", ".join(f"{count} {SKIP_REASONS[r][0]}" for r, count in self.stats.skipped.most_common(4))
+        return f"no usable records in {total} lines read ({reasons})"
+
+    def _nothing_usable_hint(self) -> str | None:
+        for reason, _ in self.stats.skipped.most_common():
+            if reason in self.stats.details:
+                return f"first problem: {self.stats.details[reason]}; {SKIP_REASONS[reason][1]}"
+        return None
+
+    def _read_source(self, source: InputSource) -> Iterator[pd.DataFrame]:
+        stats = FileStats(source.display)
+        self.stats.files.append(stats)
+        opened = open_source(source)
+        try:
+            chunks = iter_chunks(opened.stream, self.options.chunk_bytes)
+            first = next(chunks, None)
+            if first is None:
+                self.stats.warn("empty_file")
+                return
+            _check_encoding(first.data[:4096], source)
+            stripped = first.data.lstrip()
+            if stripped.startswith(b"["):
+                chunks, first = self._json_array_chunks(first, chunks, source)
+            sample = _sample_records(first.data)
+            detection = self._detect(sample, first, source)
+            if detection is None:
+                stats.lines_read += first.data.count(b"\n") + (0 if first.data.endswith(b"\n") else 1)
+                self._record(stats, self._blank_only(first))
+                return
+            stats.format = detection.format.name + (" (wrapped)" if detection.wrapped else "")
+            if self.observer is not None:
+                self.observer.file_started(source, stats.format)
+            yield from self._read_chunks(stats, source, opened, detection, sample, first, chunks)
+        finally:
+            opened.close()
+
+    def _detect(self, sample: list[dict[str, Any]], first: Chunk, source: InputSource) -> Detection | None:
+        if self._forced is not None:
+            wrapped = bool(sample) and sum(is_wrapper(r) for r in sample) > len(sample) / 2
+            return Detection(self._forced, wrapped and self._forced.request_schema is not None, len(sample), len(sample))
+        if not first.data.strip():
+            return None  # only blank lines
+        if not sample:
+            by_bytes = detect_bytes(first.data[:65536])
+            if by_bytes is not None:
+                return Detection(by_bytes, False, 0, 0)
+            raise InputError(
+                f"{source.display}: no JSON object in the first lines; cannot recognize the log format",
+                hint="llmaudit reads JSON Lines (one object per line) and CSV; for your own field names pass "
+                "--input-format generic --mapping FILE.yaml",
+            )
+        return detect(sample, source.display)
+
+    def _blank_only(self, chunk: Chunk) -> ParsedChunk:
+        result = ParsedChunk(pa.table({}), np.zeros(0, dtype=np.int64), 0)
+        n = chunk.data.count(b"\n") + (0 if chunk.data.endswith(b"\n") else 1)
+        for i in range(n):
+            result.skip("blank_line", chunk.first_line + i)
+        return result
+
+    def _json_array_chunks(
+        self, first: Chunk, rest: Iterator[Chunk], source: InputSource
+    ) -> tuple[Iterator[Chunk], Chunk]:
+        """A file holding one JSON array: each element becomes a line ("line" = element number)."""
+        data = first.data + b"".join(c.data for c in rest)
+        try:
+            items = json.loads(data)
+        except ValueError as exc:
+            raise InputError(f"{source.display}: starts with '[' but is not valid JSON ({exc})") from None
+        if not isinstance(items, list):
+            raise InputError(f"{source.display}: expected a JSON array of records")
+        body = b"\n".join(json.dumps(item, ensure_ascii=False).encode() for item in items) + b"\n"
+        chunks = iter_chunks(_BytesStream(body), self.options.chunk_bytes)
+        head = next(chunks, None) or Chunk(b"", 1)
+        return chunks, head
+
+    def _read_chunks(
+        self,
+        stats: FileStats,
+        source: InputSource,
+        opened: OpenedSource,
+        detection: Detection,
+        sample: list[dict[str, Any]],
+        first: Chunk,
+        rest: Iterator[Chunk],
+    ) -> Iterator[pd.DataFrame]:
+        fmt = detection.format
+        if fmt.configure is not None:
+            fmt = fmt.configure(self.options.format_options.get(fmt.name, {}))
+        if fmt.read_tables is not None:
+            parsed_chunks = fmt.read_tables(_ReplayStream(first, rest), self.options.chunk_bytes)
+            convert: Callable[[Any], Any] = lambda table: fmt.convert(table, None)  # noqa: E731
+        else:
+            if detection.wrapped:
+                schema = envelope.wrapped_schema(fmt, sample)
+                normalize = envelope.normalizer(fmt)
+                convert = lambda table: envelope.convert_wrapped(fmt, table)  # noqa: E731
+            else:
+                schema, normalize = fmt.schema, fmt.normalize
+                convert = lambda table: fmt.convert(table, None)  # noqa: E731
+            parsed_chunks = (parse_chunk(chunk, schema, normalize) for chunk in _chain(first, rest))
+        for parsed in parsed_chunks:
+            stats.lines_read += parsed.lines_read
+            self._record(stats, parsed)
+            if parsed.table.num_rows:
+                frame, skipped, from_source = finalize(convert(parsed.table), parsed.lines, source.display)
+                dup = np.zeros(len(frame), dtype=bool)
+                if from_source.any():
+                    dup[from_source] = self._seen.mark_duplicates(frame.loc[from_source, "request_id"])
+                if dup.any():
+                    skipped["duplicate_request_id"] = frame.loc[dup, "source_line"].to_numpy()
+                    frame = frame.loc[~dup].reset_index(drop=True)
+                self._record(stats, skipped)
+                stats.parsed += len(frame)
+                if len(frame):
+                    yield frame
+            if self.observer is not None:
+                self.observer.advanced(source, opened.raw_counter.count)
+
+    def _record(self, stats: FileStats, skipped: ParsedChunk | dict[str, np.ndarray]) -> None:
+        if isinstance(skipped, ParsedChunk):
+            by_reason = {r: np.asarray(v, dtype=np.int64) for r, v in skipped.skipped.items()}
+            details = skipped.details
+        else:
+            by_reason, details = skipped, {}
+        if self.stats.strict:
+            harmful = [(int(v.min()), r) for r, v in by_reason.items() if len(v) and r not in HARMLESS_REASONS]
+            if harmful:
+                line, reason = min(harmful)
+                what, how = SKIP_REASONS[reason]
+                detail = f" ({details[reason]})" if reason in details else ""
+                raise MalformedRecordError(
+                    f"{stats.source}:{line}: {what}{detail}", hint=f"{how}; or drop --strict to skip such lines"
+                )
+        for reason, lines in by_reason.items():
+            self.stats.skip(stats, reason, lines, details.get(reason))
+
+
+def _chain(first: Chunk, rest: Iterator[Chunk]) -> Iterator[Chunk]:
+    yield first
+    yield from rest
+
+
+class _ReplayStream:
+    """A binary stream over already-read chunks (the first was consumed for detection)."""
+
+    def __init__(self, first: Chunk, rest: Iterator[Chunk]) -> None:
+        self._chunks = _chain(first, rest)
+        self._buffer = b""
+
+    def read(self, n: int = -1) -> bytes:
+        while n < 0 or len(self._buffer) < n:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            self._buffer += chunk.data
+        if n < 0:
+            out, self._buffer = self._buffer, b""
+        else:
+            out, self._buffer = self._buffer[:n], self._buffer[n:]
+        return out
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._buffer = b""
+
+
+class _BytesStream:
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._pos = 0
+
+    def read(self, n: int) -> bytes:
+        out = self._data[self._pos : self._pos + n]
+        self._pos += len(out)
+        return out

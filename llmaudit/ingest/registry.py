@@ -1,0 +1,176 @@
+"""The registry of log formats and format detection.
+
+A format module describes one wire shape: the Arrow schema of the fields it needs, a
+``sniff`` predicate for one decoded record, and a ``convert`` function that turns a
+chunk of records into canonical columns in the inclusive token convention. Formats
+register themselves by name; CLI choices come from the registry keys.
+
+Records may also arrive wrapped, as teams commonly log them:
+``{"timestamp": ..., "request": {...}, "response": {<provider response>}, ...}``.
+Detection looks inside ``response`` for such records and the envelope module reads the
+outer fields; every wrappable format gets this for free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from llmaudit.errors import InputError
+from llmaudit.ingest.jsonl import Normalizer, ParsedChunk
+
+
+@dataclass
+class Converted:
+    """Canonical columns extracted from one chunk; every array has the chunk's length.
+
+    Token columns are float64 with NaN where the source had no value. ``has_usage``
+    says whether the record carried usage at all (a record without it may get
+    estimated counts). ``skip`` holds a skip-reason code for rows to drop, else None.
+    """
+
+    n: int
+    columns: dict[str, Any] = field(default_factory=dict)
+    has_usage: np.ndarray | None = None
+    skip: np.ndarray | None = None
+    completion_text: pa.Array | None = None
+
+    def __post_init__(self) -> None:
+        if self.has_usage is None:
+            self.has_usage = np.ones(self.n, dtype=bool)
+        if self.skip is None:
+            self.skip = np.full(self.n, None, dtype=object)
+
+    def mark(self, mask: np.ndarray, reason: str) -> None:
+        """Skip rows in ``mask`` with ``reason`` unless already skipped for another."""
+        assert self.skip is not None
+        self.skip[np.asarray(mask, dtype=bool) & pd.isna(self.skip)] = reason
+
+
+ConvertFn = Callable[[pa.Table, "pa.Array | None"], Converted]
+
+
+@dataclass(frozen=True)
+class LogFormat:
+    """One log format: what to read, how to recognize it, how to convert it.
+
+    JSON Lines formats need only ``schema``, ``sniff`` and ``convert``. The optional
+    hooks serve the others:
+
+    - ``configure(settings)`` returns the format bound to per-run settings (the
+      ``--batch-input`` join, a ``--mapping`` file); ``settings`` is the dict the CLI
+      put under this format's name in ``IngestOptions.format_options``.
+    - ``read_tables(stream, chunk_bytes)`` replaces JSON Lines parsing (CSV, Parquet):
+      it yields ``ParsedChunk``s with line numbers and per-line skips.
+    - ``sniff_bytes(head)`` recognizes a file that is not JSON from its first bytes.
+    """
+
+    name: str
+    title: str
+    schema: pa.Schema
+    sniff: Callable[[Mapping[str, Any]], bool]
+    convert: ConvertFn
+    request_schema: pa.StructType | None = None
+    normalize: Normalizer | None = None
+    request_normalize: Normalizer | None = None
+    aliases: tuple[str, ...] = ()
+    configure: Callable[[Mapping[str, Any]], LogFormat] | None = None
+    read_tables: Callable[[BinaryIO, int], Iterator[ParsedChunk]] | None = None
+    sniff_bytes: Callable[[bytes], bool] | None = None
+
+
+_REGISTRY: dict[str, LogFormat] = {}
+_ALIASES: dict[str, str] = {}
+
+
+def register(fmt: LogFormat) -> LogFormat:
+    if fmt.name in _REGISTRY:
+        raise ValueError(f"format {fmt.name!r} registered twice")
+    _REGISTRY[fmt.name] = fmt
+    for alias in fmt.aliases:
+        _ALIASES[alias] = fmt.name
+    return fmt
+
+
+def formats() -> dict[str, LogFormat]:
+    """Registered formats by name, in registration order (also the sniffing order)."""
+    _load_builtin_formats()
+    return dict(_REGISTRY)
+
+
+def get_format(name: str) -> LogFormat:
+    """Look a format up by name or alias; ``InputError`` lists the choices if unknown."""
+    _load_builtin_formats()
+    key = _ALIASES.get(name, name)
+    if key not in _REGISTRY:
+        raise InputError(f"unknown input format {name!r}", hint=f"choose one of: {', '.join(format_choices())}")
+    return _REGISTRY[key]
+
+
+def format_choices() -> list[str]:
+    _load_builtin_formats()
+    return ["auto", *_REGISTRY]
+
+
+def _load_builtin_formats() -> None:
+    # Importing the package registers every built-in format exactly once.
+    import llmaudit.ingest.formats  # noqa: F401
+
+
+def detect_bytes(head: bytes) -> LogFormat | None:
+    """A non-JSON format that recognizes the file's first bytes, if any."""
+    for fmt in formats().values():
+        if fmt.sniff_bytes is not None and fmt.sniff_bytes(head):
+            return fmt
+    return None
+
+
+def is_wrapper(record: Mapping[str, Any]) -> bool:
+    """The ``{"request": ..., "response": {...}}`` envelope (but not an OpenAI Batch line)."""
+    return (
+        "custom_id" not in record
+        and ("response" in record)
+        and (isinstance(record.get("response"), dict) or isinstance(record.get("request"), dict))
+    )
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The format chosen for one file and whether its records are wrapped."""
+
+    format: LogFormat
+    wrapped: bool
+    matched: int
+    sampled: int
+
+
+def detect(records: Sequence[Mapping[str, Any]], source: str) -> Detection:
+    """Choose the format that recognizes most sampled records.
+
+    Raises ``InputError`` when no format recognizes any of them.
+    """
+    candidates = [f for f in formats().values() if f.read_tables is None]
+    wrapped = sum(1 for r in records if is_wrapper(r)) > len(records) / 2
+    inner = [r.get("response") for r in records] if wrapped else list(records)
+    inner_dicts = [r for r in inner if isinstance(r, dict)]
+    best: tuple[int, LogFormat] | None = None
+    for fmt in candidates:
+        if wrapped and fmt.request_schema is None:
+            continue
+        hits = sum(1 for r in inner_dicts if fmt.sniff(r))
+        if hits and (best is None or hits > best[0]):
+            best = (hits, fmt)
+    if best is None:
+        keys = sorted({k for r in records[:3] for k in r})[:12]
+        raise InputError(
+            f"{source}: cannot recognize the log format (first record's keys: {', '.join(keys) or 'none'})",
+            hint="force one with --input-format ("
+            + ", ".join(format_choices()[1:])
+            + "), or describe your columns with --mapping FILE.yaml",
+        )
+    return Detection(best[1], wrapped, best[0], len(records))

@@ -1,0 +1,147 @@
+"""Where log bytes come from: files, directories, globs, stdin, gzip.
+
+``expand_inputs`` turns the LOGS arguments into an ordered list of sources;
+``open_source`` gives a binary stream, transparently decompressing gzip (detected by
+its magic bytes, whatever the file is called).
+"""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import io
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Final
+
+from llmaudit.errors import InputError
+
+# Files picked up when a directory is given. Anything else in the directory (a README,
+# a generator script) is left alone.
+LOG_SUFFIXES: Final = (".jsonl", ".ndjson", ".json", ".csv", ".log", ".parquet")
+STDIN: Final = "-"
+
+
+@dataclass(frozen=True)
+class InputSource:
+    """One input: a file path, or stdin when ``path`` is None."""
+
+    display: str
+    path: Path | None
+
+    @property
+    def is_stdin(self) -> bool:
+        return self.path is None
+
+    @property
+    def size(self) -> int | None:
+        """Size on disk in bytes (compressed size for .gz), None for stdin."""
+        return self.path.stat().st_size if self.path is not None else None
+
+    @property
+    def logical_name(self) -> str:
+        """File name without a compression suffix, for suffix-based decisions."""
+        name = self.path.name if self.path is not None else "stdin"
+        return name[:-3] if name.endswith(".gz") else name
+
+
+def _is_log_file(path: Path) -> bool:
+    name = path.name[:-3] if path.name.endswith(".gz") else path.name
+    return path.is_file() and not path.name.startswith(".") and name.endswith(LOG_SUFFIXES)
+
+
+def expand_inputs(items: Sequence[str]) -> list[InputSource]:
+    """Expand LOGS arguments, in the order given, each directory sorted recursively.
+
+    Raises ``InputError`` for a path that does not exist, a glob that matches nothing,
+    a directory holding no log files, or an empty argument list.
+    """
+    if not items:
+        raise InputError("no log files given", hint="pass one or more files, directories or globs, or - for stdin")
+    sources: list[InputSource] = []
+    seen: set[Path] = set()
+
+    def add(path: Path) -> None:
+        resolved = path.resolve()
+        if resolved not in seen:
+            seen.add(resolved)
+            sources.append(InputSource(str(path), path))
+
+    for item in items:
+        if item == STDIN:
+            sources.append(InputSource("<stdin>", None))
+            continue
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if _is_log_file(p))
+            if not found:
+                raise InputError(
+                    f"{item}: directory holds no log files",
+                    hint=f"llmaudit reads files ending in {', '.join(LOG_SUFFIXES)} (optionally .gz)",
+                )
+            for p in found:
+                add(p)
+        elif path.is_file():
+            add(path)
+        elif any(ch in item for ch in "*?["):
+            matches = sorted(Path(p) for p in glob.glob(item, recursive=True) if Path(p).is_file())
+            if not matches:
+                raise InputError(f"{item}: the pattern matches no files")
+            for p in matches:
+                add(p)
+        elif path.exists():
+            raise InputError(f"{item}: not a regular file or directory")
+        else:
+            raise InputError(f"{item}: no such file or directory")
+    return sources
+
+
+class _CountingReader(io.RawIOBase):
+    """Counts raw (possibly compressed) bytes read, for progress reporting."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        data = self.raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self.count += n
+        return n
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+@dataclass
+class OpenedSource:
+    """A readable stream of decompressed bytes and a counter of raw bytes consumed."""
+
+    stream: BinaryIO
+    raw_counter: _CountingReader
+    compressed: bool
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+def open_source(source: InputSource) -> OpenedSource:
+    """Open a source for binary reading; gzip is detected from its magic bytes."""
+    try:
+        raw: BinaryIO = sys.stdin.buffer if source.path is None else open(source.path, "rb")  # noqa: SIM115
+    except OSError as exc:
+        raise InputError(f"{source.display}: cannot open ({exc.strerror})") from None
+    counter = _CountingReader(raw)
+    buffered = io.BufferedReader(counter, buffer_size=1 << 20)
+    magic = buffered.peek(2)[:2]
+    if magic == b"\x1f\x8b":
+        stream: BinaryIO = gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[assignment]
+        return OpenedSource(stream, counter, True)
+    return OpenedSource(buffered, counter, False)  # type: ignore[arg-type]

@@ -1,0 +1,108 @@
+"""Vectorized whole-request pricing (the formula of the shared FORMATS.md, section 2).
+
+With P = input (inclusive), R = cache read, W = cache write (W5m + W1h),
+C = output (inclusive), Z = reasoning, and the rates of the long-context tier the
+*whole* request falls in (P > threshold; a request is never split at a threshold):
+
+    input  = (P - R - W) * input + R * cache_read + W5m * cache_write + W1h * cache_write_1h
+    output = (C - Z) * output + Z * reasoning
+    cost   = (input + output) / 1e6 + per_request_fee
+
+Rates are USD per million tokens, already resolved through every fallback by
+``PriceTable.rate_arrays``. Unpriced models get NaN costs, never 0.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from llmaudit.pricing.spec import RATE_KINDS
+from llmaudit.pricing.table import PriceTable
+from llmaudit.schema import PRICING_MODES, check_columns
+
+_K: Final = {kind: i for i, kind in enumerate(RATE_KINDS)}
+_MODE_CODE: Final = {mode: i for i, mode in enumerate(PRICING_MODES)}
+_NEEDED: Final = (
+    "model",
+    "pricing_mode",
+    "input_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "cache_write_1h_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+)
+
+
+def resolve_models(models: pd.Series, table: PriceTable) -> tuple[np.ndarray, dict[str, str | None]]:
+    """Index into ``table.models`` for every row (-1 when unpriced), plus raw -> priced names.
+
+    Loops over the distinct model names only, never over rows.
+    """
+    codes, uniques = pd.factorize(models.fillna(""), use_na_sentinel=False)
+    mapping: dict[str, str | None] = {}
+    lookup = np.full(len(uniques), -1, dtype=np.int64)
+    for i, raw in enumerate(uniques):
+        hit = table.resolve(str(raw))
+        mapping[str(raw)] = hit.model if hit else None
+        if hit is not None:
+            lookup[i] = table.index[hit.model]
+    return lookup[codes] if len(codes) else np.zeros(0, dtype=np.int64), mapping
+
+
+def price_requests(frame: pd.DataFrame, table: PriceTable, *, model_column: str = "model") -> pd.DataFrame:
+    """Return a copy of ``frame`` with priced columns added (see ``schema.PRICED_DTYPES``).
+
+    ``model_column`` names the column holding the model to price with (the simulator
+    prices routed traffic through it). The input frame is not modified.
+    """
+    check_columns(frame, (*_NEEDED, model_column), "price_requests")
+    n = len(frame)
+    midx, _ = resolve_models(frame[model_column], table)
+    priced = midx >= 0
+    safe = np.where(priced, midx, 0)
+
+    thresholds, rates, fees = table.rate_arrays
+    P = frame["input_tokens"].to_numpy(dtype=np.float64)
+    R = frame["cache_read_tokens"].to_numpy(dtype=np.float64)
+    W = frame["cache_write_tokens"].to_numpy(dtype=np.float64)
+    W1h = frame["cache_write_1h_tokens"].to_numpy(dtype=np.float64)
+    C = frame["output_tokens"].to_numpy(dtype=np.float64)
+    Z = frame["reasoning_tokens"].to_numpy(dtype=np.float64)
+
+    if len(table) and thresholds.shape[1]:
+        tier = (P[:, None] > thresholds[safe]).sum(axis=1)
+    else:
+        tier = np.zeros(n, dtype=np.int64)
+    mode = frame["pricing_mode"].map(_MODE_CODE).fillna(0).to_numpy(dtype=np.int64)
+    if len(table):
+        r = rates[safe, tier, mode]  # [n, kinds]
+        fee = fees[safe]
+    else:
+        r = np.zeros((n, len(RATE_KINDS)))
+        fee = np.zeros(n)
+
+    per_million = 1e6
+    out = frame.copy()
+    components = {
+        "cost_input_usd": (P - R - W) * r[:, _K["input"]],
+        "cost_cache_read_usd": R * r[:, _K["cache_read"]],
+        "cost_cache_write_usd": (W - W1h) * r[:, _K["cache_write"]] + W1h * r[:, _K["cache_write_1h"]],
+        "cost_output_usd": (C - Z) * r[:, _K["output"]],
+        "cost_reasoning_usd": Z * r[:, _K["reasoning"]],
+    }
+    total = np.zeros(n)
+    for name, value in components.items():
+        value = np.where(priced, value / per_million, np.nan)
+        out[name] = value
+        total = total + value
+    out["cost_request_fee_usd"] = np.where(priced, fee, np.nan)
+    out["cost_usd"] = total + out["cost_request_fee_usd"].to_numpy()
+    names = np.array([m.name for m in table.models] or [""], dtype=object)
+    providers = np.array([m.provider for m in table.models] or [None], dtype=object)
+    out["priced_model"] = pd.array(np.where(priced, names[safe], None), dtype="str")
+    out["priced_provider"] = pd.array(np.where(priced, providers[safe], None), dtype="str")
+    return out

@@ -1,0 +1,84 @@
+"""Text content shared by the human renderers (terminal table and Markdown)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from llmaudit.report.fmt import count, money, pct, tokens
+from llmaudit.report.model import AnalyzeReport, BreakdownRow, ModelRow
+
+MAX_DAYS_SHOWN = 31
+SEVERITY_MARK = {"critical": "!!", "warning": "!", "info": "-"}
+
+
+def headline(report: AnalyzeReport) -> str:
+    s = report.summary
+    period = ""
+    if s.period_start and s.period_end:
+        period = f", {s.period_start[:10]} to {s.period_end[:10]}"
+        if s.period_days is not None:
+            period += f" ({s.period_days:.1f} days)" if s.period_days >= 1 else f" ({s.period_days * 24:.1f} hours)"
+    return f"llmaudit analyze: {count(s.requests)} requests{period}"
+
+
+def summary_rows(report: AnalyzeReport) -> list[tuple[str, str]]:
+    s = report.summary
+    t = s.tokens
+    k = s.cost_by_kind
+    projected = money(s.projected_monthly_cost_usd)
+    if s.projected_monthly_cost_usd is not None and s.projection_note:
+        projected += " (rough: short period)"
+    requests = f"{count(s.requests)} ({count(s.priced_requests)} priced"
+    if s.unpriced_requests:
+        requests += f", {count(s.unpriced_requests)} UNPRICED"
+    if s.estimated_requests:
+        requests += f", {count(s.estimated_requests)} estimated"
+    requests += f", {count(s.failed_requests)} failed)"
+    total = money(s.total_cost_usd) + (" + unpriced traffic" if s.unpriced_requests else "")
+    return [
+        ("Total cost", total),
+        ("Projected monthly", projected),
+        ("Requests", requests),
+        ("Lines", f"{count(s.lines_read)} read, {count(s.skipped_lines)} skipped"),
+        (
+            "Tokens",
+            f"input {tokens(t.input_tokens)} (cache read {tokens(t.cache_read_tokens)}, cache write "
+            f"{tokens(t.cache_write_tokens)}); output {tokens(t.output_tokens)} (reasoning {tokens(t.reasoning_tokens)})",
+        ),
+        (
+            "Cost by kind",
+            f"input {money(k.input_usd)}, cache read {money(k.cache_read_usd)}, cache write "
+            f"{money(k.cache_write_usd)}, output {money(k.output_usd)}, reasoning {money(k.reasoning_usd)}"
+            + (f", request fees {money(k.request_fees_usd)}" if k.request_fees_usd else ""),
+        ),
+    ]
+
+
+BREAKDOWN_HEADER = ("requests", "input", "cache read", "output", "reasoning", "cost", "share")
+
+
+def breakdown_cells(row: BreakdownRow) -> list[str]:
+    cost = money(row.cost_usd) if row.cost_usd is not None else "UNPRICED"
+    if row.cost_usd is not None and row.unpriced_requests:
+        cost += f" (+{count(row.unpriced_requests)} unpriced)"
+    return [
+        count(row.requests),
+        tokens(row.input_tokens),
+        tokens(row.cache_read_tokens),
+        tokens(row.output_tokens),
+        tokens(row.reasoning_tokens),
+        cost,
+        pct(row.share),
+    ]
+
+
+def model_label(row: ModelRow) -> str:
+    others = [name for name in row.seen_as if name != row.model]
+    return row.model + (f" (as {', '.join(others[:2])}{', ...' if len(others) > 2 else ''})" if others else "")
+
+
+def days_shown(rows: Sequence[BreakdownRow]) -> tuple[Sequence[BreakdownRow], int]:
+    """The most recent days (at most MAX_DAYS_SHOWN) and how many were left out."""
+    if len(rows) <= MAX_DAYS_SHOWN:
+        return rows, 0
+    return rows[-MAX_DAYS_SHOWN:], len(rows) - MAX_DAYS_SHOWN

@@ -1,0 +1,41 @@
+"""CSV: every breakdown as one tidy table (``dimension``, ``key``, then the measures)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict
+
+from llmaudit.report.formats.json_format import clean
+from llmaudit.report.model import AnalyzeReport, BreakdownRow
+
+COLUMNS = (
+    "dimension",
+    "key",
+    "requests",
+    "input_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "cost_usd",
+    "share",
+    "unpriced_requests",
+)
+
+
+def render(report: AnalyzeReport, options: object) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    sections: list[tuple[str, tuple[BreakdownRow, ...]]] = [
+        ("model", report.by_model),
+        ("provider", report.by_provider),
+        ("day", report.by_day),
+        *report.groups.items(),
+    ]
+    for dimension, rows in sections:
+        for row in rows:
+            values = clean(asdict(row))
+            writer.writerow({"dimension": dimension, **{k: "" if v is None else v for k, v in values.items()}})
+    return out.getvalue()

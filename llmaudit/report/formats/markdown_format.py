@@ -1,0 +1,83 @@
+"""Markdown: the report as a document fit for a pull request, a wiki or an e-mail."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from llmaudit.report.fmt import count
+from llmaudit.report.formats._sections import (
+    BREAKDOWN_HEADER,
+    SEVERITY_MARK,
+    breakdown_cells,
+    days_shown,
+    headline,
+    model_label,
+    summary_rows,
+)
+from llmaudit.report.model import AnalyzeReport, BreakdownRow
+
+
+def _escape(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], right_from: int = 1) -> list[str]:
+    align = ["---" if i < right_from else "---:" for i in range(len(header))]
+    lines = ["| " + " | ".join(_escape(h) for h in header) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(_escape(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def _breakdown(title: str, label: str, rows: Sequence[BreakdownRow]) -> list[str]:
+    if not rows:
+        return []
+    return [f"### {title}", "", *_table((label, *BREAKDOWN_HEADER), [[r.key, *breakdown_cells(r)] for r in rows]), ""]
+
+
+def render(report: AnalyzeReport, options: object) -> str:
+    lines = [f"## {headline(report)}", ""]
+    lines += _table(("", ""), summary_rows(report), right_from=99)
+    lines.append("")
+    if report.findings:
+        lines += ["### Findings", ""]
+        for f in report.findings:
+            mark = {"critical": "**Critical:** ", "warning": "**Warning:** ", "info": ""}[f.severity]
+            lines.append(f"- {mark}{f.title}. {f.detail}")
+        lines.append("")
+    lines += [
+        "### By model",
+        "",
+        *_table(
+            ("model", "provider", *BREAKDOWN_HEADER),
+            [[model_label(r), r.provider or "", *breakdown_cells(r)] for r in report.by_model],
+            right_from=2,
+        ),
+        "",
+    ]
+    lines += _breakdown("By provider", "provider", report.by_provider)
+    days, hidden = days_shown(report.by_day)
+    lines += _breakdown("By day (UTC)" + (f", last {len(days)} of {len(days) + hidden}" if hidden else ""), "day", days)
+    for dimension, rows in report.groups.items():
+        lines += _breakdown(f"By {dimension}", dimension, rows)
+    if report.unpriced:
+        lines += ["### Unpriced models (not in the total)", ""]
+        lines += _table(
+            ("model", "requests", "input tokens", "output tokens"),
+            [[r.model, count(r.requests), count(r.input_tokens), count(r.output_tokens)] for r in report.unpriced],
+        )
+        lines.append("")
+    if report.skipped:
+        lines += ["### Skipped lines", ""]
+        lines += _table(
+            ("reason", "count", "examples", "how to fix"),
+            [[s.description, count(s.count), ", ".join(s.examples[:3]), s.hint] for s in report.skipped],
+            right_from=1,
+        )
+        lines.append("")
+    for warning in report.warnings:
+        lines.append(f"> {SEVERITY_MARK['warning']} {warning}")
+    if report.warnings:
+        lines.append("")
+    sources = "; ".join(f"{p.name} ({p.source}, as of {p.as_of})" for p in report.pricing)
+    lines.append(f"<sub>Prices: {sources}. llmaudit {report.tool_version}.</sub>")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,101 @@
+"""The terminal report: rich tables, colour only when the CLI says the terminal wants it."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from llmaudit.report.fmt import count
+from llmaudit.report.formats._sections import (
+    BREAKDOWN_HEADER,
+    SEVERITY_MARK,
+    breakdown_cells,
+    days_shown,
+    headline,
+    model_label,
+    summary_rows,
+)
+from llmaudit.report.model import AnalyzeReport, BreakdownRow
+
+_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def _new_table(title: str, label_columns: Sequence[str], numeric: Sequence[str]) -> Table:
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, title_style="bold")
+    for name in label_columns:
+        table.add_column(name, overflow="fold")
+    for name in numeric:
+        table.add_column(name, justify="right", no_wrap=True)
+    return table
+
+
+def _breakdown(title: str, label: str, rows: Sequence[BreakdownRow]) -> Table:
+    table = _new_table(title, (label,), BREAKDOWN_HEADER)
+    for row in rows:
+        table.add_row(row.key, *breakdown_cells(row))
+    return table
+
+
+def render(report: AnalyzeReport, options: object) -> str:
+    color = bool(getattr(options, "color", False))
+    width = int(getattr(options, "width", 100))
+    console = Console(
+        file=io.StringIO(),
+        width=width,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        highlight=False,
+        emoji=False,
+    )
+    console.print(Text(headline(report), style="bold"))
+    summary = Table.grid(padding=(0, 2))
+    summary.add_column(style="bold")
+    summary.add_column(overflow="fold")
+    for label, value in summary_rows(report):
+        summary.add_row(label, value)
+    console.print(summary)
+    console.print()
+
+    if report.findings:
+        console.print(Text("Findings", style="bold"))
+        for f in report.findings:
+            line = Text(f" {SEVERITY_MARK[f.severity]} ", style=_STYLE[f.severity])
+            line.append(f"{f.title}. ", style="bold" if f.severity != "info" else "")
+            line.append(f.detail)
+            console.print(line)
+        console.print()
+
+    by_model = _new_table("By model", ("model", "provider"), BREAKDOWN_HEADER)
+    for row in report.by_model:
+        by_model.add_row(model_label(row), row.provider or "", *breakdown_cells(row))
+    console.print(by_model)
+    if len(report.by_provider) > 1:
+        console.print(_breakdown("By provider", "provider", report.by_provider))
+    days, hidden = days_shown(report.by_day)
+    if days:
+        title = "By day (UTC)" + (f", last {len(days)} of {len(days) + hidden}" if hidden else "")
+        console.print(_breakdown(title, "day", days))
+    for dimension, rows in report.groups.items():
+        console.print(_breakdown(f"By {dimension}", dimension, rows))
+
+    if report.unpriced:
+        table = _new_table("Unpriced models (not in the total)", ("model",), ("requests", "input tokens", "output tokens"))
+        for r in report.unpriced:
+            table.add_row(r.model, count(r.requests), count(r.input_tokens), count(r.output_tokens))
+        console.print(table)
+    if report.skipped:
+        table = _new_table("Skipped lines", ("reason", "examples", "how to fix"), ("count",))
+        for s in report.skipped:
+            table.add_row(s.description, ", ".join(s.examples[:3]), s.hint, count(s.count))
+        console.print(table)
+    for warning in report.warnings:
+        console.print(Text(f"{SEVERITY_MARK['warning']} {warning}", style="yellow"))
+    sources = "; ".join(f"{p.name} ({p.source}, as of {p.as_of})" for p in report.pricing)
+    console.print(Text(f"Prices: {sources}", style="dim"))
+    return console.file.getvalue()  # type: ignore[attr-defined]

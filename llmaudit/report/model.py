@@ -1,0 +1,160 @@
+"""The analyze result: one frozen object that every renderer reads and nothing mutates.
+
+``to_dict`` gives the stable JSON contract (``schema_version`` bumps on a breaking
+change). Money is USD, unrounded here; renderers round.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Final, Literal
+
+SCHEMA_VERSION: Final = "1.0"
+
+Severity = Literal["critical", "warning", "info"]
+
+
+@dataclass(frozen=True)
+class TokenTotals:
+    input_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    cache_write_1h_tokens: int
+    output_tokens: int
+    reasoning_tokens: int
+
+
+@dataclass(frozen=True)
+class CostBreakdown:
+    """Where the priced spend went, by kind of token (USD)."""
+
+    input_usd: float
+    cache_read_usd: float
+    cache_write_usd: float
+    output_usd: float
+    reasoning_usd: float
+    request_fees_usd: float
+
+
+@dataclass(frozen=True)
+class Summary:
+    requests: int
+    lines_read: int
+    skipped_lines: int
+    priced_requests: int
+    unpriced_requests: int
+    estimated_requests: int
+    failed_requests: int
+    period_start: str | None
+    period_end: str | None
+    period_days: float | None
+    total_cost_usd: float
+    projected_monthly_cost_usd: float | None
+    projection_note: str | None
+    tokens: TokenTotals
+    cost_by_kind: CostBreakdown
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    """One row of a breakdown (by model, provider, day, or a --group-by dimension)."""
+
+    key: str
+    requests: int
+    input_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    output_tokens: int
+    reasoning_tokens: int
+    cost_usd: float | None
+    share: float | None
+    unpriced_requests: int
+
+
+@dataclass(frozen=True)
+class ModelRow(BreakdownRow):
+    """A by-model row: ``model`` is the priced name, or the raw name when unpriced."""
+
+    model: str = ""
+    provider: str | None = None
+    priced: bool = True
+    seen_as: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SkipRow:
+    reason: str
+    description: str
+    count: int
+    examples: tuple[str, ...]
+    hint: str
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class UnpricedRow:
+    model: str
+    requests: int
+    input_tokens: int
+    output_tokens: int
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something a cost auditor would lead with; ``cost_usd`` is the money it concerns."""
+
+    id: str
+    severity: Severity
+    title: str
+    detail: str
+    cost_usd: float | None = None
+    share: float | None = None
+
+
+@dataclass(frozen=True)
+class InputFile:
+    path: str
+    format: str
+    lines_read: int
+    parsed: int
+    skipped: int
+
+
+@dataclass(frozen=True)
+class PricingSource:
+    name: str
+    path: str
+    source: str
+    as_of: str
+    shipped: bool
+
+
+@dataclass(frozen=True)
+class Resolution:
+    raw: str
+    model: str | None
+    rule: str | None
+
+
+@dataclass(frozen=True)
+class AnalyzeReport:
+    tool_version: str
+    inputs: tuple[InputFile, ...]
+    pricing: tuple[PricingSource, ...]
+    summary: Summary
+    by_model: tuple[ModelRow, ...]
+    by_provider: tuple[BreakdownRow, ...]
+    by_day: tuple[BreakdownRow, ...]
+    groups: dict[str, tuple[BreakdownRow, ...]]
+    skipped: tuple[SkipRow, ...]
+    unpriced: tuple[UnpricedRow, ...]
+    findings: tuple[Finding, ...]
+    warnings: tuple[str, ...]
+    model_names: tuple[Resolution, ...]
+    schema_version: str = field(default=SCHEMA_VERSION)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract: plain types only, tuples as lists."""
+        data = asdict(self)
+        data["groups"] = {k: [asdict(r) for r in rows] for k, rows in self.groups.items()}
+        return data

@@ -1,0 +1,98 @@
+"""``--per-request PATH``: the canonical table with each row's cost, streamed to disk.
+
+The format follows the extension (``.csv``, ``.jsonl``, ``.parquet``). Rows are written
+chunk by chunk as they are priced, to a temporary file renamed into place on success,
+so a failed run never leaves a half-written file. Prompt text is left out unless the
+caller asks for it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Final
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from llmaudit.errors import UsageError
+from llmaudit.schema import CANONICAL_DTYPES, PRICED_DTYPES, PRIVATE_COLUMNS
+
+FORMATS: Final = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+
+# Identity and money first, then the rest of the canonical table.
+_LEAD: Final = ("request_id", "timestamp", "model", "priced_model", "pricing_mode")
+COLUMNS: Final = tuple(
+    dict.fromkeys(
+        [*_LEAD, *CANONICAL_DTYPES, *PRICED_DTYPES]
+    )
+)
+
+
+def _arrow_type(dtype: object) -> pa.DataType:
+    if dtype == "str":
+        return pa.string()
+    if dtype == "datetime64[ns, UTC]":
+        return pa.timestamp("ns", tz="UTC")
+    return pa.from_numpy_dtype(dtype)  # type: ignore[arg-type]
+
+
+class PerRequestWriter:
+    """Append priced chunks to ``path``; call ``close()`` on success, ``abort()`` on failure."""
+
+    def __init__(self, path: str | Path, *, include_prompts: bool = False) -> None:
+        self.path = Path(path)
+        suffix = self.path.suffix.lower()
+        if suffix not in FORMATS:
+            raise UsageError(
+                f"--per-request {path}: unknown file type {suffix or '(none)'}",
+                hint="end the name with .csv, .jsonl or .parquet",
+            )
+        self.kind = FORMATS[suffix]
+        self.columns = [c for c in COLUMNS if include_prompts or c not in PRIVATE_COLUMNS]
+        dtypes = {**CANONICAL_DTYPES, **PRICED_DTYPES}
+        self.schema = pa.schema([(c, _arrow_type(dtypes[c])) for c in self.columns])
+        self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = None if self.kind == "parquet" else open(self.tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        except OSError as exc:
+            raise UsageError(f"--per-request {path}: cannot write ({exc.strerror})") from None
+        self._parquet: pq.ParquetWriter | None = None
+        self._first = True
+        self.rows = 0
+
+    def write(self, priced: pd.DataFrame) -> None:
+        frame = priced.loc[:, self.columns]
+        if self.kind == "parquet":
+            table = pa.Table.from_pandas(frame, schema=self.schema, preserve_index=False)
+            if self._parquet is None:
+                self._parquet = pq.ParquetWriter(self.tmp, self.schema)
+            self._parquet.write_table(table)
+        elif self.kind == "csv":
+            frame.to_csv(self._handle, header=self._first, index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ")
+        else:
+            text = frame.to_json(orient="records", lines=True, date_format="iso", date_unit="ms")
+            assert self._handle is not None
+            self._handle.write(text if text.endswith("\n") or not text else text + "\n")
+        self._first = False
+        self.rows += len(frame)
+
+    def close(self) -> None:
+        if self._parquet is not None:
+            self._parquet.close()
+        elif self.kind == "parquet":
+            pq.write_table(self.schema.empty_table(), self.tmp)
+        if self._handle is not None:
+            if self._first and self.kind == "csv":
+                self._handle.write(",".join(self.columns) + "\n")
+            self._handle.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        if self._parquet is not None:
+            self._parquet.close()
+        if self._handle is not None:
+            self._handle.close()
+        self.tmp.unlink(missing_ok=True)

@@ -1,0 +1,97 @@
+"""Canonical request table: column names, dtypes and the token convention.
+
+Every log format is converted at ingest into this one shape. Token counts follow the
+*inclusive* convention (see docs/FORMATS in the shared docs): a subset is also counted
+in its parent, so
+
+    cache_read_tokens + cache_write_tokens <= input_tokens
+    cache_write_1h_tokens <= cache_write_tokens
+    reasoning_tokens <= output_tokens
+
+Units are in the names (``*_ms``, ``*_usd``); timestamps are UTC.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+import numpy as np
+import pandas as pd
+
+# Token columns, in report order. All int64, never null after ingest.
+TOKEN_COLUMNS: Final = (
+    "input_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "cache_write_1h_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+)
+
+PricingMode = Literal["standard", "batch", "priority", "flex"]
+PRICING_MODES: Final[tuple[PricingMode, ...]] = ("standard", "batch", "priority", "flex")
+
+Status = Literal["ok", "error"]
+
+# name -> pandas dtype of the canonical (unpriced) request table.
+CANONICAL_DTYPES: Final[dict[str, object]] = {
+    "request_id": "str",
+    "source_file": "str",
+    "source_line": np.int64,
+    "timestamp": "datetime64[ns, UTC]",
+    "provider": "str",
+    "model": "str",
+    **{name: np.int64 for name in TOKEN_COLUMNS},
+    "pricing_mode": "str",
+    "latency_ms": np.float64,
+    "ttft_ms": np.float64,
+    "status": "str",
+    "error_type": "str",
+    "finish_reason": "str",
+    "user": "str",
+    "session": "str",
+    "feature": "str",
+    "tags": "str",
+    "source_cost_usd": np.float64,
+    "prompt_text": "str",
+    "prompt_hash": np.uint64,
+    "turns": np.int64,
+    "tokens_estimated": np.bool_,
+}
+
+CANONICAL_COLUMNS: Final = tuple(CANONICAL_DTYPES)
+
+# Columns the pricing stage adds. ``cost_usd`` is NaN (never 0) for unpriced models.
+COST_COMPONENTS: Final = (
+    "cost_input_usd",
+    "cost_cache_read_usd",
+    "cost_cache_write_usd",
+    "cost_output_usd",
+    "cost_reasoning_usd",
+    "cost_request_fee_usd",
+)
+PRICED_DTYPES: Final[dict[str, object]] = {
+    "priced_model": "str",
+    "priced_provider": "str",
+    **{name: np.float64 for name in COST_COMPONENTS},
+    "cost_usd": np.float64,
+}
+
+# Multi-valued ``tags`` are stored joined by this separator (tags never contain it
+# after ingest: the separator is stripped from tag values).
+TAG_SEPARATOR: Final = "|"
+
+# Columns never written to a report unless the user asks for prompt text.
+PRIVATE_COLUMNS: Final = ("prompt_text",)
+
+
+def empty_canonical_frame() -> pd.DataFrame:
+    """A zero-row frame with every canonical column at its canonical dtype."""
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in CANONICAL_DTYPES.items()})  # type: ignore[call-overload]
+
+
+def check_columns(frame: pd.DataFrame, required: tuple[str, ...], stage: str) -> None:
+    """Raise ``ValueError`` (a programming error, not a user error) if columns are missing."""
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{stage}: frame lacks columns {missing}")

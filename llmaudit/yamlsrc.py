@@ -1,0 +1,146 @@
+"""Safe YAML loading that remembers where every value came from.
+
+Every YAML file a user writes (price tables, column mappings, and later routing
+policies and tagging rules) is loaded here with ``yaml.SafeLoader`` only, duplicate
+keys are rejected, and each value's line is kept so validation errors can say
+``file:line: field: problem``. Validation itself uses pydantic models with
+``extra="forbid"``; :func:`validate` maps pydantic's error locations back to lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from llmaudit.errors import ConfigError, LlmauditError
+
+Loc = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class YamlDoc:
+    """A parsed YAML document plus the 1-based line of every mapping key and item."""
+
+    path: str
+    data: Any
+    lines: Mapping[Loc, int]
+
+    def line_of(self, loc: Loc) -> int | None:
+        """Line of the deepest known prefix of ``loc`` (pydantic locs can go deeper)."""
+        for end in range(len(loc), -1, -1):
+            line = self.lines.get(tuple(loc[:end]))
+            if line is not None:
+                return line
+        return None
+
+    def where(self, loc: Loc) -> str:
+        line = self.line_of(loc)
+        return f"{self.path}:{line}" if line is not None else self.path
+
+
+def _construct(node: yaml.Node, loc: Loc, lines: dict[Loc, int], path: str, loader: yaml.SafeLoader) -> Any:
+    lines.setdefault(loc, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise ConfigError(
+                    f"{path}:{key_node.start_mark.line + 1}: YAML merge keys ('<<') are not supported",
+                    hint="write the values out in full",
+                )
+            key = _construct(key_node, (*loc, "<key>"), {}, path, loader)
+            if isinstance(key, (list, dict)):
+                raise ConfigError(f"{path}:{key_node.start_mark.line + 1}: a mapping key must be a scalar")
+            if key in out:
+                raise ConfigError(
+                    f"{path}:{key_node.start_mark.line + 1}: duplicate key {key!r}",
+                    hint="each key may appear once in a mapping; delete or merge the repeated entry",
+                )
+            child_loc = (*loc, key)
+            lines[child_loc] = key_node.start_mark.line + 1
+            out[key] = _construct(value_node, child_loc, lines, path, loader)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for index, item in enumerate(node.value):
+            items.append(_construct(item, (*loc, index), lines, path, loader))
+        return items
+    # Scalars: SafeLoader's resolver decides int/float/bool/null/str/date.
+    return loader.construct_object(node, deep=True)
+
+
+def load_yaml(path: str | Path, *, text: str | None = None) -> YamlDoc:
+    """Load one YAML document safely, keeping the line of every key.
+
+    Raises ``ConfigError`` (exit 2) for unreadable files, syntax errors, duplicate keys
+    and multi-document files.
+    """
+    shown = str(path)
+    if text is None:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"{shown}: no such file") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{shown}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        except OSError as exc:
+            raise ConfigError(f"{shown}: cannot read ({exc.strerror})") from None
+    try:
+        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{shown}:{mark.line + 1}" if mark is not None else shown
+        raise ConfigError(f"{where}: invalid YAML: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{shown}: invalid YAML: {exc}") from None
+    if len(nodes) > 1:
+        raise ConfigError(f"{shown}: holds {len(nodes)} YAML documents; llmaudit reads exactly one")
+    if not nodes or nodes[0] is None:
+        return YamlDoc(shown, None, {})
+    lines: dict[Loc, int] = {}
+    data = _construct(nodes[0], (), lines, shown, yaml.SafeLoader(""))
+    return YamlDoc(shown, data, lines)
+
+
+def _describe(loc: Loc) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts) or "(top level)"
+
+
+def validate(
+    doc: YamlDoc,
+    model: type[M],
+    *,
+    error: type[LlmauditError] = ConfigError,
+    what: str = "file",
+    data: Any = None,
+) -> M:
+    """Validate ``doc.data`` (or ``data``) against a pydantic model.
+
+    Raises ``error`` listing up to ten problems, each as ``file:line: field: message``.
+    """
+    payload = doc.data if data is None else data
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        problems = []
+        for item in exc.errors()[:10]:
+            loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            message = item["msg"]
+            if item["type"] == "extra_forbidden":
+                message = "unknown field (check the spelling against the documented schema)"
+            problems.append(f"{doc.where(loc)}: {_describe(loc)}: {message}")
+        more = len(exc.errors()) - len(problems)
+        tail = f"\n  ... and {more} more" if more > 0 else ""
+        raise error(f"invalid {what}:\n  " + "\n  ".join(problems) + tail) from None
