@@ -44,8 +44,13 @@ class YamlDoc:
         return f"{self.path}:{line}" if line is not None else self.path
 
 
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
 def _construct(node: yaml.Node, loc: Loc, lines: dict[Loc, int], path: str, loader: yaml.SafeLoader) -> Any:
     lines.setdefault(loc, node.start_mark.line + 1)
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
+        raise ConfigError(f"{path}:{node.start_mark.line + 1}: invalid YAML: tag {node.tag!r} is not allowed")
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -71,8 +76,11 @@ def _construct(node: yaml.Node, loc: Loc, lines: dict[Loc, int], path: str, load
         for index, item in enumerate(node.value):
             items.append(_construct(item, (*loc, index), lines, path, loader))
         return items
-    # Scalars: SafeLoader's resolver decides int/float/bool/null/str/date.
-    return loader.construct_object(node, deep=True)
+    # Scalars: SafeLoader's resolver decides int/float/bool/null/str/date; unknown tags fail.
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}:{node.start_mark.line + 1}: invalid YAML: {exc}") from None
 
 
 def load_yaml(path: str | Path, *, text: str | None = None) -> YamlDoc:

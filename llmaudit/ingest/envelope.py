@@ -83,11 +83,18 @@ def wrapped_schema(fmt: LogFormat, sample: Sequence[Mapping[str, Any]]) -> pa.Sc
     return pa.schema([*outer, pa.field("request", fmt.request_schema), pa.field("response", pa.struct(list(fmt.schema)))])
 
 
-def normalizer(fmt: LogFormat):  # type: ignore[no-untyped-def]
-    """Per-line normalizer for wrapped records (applies the format's own to the parts)."""
+def normalizer(fmt: LogFormat, schema: pa.Schema):  # type: ignore[no-untyped-def]
+    """Per-line normalizer for wrapped records: the format's own for the parts, and tags
+    coerced to the sampled type ("a, b" and ["a", "b"] mean the same)."""
+    tags_as_list = pa.types.is_list(schema.field("tags").type)
 
     def normalize(record: dict[str, Any]) -> dict[str, Any]:
         out = dict(record)
+        tags = out.get("tags")
+        if tags_as_list and isinstance(tags, str):
+            out["tags"] = [t.strip() for t in tags.split(",") if t.strip()]
+        elif not tags_as_list and isinstance(tags, list):
+            out["tags"] = ",".join(str(t) for t in tags)
         if fmt.normalize is not None and isinstance(out.get("response"), dict):
             out["response"] = fmt.normalize(out["response"])
         if fmt.request_normalize is not None and isinstance(out.get("request"), dict):

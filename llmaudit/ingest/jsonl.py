@@ -103,6 +103,12 @@ def parse_chunk(chunk: Chunk, schema: pa.Schema, normalize: Normalizer | None = 
     n_lines = len(starts)
     if n_lines == 0:
         return ParsedChunk(schema.empty_table(), np.zeros(0, dtype=np.int64), 0)
+    if not chunk.data.isascii():
+        # pyarrow does not validate UTF-8 inside strings; bad bytes must be found per line.
+        try:
+            chunk.data.decode("utf-8")
+        except UnicodeDecodeError:
+            return _parse_lines(chunk, schema, normalize, n_lines)
     options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
     read = pj.ReadOptions(block_size=max(8 << 20, longest + 64), use_threads=True)
     try:

@@ -21,7 +21,7 @@ from llmaudit.errors import InputError, MalformedRecordError
 from llmaudit.ingest import envelope
 from llmaudit.ingest.accounting import HARMLESS_REASONS, SKIP_REASONS, FileStats, IngestStats
 from llmaudit.ingest.finalize import finalize
-from llmaudit.ingest.jsonl import DEFAULT_CHUNK_BYTES, Chunk, ParsedChunk, iter_chunks, parse_chunk
+from llmaudit.ingest.jsonl import DEFAULT_CHUNK_BYTES, Chunk, iter_chunks, parse_chunk
 from llmaudit.ingest.registry import Detection, LogFormat, detect, detect_bytes, get_format, is_wrapper
 from llmaudit.ingest.sources import InputSource, OpenedSource, expand_inputs, open_source
 
@@ -155,8 +155,9 @@ class RequestReader:
             sample = _sample_records(first.data)
             detection = self._detect(sample, first, source)
             if detection is None:
-                stats.lines_read += first.data.count(b"\n") + (0 if first.data.endswith(b"\n") else 1)
-                self._record(stats, self._blank_only(first))
+                blank = self._blank_lines(first)
+                stats.lines_read += len(blank)
+                self._record(stats, {"blank_line": blank})
                 return
             stats.format = detection.format.name + (" (wrapped)" if detection.wrapped else "")
             if self.observer is not None:
@@ -182,12 +183,9 @@ class RequestReader:
             )
         return detect(sample, source.display)
 
-    def _blank_only(self, chunk: Chunk) -> ParsedChunk:
-        result = ParsedChunk(pa.table({}), np.zeros(0, dtype=np.int64), 0)
+    def _blank_lines(self, chunk: Chunk) -> np.ndarray:
         n = chunk.data.count(b"\n") + (0 if chunk.data.endswith(b"\n") else 1)
-        for i in range(n):
-            result.skip("blank_line", chunk.first_line + i)
-        return result
+        return chunk.first_line + np.arange(n, dtype=np.int64)
 
     def _json_array_chunks(
         self, first: Chunk, rest: Iterator[Chunk], source: InputSource
@@ -224,7 +222,7 @@ class RequestReader:
         else:
             if detection.wrapped:
                 schema = envelope.wrapped_schema(fmt, sample)
-                normalize = envelope.normalizer(fmt)
+                normalize = envelope.normalizer(fmt, schema)
                 convert = lambda table: envelope.convert_wrapped(fmt, table)  # noqa: E731
             else:
                 schema, normalize = fmt.schema, fmt.normalize
@@ -232,28 +230,29 @@ class RequestReader:
             parsed_chunks = (parse_chunk(chunk, schema, normalize) for chunk in _chain(first, rest))
         for parsed in parsed_chunks:
             stats.lines_read += parsed.lines_read
-            self._record(stats, parsed)
+            skipped = {r: np.asarray(v, dtype=np.int64) for r, v in parsed.skipped.items()}
+            frame = None
             if parsed.table.num_rows:
-                frame, skipped, from_source = finalize(convert(parsed.table), parsed.lines, source.display)
+                frame, dropped, from_source = finalize(convert(parsed.table), parsed.lines, source.display)
                 dup = np.zeros(len(frame), dtype=bool)
                 if from_source.any():
                     dup[from_source] = self._seen.mark_duplicates(frame.loc[from_source, "request_id"])
                 if dup.any():
-                    skipped["duplicate_request_id"] = frame.loc[dup, "source_line"].to_numpy()
+                    dropped["duplicate_request_id"] = frame.loc[dup, "source_line"].to_numpy()
                     frame = frame.loc[~dup].reset_index(drop=True)
-                self._record(stats, skipped)
+                for reason, lines in dropped.items():
+                    skipped[reason] = np.concatenate([skipped.get(reason, np.zeros(0, np.int64)), lines])
+            # Parse-stage and conversion-stage skips are recorded together, so --strict
+            # reports the earliest bad line whichever stage found it.
+            self._record(stats, skipped, parsed.details)
+            if frame is not None and len(frame):
                 stats.parsed += len(frame)
-                if len(frame):
-                    yield frame
+                yield frame
             if self.observer is not None:
                 self.observer.advanced(source, opened.raw_counter.count)
 
-    def _record(self, stats: FileStats, skipped: ParsedChunk | dict[str, np.ndarray]) -> None:
-        if isinstance(skipped, ParsedChunk):
-            by_reason = {r: np.asarray(v, dtype=np.int64) for r, v in skipped.skipped.items()}
-            details = skipped.details
-        else:
-            by_reason, details = skipped, {}
+    def _record(self, stats: FileStats, by_reason: dict[str, np.ndarray], details: dict[str, str] | None = None) -> None:
+        details = details or {}
         if self.stats.strict:
             harmful = [(int(v.min()), r) for r, v in by_reason.items() if len(v) and r not in HARMLESS_REASONS]
             if harmful:

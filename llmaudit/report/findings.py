@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Final
 
-from llmaudit.report.fmt import count, money, pct
+from llmaudit.report.fmt import count, money, pct, plural
 from llmaudit.report.model import BreakdownRow, Finding, ModelRow, Summary, UnpricedRow
 
 WASTE_WARNING_SHARE: Final = 0.01  # failed/empty spend above 1% of the bill is worth a warning
@@ -41,7 +41,8 @@ def build_findings(
             Finding(
                 id="unpriced_models",
                 severity="critical",
-                title=f"{count(summary.unpriced_requests)} requests to {len(unpriced)} unpriced model(s) are not in the total",
+                title=f"{plural(summary.unpriced_requests, 'request')} to {plural(len(unpriced), 'unpriced model')} "
+                "left out of the total",
                 detail=f"No price table covers: {names}. Their cost is unknown, not zero. Add them to a table "
                 "and pass it with --pricing FILE (see pricing/README.md).",
             )
@@ -56,7 +57,7 @@ def build_findings(
             Finding(
                 id="top_cost_drivers",
                 severity="info",
-                title=f"{len(top)} model(s) make {pct(_share(top_cost, total))} of spend",
+                title=f"{plural(len(top), 'model')} make {pct(_share(top_cost, total))} of spend",
                 detail=f"Top cost drivers: {parts}.",
                 cost_usd=top_cost,
                 share=_share(top_cost, total),
@@ -85,8 +86,8 @@ def build_findings(
                 id="failed_or_empty",
                 severity="warning" if (share or 0) >= WASTE_WARNING_SHARE else "info",
                 title=f"Failed or empty responses cost {money(waste)} ({pct(share)} of spend)",
-                detail=f"{count(failed)} failed request(s) cost {money(totals.get('failed_cost', 0.0))}; "
-                f"{count(empty)} successful request(s) returned no output tokens and cost "
+                detail=f"{plural(failed, 'failed request')} cost {money(totals.get('failed_cost', 0.0))}; "
+                f"{plural(empty, 'successful request')} returned no output tokens and cost "
                 f"{money(totals.get('empty_cost', 0.0))}. Retries and empty answers are paid for twice.",
                 cost_usd=waste,
                 share=share,
@@ -142,7 +143,7 @@ def build_findings(
             Finding(
                 id="estimated_tokens",
                 severity="info",
-                title=f"{count(summary.estimated_requests)} request(s) priced from estimated token counts",
+                title=f"{plural(summary.estimated_requests, 'request')} priced from estimated token counts",
                 detail="These records had text but no usage; tokens were counted with the cl100k tokenizer "
                 "offline (typically within 5-15% of the provider's count).",
             )

@@ -6,14 +6,11 @@ import math
 
 
 def money(value: float | None) -> str:
-    """USD for people: cents normally, more digits for sub-cent amounts; "n/a" for None."""
-    if value is None:
-        return "n/a"
-    if value != value:  # NaN
+    """USD for people: cents from $1 up; three significant digits below ($0.0510, $0.00472)."""
+    if value is None or value != value:  # None or NaN
         return "n/a"
     magnitude = abs(value)
-    if 0 < magnitude < 0.01:
-        # Three significant digits for sub-cent amounts: $0.00472, $0.00000435.
+    if 0 < magnitude < 1:
         decimals = min(12, max(2, 2 - math.floor(math.log10(magnitude))))
         text = f"{magnitude:,.{decimals}f}"
     else:
@@ -38,3 +35,8 @@ def tokens(n: int) -> str:
             value = n / size
             return f"{value:.3g}{suffix}" if value < 100 else f"{value:.0f}{suffix}"
     return str(n)
+
+
+def plural(n: int, word: str, plural_form: str | None = None) -> str:
+    """``1 request``, ``3 requests`` (thousands separated)."""
+    return f"{n:,} {word if n == 1 else (plural_form or word + 's')}"

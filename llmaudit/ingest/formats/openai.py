@@ -185,7 +185,9 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
         c["prompt_text"] = col.join_text(
             col.prefix_text("system", req("instructions")), messages_text, col.prefix_text("user", req("input"))
         )
-        c["turns"] = np.maximum(turns, np.asarray(col.non_empty(req("input")), dtype=np.int64))
+        # Messages, counting Responses-style instructions and a plain-string input as one each,
+        # the way a system message and a user message count in Chat Completions.
+        c["turns"] = turns + col.non_empty(req("instructions")) + col.non_empty(req("input"))
         c["user"] = col.coalesce(col.strings(req("user")), col.strings(req("metadata.user_id")))
         c["feature"] = col.strings(req("metadata.feature"))
         c["session"] = col.strings(req("metadata.session_id"))

@@ -21,8 +21,9 @@ def _escape(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], right_from: int = 1) -> list[str]:
-    align = ["---" if i < right_from else "---:" for i in range(len(header))]
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> list[str]:
+    """A Markdown table; columns whose index is in ``right`` are right-aligned (numbers)."""
+    align = ["---:" if i in right else "---" for i in range(len(header))]
     lines = ["| " + " | ".join(_escape(h) for h in header) + " |", "| " + " | ".join(align) + " |"]
     lines += ["| " + " | ".join(_escape(c) for c in row) + " |" for row in rows]
     return lines
@@ -31,12 +32,13 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], right_from: int
 def _breakdown(title: str, label: str, rows: Sequence[BreakdownRow]) -> list[str]:
     if not rows:
         return []
-    return [f"### {title}", "", *_table((label, *BREAKDOWN_HEADER), [[r.key, *breakdown_cells(r)] for r in rows]), ""]
+    table = _table((label, *BREAKDOWN_HEADER), [[r.key, *breakdown_cells(r)] for r in rows], range(1, 8))
+    return [f"### {title}", "", *table, ""]
 
 
 def render(report: AnalyzeReport, options: object) -> str:
     lines = [f"## {headline(report)}", ""]
-    lines += _table(("", ""), summary_rows(report), right_from=99)
+    lines += _table(("", ""), summary_rows(report))
     lines.append("")
     if report.findings:
         lines += ["### Findings", ""]
@@ -50,7 +52,7 @@ def render(report: AnalyzeReport, options: object) -> str:
         *_table(
             ("model", "provider", *BREAKDOWN_HEADER),
             [[model_label(r), r.provider or "", *breakdown_cells(r)] for r in report.by_model],
-            right_from=2,
+            range(2, 9),
         ),
         "",
     ]
@@ -64,6 +66,7 @@ def render(report: AnalyzeReport, options: object) -> str:
         lines += _table(
             ("model", "requests", "input tokens", "output tokens"),
             [[r.model, count(r.requests), count(r.input_tokens), count(r.output_tokens)] for r in report.unpriced],
+            (1, 2, 3),
         )
         lines.append("")
     if report.skipped:
@@ -71,7 +74,7 @@ def render(report: AnalyzeReport, options: object) -> str:
         lines += _table(
             ("reason", "count", "examples", "how to fix"),
             [[s.description, count(s.count), ", ".join(s.examples[:3]), s.hint] for s in report.skipped],
-            right_from=1,
+            (1,),
         )
         lines.append("")
     for warning in report.warnings:

@@ -25,17 +25,21 @@ from llmaudit.report.model import AnalyzeReport, BreakdownRow
 _STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 
 
-def _new_table(title: str, label_columns: Sequence[str], numeric: Sequence[str]) -> Table:
+def _new_table(
+    title: str, label_columns: Sequence[str], numeric: Sequence[str], labels: Sequence[str] = ()
+) -> Table:
+    """A table whose first label column is wide enough for ``labels`` (up to 40 characters)."""
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, title_style="bold")
-    for name in label_columns:
-        table.add_column(name, overflow="fold")
+    for i, name in enumerate(label_columns):
+        widest = max((len(x) for x in labels), default=0) if i == 0 else 0
+        table.add_column(name, overflow="fold", min_width=min(max(widest, len(name)), 40))
     for name in numeric:
         table.add_column(name, justify="right", no_wrap=True)
     return table
 
 
 def _breakdown(title: str, label: str, rows: Sequence[BreakdownRow]) -> Table:
-    table = _new_table(title, (label,), BREAKDOWN_HEADER)
+    table = _new_table(title, (label,), BREAKDOWN_HEADER, [r.key for r in rows])
     for row in rows:
         table.add_row(row.key, *breakdown_cells(row))
     return table
@@ -64,14 +68,19 @@ def render(report: AnalyzeReport, options: object) -> str:
 
     if report.findings:
         console.print(Text("Findings", style="bold"))
+        findings = Table.grid(padding=(0, 1))
+        findings.add_column(width=3, justify="right")
+        findings.add_column(overflow="fold")
         for f in report.findings:
-            line = Text(f" {SEVERITY_MARK[f.severity]} ", style=_STYLE[f.severity])
-            line.append(f"{f.title}. ", style="bold" if f.severity != "info" else "")
-            line.append(f.detail)
-            console.print(line)
+            text = Text(f"{f.title}. ", style="bold" if f.severity != "info" else "")
+            text.append(f.detail)
+            findings.add_row(Text(SEVERITY_MARK[f.severity], style=_STYLE[f.severity]), text)
+        console.print(findings)
         console.print()
 
-    by_model = _new_table("By model", ("model", "provider"), BREAKDOWN_HEADER)
+    by_model = _new_table(
+        "By model", ("model", "provider"), BREAKDOWN_HEADER, [model_label(r) for r in report.by_model]
+    )
     for row in report.by_model:
         by_model.add_row(model_label(row), row.provider or "", *breakdown_cells(row))
     console.print(by_model)
@@ -85,7 +94,12 @@ def render(report: AnalyzeReport, options: object) -> str:
         console.print(_breakdown(f"By {dimension}", dimension, rows))
 
     if report.unpriced:
-        table = _new_table("Unpriced models (not in the total)", ("model",), ("requests", "input tokens", "output tokens"))
+        table = _new_table(
+            "Unpriced models (not in the total)",
+            ("model",),
+            ("requests", "input tokens", "output tokens"),
+            [r.model for r in report.unpriced],
+        )
         for r in report.unpriced:
             table.add_row(r.model, count(r.requests), count(r.input_tokens), count(r.output_tokens))
         console.print(table)
@@ -98,4 +112,6 @@ def render(report: AnalyzeReport, options: object) -> str:
         console.print(Text(f"{SEVERITY_MARK['warning']} {warning}", style="yellow"))
     sources = "; ".join(f"{p.name} ({p.source}, as of {p.as_of})" for p in report.pricing)
     console.print(Text(f"Prices: {sources}", style="dim"))
-    return console.file.getvalue()  # type: ignore[attr-defined]
+    text: str = console.file.getvalue()  # type: ignore[attr-defined]
+    # Rich pads every line to the width; plain text should not carry trailing blanks.
+    return text if color else "\n".join(line.rstrip() for line in text.split("\n"))

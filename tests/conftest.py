@@ -1,0 +1,53 @@
+"""Shared test helpers.
+
+- ``read_all(paths, ...)`` reads logs through the real ingest pipeline and returns the
+  concatenated canonical frame plus the accounting, asserting the invariant every test
+  relies on: parsed + skipped = lines read, per file.
+- ``FIXTURES`` is tests/fixtures; each fixture directory has a README saying what its
+  files contain.
+- An autouse fixture fixes the console width and removes colour so CLI output is stable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from llmaudit.ingest import IngestOptions, IngestStats, RequestReader
+
+FIXTURES = Path(__file__).parent / "fixtures"
+LOGS = FIXTURES / "logs"
+
+
+def assert_accounted(stats: IngestStats) -> None:
+    """parsed + skipped (by reason) = lines read, for every file and in total."""
+    for f in stats.files:
+        assert f.parsed + sum(f.skipped.values()) == f.lines_read, f
+    assert stats.parsed + sum(stats.skipped.values()) == stats.lines_read
+
+
+def read_all(paths: list[str | Path] | str | Path, **options: Any) -> tuple[pd.DataFrame, IngestStats]:
+    """Read ``paths`` with ``IngestOptions(**options)``; return (canonical frame, stats)."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    reader = RequestReader([str(p) for p in paths], IngestOptions(**options))
+    frames = list(reader)
+    assert_accounted(reader.stats)
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return frame, reader.stats
+
+
+def write_lines(path: Path, lines: list[str], *, trailing_newline: bool = True) -> Path:
+    """Write raw lines (strings, written as given) to ``path``."""
+    path.write_text("\n".join(lines) + ("\n" if trailing_newline else ""), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _stable_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("LLMAUDIT_DEBUG", raising=False)

@@ -1,0 +1,202 @@
+"""The reader: every line accounted for, each skip reason, inputs of every kind, bad files."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from llmaudit.errors import InputError, MalformedRecordError
+from llmaudit.ingest import RequestReader
+from llmaudit.ingest.accounting import SKIP_REASONS
+from tests.conftest import LOGS, read_all, write_lines
+
+
+def chat(i: int, prompt: int = 10, completion: int = 5, model: str = "gpt-4o", **usage: object) -> str:
+    body = {"prompt_tokens": prompt, "completion_tokens": completion, **usage}
+    return json.dumps(
+        {"id": f"c{i}", "object": "chat.completion", "created": 1730000000 + i, "model": model, "usage": body}
+    )
+
+
+def test_each_skip_reason_is_counted_with_its_line(tmp_path: Path) -> None:
+    lines = [
+        chat(1),  # 1 ok
+        "",  # 2 blank_line
+        "   ",  # 3 blank_line (whitespace only)
+        '{"id": "c2", "object": "chat.completion"',  # 4 malformed_json
+        "[1, 2]",  # 5 not_an_object
+        chat(3, prompt=-1),  # 6 negative_tokens
+        chat(4, prompt=10.5),  # 7 non_integer_tokens
+        chat(5, prompt=20_000_000),  # 8 absurd_tokens
+        chat(6, prompt=10, prompt_tokens_details={"cached_tokens": 11}),  # 9 inconsistent_tokens
+        chat(7, model=""),  # 10 missing_model
+        chat(1),  # 11 duplicate_request_id (same id as line 1)
+        json.dumps({"id": "c8", "object": "chat.completion", "model": "gpt-4o"}),  # 12 no_usage, no text
+        json.dumps({"object": "chat.completion", "model": "gpt-4o", "usage": {"prompt_tokens": "many"}}),  # 13
+        json.dumps({"id": "e1", "object": "embedding.list", "data": []}),  # 14 unrecognized_record
+        chat(9),  # 15 ok
+    ]
+    path = write_lines(tmp_path / "mixed.jsonl", lines)
+    frame, stats = read_all(path)
+    assert frame["request_id"].tolist() == ["c1", "c9"]
+    expected = {
+        "blank_line": [2, 3],
+        "malformed_json": [4],
+        "not_an_object": [5],
+        "negative_tokens": [6],
+        "non_integer_tokens": [7],
+        "absurd_tokens": [8],
+        "inconsistent_tokens": [9],
+        "missing_model": [10],
+        "duplicate_request_id": [11],
+        "no_usage": [12],
+        "invalid_field": [13],
+        "unrecognized_record": [14],
+    }
+    assert dict(stats.skipped) == {k: len(v) for k, v in expected.items()}
+    for reason, lines_ in expected.items():
+        assert stats.examples[reason] == [f"{path}:{n}" for n in lines_], reason
+    assert "usage.prompt_tokens" in stats.details["invalid_field"]
+    assert stats.lines_read == 15
+    assert set(expected) <= set(SKIP_REASONS)
+
+
+def test_undecodable_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "bytes.jsonl"
+    path.write_bytes(chat(1).encode() + b"\n" + b'{"id": "\xff\xfe"}\n' + chat(2).encode() + b"\n")
+    frame, stats = read_all(path)
+    assert len(frame) == 2
+    assert stats.examples["undecodable_bytes"] == [f"{path}:2"]
+
+
+@pytest.mark.parametrize("chunk_bytes", [64, 300, 1 << 20])
+def test_chunking_never_changes_the_result(tmp_path: Path, chunk_bytes: int) -> None:
+    lines = [chat(i, prompt=i + 1) for i in range(200)]
+    lines[57] = "{broken"
+    lines[120] = ""
+    path = write_lines(tmp_path / "many.jsonl", lines, trailing_newline=False)
+    frame, stats = read_all(path, chunk_bytes=chunk_bytes)
+    assert len(frame) == 198
+    # sum of 1..200 minus the two lost prompts (58 and 121)
+    assert frame["input_tokens"].sum() == 200 * 201 // 2 - 58 - 121
+    assert stats.examples["malformed_json"] == [f"{path}:58"]
+    assert stats.examples["blank_line"] == [f"{path}:121"]
+    assert frame["source_line"].iloc[-1] == 200
+
+
+def test_fast_and_fallback_paths_agree(tmp_path: Path) -> None:
+    good = [chat(i, prompt=100 + i, completion=i) for i in range(50)]
+    clean = write_lines(tmp_path / "clean.jsonl", good)
+    dirty = write_lines(tmp_path / "dirty.jsonl", [*good, "not json"])  # forces the per-line parser
+    a, _ = read_all(clean)
+    b, _ = read_all(dirty)
+    cols = ["request_id", "timestamp", "model", "input_tokens", "output_tokens", "source_line"]
+    assert a[cols].equals(b[cols])
+
+
+def test_crlf_and_bom(tmp_path: Path) -> None:
+    path = tmp_path / "windows.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + (chat(1) + "\r\n" + chat(2) + "\r\n").encode())
+    frame, _ = read_all(path)
+    assert frame["request_id"].tolist() == ["c1", "c2"]
+
+
+def test_directory_glob_and_gzip(tmp_path: Path) -> None:
+    folder = tmp_path / "logs" / "nested"
+    folder.mkdir(parents=True)
+    write_lines(folder / "a.jsonl", [chat(1)])
+    with gzip.open(folder / "b.jsonl.gz", "wt") as fh:
+        fh.write(chat(2) + "\n")
+    (folder / "README.md").write_text("not a log")
+    frame, stats = read_all(tmp_path / "logs")
+    assert sorted(frame["request_id"]) == ["c1", "c2"]
+    assert len(stats.files) == 2
+    frame, _ = read_all(str(tmp_path / "logs" / "**" / "*.jsonl*"))
+    assert sorted(frame["request_id"]) == ["c1", "c2"]
+
+
+def test_gzip_detected_by_content_not_name(tmp_path: Path) -> None:
+    path = tmp_path / "compressed.jsonl"
+    path.write_bytes(gzip.compress((chat(1) + "\n").encode()))
+    frame, _ = read_all(path)
+    assert frame["request_id"].tolist() == ["c1"]
+
+
+def test_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = io.TextIOWrapper(io.BytesIO((chat(1) + "\n" + chat(2) + "\n").encode()))
+    monkeypatch.setattr(sys, "stdin", fake)
+    frame, stats = read_all("-")
+    assert frame["request_id"].tolist() == ["c1", "c2"]
+    assert stats.files[0].source == "<stdin>"
+
+
+def test_json_array_file(tmp_path: Path) -> None:
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps([json.loads(chat(1)), json.loads(chat(2)), 5]))
+    frame, stats = read_all(path)
+    assert frame["request_id"].tolist() == ["c1", "c2"]
+    assert stats.examples["not_an_object"] == [f"{path}:3"]  # element 3
+
+
+def test_duplicates_across_files(tmp_path: Path) -> None:
+    a = write_lines(tmp_path / "a.jsonl", [chat(1), chat(2)])
+    b = write_lines(tmp_path / "b.jsonl", [chat(2), chat(3)])
+    frame, stats = read_all([a, b])
+    assert frame["request_id"].tolist() == ["c1", "c2", "c3"]
+    assert stats.examples["duplicate_request_id"] == [f"{b}:1"]
+
+
+def test_strict_stops_at_the_first_harmful_line(tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "s.jsonl", [chat(1), "", chat(2, prompt=-3), "{bad"])
+    with pytest.raises(MalformedRecordError, match=r"s\.jsonl:3: a negative token count"):
+        read_all(path, strict=True)
+    path = write_lines(tmp_path / "t.jsonl", [chat(1), "{bad", chat(2, prompt=-3)])
+    with pytest.raises(MalformedRecordError, match=r"t\.jsonl:2: not valid JSON"):
+        read_all(path, strict=True)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the files are empty"),
+        (b"\n\n  \n", "the files are empty"),
+        (b"{bad\n{worse\n", "no JSON object in the first lines"),
+        ('{"id":1}\n'.encode("utf-16"), "UTF-16"),
+        (b"\x00\x01\x02binary", "binary"),
+        (b'{"hello": "world"}\n', "cannot recognize the log format"),
+    ],
+)
+def test_unusable_files_get_a_clear_error(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        list(RequestReader([str(path)]))
+
+
+def test_zero_usable_records_names_the_reasons(tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "z.jsonl", [chat(1, prompt=-1), chat(2, prompt=-2)])
+    with pytest.raises(InputError, match=r"no usable records in 2 lines read \(2 a negative token count\)"):
+        list(RequestReader([str(path)]))
+
+
+@pytest.mark.parametrize("arg", ["missing.jsonl", "nomatch*.jsonl"])
+def test_missing_inputs(tmp_path: Path, arg: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError):
+        RequestReader([arg])
+
+
+def test_directory_without_logs(tmp_path: Path) -> None:
+    (tmp_path / "notes.md").write_text("x")
+    with pytest.raises(InputError, match="holds no log files"):
+        RequestReader([str(tmp_path)])
+
+
+def test_unknown_forced_format() -> None:
+    with pytest.raises(InputError, match="unknown input format 'nope'"):
+        RequestReader([str(LOGS / "openai" / "chat.jsonl")], __import__("llmaudit.ingest", fromlist=["x"]).IngestOptions(input_format="nope"))

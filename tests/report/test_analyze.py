@@ -1,0 +1,90 @@
+"""analyze() on the report fixture, against the hand-computed values in its README."""
+
+from __future__ import annotations
+
+import pytest
+
+from llmaudit.analysis import DAYS_PER_MONTH, AnalyzeOptions, analyze
+from llmaudit.ingest import IngestOptions, RequestReader
+from llmaudit.pricing import load_pricing
+from llmaudit.report import AnalyzeReport, render
+from tests.conftest import FIXTURES, LOGS, assert_accounted
+
+AUDIT = LOGS / "report" / "audit.jsonl"
+PRICES = FIXTURES / "pricing" / "report.yaml"
+
+
+def run(*group_by: str, chunk_bytes: int | None = None) -> AnalyzeReport:
+    table = load_pricing([PRICES], include_shipped=False)
+    options = IngestOptions(chunk_bytes=chunk_bytes) if chunk_bytes else IngestOptions()
+    reader = RequestReader([str(AUDIT)], options)
+    report = analyze(reader, table, AnalyzeOptions(group_by=group_by))
+    assert_accounted(reader.stats)
+    return report
+
+
+def test_summary_totals() -> None:
+    s = run().summary
+    assert (s.requests, s.lines_read, s.skipped_lines) == (8, 10, 2)
+    assert (s.priced_requests, s.unpriced_requests, s.failed_requests) == (7, 1, 1)
+    # 3 * 0.0035 + 0.000525 + 0.038 + 0.002
+    assert s.total_cost_usd == pytest.approx(0.051025, rel=1e-12)
+    # 26 hours of traffic: 0.051025 per 26/24 days, times 365.25/12 days per month
+    assert s.period_days == pytest.approx(26 / 24)
+    assert s.projected_monthly_cost_usd == pytest.approx(0.051025 * DAYS_PER_MONTH / (26 / 24), rel=1e-12)
+    assert s.projection_note is not None and "26.0 hours" in s.projection_note
+    assert s.tokens.input_tokens == 1000 * 3 + 2000 + 3000 + 500 + 800
+    assert s.tokens.reasoning_tokens == 3000
+    # cache read: 1000 * 0.075 = 75 per million; reasoning 3000 * 8 = 24000 per million
+    assert s.cost_by_kind.cache_read_usd == pytest.approx(0.000075)
+    assert s.cost_by_kind.reasoning_usd == pytest.approx(0.024)
+
+
+def test_by_model_ranks_by_cost_and_keeps_unpriced_visible() -> None:
+    rows = {r.model: r for r in run().by_model}
+    assert [r.model for r in run().by_model] == ["o3", "gpt-4o", "gpt-4o-mini", "mystery-model-x"]
+    assert rows["gpt-4o"].requests == 5
+    assert rows["gpt-4o"].cost_usd == pytest.approx(3 * 0.0035 + 0.002)
+    assert rows["mystery-model-x"].cost_usd is None and not rows["mystery-model-x"].priced
+    assert rows["o3"].share == pytest.approx(0.038 / 0.051025)
+
+
+def test_unpriced_list_and_finding() -> None:
+    report = run()
+    assert [(u.model, u.requests, u.input_tokens, u.output_tokens) for u in report.unpriced] == [
+        ("mystery-model-x", 1, 500, 50)
+    ]
+    first = report.findings[0]
+    assert (first.id, first.severity) == ("unpriced_models", "critical")
+
+
+def test_duplicate_prompt_and_waste_findings() -> None:
+    findings = {f.id: f for f in run().findings}
+    dup = findings["duplicate_prompts"]
+    assert dup.cost_usd == pytest.approx(0.007)  # lines 2 and 10 repeat line 1
+    assert "2 of 8 requests" in dup.detail
+    waste = findings["failed_or_empty"]
+    assert waste.cost_usd == pytest.approx(0.002)  # the 429 cost nothing; the empty answer $0.002
+    assert waste.severity == "warning"
+
+
+def test_days_and_groups() -> None:
+    report = run("user", "feature", "tag")
+    days = {r.key: r for r in report.by_day}
+    assert days["2025-03-01"].cost_usd == pytest.approx(0.0035 * 2 + 0.000525 + 0.038)
+    assert days["2025-03-02"].unpriced_requests == 1
+    users = {r.key: r.cost_usd for r in report.groups["user"]}
+    assert users == pytest.approx({"u1": 0.0035 * 3, "u2": 0.038525, "u3": 0.002})
+    tags = {r.key: r.requests for r in report.groups["tag"]}
+    assert tags == {"prod": 1, "(none)": 7}
+
+
+def test_skipped_lines_with_examples() -> None:
+    skipped = {s.reason: s for s in run().skipped}
+    assert skipped["blank_line"].examples == (f"{AUDIT}:5",)
+    assert skipped["malformed_json"].examples == (f"{AUDIT}:8",)
+
+
+def test_streaming_in_tiny_chunks_gives_the_same_report() -> None:
+    # Same report bytes; sums may differ in the last binary digit, which JSON rounds away.
+    assert render(run("user", chunk_bytes=200), "json") == render(run("user"), "json")
