@@ -61,7 +61,8 @@ def _dimension(frame: pd.DataFrame, name: str) -> pd.Series:
     if name == "provider":
         return frame["priced_provider"].fillna(frame["provider"]).fillna("(unknown)")
     if name == "day":
-        return frame["timestamp"].dt.strftime("%Y-%m-%d").fillna("(no timestamp)")
+        # Grouped as datetimes (cheap); formatted as text only for the final rows.
+        return frame["timestamp"].dt.floor("D")
     if name == "tag":
         return frame["tags"].fillna("(none)")
     return frame[name].fillna("(none)")
@@ -117,9 +118,9 @@ class _Accumulator:
             if name == "tag":
                 key = key.str.split(TAG_SEPARATOR)
                 exploded = work.assign(key=key).explode("key")
-                part = exploded.groupby("key", sort=False)[list(_SUMMED)].sum()
+                part = exploded.groupby("key", sort=False, dropna=False)[list(_SUMMED)].sum()
             else:
-                part = work.assign(key=key).groupby("key", sort=False)[list(_SUMMED)].sum()
+                part = work.assign(key=key).groupby("key", sort=False, dropna=False)[list(_SUMMED)].sum()
             self.partials[name].append(part)
 
         pairs = pd.DataFrame({"priced": priced["priced_model"], "raw": priced["model"]}).drop_duplicates()
@@ -142,13 +143,14 @@ class _Accumulator:
         parts = self.partials.get(name)
         if not parts:
             return pd.DataFrame(columns=list(_SUMMED))
-        merged = pd.concat(parts).groupby(level=0).sum()
+        merged = pd.concat(parts).groupby(level=0, dropna=False).sum()
         return merged.sort_values(["cost_usd", "requests"], ascending=False, kind="stable")
 
     def rows(self, name: str) -> tuple[BreakdownRow, ...]:
         frame = self.breakdown(name)
         if name == "day":
             frame = frame.sort_index()
+            frame.index = [k.strftime("%Y-%m-%d") if not pd.isna(k) else "(no timestamp)" for k in frame.index]
         total = self.totals["cost_usd"]
         return tuple(_row(BreakdownRow, str(key), r, total) for key, r in frame.iterrows())
 
@@ -315,7 +317,7 @@ def _build_report(acc: _Accumulator, reader: RequestReader, table: PriceTable, o
 def _unpriced_rows(parts: Sequence[pd.DataFrame]) -> tuple[UnpricedRow, ...]:
     if not parts:
         return ()
-    merged = pd.concat(parts).groupby(level=0).sum()
+    merged = pd.concat(parts).groupby(level=0, dropna=False).sum()
     rows = [
         UnpricedRow(
             model=str(model),

@@ -22,17 +22,27 @@ _EPOCH_SPLITS: Final = ((1e17, 1e9), (1e14, 1e6), (1e11, 1e3))  # (above, diviso
 
 
 def _as_array(data: Columnar) -> pa.Array:
+    if isinstance(data, pa.ChunkedArray):
+        return data.chunk(0) if data.num_chunks == 1 else data.combine_chunks()
     if isinstance(data, pa.Table):
         return data.to_struct_array().combine_chunks() if data.num_columns else pa.nulls(data.num_rows)
-    if isinstance(data, pa.ChunkedArray):
-        return data.combine_chunks()
     return data
 
 
 def get(data: Columnar, path: str) -> pa.Array:
-    """The column at dotted ``path`` (parent nulls propagate); all-null if absent."""
-    arr = _as_array(data)
-    for name in path.split("."):
+    """The column at dotted ``path`` (parent nulls propagate); all-null if absent.
+
+    On a table only the named top-level column is touched, so repeated lookups stay cheap.
+    """
+    names = path.split(".")
+    if isinstance(data, pa.Table):
+        if names[0] not in data.column_names:
+            return pa.nulls(data.num_rows)
+        arr = _as_array(data.column(names[0]))
+        names = names[1:]
+    else:
+        arr = _as_array(data)
+    for name in names:
         if not pa.types.is_struct(arr.type) or arr.type.get_field_index(name) < 0:
             return pa.nulls(len(arr))
         arr = pc.struct_field(arr, name)
@@ -88,8 +98,15 @@ def timestamps(arr: pa.Array) -> pd.DatetimeIndex:
             pd.DatetimeIndex(arr.to_pandas()).tz_convert("UTC")
         )
     if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        try:
+            # Arrow's ISO-8601 parser is fast and exact; it refuses text without a zone.
+            cast = arr.cast(pa.timestamp("ns", tz="UTC"))
+            return pd.DatetimeIndex(cast.to_pandas())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
         text = pd.Series(arr.to_numpy(zero_copy_only=False), dtype="object")
         numeric = pd.to_numeric(text, errors="coerce")
+        # Naive times are taken as UTC; unparseable ones become NaT.
         parsed = pd.to_datetime(text.where(numeric.isna()), utc=True, format="ISO8601", errors="coerce")
         if numeric.notna().any():
             parsed = parsed.where(numeric.isna(), _from_epoch(numeric.to_numpy(dtype=np.float64)))
@@ -173,6 +190,29 @@ def join_text(*parts: pa.Array) -> pa.Array:
     return result
 
 
+def join_items(lists: pa.Array, values: pa.Array, sep: str = "\n", keep: np.ndarray | None = None) -> pa.Array:
+    """Per list, its items' ``values`` joined by ``sep``, skipping null (or not ``keep``) items.
+
+    ``values`` holds one value per item of ``lists.values`` (as ``relist`` expects). A
+    list with nothing left to join (no items, or only images and tool calls) gives null
+    rather than an empty string.
+    """
+    n = len(lists)
+    if not pa.types.is_list(lists.type):
+        return pa.nulls(n, pa.string())
+    offsets = np.asarray(lists.offsets, dtype=np.int64)
+    start, end = int(offsets[0]), int(offsets[-1])
+    texts = strings(values.slice(start, end - start))
+    kept = np.asarray(texts.is_valid()) if keep is None else np.asarray(keep)[start:end] & np.asarray(texts.is_valid())
+    owner = np.repeat(np.arange(n), np.diff(offsets))
+    counts = np.bincount(owner[kept], minlength=n)
+    new_offsets = pa.array(np.concatenate(([0], np.cumsum(counts))).astype(np.int32))
+    joined = pc.binary_join(
+        pa.ListArray.from_arrays(new_offsets, texts.filter(pa.array(kept)), mask=lists.is_null()), sep
+    )
+    return pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
+
+
 def tags(arr: pa.Array) -> pa.Array:
     """Tags joined by ``TAG_SEPARATOR`` from a list of strings or a comma-separated string.
 
@@ -183,14 +223,6 @@ def tags(arr: pa.Array) -> pa.Array:
         return pa.nulls(len(arr), pa.string())
     if not pa.types.is_list(arr.type):
         return tags(pc.split_pattern(strings(arr), ","))
-    offsets = np.asarray(arr.offsets, dtype=np.int64)
-    start, end = int(offsets[0]), int(offsets[-1])
-    values = arr.values.slice(start, end - start)
-    values = pc.utf8_trim_whitespace(pc.replace_substring(strings(values), TAG_SEPARATOR, "/"))
-    keep = np.asarray(pc.fill_null(pc.greater(pc.utf8_length(values), 0), False))
-    owner = np.repeat(np.arange(len(arr)), np.diff(offsets))
-    counts = np.bincount(owner[keep], minlength=len(arr))
-    new_offsets = pa.array(np.concatenate(([0], np.cumsum(counts))).astype(np.int32))
-    lists = pa.ListArray.from_arrays(new_offsets, values.filter(pa.array(keep)), mask=arr.is_null())
-    joined = pc.binary_join(lists, TAG_SEPARATOR)
-    return pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
+    values = pc.utf8_trim_whitespace(pc.replace_substring(strings(arr.values), TAG_SEPARATOR, "/"))
+    nonempty = np.asarray(pc.fill_null(pc.greater(pc.utf8_length(values), 0), False))
+    return join_items(arr, values, TAG_SEPARATOR, keep=nonempty)

@@ -29,7 +29,7 @@ def _as_string_series(value: object, n: int) -> pd.Series:
     if value is None:
         return pd.Series(np.full(n, None, dtype=object), dtype="str")
     if isinstance(value, (pa.Array, pa.ChunkedArray)):
-        return pd.Series(col.strings(value).to_numpy(zero_copy_only=False), dtype="str")
+        return col.strings(value).to_pandas().astype("str")
     return pd.Series(np.asarray(value, dtype=object), dtype="str")
 
 

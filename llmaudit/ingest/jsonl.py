@@ -1,8 +1,8 @@
 """JSON Lines to Arrow, fast and exact about line numbers.
 
-The stream is cut into newline-aligned chunks (a few tens of MB) so memory stays
-bounded. Each chunk is parsed by pyarrow's multithreaded JSON reader against the
-format's explicit schema (fields we do not need are never materialized). If pyarrow
+The stream is cut into newline-aligned chunks (8 MB) so memory stays bounded. Each
+chunk is parsed by pyarrow's JSON reader against the format's explicit schema (fields
+we do not need are never materialized), several chunks at a time on a thread pool. If pyarrow
 rejects the chunk (a malformed line, a field of an unexpected type, a line that is not
 an object), the chunk is parsed again line by line in Python: good lines are kept,
 bad ones are skipped with their reason and line number. The slow path runs only for
@@ -11,9 +11,11 @@ chunks that contain a problem.
 
 from __future__ import annotations
 
-import io
 import json
+import os
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Final
 
@@ -21,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.json as pj
 
-DEFAULT_CHUNK_BYTES: Final = 32 << 20
+DEFAULT_CHUNK_BYTES: Final = 8 << 20
 _BOM: Final = b"\xef\xbb\xbf"
 _WS: Final = frozenset(b" \t\r\n\f\v")
 
@@ -30,35 +32,69 @@ Normalizer = Callable[[dict[str, Any]], dict[str, Any]]
 
 @dataclass
 class Chunk:
-    """Newline-aligned bytes and the 1-based number of their first line."""
+    """Newline-aligned bytes, the 1-based number of their first line, and their line count."""
 
-    data: bytes
+    data: bytes | bytearray
     first_line: int
+    n_lines: int = -1
+
+    def __post_init__(self) -> None:
+        if self.n_lines < 0:
+            self.n_lines = _line_count(self.data) if self.data else 0
 
 
 def iter_chunks(stream: BinaryIO, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> Iterator[Chunk]:
-    """Yield newline-aligned chunks; a line longer than ``chunk_bytes`` is kept whole."""
+    """Yield newline-aligned chunks; a line longer than ``chunk_bytes`` is kept whole.
+
+    Each chunk is read straight into its own buffer behind the previous chunk's partial
+    last line, so the bytes are copied once on their way from the file to pyarrow.
+    """
     carry = b""
     line = 1
     first = True
     while True:
-        block = stream.read(chunk_bytes)
+        buf = bytearray(len(carry) + chunk_bytes)
+        buf[: len(carry)] = carry
+        view = memoryview(buf)
+        got = _read_into(stream, view[len(carry) :])
+        view.release()
+        end = len(carry) + got
         if first:
             first = False
-            if block.startswith(_BOM):
-                block = block[len(_BOM) :]
-        if not block:
-            if carry:
-                yield Chunk(carry, line)
+            if buf.startswith(_BOM):
+                del buf[: len(_BOM)]
+                end -= len(_BOM)
+        if got == 0:
+            if end:
+                del buf[end:]
+                yield Chunk(buf, line)
             return
-        data = carry + block
-        cut = data.rfind(b"\n")
+        cut = buf.rfind(b"\n", 0, end)
         if cut < 0:
-            carry = data
+            carry = bytes(buf[:end])
             continue
-        body, carry = data[: cut + 1], data[cut + 1 :]
-        yield Chunk(body, line)
-        line += body.count(b"\n")
+        carry = bytes(buf[cut + 1 : end])
+        del buf[cut + 1 :]
+        chunk = Chunk(buf, line)
+        yield chunk
+        line += chunk.n_lines
+
+
+def _read_into(stream: BinaryIO, target: memoryview) -> int:
+    """Fill ``target`` as far as the stream allows; 0 only at end of stream."""
+    readinto = getattr(stream, "readinto", None)
+    total = 0
+    while total < len(target):
+        if readinto is not None:
+            n = readinto(target[total:]) or 0
+        else:
+            data = stream.read(len(target) - total)
+            n = len(data)
+            target[total : total + n] = data
+        if n == 0:
+            break
+        total += n
+    return total
 
 
 @dataclass
@@ -77,30 +113,28 @@ class ParsedChunk:
             self.details[reason] = detail
 
 
-def _layout(data: bytes) -> tuple[np.ndarray, np.ndarray, int]:
-    """Line start offsets, a blank-line mask, and the longest line's length."""
+def _line_count(data: bytes | bytearray) -> int:
+    return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+
+
+def _blank_lines(data: bytes | bytearray) -> np.ndarray:
+    """Indexes of blank (whitespace-only) lines in ``data``."""
     buf = np.frombuffer(data, dtype=np.uint8)
     newlines = np.flatnonzero(buf == 10)
     ends = newlines if data.endswith(b"\n") else np.append(newlines, len(data))
     starts = np.concatenate(([0], newlines + 1))[: len(ends)]
-    lengths = ends - starts
-    blank = lengths == 0
-    # A line of only whitespace is blank too; such lines are rare, so only lines whose
-    # first byte is whitespace are examined one by one.
-    if len(starts):
-        first = buf[np.minimum(starts, max(len(buf) - 1, 0))]
-        maybe = np.flatnonzero(~blank & np.isin(first, list(_WS)))
-        for i in maybe:
-            if not data[starts[i] : ends[i]].strip():
-                blank[i] = True
-    longest = int(lengths.max()) if len(lengths) else 0
-    return starts, blank, longest
+    blank = ends == starts
+    # Lines starting with whitespace are rare; only those are examined one by one.
+    first = buf[np.minimum(starts, max(len(buf) - 1, 0))]
+    for i in np.flatnonzero(~blank & np.isin(first, list(_WS))):
+        if not data[starts[i] : ends[i]].strip():
+            blank[i] = True
+    return np.flatnonzero(blank)
 
 
 def parse_chunk(chunk: Chunk, schema: pa.Schema, normalize: Normalizer | None = None) -> ParsedChunk:
     """Parse one chunk against ``schema``; fall back to per-line parsing on any error."""
-    starts, blank, longest = _layout(chunk.data)
-    n_lines = len(starts)
+    n_lines = chunk.n_lines
     if n_lines == 0:
         return ParsedChunk(schema.empty_table(), np.zeros(0, dtype=np.int64), 0)
     if not chunk.data.isascii():
@@ -109,19 +143,53 @@ def parse_chunk(chunk: Chunk, schema: pa.Schema, normalize: Normalizer | None = 
             chunk.data.decode("utf-8")
         except UnicodeDecodeError:
             return _parse_lines(chunk, schema, normalize, n_lines)
-    options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
-    read = pj.ReadOptions(block_size=max(8 << 20, longest + 64), use_threads=True)
-    try:
-        table = pj.read_json(io.BytesIO(chunk.data), read_options=read, parse_options=options)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+    table = _read_json(chunk.data, schema)
+    if table is None:
         return _parse_lines(chunk, schema, normalize, n_lines)
-    keep = np.flatnonzero(~blank)
+    # pyarrow skips blank lines silently; only when rows are missing are blanks located,
+    # so that every row keeps its true line number.
+    blank = np.zeros(0, dtype=np.int64) if table.num_rows == n_lines else _blank_lines(chunk.data)
+    keep = np.setdiff1d(np.arange(n_lines, dtype=np.int64), blank, assume_unique=True)
     if table.num_rows != len(keep):
         return _parse_lines(chunk, schema, normalize, n_lines)
     result = ParsedChunk(table, chunk.first_line + keep, n_lines)
-    for i in np.flatnonzero(blank):
+    for i in blank:
         result.skip("blank_line", chunk.first_line + int(i))
     return result
+
+
+def _read_json(data: bytes | bytearray, schema: pa.Schema) -> pa.Table | None:
+    """pyarrow's parse of the whole chunk as one block, or None if it rejects the data.
+
+    One block per chunk keeps every column contiguous (no costly re-combining later);
+    parallelism comes from parsing several chunks at once (see ``parse_ahead``).
+    """
+    options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    read = pj.ReadOptions(block_size=len(data) + 1, use_threads=False)
+    try:
+        return pj.read_json(pa.BufferReader(data), read_options=read, parse_options=options)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+
+
+def parse_ahead(
+    chunks: Iterator[Chunk], schema: pa.Schema, normalize: Normalizer | None = None, workers: int | None = None
+) -> Iterator[ParsedChunk]:
+    """``parse_chunk`` over ``chunks`` in a small thread pool, results in order.
+
+    pyarrow parses without holding the GIL, so while the caller converts and prices one
+    chunk, the next ones are parsed on the other cores. At most ``2 * workers`` chunks
+    are in flight, which bounds memory.
+    """
+    workers = workers or max(1, min(4, os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="llmaudit-parse") as pool:
+        pending: deque[Future[ParsedChunk]] = deque()
+        for chunk in chunks:
+            pending.append(pool.submit(parse_chunk, chunk, schema, normalize))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 class FieldTypeError(ValueError):

@@ -8,6 +8,7 @@ module never prints.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -15,13 +16,12 @@ from typing import Any, Final, Protocol
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from llmaudit.errors import InputError, MalformedRecordError
 from llmaudit.ingest import envelope
 from llmaudit.ingest.accounting import HARMLESS_REASONS, SKIP_REASONS, FileStats, IngestStats
 from llmaudit.ingest.finalize import finalize
-from llmaudit.ingest.jsonl import DEFAULT_CHUNK_BYTES, Chunk, iter_chunks, parse_chunk
+from llmaudit.ingest.jsonl import DEFAULT_CHUNK_BYTES, Chunk, iter_chunks, parse_ahead
 from llmaudit.ingest.registry import Detection, LogFormat, detect, detect_bytes, get_format, is_wrapper
 from llmaudit.ingest.sources import InputSource, OpenedSource, expand_inputs, open_source
 
@@ -69,7 +69,11 @@ class _SeenIds:
 
 def _sample_records(data: bytes, limit: int = SNIFF_RECORDS) -> list[dict[str, Any]]:
     records = []
-    for raw in data.split(b"\n"):
+    head = data[: 1 << 20]
+    lines = head.split(b"\n") if len(data) > len(head) else data.split(b"\n")
+    if len(data) > len(head):
+        lines = lines[:-1]  # the last piece of a cut head may be a partial line
+    for raw in lines:
         raw = raw.strip()
         if not raw:
             continue
@@ -199,7 +203,7 @@ class RequestReader:
         if not isinstance(items, list):
             raise InputError(f"{source.display}: expected a JSON array of records")
         body = b"\n".join(json.dumps(item, ensure_ascii=False).encode() for item in items) + b"\n"
-        chunks = iter_chunks(_BytesStream(body), self.options.chunk_bytes)
+        chunks = iter_chunks(io.BytesIO(body), self.options.chunk_bytes)
         head = next(chunks, None) or Chunk(b"", 1)
         return chunks, head
 
@@ -227,7 +231,7 @@ class RequestReader:
             else:
                 schema, normalize = fmt.schema, fmt.normalize
                 convert = lambda table: fmt.convert(table, None)  # noqa: E731
-            parsed_chunks = (parse_chunk(chunk, schema, normalize) for chunk in _chain(first, rest))
+            parsed_chunks = parse_ahead(_chain(first, rest), schema, normalize)
         for parsed in parsed_chunks:
             stats.lines_read += parsed.lines_read
             skipped = {r: np.asarray(v, dtype=np.int64) for r, v in parsed.skipped.items()}
@@ -283,7 +287,7 @@ class _ReplayStream:
             chunk = next(self._chunks, None)
             if chunk is None:
                 break
-            self._buffer += chunk.data
+            self._buffer += bytes(chunk.data)
         if n < 0:
             out, self._buffer = self._buffer, b""
         else:
@@ -295,14 +299,3 @@ class _ReplayStream:
 
     def close(self) -> None:
         self._buffer = b""
-
-
-class _BytesStream:
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-        self._pos = 0
-
-    def read(self, n: int) -> bytes:
-        out = self._data[self._pos : self._pos + n]
-        self._pos += len(out)
-        return out

@@ -109,9 +109,13 @@ class _CountingReader(io.RawIOBase):
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        data = self.raw.read(len(buffer))
-        n = len(data)
-        buffer[:n] = data
+        readinto = getattr(self.raw, "readinto", None)
+        if readinto is not None:
+            n = readinto(buffer) or 0
+        else:
+            data = self.raw.read(len(buffer))
+            n = len(data)
+            buffer[:n] = data
         self.count += n
         return n
 

@@ -18,6 +18,7 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from llmaudit.pricing.spec import RATE_KINDS
 from llmaudit.pricing.table import PriceTable
@@ -77,7 +78,9 @@ def price_requests(frame: pd.DataFrame, table: PriceTable, *, model_column: str 
         tier = (P[:, None] > thresholds[safe]).sum(axis=1)
     else:
         tier = np.zeros(n, dtype=np.int64)
-    mode = frame["pricing_mode"].map(_MODE_CODE).fillna(0).to_numpy(dtype=np.int64)
+    mode_codes, mode_names = pd.factorize(frame["pricing_mode"], use_na_sentinel=False)
+    mode_lookup = np.array([_MODE_CODE.get(str(m), 0) for m in mode_names], dtype=np.int64)
+    mode = mode_lookup[mode_codes] if n else np.zeros(0, dtype=np.int64)
     if len(table):
         r = rates[safe, tier, mode]  # [n, kinds]
         fee = fees[safe]
@@ -86,7 +89,6 @@ def price_requests(frame: pd.DataFrame, table: PriceTable, *, model_column: str 
         fee = np.zeros(n)
 
     per_million = 1e6
-    out = frame.copy()
     components = {
         "cost_input_usd": (P - R - W) * r[:, _K["input"]],
         "cost_cache_read_usd": R * r[:, _K["cache_read"]],
@@ -94,15 +96,20 @@ def price_requests(frame: pd.DataFrame, table: PriceTable, *, model_column: str 
         "cost_output_usd": (C - Z) * r[:, _K["output"]],
         "cost_reasoning_usd": Z * r[:, _K["reasoning"]],
     }
+    columns: dict[str, object] = {}
     total = np.zeros(n)
     for name, value in components.items():
         value = np.where(priced, value / per_million, np.nan)
-        out[name] = value
+        columns[name] = value
         total = total + value
-    out["cost_request_fee_usd"] = np.where(priced, fee, np.nan)
-    out["cost_usd"] = total + out["cost_request_fee_usd"].to_numpy()
-    names = np.array([m.name for m in table.models] or [""], dtype=object)
-    providers = np.array([m.provider for m in table.models] or [None], dtype=object)
-    out["priced_model"] = pd.array(np.where(priced, names[safe], None), dtype="str")
-    out["priced_provider"] = pd.array(np.where(priced, providers[safe], None), dtype="str")
-    return out
+    fee = np.where(priced, fee, np.nan)
+    columns["cost_request_fee_usd"] = fee
+    columns["cost_usd"] = total + fee
+    # Names via Arrow's take on the table's name list: no Python string per row.
+    index = pa.array(safe, mask=~priced)
+    names = pa.array([m.name for m in table.models] or [""], pa.string())
+    providers = pa.array([m.provider for m in table.models] or [None], pa.string())
+    columns["priced_model"] = names.take(index).to_pandas().astype("str").array
+    columns["priced_provider"] = providers.take(index).to_pandas().astype("str").array
+    # assign() copies lazily (copy-on-write): the input frame is left untouched.
+    return frame.assign(**columns)

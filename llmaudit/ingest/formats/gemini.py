@@ -1,0 +1,198 @@
+"""Gemini ``GenerateContentResponse`` objects (REST/JSON camelCase), bare or wrapped.
+
+Gemini leaves thinking tokens *out* of ``candidatesTokenCount`` and counts tool-use
+prompt tokens apart from ``promptTokenCount``; both are converted here to the
+inclusive convention:
+
+=================  ==========================================================
+canonical          Gemini usageMetadata / response
+=================  ==========================================================
+input_tokens       promptTokenCount (includes cachedContentTokenCount)
+                   + toolUsePromptTokenCount
+cache_read_tokens  cachedContentTokenCount
+cache_write        none (context caches are created and billed separately)
+output_tokens      candidatesTokenCount + thoughtsTokenCount
+reasoning_tokens   thoughtsTokenCount
+model              modelVersion (wrapped: else the request's ``model``)
+timestamp          createTime (ISO 8601, Vertex AI)
+request_id         responseId
+finish_reason      candidates[0].finishReason
+status             "error" when promptFeedback.blockReason is set (error_type =
+                   that reason) or for a Google API error object
+                   ``{"error": {"code", "message", "status"}}`` (error_type = status)
+=================  ==========================================================
+
+When wrapped, the request supplies the prompt: ``systemInstruction`` (or
+``system_instruction``) and ``contents[]``, each ``{role, parts: [{text}, ...]}``; parts
+without text (inline images, files, function calls) are left out. The request's
+``labels`` (a free-form map on Vertex AI) is not read: its keys differ per team, so it
+cannot map onto user or feature without a mapping file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from llmaudit.ingest import columns as col
+from llmaudit.ingest.formats._common import NUM, STR
+from llmaudit.ingest.registry import Converted, LogFormat, register
+
+_PARTS: Final = pa.list_(pa.struct([("text", STR)]))
+_CONTENT: Final = pa.struct([("role", STR), ("parts", _PARTS)])
+
+SCHEMA: Final = pa.schema(
+    [
+        ("responseId", STR),
+        ("modelVersion", STR),
+        ("createTime", STR),
+        ("candidates", pa.list_(pa.struct([("finishReason", STR), ("content", _CONTENT)]))),
+        ("promptFeedback", pa.struct([("blockReason", STR)])),
+        (
+            "usageMetadata",
+            pa.struct(
+                [
+                    ("promptTokenCount", NUM),
+                    ("cachedContentTokenCount", NUM),
+                    ("toolUsePromptTokenCount", NUM),
+                    ("candidatesTokenCount", NUM),
+                    ("thoughtsTokenCount", NUM),
+                ]
+            ),
+        ),
+        ("error", pa.struct([("code", NUM), ("message", STR), ("status", STR)])),
+    ]
+)
+
+REQUEST: Final = pa.struct(
+    [
+        ("model", STR),
+        ("contents", pa.list_(_CONTENT)),
+        ("systemInstruction", _CONTENT),
+        ("system_instruction", _CONTENT),
+    ]
+)
+
+
+def sniff(record: Mapping[str, Any]) -> bool:
+    return "usageMetadata" in record or ("candidates" in record and "modelVersion" in record)
+
+
+def _content(value: Any) -> Any:
+    """One Content object: a bare string becomes a user text part, string parts text parts."""
+    if isinstance(value, str):
+        return {"role": "user", "parts": [{"text": value}]}
+    if isinstance(value, dict):
+        parts = value.get("parts")
+        if isinstance(parts, (str, dict)):
+            parts = [parts]
+        if isinstance(parts, list):
+            parts = [{"text": p} if isinstance(p, str) else p for p in parts]
+        return {**value, "parts": parts}
+    return value
+
+
+def normalize_request(record: dict[str, Any]) -> dict[str, Any]:
+    """SDK shorthands (contents as a string or one object, parts as strings) made REST-shaped."""
+    contents = record.get("contents")
+    if isinstance(contents, (str, dict)):
+        contents = [contents]
+    out = {**record}
+    if isinstance(contents, list):
+        out["contents"] = [_content(item) for item in contents]
+    for key in ("systemInstruction", "system_instruction"):
+        if key in record:
+            out[key] = _content(record[key])
+    return out
+
+
+def _parts_text(content: pa.Array) -> pa.Array:
+    """Text of each Content (struct with ``parts``): its text parts joined by newlines."""
+    parts = col.get(content, "parts")
+    if not pa.types.is_list(parts.type):
+        return pa.nulls(len(content), pa.string())
+    return col.join_items(parts, col.get(parts.values, "text"))
+
+
+def _prompt(req: Any, n: int) -> tuple[pa.Array, np.ndarray]:
+    """Prompt transcript ("role: text" per content, system first) and the number of contents."""
+    contents = req("contents")
+    messages_text, turns = pa.nulls(n, pa.string()), np.zeros(n, dtype=np.int64)
+    if pa.types.is_list(contents.type):
+        items = contents.values
+        roles = pc.fill_null(col.strings(col.get(items, "role")), "user")  # Gemini's default role
+        messages = pa.StructArray.from_arrays([roles, _parts_text(items)], names=["role", "content"])
+        messages_text, turns = col.join_messages(col.relist(contents, messages))
+    system = _parts_text(col.coalesce(req("systemInstruction"), req("system_instruction")))
+    return col.join_text(col.prefix_text("system", system), messages_text), turns
+
+
+def _nan0(values: np.ndarray) -> np.ndarray:
+    return np.nan_to_num(values, nan=0.0)
+
+
+def _total(*parts: np.ndarray) -> np.ndarray:
+    """Row-wise sum treating NaN as 0, NaN only where every part is NaN."""
+    stacked = np.vstack(parts)
+    return np.where(np.isnan(stacked).all(axis=0), np.nan, _nan0(stacked).sum(axis=0))
+
+
+def convert(table: pa.Table, request: pa.Array | None) -> Converted:
+    n = table.num_rows
+    g = lambda path: col.get(table, path)  # noqa: E731
+    req = (lambda path: col.get(request, path)) if request is not None else (lambda path: pa.nulls(n))
+    conv = Converted(n)
+    c = conv.columns
+    usage = lambda name: col.floats(g(f"usageMetadata.{name}"))  # noqa: E731
+    thoughts = usage("thoughtsTokenCount")
+    c["input_tokens"] = _total(usage("promptTokenCount"), usage("toolUsePromptTokenCount"))
+    c["cache_read_tokens"] = usage("cachedContentTokenCount")
+    c["output_tokens"] = _total(usage("candidatesTokenCount"), thoughts)
+    c["reasoning_tokens"] = thoughts
+    conv.has_usage = ~np.isnan(c["input_tokens"]) | ~np.isnan(c["output_tokens"])
+    c["request_id"] = col.strings(g("responseId"))
+    c["timestamp"] = col.timestamps(g("createTime"))
+    c["provider"] = pa.repeat(pa.scalar("google"), n)
+    c["model"] = col.coalesce(col.strings(g("modelVersion")), col.strings(req("model")))
+    c["pricing_mode"] = pa.repeat(pa.scalar("standard"), n)
+
+    blocked = col.non_empty(g("promptFeedback.blockReason"))
+    error = g("error")
+    failed = blocked | np.asarray(error.is_valid())
+    c["status"] = pc.if_else(pa.array(failed), pa.scalar("error"), pa.scalar("ok"))
+    block_reason = col.strings(g("promptFeedback.blockReason"))
+    c["error_type"] = col.coalesce(
+        pc.if_else(pa.array(blocked), block_reason, pa.scalar(None, pa.string())),
+        col.strings(g("error.status")),
+        col.strings(g("error.message")),
+    )
+    candidates = g("candidates")
+    first = col.first_of_list(candidates)
+    c["finish_reason"] = col.strings(col.get(first, "finishReason"))
+    conv.completion_text = _parts_text(col.get(first, "content"))
+
+    if request is not None:
+        c["prompt_text"], c["turns"] = _prompt(req, n)
+
+    known = conv.has_usage | failed | np.asarray(candidates.is_valid()) | col.non_empty(g("modelVersion"))
+    present = np.asarray(table.to_struct_array().is_valid()) if table.num_columns else np.zeros(n, dtype=bool)
+    conv.mark(present & ~known & (request is None), "unrecognized_record")
+    return conv
+
+
+FORMAT = register(
+    LogFormat(
+        name="gemini",
+        title="Gemini GenerateContentResponse objects with usageMetadata (bare, or wrapped)",
+        schema=SCHEMA,
+        sniff=sniff,
+        convert=convert,
+        request_schema=REQUEST,
+        request_normalize=normalize_request,
+        aliases=("google", "vertex"),
+    )
+)
