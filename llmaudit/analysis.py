@@ -296,7 +296,10 @@ def _build_report(acc: _Accumulator, reader: RequestReader, table: PriceTable, o
     )
     return AnalyzeReport(
         tool_version=__version__,
-        inputs=tuple(InputFile(f.source, f.format, f.lines_read, f.parsed, f.skipped_total) for f in stats.files),
+        inputs=(
+            *(InputFile(f.source, f.format, f.lines_read, f.parsed, f.skipped_total) for f in stats.files),
+            *(InputFile(path, fmt, 0, 0, 0, role="join") for path, fmt in stats.companions),
+        ),
         pricing=tuple(
             PricingSource(i.name, i.path if not i.shipped else f"(shipped) {i.path.rsplit('/', 1)[-1]}", i.source, i.as_of.isoformat(), i.shipped)
             for i in table.tables

@@ -74,6 +74,8 @@ class IngestStats:
     """Accounting for a whole run, with example line references per skip reason."""
 
     files: list[FileStats] = field(default_factory=list)
+    # Files read as data for another format (e.g. OpenAI Batch input files): path, format.
+    companions: list[tuple[str, str]] = field(default_factory=list)
     examples: dict[str, list[str]] = field(default_factory=dict)
     details: dict[str, str] = field(default_factory=dict)
     warnings: Counter[str] = field(default_factory=Counter)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, Protocol
 
 import numpy as np
@@ -22,7 +22,7 @@ from llmaudit.ingest import envelope
 from llmaudit.ingest.accounting import HARMLESS_REASONS, SKIP_REASONS, FileStats, IngestStats
 from llmaudit.ingest.finalize import finalize
 from llmaudit.ingest.jsonl import DEFAULT_CHUNK_BYTES, Chunk, iter_chunks, parse_ahead
-from llmaudit.ingest.registry import Detection, LogFormat, detect, detect_bytes, get_format, is_wrapper
+from llmaudit.ingest.registry import Detection, LogFormat, detect, detect_bytes, formats, get_format, is_wrapper
 from llmaudit.ingest.sources import InputSource, OpenedSource, expand_inputs, open_source
 
 SNIFF_RECORDS: Final = 50
@@ -88,6 +88,22 @@ def _sample_records(data: bytes, limit: int = SNIFF_RECORDS) -> list[dict[str, A
     return records
 
 
+def _companion_format(source: InputSource) -> LogFormat | None:
+    """The format of ``source`` if a sample of it is a companion format, else None."""
+    opened = open_source(source)
+    try:
+        head = opened.stream.read(1 << 16)
+    finally:
+        opened.close()
+    sample = _sample_records(head)
+    if not sample:
+        return None
+    for fmt in formats().values():
+        if fmt.companion_of is not None and sum(map(fmt.sniff, sample)) > len(sample) / 2:
+            return fmt
+    return None
+
+
 def _check_encoding(head: bytes, source: InputSource) -> None:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(
@@ -121,8 +137,37 @@ class RequestReader:
         self._forced: LogFormat | None = (
             None if self.options.input_format == "auto" else get_format(self.options.input_format)
         )
+        if self._forced is None:
+            self.sources = self._route_companions(self.sources)
+
+    def _route_companions(self, sources: list[InputSource]) -> list[InputSource]:
+        """Take files that are join data for another format (batch inputs) out of the logs.
+
+        Only the first records of each file are read here; stdin is never peeked at.
+        """
+        logs: list[InputSource] = []
+        settings = {name: dict(value) for name, value in self.options.format_options.items()}
+        for source in sources:
+            fmt = None if source.is_stdin else _companion_format(source)
+            if fmt is None or fmt.companion_of is None:
+                logs.append(source)
+                continue
+            target, key = fmt.companion_of
+            bucket = settings.setdefault(target, {})
+            bucket[key] = (*bucket.get(key, ()), source.path)
+            self.stats.companions.append((source.display, fmt.name))
+        if self.stats.companions:
+            self.options = replace(self.options, format_options=settings)
+        return logs
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
+        if not self.sources and self.stats.companions:
+            path, _ = self.stats.companions[0]
+            raise InputError(
+                f"{path}: this is an OpenAI Batch input file (requests without usage); there is no batch "
+                "output file among the logs to join it to",
+                hint="pass the batch output (results) file too: llmaudit analyze OUTPUT.jsonl INPUT.jsonl",
+            )
         for source in self.sources:
             yield from self._read_source(source)
         if self.stats.parsed == 0:
@@ -174,6 +219,9 @@ class RequestReader:
         if self._forced is not None:
             wrapped = bool(sample) and sum(is_wrapper(r) for r in sample) > len(sample) / 2
             return Detection(self._forced, wrapped and self._forced.request_schema is not None, len(sample), len(sample))
+        if self.options.format_options.get("generic"):
+            # A column mapping (--mapping, --map) describes the files: it implies --input-format generic.
+            return Detection(get_format("generic"), False, len(sample), len(sample))
         if not first.data.strip():
             return None  # only blank lines
         if not sample:
@@ -221,7 +269,7 @@ class RequestReader:
         if fmt.configure is not None:
             fmt = fmt.configure(self.options.format_options.get(fmt.name, {}))
         if fmt.read_tables is not None:
-            parsed_chunks = fmt.read_tables(_ReplayStream(first, rest), self.options.chunk_bytes)
+            parsed_chunks = fmt.read_tables(_ReplayStream(first, rest, source.display), self.options.chunk_bytes)
             convert: Callable[[Any], Any] = lambda table: fmt.convert(table, None)  # noqa: E731
         else:
             if detection.wrapped:
@@ -276,9 +324,14 @@ def _chain(first: Chunk, rest: Iterator[Chunk]) -> Iterator[Chunk]:
 
 
 class _ReplayStream:
-    """A binary stream over already-read chunks (the first was consumed for detection)."""
+    """A binary stream over already-read chunks (the first was consumed for detection).
 
-    def __init__(self, first: Chunk, rest: Iterator[Chunk]) -> None:
+    ``name`` is the source's display name, so a format's ``read_tables`` can name the file
+    in its errors.
+    """
+
+    def __init__(self, first: Chunk, rest: Iterator[Chunk], name: str = "<input>") -> None:
+        self.name = name
         self._chunks = _chain(first, rest)
         self._buffer = b""
 

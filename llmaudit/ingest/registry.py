@@ -68,6 +68,9 @@ class LogFormat:
     - ``read_tables(stream, chunk_bytes)`` replaces JSON Lines parsing (CSV, Parquet):
       it yields ``ParsedChunk``s with line numbers and per-line skips.
     - ``sniff_bytes(head)`` recognizes a file that is not JSON from its first bytes.
+    - ``companion_of = (format, setting)`` marks files that are not request logs but
+      data another format joins (OpenAI Batch *input* files): found among the LOGS, they
+      are added to that format's ``setting`` instead of being read as requests.
     """
 
     name: str
@@ -82,6 +85,7 @@ class LogFormat:
     configure: Callable[[Mapping[str, Any]], LogFormat] | None = None
     read_tables: Callable[[BinaryIO, int], Iterator[ParsedChunk]] | None = None
     sniff_bytes: Callable[[bytes], bool] | None = None
+    companion_of: tuple[str, str] | None = None
 
 
 _REGISTRY: dict[str, LogFormat] = {}

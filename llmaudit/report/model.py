@@ -113,11 +113,15 @@ class Finding:
 
 @dataclass(frozen=True)
 class InputFile:
+    """One input file. ``role`` is "log" (request lines, all accounted for) or "join"
+    (data joined into another file's requests, such as an OpenAI Batch input file)."""
+
     path: str
     format: str
     lines_read: int
     parsed: int
     skipped: int
+    role: str = "log"
 
 
 @dataclass(frozen=True)

@@ -94,13 +94,26 @@ def test_http_failure_without_error_detail_is_named_by_its_code(tmp_path: Path) 
     assert dict(stats.skipped) == {"unrecognized_record": 1}  # line 3: neither response nor error
 
 
-def test_batch_input_file_given_as_logs_is_refused() -> None:
+def test_batch_input_file_alone_in_logs_is_refused() -> None:
     with pytest.raises(InputError) as caught:
         read_all(INPUT)
     message = str(caught.value)
-    assert "OpenAI Batch input file" in message
-    assert "--batch-input" in message
-    assert "req-1" in message  # names a record so the file can be found
+    assert "OpenAI Batch input file" in message and "input.jsonl" in message
+    assert "batch output" in message
+
+
+def test_batch_input_file_among_logs_is_joined_like_batch_input() -> None:
+    # Passing both files as LOGS (or their folder) gives the same requests as --batch-input.
+    together, stats = read_all([OUTPUT, INPUT])
+    flagged, _ = read_all(OUTPUT, format_options=with_inputs(INPUT))
+    assert together["prompt_text"].tolist() == flagged["prompt_text"].tolist()
+    assert stats.companions == [(str(INPUT), "openai-batch-input")]
+    assert [f.source for f in stats.files] == [str(OUTPUT)]
+
+
+def test_forced_batch_input_format_still_explains_itself() -> None:
+    with pytest.raises(InputError, match="--batch-input"):
+        read_all(INPUT, input_format="openai-batch-input")
 
 
 def test_missing_batch_input_file_is_named(tmp_path: Path) -> None:

@@ -218,9 +218,10 @@ FORMAT = register(
 INPUT_FORMAT = register(
     LogFormat(
         name="openai-batch-input",
-        title="OpenAI Batch API input files (refused as logs: pass them with --batch-input)",
+        title="OpenAI Batch API input files (joined to batch output for prompts; not requests themselves)",
         schema=pa.schema([("custom_id", STR), ("method", STR), ("url", STR)]),
         sniff=sniff_input,
         convert=refuse_input,
+        companion_of=("openai-batch", "batch_inputs"),
     )
 )
