@@ -56,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
             soft_wrap=True,
         )
         return EXIT_INTERNAL
+    if result == EXIT_INTERRUPTED:
+        # typer turns Ctrl-C inside a command into exit code 130 on its own; say so.
+        err.print("llmaudit: interrupted", markup=False)
     return result if isinstance(result, int) else EXIT_OK
 
 
