@@ -12,6 +12,7 @@ from llmaudit.cli import options as opt
 from llmaudit.cli.app import app
 from llmaudit.cli.console import ProgressObserver, emit, wants_color, width
 from llmaudit.ingest import IngestOptions, RequestReader, expand_inputs
+from llmaudit.ingest.formats.generic_mapping import cli_settings
 from llmaudit.pricing import load_pricing
 from llmaudit.report import RenderOptions, render
 from llmaudit.report.per_request import PerRequestWriter
@@ -49,6 +50,7 @@ def analyze_command(
     ] = False,
     batch_input: opt.BatchInput = [],  # noqa: B006
     mapping: opt.Mapping = None,
+    map_fields: opt.MapOpt = [],  # noqa: B006
     strict: opt.Strict = False,
     quiet: opt.Quiet = False,
 ) -> None:
@@ -64,8 +66,9 @@ def analyze_command(
     format_options: dict[str, object] = {}
     if batch_input:
         format_options["openai-batch"] = {"batch_inputs": tuple(batch_input)}
-    if mapping is not None:
-        format_options["generic"] = {"mapping": mapping}
+    generic = cli_settings(mapping, map_fields)
+    if generic:
+        format_options["generic"] = generic
     ingest = IngestOptions(input_format=input_format, strict=strict, format_options=format_options)
     writer = PerRequestWriter(per_request, include_prompts=include_prompts) if per_request else None
     with ProgressObserver(sources, enabled=not quiet) as progress:

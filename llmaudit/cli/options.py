@@ -104,3 +104,14 @@ Mapping = Annotated[
         show_default=False,
     ),
 ]
+
+MapOpt = Annotated[
+    list[str],
+    typer.Option(
+        "--map",
+        metavar="FIELD=SOURCE",
+        help="Map a field (model, input_tokens, output_tokens, ...) to a CSV column or dotted JSON path "
+        "for the 'generic' format. Repeatable; overrides --mapping. Fields: docs/mapping.md.",
+        show_default=False,
+    ),
+]

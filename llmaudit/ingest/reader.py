@@ -269,7 +269,8 @@ class RequestReader:
         if fmt.configure is not None:
             fmt = fmt.configure(self.options.format_options.get(fmt.name, {}))
         if fmt.read_tables is not None:
-            parsed_chunks = fmt.read_tables(_ReplayStream(first, rest, source.display), self.options.chunk_bytes)
+            stream = _ReplayStream(first, rest, source.display)
+            parsed_chunks = fmt.read_tables(stream, self.options.chunk_bytes)
             convert: Callable[[Any], Any] = lambda table: fmt.convert(table, None)  # noqa: E731
         else:
             if detection.wrapped:
