@@ -17,7 +17,7 @@ from llmaudit.ingest import format_choices
 from llmaudit.report import RENDERERS
 
 OutputFormat = Literal[tuple(RENDERERS)]  # type: ignore[valid-type]
-InputFormat = Literal[tuple(format_choices())]  # type: ignore[valid-type]
+InputFormat = Literal[tuple(format_choices(aliases=True))]  # type: ignore[valid-type]
 # typer takes a list of an Enum (not of a Literal) for repeatable choices.
 GroupDimension = StrEnum(  # type: ignore[misc]
     "GroupDimension", {d: d for d in GROUP_DIMENSIONS if d not in ("model", "provider", "day")}

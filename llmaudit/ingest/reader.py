@@ -17,7 +17,7 @@ from typing import Any, Final, Protocol
 import numpy as np
 import pandas as pd
 
-from llmaudit.errors import InputError, MalformedRecordError
+from llmaudit.errors import InputError, MalformedRecordError, UsageError
 from llmaudit.ingest import envelope
 from llmaudit.ingest.accounting import HARMLESS_REASONS, SKIP_REASONS, FileStats, IngestStats
 from llmaudit.ingest.finalize import finalize
@@ -48,22 +48,28 @@ class IngestOptions:
 
 
 class _SeenIds:
-    """Request ids seen so far, as sorted 64-bit hashes (8 bytes per request)."""
+    """Request ids seen so far, as 64-bit hashes in sorted runs (8 bytes per request).
+
+    Runs are merged like a binary counter (a run is folded into the previous one while
+    that one is no larger), so each id takes part in O(log n) merges and a lookup
+    searches O(log n) runs: no re-sorting of everything seen on every chunk.
+    """
 
     def __init__(self) -> None:
-        self._sorted = np.zeros(0, dtype=np.uint64)
+        self._runs: list[np.ndarray] = []
 
     def mark_duplicates(self, ids: pd.Series) -> np.ndarray:
         hashes = pd.util.hash_array(ids.to_numpy(dtype=object), categorize=False)
         dup = pd.Series(hashes).duplicated().to_numpy()
-        if len(self._sorted):
-            pos = np.searchsorted(self._sorted, hashes)
-            pos = np.minimum(pos, len(self._sorted) - 1)
-            dup = dup | (self._sorted[pos] == hashes)
-        fresh = np.unique(hashes[~dup])
-        merged = np.concatenate([self._sorted, fresh])
-        merged.sort(kind="stable")
-        self._sorted = merged
+        for run in self._runs:
+            pos = np.minimum(np.searchsorted(run, hashes), len(run) - 1)
+            dup = dup | (run[pos] == hashes)
+        run = np.unique(hashes[~dup])
+        while self._runs and len(self._runs[-1]) <= len(run):
+            run = np.concatenate([self._runs.pop(), run])
+            run.sort(kind="stable")  # two sorted runs: timsort merges them in linear time
+        if len(run):
+            self._runs.append(run)
         return dup
 
 
@@ -137,6 +143,11 @@ class RequestReader:
         self._forced: LogFormat | None = (
             None if self.options.input_format == "auto" else get_format(self.options.input_format)
         )
+        if self._forced is not None and self._forced.name != "generic" and "generic" in self.options.format_options:
+            raise UsageError(
+                f"--mapping/--map describe the 'generic' format, but --input-format is {self.options.input_format!r}",
+                hint="drop --input-format (a mapping implies generic), or drop the mapping",
+            )
         if self._forced is None:
             self.sources = self._route_companions(self.sources)
 
@@ -334,22 +345,28 @@ class _ReplayStream:
     def __init__(self, first: Chunk, rest: Iterator[Chunk], name: str = "<input>") -> None:
         self.name = name
         self._chunks = _chain(first, rest)
-        self._buffer = b""
+        self._current: bytes | bytearray = b""
+        self._offset = 0
 
     def read(self, n: int = -1) -> bytes:
-        while n < 0 or len(self._buffer) < n:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                break
-            self._buffer += bytes(chunk.data)
-        if n < 0:
-            out, self._buffer = self._buffer, b""
-        else:
-            out, self._buffer = self._buffer[:n], self._buffer[n:]
-        return out
+        """Up to ``n`` bytes (all remaining when n < 0); each byte is copied once."""
+        parts: list[bytes] = []
+        wanted = n
+        while wanted != 0:
+            if self._offset >= len(self._current):
+                chunk = next(self._chunks, None)
+                if chunk is None:
+                    break
+                self._current, self._offset = chunk.data, 0
+            end = len(self._current) if wanted < 0 else min(len(self._current), self._offset + wanted)
+            parts.append(bytes(self._current[self._offset : end]))
+            if wanted > 0:
+                wanted -= end - self._offset
+            self._offset = end
+        return b"".join(parts)
 
     def readable(self) -> bool:
         return True
 
     def close(self) -> None:
-        self._buffer = b""
+        self._current, self._offset = b"", 0

@@ -116,9 +116,10 @@ def get_format(name: str) -> LogFormat:
     return _REGISTRY[key]
 
 
-def format_choices() -> list[str]:
+def format_choices(*, aliases: bool = False) -> list[str]:
+    """Names accepted by --input-format: "auto", every format, and optionally their aliases."""
     _load_builtin_formats()
-    return ["auto", *_REGISTRY]
+    return ["auto", *_REGISTRY, *(_ALIASES if aliases else ())]
 
 
 def _load_builtin_formats() -> None:

@@ -190,3 +190,15 @@ def test_python_dash_m_entry_point() -> None:
 
     done = subprocess.run([sys.executable, "-m", "llmaudit", "--version"], capture_output=True, text=True, check=False)
     assert (done.returncode, done.stdout.strip()) == (0, f"llmaudit {__version__}")
+
+
+def test_format_aliases_are_accepted(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "analyze", str(LOGS / "openai" / "chat.jsonl"), "-i", "openai-chat", "-f", "json")
+    assert code == 0, err
+    assert json.loads(out)["summary"]["requests"] == 3
+
+
+def test_mapping_with_another_forced_format_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "analyze", AUDIT, "-i", "openai", "--map", "model=m")
+    assert code == 2
+    assert "--mapping/--map describe the 'generic' format" in err

@@ -200,3 +200,12 @@ def test_directory_without_logs(tmp_path: Path) -> None:
 def test_unknown_forced_format() -> None:
     with pytest.raises(InputError, match="unknown input format 'nope'"):
         RequestReader([str(LOGS / "openai" / "chat.jsonl")], __import__("llmaudit.ingest", fromlist=["x"]).IngestOptions(input_format="nope"))
+
+
+def test_duplicate_ids_found_across_many_chunks(tmp_path: Path) -> None:
+    # ids 0..99 three times: lines 101-300 are repeats, spread over dozens of tiny chunks.
+    path = write_lines(tmp_path / "dups.jsonl", [chat(i % 100) for i in range(300)])
+    frame, stats = read_all(path, chunk_bytes=400)
+    assert sorted(frame["request_id"]) == sorted(f"c{i}" for i in range(100))
+    assert stats.skipped["duplicate_request_id"] == 200
+    assert stats.examples["duplicate_request_id"][0] == f"{path}:101"
