@@ -72,7 +72,10 @@ def generate(path: Path, records: int) -> None:
                 "request": {
                     "model": MODELS[model[i]].split("-2024")[0].split("-2025")[0],
                     "messages": [
-                        {"role": "system", "content": "You are a careful assistant for the ACME support team."},
+                        {
+                            "role": "system",
+                            "content": "You are a careful assistant for the ACME support team.",
+                        },
                         {"role": "user", "content": text},
                     ],
                     "temperature": 0.2,
@@ -83,7 +86,11 @@ def generate(path: Path, records: int) -> None:
                     "created": created,
                     "model": MODELS[model[i]],
                     "choices": [
-                        {"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": "ok"},
+                            "finish_reason": "stop",
+                        }
                     ],
                     "usage": {
                         "prompt_tokens": int(prompt_tokens[i]),
@@ -124,7 +131,18 @@ def bench(records: int, repeats: int) -> dict[str, float]:
         generate(path, records)
     size_mb = path.stat().st_size / 1e6
     parse_cmd = [sys.executable, "-c", f"import pyarrow.json as pj; pj.read_json({str(path)!r})"]
-    analyze_cmd = [sys.executable, "-m", "llmaudit", "analyze", str(path), "--format", "json", "-q", "-o", os.devnull]
+    analyze_cmd = [
+        sys.executable,
+        "-m",
+        "llmaudit",
+        "analyze",
+        str(path),
+        "--format",
+        "json",
+        "-q",
+        "-o",
+        os.devnull,
+    ]
     parse = min(measure(parse_cmd) for _ in range(repeats))
     analyze = min(measure(analyze_cmd) for _ in range(repeats))
     return {

@@ -19,11 +19,11 @@ import pandas as pd
 from llmaudit import __version__
 from llmaudit.ingest import SKIP_REASONS, RequestReader
 from llmaudit.pricing import PriceTable, price_requests
+from llmaudit.report.findings import build_findings
 from llmaudit.report.model import (
     AnalyzeReport,
     BreakdownRow,
     CostBreakdown,
-    Finding,
     InputFile,
     ModelRow,
     PricingSource,
@@ -33,7 +33,6 @@ from llmaudit.report.model import (
     TokenTotals,
     UnpricedRow,
 )
-from llmaudit.report.findings import build_findings
 from llmaudit.schema import COST_COMPONENTS, TAG_SEPARATOR, TOKEN_COLUMNS
 
 DAYS_PER_MONTH: Final = 365.25 / 12
@@ -41,7 +40,12 @@ SHORT_PERIOD_DAYS: Final = 7.0
 # Below an hour of traffic a monthly figure is noise, so none is given.
 MIN_PROJECTION_DAYS: Final = 1.0 / 24
 GROUP_DIMENSIONS: Final = ("user", "feature", "tag", "session", "provider", "model", "day")
-_SUMMED: Final = ("requests", *(c for c in TOKEN_COLUMNS if c != "cache_write_1h_tokens"), "cost_usd", "unpriced")
+_SUMMED: Final = (
+    "requests",
+    *(c for c in TOKEN_COLUMNS if c != "cache_write_1h_tokens"),
+    "cost_usd",
+    "unpriced",
+)
 
 Sink = Callable[[pd.DataFrame], None]
 
@@ -205,13 +209,17 @@ def _row(cls: type, key: str, r: pd.Series, total: float, **extra: object):  # t
     )
 
 
-def _projection(total: float, first: pd.Timestamp | None, last: pd.Timestamp | None) -> tuple[float | None, float | None, str | None]:
+def _projection(
+    total: float, first: pd.Timestamp | None, last: pd.Timestamp | None
+) -> tuple[float | None, float | None, str | None]:
     if first is None or last is None:
         return None, None, "no timestamps in the logs: the monthly projection needs them"
     days = (last - first).total_seconds() / 86400.0
     if days < MIN_PROJECTION_DAYS:
-        return None, days, (
-            f"the logs span {days * 24 * 60:.0f} minutes: a monthly projection needs at least an hour of traffic"
+        return (
+            None,
+            days,
+            (f"the logs span {days * 24 * 60:.0f} minutes: a monthly projection needs at least an hour of traffic"),
         )
     projected = total * DAYS_PER_MONTH / days
     note = None
@@ -239,7 +247,9 @@ def analyze(
     return _build_report(acc, reader, table, options)
 
 
-def _build_report(acc: _Accumulator, reader: RequestReader, table: PriceTable, options: AnalyzeOptions) -> AnalyzeReport:
+def _build_report(
+    acc: _Accumulator, reader: RequestReader, table: PriceTable, options: AnalyzeOptions
+) -> AnalyzeReport:
     t = acc.totals
     stats = reader.stats
     total_cost = t["cost_usd"]
@@ -301,7 +311,13 @@ def _build_report(acc: _Accumulator, reader: RequestReader, table: PriceTable, o
             *(InputFile(path, fmt, 0, 0, 0, role="join") for path, fmt in stats.companions),
         ),
         pricing=tuple(
-            PricingSource(i.name, i.path if not i.shipped else f"(shipped) {i.path.rsplit('/', 1)[-1]}", i.source, i.as_of.isoformat(), i.shipped)
+            PricingSource(
+                i.name,
+                i.path if not i.shipped else f"(shipped) {i.path.rsplit('/', 1)[-1]}",
+                i.source,
+                i.as_of.isoformat(),
+                i.shipped,
+            )
             for i in table.tables
         ),
         summary=summary,
@@ -331,4 +347,3 @@ def _unpriced_rows(parts: Sequence[pd.DataFrame]) -> tuple[UnpricedRow, ...]:
         for model, r in merged.iterrows()
     ]
     return tuple(sorted(rows, key=lambda r: (-r.requests, r.model)))
-

@@ -13,12 +13,11 @@ import sys
 import typer
 from typer._click.exceptions import ClickException
 
-from llmaudit.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, LlmauditError
-
 # Importing the command modules registers them on the app.
 from llmaudit.cli import analyze as _analyze  # noqa: F401
 from llmaudit.cli.app import app
 from llmaudit.cli.console import stderr_console
+from llmaudit.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, LlmauditError
 
 
 def main(argv: list[str] | None = None) -> int:

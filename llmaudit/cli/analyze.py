@@ -46,7 +46,8 @@ def analyze_command(
         ),
     ] = None,
     include_prompts: Annotated[
-        bool, typer.Option("--include-prompts", help="Include prompt text in --per-request output (off by default).")
+        bool,
+        typer.Option("--include-prompts", help="Include prompt text in --per-request output (off by default)."),
     ] = False,
     batch_input: opt.BatchInput = [],  # noqa: B006
     mapping: opt.Mapping = None,
@@ -74,7 +75,12 @@ def analyze_command(
     with ProgressObserver(sources, enabled=not quiet) as progress:
         reader = RequestReader(sources, ingest, observer=progress)
         try:
-            report = analyze(reader, table, AnalyzeOptions(group_by=tuple(dict.fromkeys(str(g) for g in group_by))), sink=writer.write if writer else None)
+            report = analyze(
+                reader,
+                table,
+                AnalyzeOptions(group_by=tuple(dict.fromkeys(str(g) for g in group_by))),
+                sink=writer.write if writer else None,
+            )
         except BaseException:
             if writer is not None:
                 writer.abort()

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from llmaudit.errors import UsageError
 from llmaudit.ingest import InputSource
@@ -53,7 +53,7 @@ class ProgressObserver:
     def __init__(self, sources: list[InputSource], enabled: bool) -> None:
         self.enabled = enabled and sys.stderr.isatty()
         self._progress: Progress | None = None
-        self._task = None
+        self._task: TaskID | None = None
         self._done_before = 0
         self._current = 0
         self._total = sum(s.size or 0 for s in sources) or None

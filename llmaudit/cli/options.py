@@ -23,10 +23,7 @@ GroupDimension = StrEnum(  # type: ignore[misc]
     "GroupDimension", {d: d for d in GROUP_DIMENSIONS if d not in ("model", "provider", "day")}
 )
 
-LOGS_HELP = (
-    "Log files, directories (read recursively), globs, or - for stdin. "
-    "gzip is detected automatically."
-)
+LOGS_HELP = "Log files, directories (read recursively), globs, or - for stdin. gzip is detected automatically."
 
 Logs = Annotated[list[str], typer.Argument(help=LOGS_HELP, show_default=False, metavar="LOGS...")]
 
@@ -45,23 +42,28 @@ Pricing = Annotated[
 INPUT_FORMAT_HELP = "Log format: " + ", ".join(format_choices()) + ". 'auto' detects it per file."
 
 InputFormatOpt = Annotated[
-    InputFormat,
-    typer.Option(
-        "--input-format", "-i", metavar="FORMAT", help=INPUT_FORMAT_HELP
-    ),
+    InputFormat,  # type: ignore[valid-type]
+    typer.Option("--input-format", "-i", metavar="FORMAT", help=INPUT_FORMAT_HELP),
 ]
 
 FormatOpt = Annotated[
-    OutputFormat,
+    OutputFormat,  # type: ignore[valid-type]
     typer.Option(
-        "--format", "-f", metavar="FORMAT", help="Report format: table (terminal), json (stable contract), csv, markdown."
+        "--format",
+        "-f",
+        metavar="FORMAT",
+        help="Report format: table (terminal), json (stable contract), csv, markdown.",
     ),
 ]
 
 Output = Annotated[
     Path | None,
     typer.Option(
-        "--output", "-o", metavar="FILE", help="Write the report to this file instead of stdout.", show_default=False
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write the report to this file instead of stdout.",
+        show_default=False,
     ),
 ]
 
@@ -78,9 +80,7 @@ GroupBy = Annotated[
         "--group-by",
         "-g",
         metavar="FIELD",
-        help="Also break costs down by FIELD where the logs carry it: "
-        + ", ".join(GroupDimension)
-        + ". Repeatable.",
+        help="Also break costs down by FIELD where the logs carry it: " + ", ".join(GroupDimension) + ". Repeatable.",
         show_default=False,
     ),
 ]

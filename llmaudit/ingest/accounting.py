@@ -107,7 +107,8 @@ class IngestStats:
             what, how = SKIP_REASONS[reason]
             extra = f" ({detail})" if detail else ""
             raise MalformedRecordError(
-                f"{file.source}:{int(lines.min())}: {what}{extra}", hint=f"{how}; or drop --strict to skip such lines"
+                f"{file.source}:{int(lines.min())}: {what}{extra}",
+                hint=f"{how}; or drop --strict to skip such lines",
             )
         file.skipped[reason] += len(lines)
         examples = self.examples.setdefault(reason, [])

@@ -7,7 +7,7 @@ timestamp as ISO text or as epoch seconds/milliseconds, a number as text).
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from llmaudit.schema import TAG_SEPARATOR
 
-Columnar = pa.Table | pa.Array | pa.ChunkedArray
+Columnar: TypeAlias = pa.Table | pa.Array | pa.ChunkedArray
 
 _EPOCH_SPLITS: Final = ((1e17, 1e9), (1e14, 1e6), (1e11, 1e3))  # (above, divisor) to reach seconds
 
@@ -94,8 +94,10 @@ def timestamps(arr: pa.Array) -> pd.DatetimeIndex:
     if pa.types.is_null(arr.type) or n == 0:
         return pd.DatetimeIndex(np.full(n, np.datetime64("NaT", "ns")), tz="UTC")
     if pa.types.is_timestamp(arr.type):
-        return pd.DatetimeIndex(pd.Series(arr.to_pandas())).tz_localize("UTC") if arr.type.tz is None else (
-            pd.DatetimeIndex(arr.to_pandas()).tz_convert("UTC")
+        return (
+            pd.DatetimeIndex(pd.Series(arr.to_pandas())).tz_localize("UTC")
+            if arr.type.tz is None
+            else (pd.DatetimeIndex(arr.to_pandas()).tz_convert("UTC"))
         )
     if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
         try:
@@ -177,7 +179,9 @@ def first_of_list(arr: pa.Array) -> pa.Array:
 def prefix_text(label: str, text: pa.Array) -> pa.Array:
     """``label: text`` where text is present, else null (for system prompts and the like)."""
     s = strings(text)
-    return pc.if_else(pc.is_valid(s), pc.binary_join_element_wise(pa.scalar(label), s, ": "), pa.scalar(None, pa.string()))
+    return pc.if_else(
+        pc.is_valid(s), pc.binary_join_element_wise(pa.scalar(label), s, ": "), pa.scalar(None, pa.string())
+    )
 
 
 def join_text(*parts: pa.Array) -> pa.Array:

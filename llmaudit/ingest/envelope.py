@@ -80,7 +80,9 @@ def wrapped_schema(fmt: LogFormat, sample: Sequence[Mapping[str, Any]]) -> pa.Sc
     """Schema for wrapped records of ``fmt``: typed outer fields, request and response."""
     assert fmt.request_schema is not None
     outer = [pa.field(key, _type_from_sample(key, sample)) for key in FIELDS]
-    return pa.schema([*outer, pa.field("request", fmt.request_schema), pa.field("response", pa.struct(list(fmt.schema)))])
+    return pa.schema(
+        [*outer, pa.field("request", fmt.request_schema), pa.field("response", pa.struct(list(fmt.schema)))]
+    )
 
 
 def normalizer(fmt: LogFormat, schema: pa.Schema):  # type: ignore[no-untyped-def]
@@ -161,7 +163,9 @@ def _outer_failure(table: pa.Table) -> tuple[np.ndarray, pa.Array]:
     error = col.get(table, "error")
     if pa.types.is_struct(error.type):
         error_text = col.coalesce(
-            col.strings(col.get(error, "type")), col.strings(col.get(error, "code")), col.strings(col.get(error, "message"))
+            col.strings(col.get(error, "type")),
+            col.strings(col.get(error, "code")),
+            col.strings(col.get(error, "message")),
         )
         has_error = np.asarray(error.is_valid())
     else:
@@ -169,7 +173,9 @@ def _outer_failure(table: pa.Table) -> tuple[np.ndarray, pa.Array]:
         has_error = col.non_empty(error)
     http_failed = np.nan_to_num(numeric, nan=0) >= 400
     failed = http_failed | word_failed | has_error
-    http_text = pc.binary_join_element_wise(pa.scalar("http_"), col.strings(pa.array(numeric).cast(pa.int64(), safe=False)), "")
+    http_text = pc.binary_join_element_wise(
+        pa.scalar("http_"), col.strings(pa.array(numeric).cast(pa.int64(), safe=False)), ""
+    )
     kind = col.coalesce(error_text, pc.if_else(pa.array(http_failed), http_text, pa.scalar(None, pa.string())))
     kind = pc.if_else(pa.array(failed), kind, pa.scalar(None, pa.string()))
     return failed, kind

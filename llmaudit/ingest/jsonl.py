@@ -173,7 +173,10 @@ def _read_json(data: bytes | bytearray, schema: pa.Schema) -> pa.Table | None:
 
 
 def parse_ahead(
-    chunks: Iterator[Chunk], schema: pa.Schema, normalize: Normalizer | None = None, workers: int | None = None
+    chunks: Iterator[Chunk],
+    schema: pa.Schema,
+    normalize: Normalizer | None = None,
+    workers: int | None = None,
 ) -> Iterator[ParsedChunk]:
     """``parse_chunk`` over ``chunks`` in a small thread pool, results in order.
 
@@ -253,7 +256,7 @@ def _parse_lines(chunk: Chunk, schema: pa.Schema, normalize: Normalizer | None, 
     rows: list[dict[str, Any]] = []
     lines: list[int] = []
     result = ParsedChunk(schema.empty_table(), np.zeros(0, dtype=np.int64), n_lines)
-    raw_lines = chunk.data.split(b"\n")
+    raw_lines = bytes(chunk.data).split(b"\n")
     if chunk.data.endswith(b"\n"):
         raw_lines.pop()
     for offset, raw in enumerate(raw_lines):

@@ -22,7 +22,15 @@ from llmaudit.ingest import envelope
 from llmaudit.ingest.accounting import HARMLESS_REASONS, SKIP_REASONS, FileStats, IngestStats
 from llmaudit.ingest.finalize import finalize
 from llmaudit.ingest.jsonl import DEFAULT_CHUNK_BYTES, Chunk, iter_chunks, parse_ahead
-from llmaudit.ingest.registry import Detection, LogFormat, detect, detect_bytes, formats, get_format, is_wrapper
+from llmaudit.ingest.registry import (
+    Detection,
+    LogFormat,
+    detect,
+    detect_bytes,
+    formats,
+    get_format,
+    is_wrapper,
+)
 from llmaudit.ingest.sources import InputSource, OpenedSource, expand_inputs, open_source
 
 SNIFF_RECORDS: Final = 50
@@ -73,7 +81,7 @@ class _SeenIds:
         return dup
 
 
-def _sample_records(data: bytes, limit: int = SNIFF_RECORDS) -> list[dict[str, Any]]:
+def _sample_records(data: bytes | bytearray, limit: int = SNIFF_RECORDS) -> list[dict[str, Any]]:
     records = []
     head = data[: 1 << 20]
     lines = head.split(b"\n") if len(data) > len(head) else data.split(b"\n")
@@ -110,7 +118,7 @@ def _companion_format(source: InputSource) -> LogFormat | None:
     return None
 
 
-def _check_encoding(head: bytes, source: InputSource) -> None:
+def _check_encoding(head: bytes | bytearray, source: InputSource) -> None:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(
             f"{source.display}: the file is UTF-16 encoded",
@@ -229,7 +237,9 @@ class RequestReader:
     def _detect(self, sample: list[dict[str, Any]], first: Chunk, source: InputSource) -> Detection | None:
         if self._forced is not None:
             wrapped = bool(sample) and sum(is_wrapper(r) for r in sample) > len(sample) / 2
-            return Detection(self._forced, wrapped and self._forced.request_schema is not None, len(sample), len(sample))
+            return Detection(
+                self._forced, wrapped and self._forced.request_schema is not None, len(sample), len(sample)
+            )
         if self.options.format_options.get("generic"):
             # A column mapping (--mapping, --map) describes the files: it implies --input-format generic.
             return Detection(get_format("generic"), False, len(sample), len(sample))
@@ -281,7 +291,7 @@ class RequestReader:
             fmt = fmt.configure(self.options.format_options.get(fmt.name, {}))
         if fmt.read_tables is not None:
             stream = _ReplayStream(first, rest, source.display)
-            parsed_chunks = fmt.read_tables(stream, self.options.chunk_bytes)
+            parsed_chunks = fmt.read_tables(stream, self.options.chunk_bytes)  # type: ignore[arg-type]
             convert: Callable[[Any], Any] = lambda table: fmt.convert(table, None)  # noqa: E731
         else:
             if detection.wrapped:
@@ -315,7 +325,9 @@ class RequestReader:
             if self.observer is not None:
                 self.observer.advanced(source, opened.raw_counter.count)
 
-    def _record(self, stats: FileStats, by_reason: dict[str, np.ndarray], details: dict[str, str] | None = None) -> None:
+    def _record(
+        self, stats: FileStats, by_reason: dict[str, np.ndarray], details: dict[str, str] | None = None
+    ) -> None:
         details = details or {}
         if self.stats.strict:
             harmful = [(int(v.min()), r) for r, v in by_reason.items() if len(v) and r not in HARMLESS_REASONS]
@@ -324,7 +336,8 @@ class RequestReader:
                 what, how = SKIP_REASONS[reason]
                 detail = f" ({details[reason]})" if reason in details else ""
                 raise MalformedRecordError(
-                    f"{stats.source}:{line}: {what}{detail}", hint=f"{how}; or drop --strict to skip such lines"
+                    f"{stats.source}:{line}: {what}{detail}",
+                    hint=f"{how}; or drop --strict to skip such lines",
                 )
         for reason, lines in by_reason.items():
             self.stats.skip(stats, reason, lines, details.get(reason))

@@ -46,7 +46,7 @@ class Converted:
         if self.skip is None:
             self.skip = np.full(self.n, None, dtype=object)
 
-    def mark(self, mask: np.ndarray, reason: str) -> None:
+    def mark(self, mask: np.ndarray | np.bool_, reason: str) -> None:
         """Skip rows in ``mask`` with ``reason`` unless already skipped for another."""
         assert self.skip is not None
         self.skip[np.asarray(mask, dtype=bool) & pd.isna(self.skip)] = reason
@@ -84,7 +84,7 @@ class LogFormat:
     aliases: tuple[str, ...] = ()
     configure: Callable[[Mapping[str, Any]], LogFormat] | None = None
     read_tables: Callable[[BinaryIO, int], Iterator[ParsedChunk]] | None = None
-    sniff_bytes: Callable[[bytes], bool] | None = None
+    sniff_bytes: Callable[[bytes | bytearray], bool] | None = None
     companion_of: tuple[str, str] | None = None
 
 
@@ -127,7 +127,7 @@ def _load_builtin_formats() -> None:
     import llmaudit.ingest.formats  # noqa: F401
 
 
-def detect_bytes(head: bytes) -> LogFormat | None:
+def detect_bytes(head: bytes | bytearray) -> LogFormat | None:
     """A non-JSON format that recognizes the file's first bytes, if any."""
     for fmt in formats().values():
         if fmt.sniff_bytes is not None and fmt.sniff_bytes(head):

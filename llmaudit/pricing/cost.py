@@ -25,7 +25,7 @@ from llmaudit.pricing.table import PriceTable
 from llmaudit.schema import PRICING_MODES, check_columns
 
 _K: Final = {kind: i for i, kind in enumerate(RATE_KINDS)}
-_MODE_CODE: Final = {mode: i for i, mode in enumerate(PRICING_MODES)}
+_MODE_CODE: Final[dict[str, int]] = {mode: i for i, mode in enumerate(PRICING_MODES)}
 _NEEDED: Final = (
     "model",
     "pricing_mode",

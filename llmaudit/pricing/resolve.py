@@ -28,9 +28,7 @@ Rule = Literal["exact", "prefix", "snapshot", "normalized"]
 _VENDOR_PREFIX: Final = re.compile(
     r"^(?:(?:us|eu|apac|global|au|jp|ca)\.)?(?:anthropic|meta|amazon|mistral|cohere|ai21|deepseek|openai|qwen)\."
 )
-_SNAPSHOT_SUFFIX: Final = re.compile(
-    r"(?:@\d{8}|-\d{4}-\d{2}-\d{2}|-\d{8}|-v\d+(?::\d+)?|-latest|:latest)$"
-)
+_SNAPSHOT_SUFFIX: Final = re.compile(r"(?:@\d{8}|-\d{4}-\d{2}-\d{2}|-\d{8}|-v\d+(?::\d+)?|-latest|:latest)$")
 
 
 @dataclass(frozen=True)

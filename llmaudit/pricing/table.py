@@ -30,7 +30,7 @@ import numpy as np
 
 from llmaudit.errors import PricingError
 from llmaudit.pricing.resolve import ModelResolver, Resolution
-from llmaudit.pricing.spec import MODE_NAMES, RATE_KINDS, ModelSpec, TableSpec
+from llmaudit.pricing.spec import MODE_NAMES, RATE_KINDS, TableSpec
 from llmaudit.schema import PRICING_MODES
 from llmaudit.yamlsrc import YamlDoc, load_yaml, validate
 

@@ -23,11 +23,7 @@ FORMATS: Final = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parque
 
 # Identity and money first, then the rest of the canonical table.
 _LEAD: Final = ("request_id", "timestamp", "model", "priced_model", "pricing_mode")
-COLUMNS: Final = tuple(
-    dict.fromkeys(
-        [*_LEAD, *CANONICAL_DTYPES, *PRICED_DTYPES]
-    )
-)
+COLUMNS: Final = tuple(dict.fromkeys([*_LEAD, *CANONICAL_DTYPES, *PRICED_DTYPES]))
 
 
 def _arrow_type(dtype: object) -> pa.DataType:
@@ -56,7 +52,10 @@ class PerRequestWriter:
         self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = None if self.kind == "parquet" else open(self.tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            # Kept open across write() calls and closed by close()/abort(): no context manager.
+            self._handle = (
+                None if self.kind == "parquet" else open(self.tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            )
         except OSError as exc:
             raise UsageError(f"--per-request {path}: cannot write ({exc.strerror})") from None
         self._parquet: pq.ParquetWriter | None = None

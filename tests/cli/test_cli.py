@@ -79,9 +79,11 @@ def test_per_request_output(capsys: pytest.CaptureFixture[str], tmp_path: Path, 
     target = tmp_path / f"rows{suffix}"
     code, _, err = run(capsys, "analyze", AUDIT, "--pricing", PRICES, "--per-request", str(target), "-q", "-f", "json")
     assert code == 0, err
-    rows = {".csv": pd.read_csv, ".jsonl": lambda p: pd.read_json(p, lines=True), ".parquet": pd.read_parquet}[suffix](
-        target
-    )
+    rows = {
+        ".csv": pd.read_csv,
+        ".jsonl": lambda p: pd.read_json(p, lines=True),
+        ".parquet": pd.read_parquet,
+    }[suffix](target)
     assert len(rows) == 8
     for column in (
         "request_id",
@@ -146,13 +148,17 @@ def test_unusable_input_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Pa
 
 def test_bad_price_table_names_file_and_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     table = tmp_path / "prices.yaml"
-    table.write_text("schema_version: 1\nname: t\nsource: x\nas_of: 2026-11-01\nmodels:\n  m:\n    input: 3e-6\n    output: 1\n")
+    table.write_text(
+        "schema_version: 1\nname: t\nsource: x\nas_of: 2026-11-01\nmodels:\n  m:\n    input: 3e-6\n    output: 1\n"
+    )
     code, _, err = run(capsys, "analyze", AUDIT, "--pricing", str(table))
     assert code == 2
     assert f"{table}:7" in err and "per-token" in err
 
 
-def test_internal_error_exits_3_with_debug_hint(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_internal_error_exits_3_with_debug_hint(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaput")
 

@@ -97,9 +97,7 @@ def test_bad_mapping_file(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_unmappable_csv(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(
-        capsys, "analyze", str(GENERIC / "exclusive.csv"), "--input-format", "generic", "--quiet"
-    )
+    code, _, err = run(capsys, "analyze", str(GENERIC / "exclusive.csv"), "--input-format", "generic", "--quiet")
     assert code == 2
     assert "cannot map the columns" in one_line_error(err)
     assert "hint:" in err and "--mapping FILE.yaml" in err

@@ -161,9 +161,7 @@ def test_map_flags_override_the_file() -> None:
 
 
 def test_map_flags_alone_complete_the_auto_mapping(tmp_path: Path) -> None:
-    path = write_lines(
-        tmp_path / "engine.csv", ["Engine,Prompt Tokens,Completion Tokens", "gpt-4o,10,5", "o3,20,7"]
-    )
+    path = write_lines(tmp_path / "engine.csv", ["Engine,Prompt Tokens,Completion Tokens", "gpt-4o,10,5", "o3,20,7"])
     with pytest.raises(InputError, match="found no column for a model"):
         read_all(path, input_format="csv")
     frame, stats = read_all(path, **generic(model="engine"))  # matched ignoring case
@@ -244,9 +242,7 @@ def test_nested_jsonl_across_chunks(tmp_path: Path, chunk_bytes: int) -> None:
 
 
 def test_jsonl_is_not_auto_detected_without_a_mapping(tmp_path: Path) -> None:
-    path = write_lines(
-        tmp_path / "flat.jsonl", [json.dumps({"model": "gpt-4o", "prompt_tokens": 3, "tokens_out": 2})]
-    )
+    path = write_lines(tmp_path / "flat.jsonl", [json.dumps({"model": "gpt-4o", "prompt_tokens": 3, "tokens_out": 2})])
     with pytest.raises(InputError, match="cannot recognize the log format"):
         list(RequestReader([str(path)]))
     frame, stats = read_all(path, input_format="jsonl")  # forced: auto-mapped from the keys
@@ -290,9 +286,7 @@ def test_mapping_options(tmp_path: Path) -> None:
 
 def test_undecodable_csv_bytes_skip_the_row(tmp_path: Path) -> None:
     path = tmp_path / "latin1.csv"
-    path.write_bytes(
-        b"model,prompt_tokens,completion_tokens,user\ngpt-4o,1,2,ok\ngpt-4o,3,4,Jos\xe9\ngpt-4o,5,6,x\n"
-    )
+    path.write_bytes(b"model,prompt_tokens,completion_tokens,user\ngpt-4o,1,2,ok\ngpt-4o,3,4,Jos\xe9\ngpt-4o,5,6,x\n")
     frame, stats = read_all(path)
     assert frame["input_tokens"].tolist() == [1, 5]
     assert stats.examples["undecodable_bytes"] == [f"{path}:3"]
@@ -420,15 +414,11 @@ def test_json_path_problems(tmp_path: Path) -> None:
     path = GENERIC / "nested.jsonl"
     with pytest.raises(ConfigError, match=r"--map model=llm\.model: 'llm\.model' runs through 'llm'"):
         read_all(path, **generic(model="llm.model", input_tokens="llm", output_tokens="llm.usage.out"))
-    with pytest.raises(
-        ConfigError, match=r"--map model=llm\.modl: 'llm\.modl': not found in the first 5 records"
-    ):
+    with pytest.raises(ConfigError, match=r"--map model=llm\.modl: 'llm\.modl': not found in the first 5 records"):
         read_all(path, **generic(model="llm.modl", input_tokens="llm.usage.in"))
     mapping = tmp_path / "m.yaml"
     mapping.write_text("format: csv\nfields:\n  model: llm.model\n  input_tokens: llm.usage.in\n")
-    with pytest.raises(
-        ConfigError, match=r"m\.yaml: says 'format: csv', but .*nested\.jsonl holds JSON Lines"
-    ):
+    with pytest.raises(ConfigError, match=r"m\.yaml: says 'format: csv', but .*nested\.jsonl holds JSON Lines"):
         read_all(path, **generic(mapping))
 
 

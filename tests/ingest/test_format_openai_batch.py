@@ -127,9 +127,7 @@ def test_a_file_that_is_not_a_batch_input_is_refused() -> None:
         read_all(OUTPUT, format_options=with_inputs(OUTPUT))
 
 
-def test_inputs_are_loaded_once_and_first_custom_id_wins(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_inputs_are_loaded_once_and_first_custom_id_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     inputs = write_lines(
         tmp_path / "in.jsonl",
         [

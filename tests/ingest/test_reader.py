@@ -199,7 +199,10 @@ def test_directory_without_logs(tmp_path: Path) -> None:
 
 def test_unknown_forced_format() -> None:
     with pytest.raises(InputError, match="unknown input format 'nope'"):
-        RequestReader([str(LOGS / "openai" / "chat.jsonl")], __import__("llmaudit.ingest", fromlist=["x"]).IngestOptions(input_format="nope"))
+        RequestReader(
+            [str(LOGS / "openai" / "chat.jsonl")],
+            __import__("llmaudit.ingest", fromlist=["x"]).IngestOptions(input_format="nope"),
+        )
 
 
 def test_duplicate_ids_found_across_many_chunks(tmp_path: Path) -> None:

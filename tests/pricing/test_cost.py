@@ -129,9 +129,9 @@ def test_cache_read_and_both_write_durations(table) -> None:  # type: ignore[no-
 def test_missing_cache_rates_fall_back_to_input_never_zero(table) -> None:  # type: ignore[no-untyped-def]
     # "flat" has no cache prices: reads and writes bill at input (2.00).
     # (1000 - 400 - 100) * 2 + 400 * 2 + 100 * 2 = 1000 * 2 = 2000 -> $0.002
-    assert cost(
-        table, model="flat", input_tokens=1000, cache_read_tokens=400, cache_write_tokens=100
-    ) == pytest.approx(0.002, rel=1e-12)
+    assert cost(table, model="flat", input_tokens=1000, cache_read_tokens=400, cache_write_tokens=100) == pytest.approx(
+        0.002, rel=1e-12
+    )
 
 
 def test_missing_1h_rate_falls_back_to_5m_write(table) -> None:  # type: ignore[no-untyped-def]
@@ -271,8 +271,16 @@ def _scalar_cost(table, row: pd.Series) -> float:  # type: ignore[no-untyped-def
     """The formula written out for one request, from ModelPrice.rate (independent of the arrays)."""
     m = table.get(row["model"])
     tier = sum(1 for t in m.tiers if row["input_tokens"] > t.above)
-    r = {k: m.rate(k, tier, row["pricing_mode"]) for k in ("input", "output", "cache_read", "cache_write", "cache_write_1h", "reasoning")}
-    p, cr, w, w1 = row["input_tokens"], row["cache_read_tokens"], row["cache_write_tokens"], row["cache_write_1h_tokens"]
+    r = {
+        k: m.rate(k, tier, row["pricing_mode"])
+        for k in ("input", "output", "cache_read", "cache_write", "cache_write_1h", "reasoning")
+    }
+    p, cr, w, w1 = (
+        row["input_tokens"],
+        row["cache_read_tokens"],
+        row["cache_write_tokens"],
+        row["cache_write_1h_tokens"],
+    )
     c, z = row["output_tokens"], row["reasoning_tokens"]
     total = (p - cr - w) * r["input"] + cr * r["cache_read"] + (w - w1) * r["cache_write"] + w1 * r["cache_write_1h"]
     total += (c - z) * r["output"] + z * r["reasoning"]

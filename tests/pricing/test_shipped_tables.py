@@ -42,9 +42,7 @@ def table():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def raw() -> dict[str, dict[str, Any]]:
     """file stem -> the parsed YAML document."""
-    return {
-        stem: yaml.safe_load((PRICING_DIR / f"{stem}.yaml").read_text(encoding="utf-8")) for stem in FILES
-    }
+    return {stem: yaml.safe_load((PRICING_DIR / f"{stem}.yaml").read_text(encoding="utf-8")) for stem in FILES}
 
 
 def raw_models(raw: dict[str, dict[str, Any]]) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -91,9 +89,7 @@ def test_no_name_or_alias_twice_across_files(raw) -> None:  # type: ignore[no-un
             # The resolver's last rule compares names with '.', '_' and spaces read as '-';
             # a spelling shared by two models there would silently resolve to neither.
             norm = re.sub(r"[._\s]+", "-", key)
-            assert normalized.setdefault(norm, name) == name, (
-                f"{spelling!r} normalizes like {normalized[norm]!r}"
-            )
+            assert normalized.setdefault(norm, name) == name, f"{spelling!r} normalizes like {normalized[norm]!r}"
 
 
 def test_every_model_says_where_its_prices_come_from(raw) -> None:  # type: ignore[no-untyped-def]
@@ -360,9 +356,7 @@ def test_rates_equal_litellm_per_token_values(raw, litellm) -> None:  # type: ig
             if path in corrected:
                 other = litellm_rates(litellm[other_key])
                 if per_million * 1e-6 != pytest.approx(other[path], rel=1e-9):
-                    problems.append(
-                        f"{name}.{path}: {per_million} x 1e-6 != LiteLLM {other_key} {other[path]}"
-                    )
+                    problems.append(f"{name}.{path}: {per_million} x 1e-6 != LiteLLM {other_key} {other[path]}")
                 if theirs.get(path) == pytest.approx(other[path], rel=1e-9):
                     problems.append(f"{name}.{path}: listed in CORRECTED_FROM but {key} agrees now")
                 continue
@@ -421,9 +415,7 @@ def test_aliases_agree_with_litellm_where_it_lists_them(raw, litellm) -> None:  
                 assert "input" in theirs and "output" in theirs, candidate
                 for path in ours.keys() & theirs.keys():
                     if ours[path] * 1e-6 != pytest.approx(theirs[path], rel=1e-9):
-                        problems.append(
-                            f"{name}.{path} = {ours[path]} but LiteLLM {candidate} = {theirs[path]}"
-                        )
+                        problems.append(f"{name}.{path} = {ours[path]} but LiteLLM {candidate} = {theirs[path]}")
     assert not problems, "\n".join(problems)
 
 
@@ -497,9 +489,7 @@ def priced(table, **row: Any) -> pd.Series:  # type: ignore[no-untyped-def]
 def test_formats_hand_check_gpt4o_with_cache(table) -> None:  # type: ignore[no-untyped-def]
     # 1200 prompt of which 1024 cached, 300 output:
     # (1200 - 1024) * 2.50 + 1024 * 1.25 + 300 * 10.00 = 440 + 1280 + 3000 = 4720 per million
-    got = priced(
-        table, model="gpt-4o-2024-08-06", input_tokens=1200, cache_read_tokens=1024, output_tokens=300
-    )
+    got = priced(table, model="gpt-4o-2024-08-06", input_tokens=1200, cache_read_tokens=1024, output_tokens=300)
     assert got["priced_model"] == "gpt-4o"
     assert got["cost_usd"] == pytest.approx(0.00472, rel=1e-12)
 
@@ -549,14 +539,10 @@ def test_long_context_tier_reprices_cache_tokens_too(table) -> None:  # type: ig
 def test_batch_long_context_uses_the_tier_batch_rates(table) -> None:  # type: ignore[no-untyped-def]
     # Sonnet 4.5, batch, P = 250,000 (no cache), 2,000 output: 250,000 * 3.00 + 2,000 * 11.25
     # = 750,000 + 22,500 = 772,500 per million
-    got = priced(
-        table, model="claude-sonnet-4-5", pricing_mode="batch", input_tokens=250_000, output_tokens=2_000
-    )
+    got = priced(table, model="claude-sonnet-4-5", pricing_mode="batch", input_tokens=250_000, output_tokens=2_000)
     assert got["cost_usd"] == pytest.approx(0.7725, rel=1e-12)
     # Gemini 2.5 Pro, batch, P = 250,000, 1,000 output: 250,000 * 1.25 + 1,000 * 7.50 = 320,000
-    got = priced(
-        table, model="gemini-2.5-pro", pricing_mode="batch", input_tokens=250_000, output_tokens=1_000
-    )
+    got = priced(table, model="gemini-2.5-pro", pricing_mode="batch", input_tokens=250_000, output_tokens=1_000)
     assert got["cost_usd"] == pytest.approx(0.32, rel=1e-12)
 
 
@@ -564,9 +550,7 @@ def test_xai_tier_starts_at_the_threshold(table) -> None:  # type: ignore[no-unt
     # grok-4.3 at exactly 200,000 prompt tokens already bills the long-context 2.50:
     # 200,000 * 2.50 = 500,000 per million; at 199,999: 199,999 * 1.25 = 249,998.75
     assert priced(table, model="grok-4.3", input_tokens=200_000)["cost_usd"] == pytest.approx(0.5, rel=1e-12)
-    assert priced(table, model="grok-4.3", input_tokens=199_999)["cost_usd"] == pytest.approx(
-        0.24999875, rel=1e-12
-    )
+    assert priced(table, model="grok-4.3", input_tokens=199_999)["cost_usd"] == pytest.approx(0.24999875, rel=1e-12)
 
 
 def test_anthropic_one_hour_cache_writes(table) -> None:  # type: ignore[no-untyped-def]

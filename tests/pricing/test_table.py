@@ -59,7 +59,10 @@ def test_missing_output_price(tmp_path: Path) -> None:
 
 
 def test_tiers_must_ascend(tmp_path: Path) -> None:
-    body = "  m:\n    input: 1\n    output: 2\n    tiers:\n      - {above: 200000, input: 2}\n      - {above: 128000, input: 3}\n"
+    body = (
+        "  m:\n    input: 1\n    output: 2\n    tiers:\n"
+        "      - {above: 200000, input: 2}\n      - {above: 128000, input: 3}\n"
+    )
     with pytest.raises(PricingError, match="strictly ascending"):
         load(write(tmp_path, body))
 
@@ -88,7 +91,10 @@ def test_alias_claimed_by_two_models(tmp_path: Path) -> None:
 
 
 def test_overlay_overrides_one_field_and_keeps_the_rest(tmp_path: Path) -> None:
-    base = write(tmp_path, "  m:\n    provider: acme\n    input: 1\n    output: 2\n    cache_read: 0.1\n    aliases: [m-2025]\n")
+    base = write(
+        tmp_path,
+        "  m:\n    provider: acme\n    input: 1\n    output: 2\n    cache_read: 0.1\n    aliases: [m-2025]\n",
+    )
     over = write(tmp_path, "  M-2025:\n    output: 3\n    aliases: [m-latest]\n", name="over.yaml")
     table = load(base, over)
     model = table.get("m")

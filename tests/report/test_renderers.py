@@ -50,7 +50,13 @@ def test_json_contract(report: AnalyzeReport) -> None:
     data = json.loads(render(report, "json"))
     assert data["schema_version"] == SCHEMA_VERSION
     s = data["summary"]
-    for key in ("requests", "skipped_lines", "total_cost_usd", "projected_monthly_cost_usd", "unpriced_requests"):
+    for key in (
+        "requests",
+        "skipped_lines",
+        "total_cost_usd",
+        "projected_monthly_cost_usd",
+        "unpriced_requests",
+    ):
         assert key in s
     assert s["total_cost_usd"] == pytest.approx(0.051025)
     for row in data["by_model"]:

@@ -71,7 +71,7 @@ def _never(record: Mapping[str, Any]) -> bool:
     return False
 
 
-def sniff_bytes(head: bytes) -> bool:
+def sniff_bytes(head: bytes | bytearray) -> bool:
     """A CSV whose header row auto-maps a model and a token count."""
     head = head.lstrip()  # blank lines before the header
     if head[:1] in (b"{", b"["):
@@ -182,9 +182,7 @@ def _sample(data: bytes | bytearray) -> list[dict[str, Any]]:
     return records
 
 
-def _read_jsonl(
-    mapping: ColumnMapping, stream: BinaryIO, chunk_bytes: int, source: str
-) -> Iterator[ParsedChunk]:
+def _read_jsonl(mapping: ColumnMapping, stream: BinaryIO, chunk_bytes: int, source: str) -> Iterator[ParsedChunk]:
     """The standard chunked JSON Lines path, with a schema typed from the first records."""
     chunks = iter_chunks(stream, chunk_bytes)
     head: list[Chunk] = []
@@ -374,9 +372,7 @@ def to_converted(table: pa.Table, mapping: ColumnMapping) -> Converted:
     for name in ("model", "provider", "user", "session", "feature"):
         c[name] = _text(get(name), defaults.get(name))
     mode = pc.utf8_lower(pc.utf8_trim_whitespace(_text(get("pricing_mode"), defaults.get("pricing_mode"))))
-    c["pricing_mode"] = pc.if_else(
-        pc.fill_null(pc.is_in(mode, pa.array(_MODES)), False), mode, pa.scalar("standard")
-    )
+    c["pricing_mode"] = pc.if_else(pc.fill_null(pc.is_in(mode, pa.array(_MODES)), False), mode, pa.scalar("standard"))
     c["status"], c["error_type"] = _status(get("status"), get("error_type"))
     c["timestamp"] = _timestamps(get("timestamp"), mapping.timestamp_unit)
     c["tags"] = _tags(get("tags"), defaults.get("tags"))

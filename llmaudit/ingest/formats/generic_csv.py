@@ -119,9 +119,7 @@ def _numbers(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     present = np.asarray(pc.fill_null(pc.greater(pc.utf8_length(trimmed), 0), False))
     try:
         values = np.asarray(
-            pc.cast(pc.if_else(pa.array(present), trimmed, None), pa.float64()).to_numpy(
-                zero_copy_only=False
-            ),
+            pc.cast(pc.if_else(pa.array(present), trimmed, None), pa.float64()).to_numpy(zero_copy_only=False),
             dtype=np.float64,
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -211,9 +209,7 @@ class CsvReader:
                 f"{self.source}: a CSV record near line {near} is longer than {block} bytes",
                 hint="an unbalanced double quote makes the rest of the file one field: check the quoting",
             )
-        return InputError(
-            f"{self.source}: cannot parse the CSV near line {near}: {exc}", hint="check its quoting"
-        )
+        return InputError(f"{self.source}: cannot parse the CSV near line {near}: {exc}", hint="check its quoting")
 
     def _attribute(self, parsed: ParsedChunk, count: int) -> None:
         """Move the first ``count`` pending invalid rows into ``parsed`` (with physical lines)."""

@@ -59,8 +59,14 @@ SCHEMA: Final = pa.schema(
         ("service_tier", STR),
         ("error", pa.struct([("type", STR), ("code", STR), ("message", STR)])),
         ("incomplete_details", pa.struct([("reason", STR)])),
-        ("choices", pa.list_(pa.struct([("finish_reason", STR), ("message", pa.struct([("content", STR)]))]))),
-        ("output", pa.list_(pa.struct([("type", STR), ("content", pa.list_(pa.struct([("type", STR), ("text", STR)])))]))),
+        (
+            "choices",
+            pa.list_(pa.struct([("finish_reason", STR), ("message", pa.struct([("content", STR)]))])),
+        ),
+        (
+            "output",
+            pa.list_(pa.struct([("type", STR), ("content", pa.list_(pa.struct([("type", STR), ("text", STR)])))])),
+        ),
         ("usage", _USAGE),
     ]
 )
@@ -152,7 +158,8 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
     c["cache_write_tokens"] = col.floats(g("usage.prompt_tokens_details.cache_write_tokens"))
     c["reasoning_tokens"] = col.floats(
         col.coalesce(
-            g("usage.completion_tokens_details.reasoning_tokens"), g("usage.output_tokens_details.reasoning_tokens")
+            g("usage.completion_tokens_details.reasoning_tokens"),
+            g("usage.output_tokens_details.reasoning_tokens"),
         )
     )
     c["request_id"] = col.strings(g("id"))
@@ -183,7 +190,9 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
     if request is not None:
         messages_text, turns = col.join_messages(req("messages"))
         c["prompt_text"] = col.join_text(
-            col.prefix_text("system", req("instructions")), messages_text, col.prefix_text("user", req("input"))
+            col.prefix_text("system", req("instructions")),
+            messages_text,
+            col.prefix_text("user", req("input")),
         )
         # Messages, counting Responses-style instructions and a plain-string input as one each,
         # the way a system message and a user message count in Chat Completions.

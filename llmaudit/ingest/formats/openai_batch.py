@@ -103,9 +103,7 @@ def _normalize_output(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-_INPUT_HINT: Final = (
-    "--batch-input takes the requests .jsonl uploaded to the Batch API; its results file goes in LOGS"
-)
+_INPUT_HINT: Final = "--batch-input takes the requests .jsonl uploaded to the Batch API; its results file goes in LOGS"
 
 
 def _read_input_file(path: Path) -> pa.Table:

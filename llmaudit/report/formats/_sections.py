@@ -43,7 +43,8 @@ def summary_rows(report: AnalyzeReport) -> list[tuple[str, str]]:
         (
             "Tokens",
             f"input {tokens(t.input_tokens)} (cache read {tokens(t.cache_read_tokens)}, cache write "
-            f"{tokens(t.cache_write_tokens)}); output {tokens(t.output_tokens)} (reasoning {tokens(t.reasoning_tokens)})",
+            f"{tokens(t.cache_write_tokens)}); output {tokens(t.output_tokens)} "
+            f"(reasoning {tokens(t.reasoning_tokens)})",
         ),
         (
             "Cost by kind",

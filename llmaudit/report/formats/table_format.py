@@ -25,9 +25,7 @@ from llmaudit.report.model import AnalyzeReport, BreakdownRow
 _STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 
 
-def _new_table(
-    title: str, label_columns: Sequence[str], numeric: Sequence[str], labels: Sequence[str] = ()
-) -> Table:
+def _new_table(title: str, label_columns: Sequence[str], numeric: Sequence[str], labels: Sequence[str] = ()) -> Table:
     """A table whose first label column is wide enough for ``labels`` (up to 40 characters)."""
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, title_style="bold")
     for i, name in enumerate(label_columns):
@@ -112,6 +110,6 @@ def render(report: AnalyzeReport, options: object) -> str:
         console.print(Text(f"{SEVERITY_MARK['warning']} {warning}", style="yellow"))
     sources = "; ".join(f"{p.name} ({p.source}, as of {p.as_of})" for p in report.pricing)
     console.print(Text(f"Prices: {sources}", style="dim"))
-    text: str = console.file.getvalue()  # type: ignore[attr-defined]
+    rendered: str = console.file.getvalue()  # type: ignore[attr-defined]
     # Rich pads every line to the width; plain text should not carry trailing blanks.
-    return text if color else "\n".join(line.rstrip() for line in text.split("\n"))
+    return rendered if color else "\n".join(line.rstrip() for line in rendered.split("\n"))
