@@ -44,6 +44,7 @@ _SUMMED: Final = (
     "requests",
     *(c for c in TOKEN_COLUMNS if c != "cache_write_1h_tokens"),
     "cost_usd",
+    "cache_savings_usd",
     "unpriced",
 )
 
@@ -93,6 +94,7 @@ class _Accumulator:
                 "requests": 1,
                 **{c: priced[c] for c in TOKEN_COLUMNS},
                 "cost_usd": cost.fillna(0.0),
+                "cache_savings_usd": priced["cache_savings_usd"].fillna(0.0),
                 "unpriced": unpriced.astype(np.int64),
             }
         )
@@ -100,12 +102,14 @@ class _Accumulator:
         t["requests"] += len(priced)
         for c in TOKEN_COLUMNS:
             t[c] += int(priced[c].sum())
-        for c in (*COST_COMPONENTS, "cost_usd"):
+        for c in (*COST_COMPONENTS, "cost_usd", "cache_savings_usd"):
             t[c] += float(priced[c].sum(skipna=True))
         t["unpriced"] += int(unpriced.sum())
         t["estimated"] += int(priced["tokens_estimated"].sum())
         failed = (priced["status"] != "ok").to_numpy()
-        empty = (~failed) & (priced["output_tokens"] == 0).to_numpy()
+        # Empty: a successful call with no visible output (nothing, or only hidden reasoning).
+        visible = (priced["output_tokens"] - priced["reasoning_tokens"]).to_numpy()
+        empty = (~failed) & (visible == 0)
         t["failed"] += int(failed.sum())
         t["failed_cost"] += float(cost[failed].sum(skipna=True))
         t["empty"] += int(empty.sum())
@@ -135,9 +139,12 @@ class _Accumulator:
                 priced.loc[unpriced].groupby("model")[["input_tokens", "output_tokens"]].agg(["count", "sum"])
             )
 
-        has_prompt = (priced["prompt_hash"] != 0).to_numpy()
+        # Exact repeats: the same prompt to the same (priced) model as an earlier successful
+        # request. Failed calls are left out: they leave nothing a cache could serve.
+        has_prompt = ((priced["prompt_hash"] != 0) & (priced["status"] == "ok")).to_numpy()
         if has_prompt.any():
-            model_hash = pd.util.hash_array(priced["model"].to_numpy(dtype=object), categorize=True)
+            model = priced["priced_model"].fillna(priced["model"]).to_numpy(dtype=object)
+            model_hash = pd.util.hash_array(model, categorize=True)
             self.prompt_keys.append(priced["prompt_hash"].to_numpy()[has_prompt] ^ model_hash[has_prompt])
             self.prompt_costs.append(cost.to_numpy()[has_prompt])
 
@@ -204,6 +211,7 @@ def _row(cls: type, key: str, r: pd.Series, total: float, **extra: object):  # t
         reasoning_tokens=int(r["reasoning_tokens"]),
         cost_usd=cost,
         share=(cost / total) if cost is not None and total > 0 else None,
+        cache_savings_usd=float(r["cache_savings_usd"]) if cost is not None else None,
         unpriced_requests=unpriced,
         **extra,
     )
@@ -276,6 +284,7 @@ def _build_report(
             output_usd=t["cost_output_usd"],
             reasoning_usd=t["cost_reasoning_usd"],
             request_fees_usd=t["cost_request_fee_usd"],
+            cache_savings_usd=t["cache_savings_usd"],
         ),
     )
     skipped = tuple(

@@ -75,6 +75,7 @@ PRICED_DTYPES: Final[dict[str, object]] = {
     "priced_provider": "str",
     **{name: np.float64 for name in COST_COMPONENTS},
     "cost_usd": np.float64,
+    "cache_savings_usd": np.float64,
 }
 
 # Multi-valued ``tags`` are stored joined by this separator (tags never contain it

@@ -8,6 +8,9 @@ C = output (inclusive), Z = reasoning, and the rates of the long-context tier th
     output = (C - Z) * output + Z * reasoning
     cost   = (input + output) / 1e6 + per_request_fee
 
+``cache_savings_usd`` is what prompt caching saved on the request: its cached tokens
+(R + W) at the plain input rate minus what the reads and writes cost.
+
 Rates are USD per million tokens, already resolved through every fallback by
 ``PriceTable.rate_arrays``. Unpriced models get NaN costs, never 0.
 """
@@ -105,6 +108,12 @@ def price_requests(frame: pd.DataFrame, table: PriceTable, *, model_column: str 
     fee = np.where(priced, fee, np.nan)
     columns["cost_request_fee_usd"] = fee
     columns["cost_usd"] = total + fee
+    # What prompt caching saved: the cached tokens at the plain input rate, minus what their
+    # reads and writes cost. Negative when writes cost more than the reads save.
+    uncached = (R + W) * r[:, _K["input"]] / per_million
+    columns["cache_savings_usd"] = np.where(
+        priced, uncached - columns["cost_cache_read_usd"] - columns["cost_cache_write_usd"], np.nan
+    )
     # Names via Arrow's take on the table's name list: no Python string per row.
     index = pa.array(safe, mask=~priced)
     names = pa.array([m.name for m in table.models] or [""], pa.string())

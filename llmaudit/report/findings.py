@@ -81,33 +81,57 @@ def build_findings(
     failed, empty = int(totals.get("failed", 0)), int(totals.get("empty", 0))
     if failed or empty:
         share = _share(waste, total)
+        failed_cost = totals.get("failed_cost", 0.0)
+        billed = f"cost {money(failed_cost)}" if failed_cost else "were not billed"
         out.append(
             Finding(
                 id="failed_or_empty",
                 severity="warning" if (share or 0) >= WASTE_WARNING_SHARE else "info",
-                title=f"Failed or empty responses cost {money(waste)} ({pct(share)} of spend)",
-                detail=f"{plural(failed, 'failed request')} cost {money(totals.get('failed_cost', 0.0))}; "
-                f"{plural(empty, 'successful request')} returned no output tokens and cost "
-                f"{money(totals.get('empty_cost', 0.0))}. Retries and empty answers are paid for twice.",
+                title=f"{plural(failed, 'failed request')} and {plural(empty, 'empty answer')} "
+                f"cost {money(waste)} ({pct(share)} of spend)",
+                detail=f"The failed requests {billed}; {plural(empty, 'successful request')} returned no visible "
+                f"output (nothing, or only hidden reasoning) and cost {money(totals.get('empty_cost', 0.0))}. "
+                "Money spent on an empty answer buys nothing, and the retry is paid again.",
                 cost_usd=waste,
                 share=share,
             )
         )
 
     cache_read = summary.cost_by_kind.cache_read_usd
-    if summary.tokens.cache_read_tokens:
-        token_share = summary.tokens.cache_read_tokens / max(summary.tokens.input_tokens, 1)
+    losing = [r for r in by_model if r.cache_write_tokens and (r.cache_savings_usd or 0.0) < 0]
+    for row in losing:
+        loss = -(row.cache_savings_usd or 0.0)
         out.append(
             Finding(
-                id="cache_reads",
-                severity="info",
-                title=f"Cache reads are {pct(_share(cache_read, total))} of spend",
-                detail=f"{pct(token_share)} of prompt tokens were served from the providers' prompt caches, "
-                f"costing {money(cache_read)}.",
-                cost_usd=cache_read,
-                share=_share(cache_read, total),
+                id="cache_writes_lose_money",
+                severity="warning",
+                title=f"Prompt caching on {row.model} costs {money(loss)} more than it saves",
+                detail=f"{count(row.cache_write_tokens)} tokens were written to the cache and "
+                f"{count(row.cache_read_tokens)} read back ({row.cache_read_tokens / row.cache_write_tokens:.1f}x). "
+                "A write costs 1.25x (5-minute) to 2x (1-hour) the input price and a read about 0.1x, so an entry "
+                "must be read back once or twice to pay off: shorten the cache lifetime, or cache only prefixes "
+                "that recur within it.",
+                cost_usd=loss,
+                share=_share(loss, total),
             )
         )
+    savings = summary.cost_by_kind.cache_savings_usd
+    if summary.tokens.cache_read_tokens or summary.tokens.cache_write_tokens:
+        out.append(
+            Finding(
+                id="prompt_caching",
+                severity="info",
+                title=f"Prompt caching saved {money(savings)} net",
+                detail=f"{pct(summary.tokens.cache_read_tokens / max(summary.tokens.input_tokens, 1))} of prompt "
+                f"tokens were served from the providers' caches; without caching those tokens would have cost "
+                f"{money(savings + cache_read + summary.cost_by_kind.cache_write_usd)} at input prices, against "
+                f"{money(cache_read)} for the reads and {money(summary.cost_by_kind.cache_write_usd)} for the "
+                "writes.",
+                cost_usd=savings,
+                share=_share(savings, total + savings),
+            )
+        )
+
     reasoning = summary.cost_by_kind.reasoning_usd
     if summary.tokens.reasoning_tokens:
         out.append(
@@ -130,8 +154,9 @@ def build_findings(
                 id="duplicate_prompts",
                 severity="warning" if rate >= DUPLICATE_WARNING_RATE else "info",
                 title=f"{pct(rate)} of prompts exactly repeat an earlier one ({money(repeat_cost)})",
-                detail=f"{count(repeats)} of {count(prompts)} requests with prompt text sent the same prompt to the "
-                f"same model as an earlier request; an exact-match response cache could have saved up to "
+                detail=f"{count(repeats)} of {count(prompts)} successful requests with prompt text sent the same "
+                "prompt to the same model as an earlier successful request; an exact-match response cache could "
+                "have saved up to "
                 f"{money(repeat_cost)} ({pct(_share(repeat_cost, total))} of spend).",
                 cost_usd=repeat_cost,
                 share=_share(repeat_cost, total),

@@ -34,6 +34,7 @@ class CostBreakdown:
     output_usd: float
     reasoning_usd: float
     request_fees_usd: float
+    cache_savings_usd: float
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class BreakdownRow:
     cost_usd: float | None
     share: float | None
     unpriced_requests: int
+    cache_savings_usd: float | None
 
 
 @dataclass(frozen=True)

@@ -292,3 +292,24 @@ def test_price_requests_does_not_mutate_its_input(table, tmp_path: Path) -> None
     before = df.copy()
     price_requests(df, table)
     pd.testing.assert_frame_equal(df, before)
+
+
+def test_cache_savings_against_pricing_the_cached_tokens_as_plain_input(table) -> None:  # type: ignore[no-untyped-def]
+    # P=8000 with R=5000 read and W=2000 written (1500 for 1 hour), "cached" model:
+    # without a cache those 7000 tokens cost 7000 * 3.00 = 21000 per million;
+    # with it: reads 5000 * 0.30 = 1500, writes 500 * 3.75 + 1500 * 6.00 = 10875.
+    # saved: 21000 - 1500 - 10875 = 8625 per million -> $0.008625
+    rows = [
+        dict(
+            model="cached",
+            input_tokens=8000,
+            cache_read_tokens=5000,
+            cache_write_tokens=2000,
+            cache_write_1h_tokens=1500,
+        ),
+        # writes never read back: 2000 * 3.00 = 6000 uncached vs 2000 * 6.00 = 12000 -> -$0.006
+        dict(model="cached", input_tokens=2000, cache_write_tokens=2000, cache_write_1h_tokens=2000),
+        dict(model="flat", input_tokens=100),  # no caching: saves exactly nothing
+    ]
+    savings = price_requests(frame(rows), table)["cache_savings_usd"].tolist()
+    assert savings == pytest.approx([0.008625, -0.006, 0.0], abs=1e-15)

@@ -83,3 +83,19 @@ def days_shown(rows: Sequence[BreakdownRow]) -> tuple[Sequence[BreakdownRow], in
     if len(rows) <= MAX_DAYS_SHOWN:
         return rows, 0
     return rows[-MAX_DAYS_SHOWN:], len(rows) - MAX_DAYS_SHOWN
+
+
+def prices_line(report: AnalyzeReport) -> str:
+    """Which price tables were used: shipped ones summarized, the user's named with their path."""
+    shipped = [p for p in report.pricing if p.shipped]
+    parts = []
+    if shipped:
+        dates = sorted({p.as_of for p in shipped})
+        parts.append(f"{len(shipped)} shipped tables ({', '.join(p.name for p in shipped)}) as of {', '.join(dates)}")
+    parts += [f"{p.name} ({p.path}, as of {p.as_of})" for p in report.pricing if not p.shipped]
+    return "Prices: " + "; ".join(parts) + ". Sources: pricing/README.md"
+
+
+def breakdown_columns(width: int) -> tuple[int, ...]:
+    """Indexes into BREAKDOWN_HEADER to show: narrow terminals drop the token detail columns."""
+    return tuple(range(len(BREAKDOWN_HEADER))) if width >= 110 else (0, 1, 3, 5, 6)

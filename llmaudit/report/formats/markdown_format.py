@@ -12,6 +12,7 @@ from llmaudit.report.formats._sections import (
     days_shown,
     headline,
     model_label,
+    prices_line,
     summary_rows,
 )
 from llmaudit.report.model import AnalyzeReport, BreakdownRow
@@ -81,6 +82,5 @@ def render(report: AnalyzeReport, options: object) -> str:
         lines.append(f"> {SEVERITY_MARK['warning']} {warning}")
     if report.warnings:
         lines.append("")
-    sources = "; ".join(f"{p.name} ({p.source}, as of {p.as_of})" for p in report.pricing)
-    lines.append(f"<sub>Prices: {sources}. llmaudit {report.tool_version}.</sub>")
+    lines.append(f"<sub>{prices_line(report)}. llmaudit {report.tool_version}.</sub>")
     return "\n".join(lines) + "\n"

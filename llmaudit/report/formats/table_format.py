@@ -15,9 +15,11 @@ from llmaudit.report.formats._sections import (
     BREAKDOWN_HEADER,
     SEVERITY_MARK,
     breakdown_cells,
+    breakdown_columns,
     days_shown,
     headline,
     model_label,
+    prices_line,
     summary_rows,
 )
 from llmaudit.report.model import AnalyzeReport, BreakdownRow
@@ -26,20 +28,21 @@ _STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 
 
 def _new_table(title: str, label_columns: Sequence[str], numeric: Sequence[str], labels: Sequence[str] = ()) -> Table:
-    """A table whose first label column is wide enough for ``labels`` (up to 40 characters)."""
+    """A table whose first label column fits ``labels`` (folding beyond 36 characters)."""
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, title_style="bold")
     for i, name in enumerate(label_columns):
         widest = max((len(x) for x in labels), default=0) if i == 0 else 0
-        table.add_column(name, overflow="fold", min_width=min(max(widest, len(name)), 40))
+        table.add_column(name, overflow="fold", min_width=min(max(widest, len(name)), 24), max_width=36)
     for name in numeric:
         table.add_column(name, justify="right", no_wrap=True)
     return table
 
 
-def _breakdown(title: str, label: str, rows: Sequence[BreakdownRow]) -> Table:
-    table = _new_table(title, (label,), BREAKDOWN_HEADER, [r.key for r in rows])
+def _breakdown(title: str, label: str, rows: Sequence[BreakdownRow], shown: Sequence[int]) -> Table:
+    table = _new_table(title, (label,), [BREAKDOWN_HEADER[i] for i in shown], [r.key for r in rows])
     for row in rows:
-        table.add_row(row.key, *breakdown_cells(row))
+        cells = breakdown_cells(row)
+        table.add_row(row.key, *(cells[i] for i in shown))
     return table
 
 
@@ -76,20 +79,25 @@ def render(report: AnalyzeReport, options: object) -> str:
         console.print(findings)
         console.print()
 
+    shown = breakdown_columns(width)
     by_model = _new_table(
-        "By model", ("model", "provider"), BREAKDOWN_HEADER, [model_label(r) for r in report.by_model]
+        "By model",
+        ("model", "provider"),
+        [BREAKDOWN_HEADER[i] for i in shown],
+        [model_label(r) for r in report.by_model],
     )
     for row in report.by_model:
-        by_model.add_row(model_label(row), row.provider or "", *breakdown_cells(row))
+        cells = breakdown_cells(row)
+        by_model.add_row(model_label(row), row.provider or "", *(cells[i] for i in shown))
     console.print(by_model)
     if len(report.by_provider) > 1:
-        console.print(_breakdown("By provider", "provider", report.by_provider))
+        console.print(_breakdown("By provider", "provider", report.by_provider, shown))
     days, hidden = days_shown(report.by_day)
     if days:
         title = "By day (UTC)" + (f", last {len(days)} of {len(days) + hidden}" if hidden else "")
-        console.print(_breakdown(title, "day", days))
+        console.print(_breakdown(title, "day", days, shown))
     for dimension, rows in report.groups.items():
-        console.print(_breakdown(f"By {dimension}", dimension, rows))
+        console.print(_breakdown(f"By {dimension}", dimension, rows, shown))
 
     if report.unpriced:
         table = _new_table(
@@ -108,8 +116,7 @@ def render(report: AnalyzeReport, options: object) -> str:
         console.print(table)
     for warning in report.warnings:
         console.print(Text(f"{SEVERITY_MARK['warning']} {warning}", style="yellow"))
-    sources = "; ".join(f"{p.name} ({p.source}, as of {p.as_of})" for p in report.pricing)
-    console.print(Text(f"Prices: {sources}", style="dim"))
+    console.print(Text(prices_line(report), style="dim"))
     rendered: str = console.file.getvalue()  # type: ignore[attr-defined]
     # Rich pads every line to the width; plain text should not carry trailing blanks.
     return rendered if color else "\n".join(line.rstrip() for line in rendered.split("\n"))
