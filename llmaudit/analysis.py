@@ -40,13 +40,8 @@ SHORT_PERIOD_DAYS: Final = 7.0
 # Below an hour of traffic a monthly figure is noise, so none is given.
 MIN_PROJECTION_DAYS: Final = 1.0 / 24
 GROUP_DIMENSIONS: Final = ("user", "feature", "tag", "session", "provider", "model", "day")
-_SUMMED: Final = (
-    "requests",
-    *(c for c in TOKEN_COLUMNS if c != "cache_write_1h_tokens"),
-    "cost_usd",
-    "cache_savings_usd",
-    "unpriced",
-)
+_TOKEN_SUMS: Final = tuple(c for c in TOKEN_COLUMNS if c != "cache_write_1h_tokens")
+_SUMMED: Final = ("requests", *_TOKEN_SUMS, "cost_usd", "cache_savings_usd", "unpriced")
 
 Sink = Callable[[pd.DataFrame], None]
 
@@ -87,52 +82,56 @@ class _Accumulator:
         self.prompt_costs: list[np.ndarray] = []
 
     def update(self, priced: pd.DataFrame) -> None:
-        cost = priced["cost_usd"]
-        unpriced = cost.isna()
-        work = pd.DataFrame(
-            {
-                "requests": 1,
-                **{c: priced[c] for c in TOKEN_COLUMNS},
-                "cost_usd": cost.fillna(0.0),
-                "cache_savings_usd": priced["cache_savings_usd"].fillna(0.0),
-                "unpriced": unpriced.astype(np.int64),
-            }
+        cost = priced["cost_usd"].to_numpy()
+        unpriced = np.isnan(cost)
+        # One row per request, one column per summed measure (see _SUMMED).
+        measures = np.column_stack(
+            [
+                np.ones(len(priced)),
+                *(priced[c].to_numpy(dtype=np.float64) for c in _TOKEN_SUMS),
+                np.nan_to_num(cost),
+                np.nan_to_num(priced["cache_savings_usd"].to_numpy()),
+                unpriced.astype(np.float64),
+            ]
         )
         t = self.totals
-        t["requests"] += len(priced)
-        for c in TOKEN_COLUMNS:
-            t[c] += int(priced[c].sum())
-        for c in (*COST_COMPONENTS, "cost_usd", "cache_savings_usd"):
-            t[c] += float(priced[c].sum(skipna=True))
-        t["unpriced"] += int(unpriced.sum())
+        for name, total in zip(_SUMMED, measures.sum(axis=0), strict=True):
+            t[name] += float(total)
+        t["cache_write_1h_tokens"] += float(priced["cache_write_1h_tokens"].sum())
+        for c in COST_COMPONENTS:
+            t[c] += float(np.nansum(priced[c].to_numpy()))
         t["estimated"] += int(priced["tokens_estimated"].sum())
         failed = (priced["status"] != "ok").to_numpy()
         # Empty: a successful call with no visible output (nothing, or only hidden reasoning).
         visible = (priced["output_tokens"] - priced["reasoning_tokens"]).to_numpy()
         empty = (~failed) & (visible == 0)
         t["failed"] += int(failed.sum())
-        t["failed_cost"] += float(cost[failed].sum(skipna=True))
+        t["failed_cost"] += float(np.nansum(cost[failed]))
         t["empty"] += int(empty.sum())
-        t["empty_cost"] += float(cost[empty].sum(skipna=True))
+        t["empty_cost"] += float(np.nansum(cost[empty]))
 
-        stamps = priced["timestamp"].dropna()
-        if len(stamps):
+        stamps = priced["timestamp"]
+        if stamps.notna().any():
             lo, hi = stamps.min(), stamps.max()
             self.first = lo if self.first is None else min(self.first, lo)
             self.last = hi if self.last is None else max(self.last, hi)
 
         for name in ("model", "provider", "day", *self.options.group_by):
             key = _dimension(priced, name)
+            rows = np.arange(len(priced))
             if name == "tag":
-                key = key.str.split(TAG_SEPARATOR)
-                exploded = work.assign(key=key).explode("key")
-                part = exploded.groupby("key", sort=False, dropna=False)[list(_SUMMED)].sum()
-            else:
-                part = work.assign(key=key).groupby("key", sort=False, dropna=False)[list(_SUMMED)].sum()
-            self.partials[name].append(part)
+                exploded = key.str.split(TAG_SEPARATOR).explode()
+                rows, key = exploded.index.to_numpy(), exploded
+            codes, uniques = pd.factorize(key, use_na_sentinel=False)
+            sums = np.column_stack(
+                [np.bincount(codes, weights=measures[rows, j], minlength=len(uniques)) for j in range(len(_SUMMED))]
+            )
+            self.partials[name].append(pd.DataFrame(sums, index=pd.Index(uniques), columns=list(_SUMMED)))
 
-        pairs = pd.DataFrame({"priced": priced["priced_model"], "raw": priced["model"]}).drop_duplicates()
-        for priced_name, raw in pairs.itertuples(index=False):
+        raw_codes, raw_names = pd.factorize(priced["model"], use_na_sentinel=False)
+        first_of_each = np.unique(raw_codes, return_index=True)[1]
+        priced_names = priced["priced_model"].to_numpy(dtype=object)[first_of_each]
+        for raw, priced_name in zip(raw_names, priced_names, strict=True):
             self.seen_as[priced_name if isinstance(priced_name, str) else raw].add(raw)
         if unpriced.any():
             self.unpriced.append(
@@ -143,10 +142,10 @@ class _Accumulator:
         # request. Failed calls are left out: they leave nothing a cache could serve.
         has_prompt = ((priced["prompt_hash"] != 0) & (priced["status"] == "ok")).to_numpy()
         if has_prompt.any():
-            model = priced["priced_model"].fillna(priced["model"]).to_numpy(dtype=object)
-            model_hash = pd.util.hash_array(model, categorize=True)
+            model_codes, models = pd.factorize(priced["priced_model"].fillna(priced["model"]), use_na_sentinel=False)
+            model_hash = pd.util.hash_array(np.asarray(models, dtype=object), categorize=False)[model_codes]
             self.prompt_keys.append(priced["prompt_hash"].to_numpy()[has_prompt] ^ model_hash[has_prompt])
-            self.prompt_costs.append(cost.to_numpy()[has_prompt])
+            self.prompt_costs.append(cost[has_prompt])
 
     # -- finishing ---------------------------------------------------------------------
 
@@ -244,11 +243,15 @@ def analyze(
     options: AnalyzeOptions | None = None,
     sink: Sink | None = None,
 ) -> AnalyzeReport:
-    """Read, price and aggregate every request; raises ``InputError`` if none is usable."""
+    """Read, price and aggregate every request; raises ``InputError`` if none is usable.
+
+    Pricing runs on the reader's worker threads, next to parsing and conversion; this
+    thread only aggregates (and hands each chunk to ``sink``).
+    """
     options = options or AnalyzeOptions()
     acc = _Accumulator(table, options)
-    for chunk in reader:
-        priced = price_requests(chunk, table)
+    reader.transform = lambda frame: price_requests(frame, table)
+    for priced in reader:
         acc.update(priced)
         if sink is not None:
             sink(priced)

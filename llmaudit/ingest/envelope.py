@@ -6,8 +6,9 @@
 The outer fields are optional and may be spelled several ways (see ``FIELDS``). Their
 JSON types vary between teams (a timestamp as text or epoch number, tags as a list or
 a comma string, an error as an object or text), so the Arrow type of each outer field
-is taken from a sample of the file; values that disagree later are coerced by the
-per-line fallback parser.
+is taken from a sample of the file (its first 1,000 records); values that disagree
+later are coerced by the per-line fallback parser. An attribution field (user,
+feature, tags, session...) that no sampled record carries is not read.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ FIELDS: Final[dict[str, pa.DataType]] = {
     "metadata": _METADATA,
 }
 _STRUCTS: Final = {"error": _ERROR, "metadata": _METADATA}
+ALWAYS_DECLARED: Final = frozenset({"status", "status_code", "http_status", "error"})
 
 
 def _type_from_sample(key: str, sample: Sequence[Mapping[str, Any]]) -> pa.DataType:
@@ -77,9 +79,17 @@ def _type_from_sample(key: str, sample: Sequence[Mapping[str, Any]]) -> pa.DataT
 
 
 def wrapped_schema(fmt: LogFormat, sample: Sequence[Mapping[str, Any]]) -> pa.Schema:
-    """Schema for wrapped records of ``fmt``: typed outer fields, request and response."""
+    """Schema for wrapped records of ``fmt``: typed outer fields, request and response.
+
+    Every declared field costs parse time even where absent, so of the outer fields'
+    many spellings only those the sample uses are declared, plus the ones that mark a
+    failure (which may first appear deep into a file). The request and response keep the
+    format's whole schema: dropping a field there could lose tokens.
+    """
     assert fmt.request_schema is not None
-    outer = [pa.field(key, _type_from_sample(key, sample)) for key in FIELDS]
+    seen = {key for record in sample for key in record}
+    keys = [key for key in FIELDS if key in seen or key in ALWAYS_DECLARED]
+    outer = [pa.field(key, _type_from_sample(key, sample)) for key in keys]
     return pa.schema(
         [*outer, pa.field("request", fmt.request_schema), pa.field("response", pa.struct(list(fmt.schema)))]
     )
@@ -88,7 +98,7 @@ def wrapped_schema(fmt: LogFormat, sample: Sequence[Mapping[str, Any]]) -> pa.Sc
 def normalizer(fmt: LogFormat, schema: pa.Schema):  # type: ignore[no-untyped-def]
     """Per-line normalizer for wrapped records: the format's own for the parts, and tags
     coerced to the sampled type ("a, b" and ["a", "b"] mean the same)."""
-    tags_as_list = pa.types.is_list(schema.field("tags").type)
+    tags_as_list = "tags" in schema.names and pa.types.is_list(schema.field("tags").type)
 
     def normalize(record: dict[str, Any]) -> dict[str, Any]:
         out = dict(record)

@@ -22,18 +22,23 @@ from llmaudit.ingest.tokens import estimate_tokens
 from llmaudit.schema import CANONICAL_DTYPES, TOKEN_COLUMNS
 
 ABSURD_TOKENS: Final = 10_000_000
-_STRING_COLUMNS: Final = tuple(k for k, v in CANONICAL_DTYPES.items() if v == "str")
+_TEXT_COLUMNS: Final = ("error_type", "finish_reason", "user", "session", "feature", "tags")
+_ARROW_TYPES: Final = {"str": pa.string(), "datetime64[ns, UTC]": pa.timestamp("ns", tz="UTC")}
+SCHEMA: Final = pa.schema(
+    [(name, _ARROW_TYPES.get(str(dtype)) or pa.from_numpy_dtype(dtype)) for name, dtype in CANONICAL_DTYPES.items()]
+)
 
 
-def _as_string_series(value: object, n: int) -> pd.Series:
+def _text(value: object, n: int) -> pa.Array:
+    """A string array of length n from whatever a format gave (Arrow, numpy, or nothing)."""
     if value is None:
-        return pd.Series(np.full(n, None, dtype=object), dtype="str")
+        return pa.nulls(n, pa.string())
     if isinstance(value, (pa.Array, pa.ChunkedArray)):
-        return col.strings(value).to_pandas().astype("str")
-    return pd.Series(np.asarray(value, dtype=object), dtype="str")
+        return col.strings(value)
+    return pa.array(np.asarray(value, dtype=object), pa.string())
 
 
-def _as_float(value: object, n: int) -> np.ndarray:
+def _float(value: object, n: int) -> np.ndarray:
     if value is None:
         return np.full(n, np.nan)
     if isinstance(value, (pa.Array, pa.ChunkedArray)):
@@ -46,37 +51,32 @@ def finalize(conv: Converted, lines: np.ndarray, source: str) -> tuple[pd.DataFr
 
     Returns ``(frame, skipped, id_from_source)``: the canonical frame of kept rows,
     line numbers of dropped rows by reason, and for kept rows whether ``request_id``
-    came from the source (so it may be used to deduplicate).
+    came from the source (so it may be used to deduplicate). Columns are assembled as
+    one Arrow table and converted to pandas once.
     """
     n = conv.n
     c = conv.columns
     skip = conv.skip
     assert skip is not None and conv.has_usage is not None
-    has_usage = conv.has_usage.copy()
 
-    status = _as_string_series(c.get("status"), n).fillna("ok")
-    ok = (status == "ok").to_numpy()
-    model = _as_string_series(c.get("model"), n)
-    model = model.str.strip()
-    missing_model = (model.isna() | (model == "")).to_numpy()
+    status = pc.fill_null(_text(c.get("status"), n), "ok")
+    ok = np.asarray(pc.equal(status, "ok"))
+    model = pc.utf8_trim_whitespace(_text(c.get("model"), n))
+    missing_model = ~np.asarray(pc.fill_null(pc.greater(pc.utf8_length(model), 0), False))
 
-    tokens = {name: _as_float(c.get(name), n) for name in TOKEN_COLUMNS}
-    prompt = c.get("prompt_text")
-    prompt_arr = col.strings(prompt) if isinstance(prompt, (pa.Array, pa.ChunkedArray)) else pa.nulls(n, pa.string())
-    has_prompt = col.non_empty(prompt_arr)
+    tokens = {name: _float(c.get(name), n) for name in TOKEN_COLUMNS}
+    prompt = _text(c.get("prompt_text"), n)
+    has_prompt = col.non_empty(prompt)
 
     # A record lacking usage is a request with zero billed tokens when it failed, an
     # estimate when it succeeded and carries text, and unusable otherwise.
-    no_usage = ~has_usage
+    no_usage = ~conv.has_usage
     estimate = no_usage & ok & has_prompt & pd.isna(skip)
     if estimate.any():
-        idx = np.flatnonzero(estimate)
-        tokens["input_tokens"][idx] = estimate_tokens(prompt_arr.take(pa.array(idx)))
+        idx = pa.array(np.flatnonzero(estimate))
+        tokens["input_tokens"][idx] = estimate_tokens(prompt.take(idx))
         completion = conv.completion_text
-        if completion is not None:
-            tokens["output_tokens"][idx] = estimate_tokens(col.strings(completion).take(pa.array(idx)))
-        else:
-            tokens["output_tokens"][idx] = 0
+        tokens["output_tokens"][idx] = estimate_tokens(col.strings(completion).take(idx)) if completion else 0
         for name in ("cache_read_tokens", "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens"):
             tokens[name][idx] = 0
     conv.mark(no_usage & ok & ~has_prompt, "no_usage")
@@ -97,47 +97,47 @@ def finalize(conv: Converted, lines: np.ndarray, source: str) -> tuple[pd.DataFr
     conv.mark(inconsistent, "inconsistent_tokens")
 
     keep = pd.isna(skip)
-    skipped: dict[str, np.ndarray] = {}
-    for reason in pd.unique(skip[~keep]):
-        skipped[str(reason)] = lines[skip == reason]
+    skipped = {str(reason): lines[skip == reason] for reason in pd.unique(skip[~keep])}
 
-    request_id = _as_string_series(c.get("request_id"), n)
-    id_from_source = request_id.notna().to_numpy() & (request_id.str.len() > 0).fillna(False).to_numpy()
-    fallback = pd.Series(lines, dtype="int64").astype("str").radd(f"{source}:")
-    request_id = request_id.where(id_from_source, fallback)
+    request_id = _text(c.get("request_id"), n)
+    id_from_source = np.asarray(pc.fill_null(pc.greater(pc.utf8_length(request_id), 0), False))
+    if not id_from_source.all():
+        fallback = pc.binary_join_element_wise(pa.scalar(f"{source}:"), pa.array(lines).cast(pa.string()), "")
+        request_id = pc.if_else(pa.array(id_from_source), request_id, fallback)
 
-    frame = pd.DataFrame(index=pd.RangeIndex(n))
-    frame["request_id"] = request_id
-    frame["source_file"] = pd.Series(np.full(n, source, dtype=object), dtype="str")
-    frame["source_line"] = lines.astype(np.int64)
     stamp = c.get("timestamp")
-    frame["timestamp"] = (
-        pd.DatetimeIndex(stamp).as_unit("ns") if stamp is not None else pd.DatetimeIndex([pd.NaT] * n, tz="UTC")
-    )
-    frame["provider"] = _as_string_series(c.get("provider"), n).str.lower()
-    frame["model"] = model
-    for name in TOKEN_COLUMNS:
-        frame[name] = tokens[name].astype(np.int64)
-    frame["pricing_mode"] = _as_string_series(c.get("pricing_mode"), n).fillna("standard")
-    frame["latency_ms"] = _as_float(c.get("latency_ms"), n)
-    frame["ttft_ms"] = _as_float(c.get("ttft_ms"), n)
-    frame["status"] = status
-    for name in ("error_type", "finish_reason", "user", "session", "feature", "tags"):
-        frame[name] = _as_string_series(c.get(name), n)
-    frame["source_cost_usd"] = _as_float(c.get("source_cost_usd"), n)
-    frame["prompt_text"] = _as_string_series(prompt_arr, n)
-    frame["prompt_hash"] = _hash_prompts(prompt_arr, has_prompt)
-    frame["turns"] = np.asarray(c.get("turns", np.zeros(n)), dtype=np.int64)
-    frame["tokens_estimated"] = estimate
-    frame = frame.loc[keep].reset_index(drop=True)
+    columns = {
+        "request_id": request_id,
+        "source_file": pa.repeat(pa.scalar(source), n),
+        "source_line": pa.array(lines, pa.int64()),
+        "timestamp": pa.array(stamp, SCHEMA.field("timestamp").type) if stamp is not None else pa.nulls(n),
+        "provider": pc.utf8_lower(_text(c.get("provider"), n)),
+        "model": model,
+        **{name: pa.array(tokens[name].astype(np.int64)) for name in TOKEN_COLUMNS},
+        "pricing_mode": pc.fill_null(_text(c.get("pricing_mode"), n), "standard"),
+        "latency_ms": pa.array(_float(c.get("latency_ms"), n)),
+        "ttft_ms": pa.array(_float(c.get("ttft_ms"), n)),
+        "status": status,
+        **{name: _text(c.get(name), n) for name in _TEXT_COLUMNS},
+        "source_cost_usd": pa.array(_float(c.get("source_cost_usd"), n)),
+        "prompt_text": prompt,
+        "prompt_hash": pa.array(np.zeros(n, dtype=np.uint64)),
+        "turns": pa.array(np.asarray(c.get("turns", np.zeros(n)), dtype=np.int64)),
+        "tokens_estimated": pa.array(estimate),
+    }
+    table = pa.Table.from_arrays([columns[f.name] for f in SCHEMA], schema=SCHEMA)
+    if not keep.all():
+        table = table.filter(pa.array(keep))
+        has_prompt = has_prompt[keep]
+    frame = table.to_pandas()
+    frame["prompt_hash"] = _hash_prompts(table.column("prompt_text"), has_prompt)
     return frame, skipped, id_from_source[keep]
 
 
-def _hash_prompts(prompt: pa.Array, present: np.ndarray) -> np.ndarray:
+def _hash_prompts(prompt: pa.ChunkedArray, present: np.ndarray) -> np.ndarray:
     """64-bit hash of each prompt text (0 where there is none), for duplicate detection."""
     out = np.zeros(len(prompt), dtype=np.uint64)
     if present.any():
-        values = pc.fill_null(prompt, "").to_numpy(zero_copy_only=False)
-        hashed = pd.util.hash_array(values.astype(object), categorize=False)
-        out[present] = hashed[present]
+        values = pc.fill_null(prompt, "").to_numpy()
+        out[present] = pd.util.hash_array(values.astype(object), categorize=False)[present]
     return out

@@ -2,7 +2,8 @@
 
 The stream is cut into newline-aligned chunks (8 MB) so memory stays bounded. Each
 chunk is parsed by pyarrow's JSON reader against the format's explicit schema (fields
-we do not need are never materialized), several chunks at a time on a thread pool. If pyarrow
+we do not need are never materialized); the reader runs several chunks at a time on a
+thread pool (``llmaudit.ingest.parallel``). If pyarrow
 rejects the chunk (a malformed line, a field of an unexpected type, a line that is not
 an object), the chunk is parsed again line by line in Python: good lines are kept,
 bad ones are skipped with their reason and line number. The slow path runs only for
@@ -12,10 +13,7 @@ chunks that contain a problem.
 from __future__ import annotations
 
 import json
-import os
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Final
 
@@ -162,7 +160,7 @@ def _read_json(data: bytes | bytearray, schema: pa.Schema) -> pa.Table | None:
     """pyarrow's parse of the whole chunk as one block, or None if it rejects the data.
 
     One block per chunk keeps every column contiguous (no costly re-combining later);
-    parallelism comes from parsing several chunks at once (see ``parse_ahead``).
+    parallelism comes from processing several chunks at once.
     """
     options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
     read = pj.ReadOptions(block_size=len(data) + 1, use_threads=False)
@@ -170,29 +168,6 @@ def _read_json(data: bytes | bytearray, schema: pa.Schema) -> pa.Table | None:
         return pj.read_json(pa.BufferReader(data), read_options=read, parse_options=options)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
-
-
-def parse_ahead(
-    chunks: Iterator[Chunk],
-    schema: pa.Schema,
-    normalize: Normalizer | None = None,
-    workers: int | None = None,
-) -> Iterator[ParsedChunk]:
-    """``parse_chunk`` over ``chunks`` in a small thread pool, results in order.
-
-    pyarrow parses without holding the GIL, so while the caller converts and prices one
-    chunk, the next ones are parsed on the other cores. At most ``2 * workers`` chunks
-    are in flight, which bounds memory.
-    """
-    workers = workers or max(1, min(4, os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="llmaudit-parse") as pool:
-        pending: deque[Future[ParsedChunk]] = deque()
-        for chunk in chunks:
-            pending.append(pool.submit(parse_chunk, chunk, schema, normalize))
-            if len(pending) >= 2 * workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
 
 
 class FieldTypeError(ValueError):

@@ -16,13 +16,16 @@ from typing import Any, Final, Protocol
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from llmaudit.errors import InputError, MalformedRecordError, UsageError
 from llmaudit.ingest import envelope
 from llmaudit.ingest.accounting import HARMLESS_REASONS, SKIP_REASONS, FileStats, IngestStats
 from llmaudit.ingest.finalize import finalize
-from llmaudit.ingest.jsonl import DEFAULT_CHUNK_BYTES, Chunk, iter_chunks, parse_ahead
+from llmaudit.ingest.jsonl import DEFAULT_CHUNK_BYTES, Chunk, ParsedChunk, iter_chunks, parse_chunk
+from llmaudit.ingest.parallel import ordered_map
 from llmaudit.ingest.registry import (
+    Converted,
     Detection,
     LogFormat,
     detect,
@@ -33,7 +36,8 @@ from llmaudit.ingest.registry import (
 )
 from llmaudit.ingest.sources import InputSource, OpenedSource, expand_inputs, open_source
 
-SNIFF_RECORDS: Final = 50
+# Records sampled to detect a file's format and the shape of its wrapper fields.
+SNIFF_RECORDS: Final = 1000
 
 
 class Observer(Protocol):
@@ -55,6 +59,16 @@ class IngestOptions:
     format_options: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class _Processed:
+    """One chunk after the parallel stages: parsed lines, canonical rows, per-row skips."""
+
+    parsed: ParsedChunk
+    frame: pd.DataFrame | None
+    dropped: dict[str, np.ndarray]
+    from_source: np.ndarray
+
+
 class _SeenIds:
     """Request ids seen so far, as 64-bit hashes in sorted runs (8 bytes per request).
 
@@ -68,11 +82,19 @@ class _SeenIds:
 
     def mark_duplicates(self, ids: pd.Series) -> np.ndarray:
         hashes = pd.util.hash_array(ids.to_numpy(dtype=object), categorize=False)
-        dup = pd.Series(hashes).duplicated().to_numpy()
+        # Sorted needles make each binary search walk memory in order (several times faster
+        # than random probes into a large run).
+        order = np.argsort(hashes, kind="stable")
+        needles = hashes[order]
+        first = np.ones(len(needles), dtype=bool)
+        first[1:] = needles[1:] != needles[:-1]  # repeats within this chunk
+        seen = np.zeros(len(needles), dtype=bool)
         for run in self._runs:
-            pos = np.minimum(np.searchsorted(run, hashes), len(run) - 1)
-            dup = dup | (run[pos] == hashes)
-        run = np.unique(hashes[~dup])
+            pos = np.minimum(np.searchsorted(run, needles), len(run) - 1)
+            seen |= run[pos] == needles
+        dup = np.empty(len(hashes), dtype=bool)
+        dup[order] = seen | ~first
+        run = needles[first & ~seen]
         while self._runs and len(self._runs[-1]) <= len(run):
             run = np.concatenate([self._runs.pop(), run])
             run.sort(kind="stable")  # two sorted runs: timsort merges them in linear time
@@ -138,7 +160,10 @@ class RequestReader:
         inputs: Sequence[str] | Sequence[InputSource],
         options: IngestOptions | None = None,
         observer: Observer | None = None,
+        transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
     ) -> None:
+        """``transform`` is applied to each chunk's canonical frame on the worker threads
+        (pricing runs there); it must keep every row and the canonical columns."""
         self.sources: list[InputSource] = (
             list(inputs)  # type: ignore[arg-type]
             if inputs and all(isinstance(s, InputSource) for s in inputs)
@@ -146,6 +171,7 @@ class RequestReader:
         )
         self.options = options or IngestOptions()
         self.observer = observer
+        self.transform = transform
         self.stats = IngestStats(strict=self.options.strict)
         self._seen = _SeenIds()
         self._forced: LogFormat | None = (
@@ -289,41 +315,54 @@ class RequestReader:
         fmt = detection.format
         if fmt.configure is not None:
             fmt = fmt.configure(self.options.format_options.get(fmt.name, {}))
+        if detection.wrapped:
+            schema = envelope.wrapped_schema(fmt, sample)
+            normalize = envelope.normalizer(fmt, schema)
+            convert: Callable[[pa.Table], Converted] = lambda table: envelope.convert_wrapped(fmt, table)  # noqa: E731
+        else:
+            schema, normalize = fmt.schema, fmt.normalize
+            convert = lambda table: fmt.convert(table, None)  # noqa: E731
+
+        def to_frame(parsed: ParsedChunk) -> _Processed:
+            if not parsed.table.num_rows:
+                return _Processed(parsed, None, {}, np.zeros(0, dtype=bool))
+            frame, dropped, from_source = finalize(convert(parsed.table), parsed.lines, source.display)
+            if self.transform is not None and len(frame):
+                frame = self.transform(frame)
+            return _Processed(parsed, frame, dropped, from_source)
+
         if fmt.read_tables is not None:
             stream = _ReplayStream(first, rest, source.display)
-            parsed_chunks = fmt.read_tables(stream, self.options.chunk_bytes)  # type: ignore[arg-type]
-            convert: Callable[[Any], Any] = lambda table: fmt.convert(table, None)  # noqa: E731
+            tables = fmt.read_tables(stream, self.options.chunk_bytes)  # type: ignore[arg-type]
+            results = ordered_map(to_frame, tables)
         else:
-            if detection.wrapped:
-                schema = envelope.wrapped_schema(fmt, sample)
-                normalize = envelope.normalizer(fmt, schema)
-                convert = lambda table: envelope.convert_wrapped(fmt, table)  # noqa: E731
-            else:
-                schema, normalize = fmt.schema, fmt.normalize
-                convert = lambda table: fmt.convert(table, None)  # noqa: E731
-            parsed_chunks = parse_ahead(_chain(first, rest), schema, normalize)
-        for parsed in parsed_chunks:
-            stats.lines_read += parsed.lines_read
-            skipped = {r: np.asarray(v, dtype=np.int64) for r, v in parsed.skipped.items()}
-            frame = None
-            if parsed.table.num_rows:
-                frame, dropped, from_source = finalize(convert(parsed.table), parsed.lines, source.display)
-                dup = np.zeros(len(frame), dtype=bool)
-                if from_source.any():
-                    dup[from_source] = self._seen.mark_duplicates(frame.loc[from_source, "request_id"])
-                if dup.any():
-                    dropped["duplicate_request_id"] = frame.loc[dup, "source_line"].to_numpy()
-                    frame = frame.loc[~dup].reset_index(drop=True)
-                for reason, lines in dropped.items():
-                    skipped[reason] = np.concatenate([skipped.get(reason, np.zeros(0, np.int64)), lines])
-            # Parse-stage and conversion-stage skips are recorded together, so --strict
-            # reports the earliest bad line whichever stage found it.
-            self._record(stats, skipped, parsed.details)
-            if frame is not None and len(frame):
-                stats.parsed += len(frame)
-                yield frame
+            results = ordered_map(lambda chunk: to_frame(parse_chunk(chunk, schema, normalize)), _chain(first, rest))
+        for done in results:
+            yield from self._account(stats, done)
             if self.observer is not None:
                 self.observer.advanced(source, opened.raw_counter.count)
+
+    def _account(self, stats: FileStats, done: _Processed) -> Iterator[pd.DataFrame]:
+        """In file order: drop repeated request ids, record every skip, yield the rows."""
+        parsed, frame = done.parsed, done.frame
+        stats.lines_read += parsed.lines_read
+        skipped = {r: np.asarray(v, dtype=np.int64) for r, v in parsed.skipped.items()}
+        if frame is not None:
+            dropped = dict(done.dropped)
+            dup = np.zeros(len(frame), dtype=bool)
+            if done.from_source.any():
+                dup[done.from_source] = self._seen.mark_duplicates(frame.loc[done.from_source, "request_id"])
+            if dup.any():
+                dropped["duplicate_request_id"] = frame.loc[dup, "source_line"].to_numpy()
+                frame = frame.loc[~dup].reset_index(drop=True)
+            for reason, lines in dropped.items():
+                skipped[reason] = np.concatenate([skipped.get(reason, np.zeros(0, np.int64)), lines])
+        # Parse-stage and conversion-stage skips are recorded together, so --strict
+        # reports the earliest bad line whichever stage found it.
+        self._record(stats, skipped, parsed.details)
+        if frame is not None and len(frame):
+            stats.parsed += len(frame)
+            yield frame
 
     def _record(
         self, stats: FileStats, by_reason: dict[str, np.ndarray], details: dict[str, str] | None = None

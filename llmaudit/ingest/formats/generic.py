@@ -49,7 +49,8 @@ from llmaudit.ingest.formats.generic_mapping import (
     load_mapping,
     split_path,
 )
-from llmaudit.ingest.jsonl import Chunk, ParsedChunk, iter_chunks, parse_ahead
+from llmaudit.ingest.jsonl import Chunk, ParsedChunk, iter_chunks, parse_chunk
+from llmaudit.ingest.parallel import ordered_map
 from llmaudit.ingest.registry import Converted, LogFormat, register
 from llmaudit.schema import TOKEN_COLUMNS
 
@@ -197,9 +198,14 @@ def _read_jsonl(mapping: ColumnMapping, stream: BinaryIO, chunk_bytes: int, sour
         mapping = mapping.complete(keys, source, "record keys")
         _check_sampled(mapping, sample, source)
     plan = JsonPlan.build(mapping, sample)
-    for parsed in parse_ahead(itertools.chain(head, chunks), plan.schema):
+
+    def parse(chunk: Chunk) -> ParsedChunk:
+        parsed = parse_chunk(chunk, plan.schema)
         parsed.table = plan.project(parsed.table)
-        yield parsed
+        return parsed
+
+    # Parsed ahead on a thread pool, like the standard JSON Lines path.
+    yield from ordered_map(parse, itertools.chain(head, chunks))
 
 
 def _check_sampled(mapping: ColumnMapping, sample: Sequence[Mapping[str, Any]], source: str) -> None:
