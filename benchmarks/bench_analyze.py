@@ -12,6 +12,8 @@ runs, each in a fresh process:
 
 - ``parse``: ``pyarrow.json.read_json(path)``, the time pyarrow takes merely to parse
   the file (schema inferred, all fields, all cores);
+- ``parse (llmaudit schema)``: the same read with the explicit schema llmaudit's reader
+  declares for this file, for reference: the part of ``analyze`` that is parsing;
 - ``analyze``: ``python -m llmaudit analyze PATH --format json -q -o /dev/null``,
   the whole CLI including interpreter start-up and imports.
 
@@ -46,6 +48,26 @@ PROMPTS = [
     "Rewrite this sentence in a friendly tone: your ticket {n} is closed.",
     "Find the bug in this function: def f(x): return x + {n} / 0",
 ]
+
+
+# Parses the file chunk by chunk exactly as llmaudit's reader does (same chunks, same
+# declared schema, same thread pool), and does nothing else.
+SCHEMA_PARSE = """
+from llmaudit.ingest import envelope
+from llmaudit.ingest.formats import openai
+from llmaudit.ingest.jsonl import iter_chunks, parse_chunk
+from llmaudit.ingest.parallel import ordered_map
+from llmaudit.ingest.reader import _sample_records
+with open({path!r}, "rb") as f:
+    chunks = iter_chunks(f)
+    first = next(chunks)
+    schema = envelope.wrapped_schema(openai.FORMAT, _sample_records(first.data))
+    def all_chunks():
+        yield first
+        yield from chunks
+    for _ in ordered_map(lambda c: parse_chunk(c, schema), all_chunks()):
+        pass
+"""
 
 
 def generate(path: Path, records: int) -> None:
@@ -131,6 +153,7 @@ def bench(records: int, repeats: int) -> dict[str, float]:
         generate(path, records)
     size_mb = path.stat().st_size / 1e6
     parse_cmd = [sys.executable, "-c", f"import pyarrow.json as pj; pj.read_json({str(path)!r})"]
+    schema_cmd = [sys.executable, "-c", SCHEMA_PARSE.format(path=str(path))]
     analyze_cmd = [
         sys.executable,
         "-m",
@@ -144,12 +167,14 @@ def bench(records: int, repeats: int) -> dict[str, float]:
         os.devnull,
     ]
     parse = min(measure(parse_cmd) for _ in range(repeats))
+    schema_parse = min(measure(schema_cmd) for _ in range(repeats))
     analyze = min(measure(analyze_cmd) for _ in range(repeats))
     return {
         "records": records,
         "size_mb": size_mb,
         "parse_s": parse[0],
         "parse_rss_mb": parse[1],
+        "schema_parse_s": schema_parse[0],
         "analyze_s": analyze[0],
         "analyze_rss_mb": analyze[1],
         "ratio": analyze[0] / parse[0],
@@ -164,12 +189,15 @@ def main() -> None:
     sizes = args.records or [1_000_000, 3_000_000]
     rows = [bench(n, args.repeats) for n in sizes]
     print(f"cores: {os.cpu_count()}, python {sys.version.split()[0]}, repeats: {args.repeats} (fastest shown)\n")
-    print("| records | file | bare parse | analyze | ratio | parse peak RSS | analyze peak RSS |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| records | file | bare parse | parse, llmaudit schema | analyze | ratio | parse peak RSS | analyze peak RSS |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(
-            f"| {r['records']:,} | {r['size_mb']:,.0f} MB | {r['parse_s']:.2f} s | {r['analyze_s']:.2f} s | "
-            f"{r['ratio']:.2f}x | {r['parse_rss_mb']:,.0f} MB | {r['analyze_rss_mb']:,.0f} MB |"
+            f"| {r['records']:,} | {r['size_mb']:,.0f} MB | {r['parse_s']:.2f} s | {r['schema_parse_s']:.2f} s | "
+            f"{r['analyze_s']:.2f} s | {r['ratio']:.2f}x | {r['parse_rss_mb']:,.0f} MB | "
+            f"{r['analyze_rss_mb']:,.0f} MB |"
         )
 
 

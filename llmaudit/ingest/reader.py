@@ -22,7 +22,7 @@ from llmaudit.errors import InputError, MalformedRecordError, UsageError
 from llmaudit.ingest import envelope
 from llmaudit.ingest.accounting import HARMLESS_REASONS, SKIP_REASONS, FileStats, IngestStats
 from llmaudit.ingest.finalize import finalize
-from llmaudit.ingest.jsonl import DEFAULT_CHUNK_BYTES, Chunk, ParsedChunk, iter_chunks, parse_chunk
+from llmaudit.ingest.jsonl import DEFAULT_CHUNK_BYTES, Chunk, ExactShape, ParsedChunk, iter_chunks, parse_chunk
 from llmaudit.ingest.parallel import ordered_map
 from llmaudit.ingest.registry import (
     Converted,
@@ -336,7 +336,10 @@ class RequestReader:
             tables = fmt.read_tables(stream, self.options.chunk_bytes)  # type: ignore[arg-type]
             results = ordered_map(to_frame, tables)
         else:
-            results = ordered_map(lambda chunk: to_frame(parse_chunk(chunk, schema, normalize)), _chain(first, rest))
+            shape = ExactShape.infer(first.data)
+            results = ordered_map(
+                lambda chunk: to_frame(parse_chunk(chunk, schema, normalize, shape)), _chain(first, rest)
+            )
         for done in results:
             yield from self._account(stats, done)
             if self.observer is not None:

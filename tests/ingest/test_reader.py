@@ -212,3 +212,32 @@ def test_duplicate_ids_found_across_many_chunks(tmp_path: Path) -> None:
     assert sorted(frame["request_id"]) == sorted(f"c{i}" for i in range(100))
     assert stats.skipped["duplicate_request_id"] == 200
     assert stats.examples["duplicate_request_id"][0] == f"{path}:101"
+
+
+def test_fields_that_first_appear_late_in_a_file_are_read(tmp_path: Path) -> None:
+    # The first chunk has no cache details and no reasoning; later chunks do, with a
+    # float where the first chunk had ints. Nothing may be lost to the first chunk's shape.
+    early = [chat(i, prompt=100) for i in range(40)]
+    late = [
+        chat(
+            100 + i,
+            prompt=100,
+            completion=50,
+            prompt_tokens_details={"cached_tokens": 64},
+            completion_tokens_details={"reasoning_tokens": 20.0},
+        )
+        for i in range(40)
+    ]
+    path = write_lines(tmp_path / "late.jsonl", early + late)
+    frame, _ = read_all(path, chunk_bytes=1000)  # many chunks: the first one holds only "early" lines
+    assert frame["cache_read_tokens"].sum() == 40 * 64
+    assert frame["reasoning_tokens"].sum() == 40 * 20
+    assert len(frame) == 80
+
+
+def test_a_file_whose_shape_keeps_changing_reads_the_same(tmp_path: Path) -> None:
+    lines = [chat(i, prompt=10 + i, **({f"extra_field_{i % 7}": i} if i % 3 else {})) for i in range(120)]
+    path = write_lines(tmp_path / "varying.jsonl", lines)
+    small, _ = read_all(path, chunk_bytes=500)
+    whole, _ = read_all(path)
+    assert small["input_tokens"].tolist() == whole["input_tokens"].tolist() == [10 + i for i in range(120)]
