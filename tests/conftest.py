@@ -40,6 +40,27 @@ def read_all(paths: list[str | Path] | str | Path, **options: Any) -> tuple[pd.D
     return frame, reader.stats
 
 
+TOKENS = [
+    "input_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "cache_write_1h_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+]
+
+
+def token_rows(frame: pd.DataFrame) -> list[list[int]]:
+    """The canonical token columns of each row, in ``TOKENS`` order."""
+    return frame[TOKENS].astype(int).values.tolist()
+
+
+def requests_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """A minimal request frame for pricing: every token column 0 and standard mode unless given."""
+    base: dict[str, Any] = {"pricing_mode": "standard", **dict.fromkeys(TOKENS, 0)}
+    return pd.DataFrame([{**base, **row} for row in rows])
+
+
 def write_lines(path: Path, lines: list[str], *, trailing_newline: bool = True) -> Path:
     """Write raw lines (strings, written as given) to ``path``."""
     path.write_text("\n".join(lines) + ("\n" if trailing_newline else ""), encoding="utf-8")

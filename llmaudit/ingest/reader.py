@@ -223,14 +223,19 @@ class RequestReader:
         names = ", ".join(f.source for f in self.stats.files[:3])
         if total == 0 or total == self.stats.skipped.get("blank_line", 0):
             return f"no records in the input ({names or 'nothing read'}): the files are empty"
-        reasons = ", ".join(f"{count} {SKIP_REASONS[r][0]}" for r, count in self.stats.skipped.most_common(4))
-        return f"no usable records in {total} lines read ({reasons})"
+        reasons = "; ".join(
+            f"{count} {SKIP_REASONS[r][0]} (e.g. {self.stats.examples[r][0]})"
+            for r, count in self.stats.skipped.most_common(4)
+        )
+        lines = "1 line" if total == 1 else f"{total:,} lines"
+        return f"no usable records in {lines} read: {reasons}"
 
     def _nothing_usable_hint(self) -> str | None:
         for reason, _ in self.stats.skipped.most_common():
             if reason in self.stats.details:
                 return f"first problem: {self.stats.details[reason]}; {SKIP_REASONS[reason][1]}"
-        return None
+        reason = self.stats.skipped.most_common(1)[0][0] if self.stats.skipped else None
+        return SKIP_REASONS[reason][1] if reason else None
 
     def _read_source(self, source: InputSource) -> Iterator[pd.DataFrame]:
         stats = FileStats(source.display)

@@ -46,6 +46,15 @@ class Converted:
         if self.skip is None:
             self.skip = np.full(self.n, None, dtype=object)
 
+    def mark_unrecognized(self, known: np.ndarray, wrapped: bool) -> None:
+        """Skip bare records the format does not recognize (``known`` False).
+
+        Wrapped records are left alone: a wrapper around a failed call may have no
+        response at all and is still a request.
+        """
+        if not wrapped:
+            self.mark(~np.asarray(known, dtype=bool), "unrecognized_record")
+
     def mark(self, mask: np.ndarray | np.bool_, reason: str) -> None:
         """Skip rows in ``mask`` with ``reason`` unless already skipped for another."""
         assert self.skip is not None

@@ -14,21 +14,10 @@ import tiktoken
 
 from llmaudit.ingest.formats import anthropic, openai
 from llmaudit.pricing import load_pricing, price_requests
-from tests.conftest import LOGS, read_all
+from tests.conftest import LOGS, TOKENS, read_all
+from tests.conftest import token_rows as tokens_of
 
 ANTHROPIC = LOGS / "anthropic"
-TOKENS = [
-    "input_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "cache_write_1h_tokens",
-    "output_tokens",
-    "reasoning_tokens",
-]
-
-
-def tokens_of(frame: pd.DataFrame) -> list[list[int]]:
-    return frame[TOKENS].astype(int).values.tolist()
 
 
 def test_exclusive_input_becomes_inclusive() -> None:

@@ -13,21 +13,10 @@ import pytest
 
 from llmaudit.ingest.formats import gemini
 from llmaudit.pricing import load_pricing, price_requests
-from tests.conftest import LOGS, read_all
+from tests.conftest import LOGS, TOKENS, read_all
+from tests.conftest import token_rows as tokens_of
 
 GEMINI = LOGS / "gemini"
-TOKENS = [
-    "input_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "cache_write_1h_tokens",
-    "output_tokens",
-    "reasoning_tokens",
-]
-
-
-def tokens_of(frame: pd.DataFrame) -> list[list[int]]:
-    return frame[TOKENS].astype(int).values.tolist()
 
 
 def test_thoughts_and_tool_use_prompts_are_counted() -> None:

@@ -20,20 +20,9 @@ from llmaudit.ingest import RequestReader
 from llmaudit.ingest.formats.generic import sniff_bytes
 from llmaudit.ingest.formats.generic_mapping import auto_map, parse_map_flags, split_path
 from tests.conftest import LOGS, read_all, write_lines
+from tests.conftest import token_rows as tokens_of
 
 GENERIC = LOGS / "generic"
-TOKENS = [
-    "input_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "cache_write_1h_tokens",
-    "output_tokens",
-    "reasoning_tokens",
-]
-
-
-def tokens_of(frame: pd.DataFrame) -> list[list[int]]:
-    return frame[TOKENS].astype(int).values.tolist()
 
 
 def generic(mapping: Path | str | None = None, **fields: str) -> dict[str, Any]:

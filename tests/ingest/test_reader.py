@@ -180,7 +180,9 @@ def test_unusable_files_get_a_clear_error(tmp_path: Path, content: bytes, messag
 
 def test_zero_usable_records_names_the_reasons(tmp_path: Path) -> None:
     path = write_lines(tmp_path / "z.jsonl", [chat(1, prompt=-1), chat(2, prompt=-2)])
-    with pytest.raises(InputError, match=r"no usable records in 2 lines read \(2 a negative token count\)"):
+    with pytest.raises(
+        InputError, match=r"no usable records in 2 lines read: 2 a negative token count \(e\.g\. .*z\.jsonl:1\)"
+    ):
         list(RequestReader([str(path)]))
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from llmaudit.pricing import load_pricing, price_requests
+from tests.conftest import requests_frame
 
 TABLE = """\
 schema_version: 1
@@ -75,21 +76,8 @@ def table(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
     return load_pricing([path], include_shipped=False)
 
 
-def frame(rows: list[dict[str, object]]) -> pd.DataFrame:
-    base = {
-        "pricing_mode": "standard",
-        "input_tokens": 0,
-        "cache_read_tokens": 0,
-        "cache_write_tokens": 0,
-        "cache_write_1h_tokens": 0,
-        "output_tokens": 0,
-        "reasoning_tokens": 0,
-    }
-    return pd.DataFrame([{**base, **r} for r in rows])
-
-
 def cost(table, **row: object) -> float:  # type: ignore[no-untyped-def]
-    return float(price_requests(frame([row]), table)["cost_usd"].iloc[0])
+    return float(price_requests(requests_frame([row]), table)["cost_usd"].iloc[0])
 
 
 def test_plain_input_and_output(table) -> None:  # type: ignore[no-untyped-def]
@@ -105,7 +93,7 @@ def test_cache_read_and_both_write_durations(table) -> None:  # type: ignore[no-
     # output: 500 * 15.00 = 7500
     # total 22875 per million -> $0.022875
     got = price_requests(
-        frame(
+        requests_frame(
             [
                 dict(
                     model="cached",
@@ -226,13 +214,13 @@ def test_priority_without_priority_rates_uses_standard(table) -> None:  # type: 
 
 def test_per_request_fee_is_added_per_call(table) -> None:  # type: ignore[no-untyped-def]
     # 1000*1 + 1000*1 = 2000 per million = $0.002, plus the $0.005 call fee -> $0.007
-    priced = price_requests(frame([dict(model="searcher", input_tokens=1000, output_tokens=1000)] * 3), table)
+    priced = price_requests(requests_frame([dict(model="searcher", input_tokens=1000, output_tokens=1000)] * 3), table)
     assert priced["cost_usd"].tolist() == pytest.approx([0.007] * 3, rel=1e-12)
     assert priced["cost_request_fee_usd"].sum() == pytest.approx(0.015)
 
 
 def test_unpriced_models_get_nan_never_zero(table) -> None:  # type: ignore[no-untyped-def]
-    priced = price_requests(frame([dict(model="mystery-model", input_tokens=10, output_tokens=10)]), table)
+    priced = price_requests(requests_frame([dict(model="mystery-model", input_tokens=10, output_tokens=10)]), table)
     assert np.isnan(priced["cost_usd"].iloc[0])
     assert pd.isna(priced["priced_model"].iloc[0])
 
@@ -288,7 +276,7 @@ def _scalar_cost(table, row: pd.Series) -> float:  # type: ignore[no-untyped-def
 
 
 def test_price_requests_does_not_mutate_its_input(table, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    df = frame([dict(model="flat", input_tokens=1, output_tokens=1)])
+    df = requests_frame([dict(model="flat", input_tokens=1, output_tokens=1)])
     before = df.copy()
     price_requests(df, table)
     pd.testing.assert_frame_equal(df, before)
@@ -311,5 +299,5 @@ def test_cache_savings_against_pricing_the_cached_tokens_as_plain_input(table) -
         dict(model="cached", input_tokens=2000, cache_write_tokens=2000, cache_write_1h_tokens=2000),
         dict(model="flat", input_tokens=100),  # no caching: saves exactly nothing
     ]
-    savings = price_requests(frame(rows), table)["cache_savings_usd"].tolist()
+    savings = price_requests(requests_frame(rows), table)["cache_savings_usd"].tolist()
     assert savings == pytest.approx([0.008625, -0.006, 0.0], abs=1e-15)

@@ -24,6 +24,7 @@ import pytest
 import yaml
 
 from llmaudit.pricing import load_pricing, price_requests, shipped_pricing_dir
+from tests.conftest import requests_frame
 
 PRICING_DIR = shipped_pricing_dir()
 FILES = ("openai", "anthropic", "google", "deepseek", "qwen", "zhipu", "other")
@@ -472,17 +473,7 @@ def test_ambiguous_spellings_stay_unpriced(table) -> None:  # type: ignore[no-un
 
 
 def priced(table, **row: Any) -> pd.Series:  # type: ignore[no-untyped-def]
-    base = {
-        "pricing_mode": "standard",
-        "input_tokens": 0,
-        "cache_read_tokens": 0,
-        "cache_write_tokens": 0,
-        "cache_write_1h_tokens": 0,
-        "output_tokens": 0,
-        "reasoning_tokens": 0,
-    }
-    frame = pd.DataFrame([{**base, **row}])
-    result: pd.Series = price_requests(frame, table).iloc[0]
+    result: pd.Series = price_requests(requests_frame([row]), table).iloc[0]
     return result
 
 

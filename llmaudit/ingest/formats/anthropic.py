@@ -159,8 +159,7 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
         c["user"] = col.strings(req("metadata.user_id"))
 
     known = np.asarray(pc.fill_null(pc.is_in(kind, pa.array(_TYPES)), False)) | conv.has_usage | failed
-    present = np.asarray(table.to_struct_array().is_valid()) if table.num_columns else np.zeros(n, dtype=bool)
-    conv.mark(present & ~known & (request is None), "unrecognized_record")
+    conv.mark_unrecognized(known, wrapped=request is not None)
     return conv
 
 

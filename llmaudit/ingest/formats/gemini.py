@@ -179,8 +179,7 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
         c["prompt_text"], c["turns"] = _prompt(req, n)
 
     known = conv.has_usage | failed | np.asarray(candidates.is_valid()) | col.non_empty(g("modelVersion"))
-    present = np.asarray(table.to_struct_array().is_valid()) if table.num_columns else np.zeros(n, dtype=bool)
-    conv.mark(present & ~known & (request is None), "unrecognized_record")
+    conv.mark_unrecognized(known, wrapped=request is not None)
     return conv
 
 

@@ -207,8 +207,7 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
         | np.asarray(error.is_valid())
         | np.asarray(choices.is_valid())
     )
-    present = np.asarray(table.to_struct_array().is_valid()) if table.num_columns else np.zeros(n, dtype=bool)
-    conv.mark(present & ~known & (request is None), "unrecognized_record")
+    conv.mark_unrecognized(known, wrapped=request is not None)
     return conv
 
 

@@ -176,9 +176,8 @@ def convert(table: pa.Table, request: pa.Array | None, inputs: BatchInputs | Non
         pc.if_else(pa.array(http_failed), http_text, pa.scalar(None, pa.string())),
     )
 
-    present = np.asarray(table.to_struct_array().is_valid()) if table.num_columns else np.zeros(n, dtype=bool)
     known = np.asarray(g("response").is_valid()) | np.asarray(error.is_valid())
-    conv.mark(present & ~known, "unrecognized_record")
+    conv.mark_unrecognized(known, wrapped=False)
     return conv
 
 
