@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from llmaudit.ingest import IngestOptions, IngestStats, RequestReader
+from llmaudit.schema import TOKEN_COLUMNS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LOGS = FIXTURES / "logs"
@@ -40,14 +41,7 @@ def read_all(paths: list[str | Path] | str | Path, **options: Any) -> tuple[pd.D
     return frame, reader.stats
 
 
-TOKENS = [
-    "input_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "cache_write_1h_tokens",
-    "output_tokens",
-    "reasoning_tokens",
-]
+TOKENS = list(TOKEN_COLUMNS)
 
 
 def token_rows(frame: pd.DataFrame) -> list[list[int]]:

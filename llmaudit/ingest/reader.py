@@ -234,8 +234,9 @@ class RequestReader:
         for reason, _ in self.stats.skipped.most_common():
             if reason in self.stats.details:
                 return f"first problem: {self.stats.details[reason]}; {SKIP_REASONS[reason][1]}"
-        reason = self.stats.skipped.most_common(1)[0][0] if self.stats.skipped else None
-        return SKIP_REASONS[reason][1] if reason else None
+        if not self.stats.skipped:
+            return None
+        return SKIP_REASONS[self.stats.skipped.most_common(1)[0][0]][1]
 
     def _read_source(self, source: InputSource) -> Iterator[pd.DataFrame]:
         stats = FileStats(source.display)
