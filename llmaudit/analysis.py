@@ -39,7 +39,7 @@ DAYS_PER_MONTH: Final = 365.25 / 12
 SHORT_PERIOD_DAYS: Final = 7.0
 # Below an hour of traffic a monthly figure is noise, so none is given.
 MIN_PROJECTION_DAYS: Final = 1.0 / 24
-GROUP_DIMENSIONS: Final = ("user", "feature", "tag", "session", "provider", "model", "day")
+GROUP_DIMENSIONS: Final = ("user", "feature", "tag", "team", "project", "session", "provider", "model", "day")
 _TOKEN_SUMS: Final = tuple(c for c in TOKEN_COLUMNS if c != "cache_write_1h_tokens")
 _SUMMED: Final = ("requests", *_TOKEN_SUMS, "cost_usd", "cache_savings_usd", "unpriced")
 

@@ -56,6 +56,15 @@ CANONICAL_DTYPES: Final[dict[str, object]] = {
     "prompt_text": "str",
     "prompt_hash": np.uint64,
     "turns": np.int64,
+    # Signals for tagging: the system prompt, the last user message, what the request
+    # asked for. Text never reaches a report; it is read only to classify requests.
+    "system_text": "str",
+    "user_text": "str",
+    "max_output_tokens": np.float64,
+    "structured_output": np.bool_,
+    "tool_count": np.int64,
+    "team": "str",
+    "project": "str",
     "tokens_estimated": np.bool_,
 }
 
@@ -83,7 +92,7 @@ PRICED_DTYPES: Final[dict[str, object]] = {
 TAG_SEPARATOR: Final = "|"
 
 # Columns never written to a report unless the user asks for prompt text.
-PRIVATE_COLUMNS: Final = ("prompt_text",)
+PRIVATE_COLUMNS: Final = ("prompt_text", "system_text", "user_text")
 
 
 def empty_canonical_frame() -> pd.DataFrame:

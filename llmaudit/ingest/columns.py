@@ -7,6 +7,7 @@ timestamp as ISO text or as epoch seconds/milliseconds, a number as text).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final, TypeAlias
 
 import numpy as np
@@ -155,6 +156,43 @@ def join_messages(messages: pa.Array, role: str = "role", content: str = "conten
     text = pc.binary_join(relist(messages, lines), "\n")
     turns = np.asarray(pc.fill_null(pc.list_value_length(messages), 0), dtype=np.int64)
     return text, turns
+
+
+def role_texts(messages: pa.Array, roles: Sequence[str], role: str = "role", content: str = "content") -> pa.Array:
+    """Per list of messages, the content of those whose role is in ``roles``, joined."""
+    if not pa.types.is_list(messages.type) or not pa.types.is_struct(messages.type.value_type):
+        return pa.nulls(len(messages), pa.string())
+    items = messages.values
+    keep = np.asarray(pc.fill_null(pc.is_in(strings(get(items, role)), pa.array(list(roles))), False))
+    return join_items(messages, get(items, content), "\n", keep=keep)
+
+
+def last_role_text(messages: pa.Array, role_name: str, role: str = "role", content: str = "content") -> pa.Array:
+    """Per list of messages, the content of the last one whose role is ``role_name``."""
+    n = len(messages)
+    if not pa.types.is_list(messages.type) or not pa.types.is_struct(messages.type.value_type):
+        return pa.nulls(n, pa.string())
+    offsets = np.asarray(messages.offsets, dtype=np.int64)
+    start, end = int(offsets[0]), int(offsets[-1])
+    items = messages.values.slice(start, end - start)
+    match = np.flatnonzero(np.asarray(pc.fill_null(pc.equal(strings(get(items, role)), role_name), False)))
+    if not len(match):
+        return pa.nulls(n, pa.string())
+    owner = np.repeat(np.arange(n), np.diff(offsets))[match]
+    last = np.ones(len(match), dtype=bool)
+    last[:-1] = owner[:-1] != owner[1:]  # match is ascending, so an owner's last match ends its run
+    pick = np.full(n, 0, dtype=np.int64)
+    pick[owner[last]] = match[last]
+    found = np.zeros(n, dtype=bool)
+    found[owner[last]] = True
+    return strings(get(items, content)).take(pa.array(pick, mask=~found))
+
+
+def list_length(arr: pa.Array) -> np.ndarray:
+    """Number of items per list (0 for null or a non-list column)."""
+    if not pa.types.is_list(arr.type):
+        return np.zeros(len(arr), dtype=np.int64)
+    return np.asarray(pc.fill_null(pc.list_value_length(arr), 0), dtype=np.int64)
 
 
 def relist(lists: pa.Array, values: pa.Array) -> pa.Array:

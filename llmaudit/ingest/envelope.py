@@ -43,6 +43,8 @@ FIELDS: Final[dict[str, pa.DataType]] = {
     "user": _STR,
     "user_id": _STR,
     "feature": _STR,
+    "team": _STR,
+    "project": _STR,
     "tags": pa.list_(_STR),
     "session": _STR,
     "session_id": _STR,
@@ -136,6 +138,8 @@ def convert_wrapped(fmt: LogFormat, table: pa.Table) -> Converted:
     overlay("provider", _text(table, "provider"))
     overlay("user", _text(table, "user", "user_id", "metadata.user_id", "metadata.user"))
     overlay("feature", _text(table, "feature", "metadata.feature"))
+    overlay("team", _text(table, "team"))
+    overlay("project", _text(table, "project"))
     overlay("session", _text(table, "session", "session_id", "metadata.session_id"))
     tags = col.coalesce(col.tags(col.get(table, "tags")), col.tags(col.get(table, "metadata.tags")))
     overlay("tags", tags)

@@ -22,7 +22,7 @@ from llmaudit.ingest.tokens import estimate_tokens
 from llmaudit.schema import CANONICAL_DTYPES, TOKEN_COLUMNS
 
 ABSURD_TOKENS: Final = 10_000_000
-_TEXT_COLUMNS: Final = ("error_type", "finish_reason", "user", "session", "feature", "tags")
+_TEXT_COLUMNS: Final = ("error_type", "finish_reason", "user", "session", "feature", "tags", "team", "project")
 _ARROW_TYPES: Final = {"str": pa.string(), "datetime64[ns, UTC]": pa.timestamp("ns", tz="UTC")}
 SCHEMA: Final = pa.schema(
     [(name, _ARROW_TYPES.get(str(dtype)) or pa.from_numpy_dtype(dtype)) for name, dtype in CANONICAL_DTYPES.items()]
@@ -124,6 +124,12 @@ def finalize(conv: Converted, lines: np.ndarray, source: str) -> tuple[pd.DataFr
         "prompt_hash": pa.array(np.zeros(n, dtype=np.uint64)),
         "turns": pa.array(np.asarray(c.get("turns", np.zeros(n)), dtype=np.int64)),
         "tokens_estimated": pa.array(estimate),
+        "system_text": _text(c.get("system_text"), n),
+        # Without a structured conversation, the whole prompt is what the user asked.
+        "user_text": col.coalesce(_text(c.get("user_text"), n), prompt),
+        "max_output_tokens": pa.array(_float(c.get("max_output_tokens"), n)),
+        "structured_output": pa.array(np.asarray(c.get("structured_output", np.zeros(n)), dtype=bool)),
+        "tool_count": pa.array(np.asarray(c.get("tool_count", np.zeros(n)), dtype=np.int64)),
     }
     table = pa.Table.from_arrays([columns[f.name] for f in SCHEMA], schema=SCHEMA)
     if not keep.all():

@@ -72,6 +72,8 @@ def test_wrapped_records_read_prompt_turns_and_attribution() -> None:
         "user: Say hello in French",
     ]
     assert frame["turns"].tolist() == [1, 3, 1, 1]
+    assert frame["system_text"].tolist()[:2] == ["You are terse.", "You describe images."]
+    assert frame["user_text"].tolist() == ["Hello", "What colour is the cat?", "Write a poem", "Say hello in French"]
     assert frame["user"].tolist()[:3] == ["user-123", "user-456", "user-123"]  # request metadata.user_id
     assert pd.isna(frame["user"].iloc[3])
     assert frame["feature"].tolist()[:2] == ["support", "vision"]

@@ -70,6 +70,8 @@ def test_wrapped_records_read_prompt_and_turns() -> None:
         "user: Summarize the report",
     ]
     assert frame["turns"].tolist() == [3, 1, 1]
+    assert frame["system_text"].tolist()[:2] == ["Be brief.", "You translate."]
+    assert frame["user_text"].tolist() == ["Are you sure?", "Translate to French: hello", "Summarize the report"]
     assert frame["user"].tolist() == ["u1", "u2", "u1"]
     assert frame["feature"].iloc[0] == "vision"
     assert frame["timestamp"].iloc[1] == pd.Timestamp("2025-05-02T09:00:04Z")

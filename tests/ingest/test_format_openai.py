@@ -90,3 +90,20 @@ def test_missing_usage_is_estimated_offline_with_cl100k() -> None:
 def test_forcing_the_format_by_name_or_alias(name: str) -> None:
     frame, _ = read_all(OPENAI / "chat.jsonl", input_format=name)
     assert len(frame) == 3
+
+
+def test_request_signals_for_tagging() -> None:
+    frame, _ = read_all(OPENAI / "signals.jsonl")
+    assert frame["system_text"].tolist() == ["Return JSON.", "You are terse."]
+    assert frame["user_text"].tolist() == ["Extract the invoice number from: INV-42", "Prove this is NP-complete"]
+    assert frame["max_output_tokens"].tolist() == [200.0, 4000.0]
+    assert frame["structured_output"].tolist() == [True, False]
+    assert frame["tool_count"].tolist() == [2, 0]
+    assert frame["team"].tolist()[1] == "growth"
+
+
+def test_user_text_falls_back_to_the_prompt_without_a_conversation() -> None:
+    frame, _ = read_all(OPENAI / "chat.jsonl")  # bare responses: no request at all
+    assert frame["user_text"].isna().all()
+    wrapped, _ = read_all(OPENAI / "wrapped.jsonl")
+    assert wrapped["user_text"].tolist()[0] == "My invoice is wrong"

@@ -6,7 +6,18 @@ Order matters only for detection ties: more specific shapes come first.
 import importlib
 import importlib.util
 
-_ORDER = ("openai_batch", "openai", "anthropic", "gemini", "generic")
+_ORDER = (
+    "openai_batch",
+    "openai",
+    "anthropic",
+    "gemini",
+    "litellm",
+    "langfuse",
+    "helicone",
+    "otel",
+    "claude_code",
+    "generic",
+)
 
 for _name in _ORDER:
     if importlib.util.find_spec(f"{__name__}.{_name}") is not None:

@@ -74,6 +74,8 @@ REQUEST: Final = pa.struct(
         ("messages", MESSAGES),
         ("metadata", pa.struct([("user_id", STR)])),
         ("service_tier", STR),
+        ("max_tokens", NUM),
+        ("tools", pa.list_(pa.struct([("name", STR)]))),
     ]
 )
 
@@ -157,6 +159,10 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
         c["prompt_text"] = col.join_text(col.prefix_text("system", req("system")), messages_text)
         c["turns"] = turns
         c["user"] = col.strings(req("metadata.user_id"))
+        c["system_text"] = col.strings(req("system"))
+        c["user_text"] = col.last_role_text(req("messages"), "user")
+        c["max_output_tokens"] = col.floats(req("max_tokens"))
+        c["tool_count"] = col.list_length(req("tools"))
 
     known = np.asarray(pc.fill_null(pc.is_in(kind, pa.array(_TYPES)), False)) | conv.has_usage | failed
     conv.mark_unrecognized(known, wrapped=request is not None)

@@ -74,6 +74,8 @@ REQUEST: Final = pa.struct(
         ("contents", pa.list_(_CONTENT)),
         ("systemInstruction", _CONTENT),
         ("system_instruction", _CONTENT),
+        ("generationConfig", pa.struct([("maxOutputTokens", NUM), ("responseMimeType", STR)])),
+        ("tools", pa.list_(pa.struct([("functionDeclarations", pa.list_(pa.struct([("name", STR)])))]))),
     ]
 )
 
@@ -118,17 +120,40 @@ def _parts_text(content: pa.Array) -> pa.Array:
     return col.join_items(parts, col.get(parts.values, "text"))
 
 
-def _prompt(req: Any, n: int) -> tuple[pa.Array, np.ndarray]:
-    """Prompt transcript ("role: text" per content, system first) and the number of contents."""
+def _prompt(req: Any, n: int) -> dict[str, Any]:
+    """Prompt transcript ("role: text" per content, system first), contents, system text and
+    the last user content."""
     contents = req("contents")
-    messages_text, turns = pa.nulls(n, pa.string()), np.zeros(n, dtype=np.int64)
+    messages = pa.nulls(n, pa.list_(pa.struct([("role", STR), ("content", STR)])))
     if pa.types.is_list(contents.type):
         items = contents.values
         roles = pc.fill_null(col.strings(col.get(items, "role")), "user")  # Gemini's default role
-        messages = pa.StructArray.from_arrays([roles, _parts_text(items)], names=["role", "content"])
-        messages_text, turns = col.join_messages(col.relist(contents, messages))
+        texts = pa.StructArray.from_arrays([roles, _parts_text(items)], names=["role", "content"])
+        messages = col.relist(contents, texts)
+    messages_text, turns = col.join_messages(messages)
     system = _parts_text(col.coalesce(req("systemInstruction"), req("system_instruction")))
-    return col.join_text(col.prefix_text("system", system), messages_text), turns
+    return {
+        "prompt_text": col.join_text(col.prefix_text("system", system), messages_text),
+        "turns": turns,
+        "system_text": system,
+        "user_text": col.last_role_text(messages, "user"),
+        "max_output_tokens": col.floats(req("generationConfig.maxOutputTokens")),
+        "structured_output": np.asarray(
+            pc.fill_null(pc.equal(col.strings(req("generationConfig.responseMimeType")), "application/json"), False)
+        ),
+        "tool_count": _tool_count(req("tools")),
+    }
+
+
+def _tool_count(tools: pa.Array) -> np.ndarray:
+    """Function declarations offered across a request's tools."""
+    if not pa.types.is_list(tools.type):
+        return np.zeros(len(tools), dtype=np.int64)
+    per_tool = col.list_length(col.get(tools.values, "functionDeclarations"))
+    offsets = np.asarray(tools.offsets, dtype=np.int64)
+    owner = np.repeat(np.arange(len(tools)), np.diff(offsets))
+    start, end = int(offsets[0]), int(offsets[-1])
+    return np.bincount(owner, weights=per_tool[start:end], minlength=len(tools)).astype(np.int64)
 
 
 def _nan0(values: np.ndarray) -> np.ndarray:
@@ -176,7 +201,7 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
     conv.completion_text = _parts_text(col.get(first, "content"))
 
     if request is not None:
-        c["prompt_text"], c["turns"] = _prompt(req, n)
+        c.update(_prompt(req, n))
 
     known = conv.has_usage | failed | np.asarray(candidates.is_valid()) | col.non_empty(g("modelVersion"))
     conv.mark_unrecognized(known, wrapped=request is not None)

@@ -80,8 +80,15 @@ REQUEST: Final = pa.struct(
         ("user", STR),
         ("service_tier", STR),
         ("metadata", pa.struct([("feature", STR), ("user_id", STR), ("session_id", STR)])),
+        ("max_tokens", NUM),
+        ("max_completion_tokens", NUM),
+        ("max_output_tokens", NUM),
+        ("tools", pa.list_(pa.struct([("type", STR)]))),
+        ("response_format", pa.struct([("type", STR)])),
+        ("text", pa.struct([("format", pa.struct([("type", STR)]))])),
     ]
 )
+_STRUCTURED: Final = pa.array(["json_object", "json_schema"])
 
 _OBJECTS: Final = frozenset({"chat.completion", "response", "text_completion"})
 _MODES: Final = {"flex": "flex", "priority": "priority", "batch": "batch"}
@@ -198,6 +205,15 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
         # the way a system message and a user message count in Chat Completions.
         c["turns"] = turns + col.non_empty(req("instructions")) + col.non_empty(req("input"))
         c["user"] = col.coalesce(col.strings(req("user")), col.strings(req("metadata.user_id")))
+        messages = req("messages")
+        c["system_text"] = col.join_text(req("instructions"), col.role_texts(messages, ("system", "developer")))
+        c["user_text"] = col.coalesce(col.last_role_text(messages, "user"), col.strings(req("input")))
+        c["max_output_tokens"] = col.floats(
+            col.coalesce(req("max_completion_tokens"), req("max_tokens"), req("max_output_tokens"))
+        )
+        kind = col.coalesce(col.strings(req("response_format.type")), col.strings(req("text.format.type")))
+        c["structured_output"] = np.asarray(pc.fill_null(pc.is_in(kind, _STRUCTURED), False))
+        c["tool_count"] = col.list_length(req("tools"))
         c["feature"] = col.strings(req("metadata.feature"))
         c["session"] = col.strings(req("metadata.session_id"))
 
