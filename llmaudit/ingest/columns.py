@@ -50,6 +50,34 @@ def get(data: Columnar, path: str) -> pa.Array:
     return arr
 
 
+class Fields:
+    """``get`` with memory: each struct level of a chunk is extracted once.
+
+    Converters look up dozens of paths under the same parents (``usage.*``,
+    ``request.messages``); extracting a child re-materializes its parent's null
+    propagation, so a converter makes one ``Fields`` per chunk and calls it like ``get``.
+    """
+
+    def __init__(self, data: Columnar | None, n: int = 0) -> None:
+        self._data = data
+        self._n = len(data) if isinstance(data, (pa.Array, pa.ChunkedArray)) else (data.num_rows if data else n)
+        self._cache: dict[str, pa.Array] = {}
+
+    def __call__(self, path: str) -> pa.Array:
+        hit = self._cache.get(path)
+        if hit is not None:
+            return hit
+        if self._data is None:
+            value: pa.Array = pa.nulls(self._n)
+        elif "." in path:
+            parent, name = path.rsplit(".", 1)
+            value = get(self(parent), name)
+        else:
+            value = get(self._data, path)
+        self._cache[path] = value
+        return value
+
+
 def coalesce(*arrays: pa.Array) -> pa.Array:
     """Row-wise first non-null value, after casting all arrays to the first typed one."""
     typed = [a for a in arrays if not pa.types.is_null(a.type)]

@@ -118,15 +118,16 @@ def normalizer(fmt: LogFormat, schema: pa.Schema):  # type: ignore[no-untyped-de
     return normalize
 
 
-def _text(table: pa.Table, *keys: str) -> pa.Array:
-    return col.coalesce(*[col.strings(col.get(table, k)) for k in keys])
+def _text(f: col.Fields, *keys: str) -> pa.Array:
+    return col.coalesce(*[col.strings(f(k)) for k in keys])
 
 
 def convert_wrapped(fmt: LogFormat, table: pa.Table) -> Converted:
     """Convert wrapped records: the format reads ``response``/``request``, outer fields overlay."""
-    response = col.get(table, "response")
+    f = col.Fields(table)
+    response = f("response")
     inner = pa.Table.from_arrays(response.flatten(), names=[f.name for f in response.type])
-    request = col.get(table, "request")
+    request = f("request")
     conv = fmt.convert(inner, request)
     c = conv.columns
 
@@ -134,47 +135,45 @@ def convert_wrapped(fmt: LogFormat, table: pa.Table) -> Converted:
         current = c.get(name)
         c[name] = value if current is None else col.coalesce(value, col.strings(current))
 
-    overlay("request_id", _text(table, "request_id", "id"))
-    overlay("provider", _text(table, "provider"))
-    overlay("user", _text(table, "user", "user_id", "metadata.user_id", "metadata.user"))
-    overlay("feature", _text(table, "feature", "metadata.feature"))
-    overlay("team", _text(table, "team"))
-    overlay("project", _text(table, "project"))
-    overlay("session", _text(table, "session", "session_id", "metadata.session_id"))
-    tags = col.coalesce(col.tags(col.get(table, "tags")), col.tags(col.get(table, "metadata.tags")))
+    overlay("request_id", _text(f, "request_id", "id"))
+    overlay("provider", _text(f, "provider"))
+    overlay("user", _text(f, "user", "user_id", "metadata.user_id", "metadata.user"))
+    overlay("feature", _text(f, "feature", "metadata.feature"))
+    overlay("team", _text(f, "team"))
+    overlay("project", _text(f, "project"))
+    overlay("session", _text(f, "session", "session_id", "metadata.session_id"))
+    tags = col.coalesce(col.tags(f("tags")), col.tags(f("metadata.tags")))
     overlay("tags", tags)
 
-    stamp = col.timestamps(
-        col.coalesce(*[col.get(table, k) for k in ("timestamp", "time", "ts", "created_at", "start_time")])
-    )
+    stamp = col.timestamps(col.coalesce(*[f(k) for k in ("timestamp", "time", "ts", "created_at", "start_time")]))
     if "timestamp" in c:
         stamp = stamp.where(~stamp.isna(), c["timestamp"])
     c["timestamp"] = stamp
     for name, keys in (("latency_ms", ("latency_ms", "duration_ms")), ("ttft_ms", ("ttft_ms",))):
-        outer = col.floats(col.coalesce(*[col.get(table, k) for k in keys]))
+        outer = col.floats(col.coalesce(*[f(k) for k in keys]))
         inner_value = c.get(name)
         c[name] = outer if inner_value is None else np.where(np.isnan(outer), inner_value, outer)
-    cost = col.floats(col.get(table, "cost_usd"))
+    cost = col.floats(f("cost_usd"))
     if "source_cost_usd" in c:
         cost = np.where(np.isnan(cost), c["source_cost_usd"], cost)
     c["source_cost_usd"] = cost
 
-    failed, error_type = _outer_failure(table)
+    failed, error_type = _outer_failure(f)
     status = col.strings(c["status"]) if "status" in c else pa.repeat(pa.scalar("ok"), conv.n)
     c["status"] = pc.if_else(pa.array(failed), pa.scalar("error"), status)
     c["error_type"] = col.coalesce(col.strings(c["error_type"]), error_type) if "error_type" in c else error_type
     return conv
 
 
-def _outer_failure(table: pa.Table) -> tuple[np.ndarray, pa.Array]:
+def _outer_failure(f: col.Fields) -> tuple[np.ndarray, pa.Array]:
     """Rows the wrapper marks as failed (HTTP status >= 400 or an error), and the error kind."""
-    codes = col.coalesce(*[col.get(table, k) for k in ("status_code", "http_status", "status")])
+    codes = col.coalesce(*[f(k) for k in ("status_code", "http_status", "status")])
     numeric = col.floats(codes)
     words = col.strings(codes)
     word_failed = np.asarray(
         pc.fill_null(pc.is_in(pc.utf8_lower(words), pa.array(["error", "failed", "failure", "fail"])), False)
     )
-    error = col.get(table, "error")
+    error = f("error")
     if pa.types.is_struct(error.type):
         error_text = col.coalesce(
             col.strings(col.get(error, "type")),

@@ -130,8 +130,8 @@ def _tokens(g: Any) -> dict[str, np.ndarray]:
 
 def convert(table: pa.Table, request: pa.Array | None) -> Converted:
     n = table.num_rows
-    g = lambda path: col.get(table, path)  # noqa: E731
-    req = (lambda path: col.get(request, path)) if request is not None else (lambda path: pa.nulls(n))
+    g = col.Fields(table)
+    req = col.Fields(request, n)
     conv = Converted(n)
     c = conv.columns
     c.update(_tokens(g))

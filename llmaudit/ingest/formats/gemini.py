@@ -168,8 +168,8 @@ def _total(*parts: np.ndarray) -> np.ndarray:
 
 def convert(table: pa.Table, request: pa.Array | None) -> Converted:
     n = table.num_rows
-    g = lambda path: col.get(table, path)  # noqa: E731
-    req = (lambda path: col.get(request, path)) if request is not None else (lambda path: pa.nulls(n))
+    g = col.Fields(table)
+    req = col.Fields(request, n)
     conv = Converted(n)
     c = conv.columns
     usage = lambda name: col.floats(g(f"usageMetadata.{name}"))  # noqa: E731

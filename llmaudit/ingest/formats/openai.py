@@ -151,7 +151,7 @@ def _output_text(table: pa.Table) -> pa.Array:
 
 def convert(table: pa.Table, request: pa.Array | None) -> Converted:
     n = table.num_rows
-    g = lambda path: col.get(table, path)  # noqa: E731
+    g = col.Fields(table)
     prompt = col.floats(col.coalesce(g("usage.prompt_tokens"), g("usage.input_tokens")))
     output = col.floats(col.coalesce(g("usage.completion_tokens"), g("usage.output_tokens")))
     conv = Converted(n)
@@ -173,7 +173,7 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
     c["timestamp"] = col.timestamps(col.coalesce(g("created"), g("created_at")))
     c["provider"] = pa.repeat(pa.scalar("openai"), n)
 
-    req = (lambda path: col.get(request, path)) if request is not None else (lambda path: pa.nulls(n))
+    req = col.Fields(request, n)
     c["model"] = col.coalesce(col.strings(g("model")), col.strings(req("model")))
     tier = pc.utf8_lower(col.coalesce(col.strings(g("service_tier")), col.strings(req("service_tier"))))
     c["pricing_mode"] = pc.fill_null(

@@ -152,7 +152,7 @@ def load_batch_inputs(paths: Sequence[str | Path]) -> BatchInputs:
 
 def convert(table: pa.Table, request: pa.Array | None, inputs: BatchInputs | None = None) -> Converted:
     n = table.num_rows
-    g = lambda path: col.get(table, path)  # noqa: E731
+    g = col.Fields(table)
     body = g("response.body")
     inner = pa.Table.from_arrays(body.flatten(), names=[f.name for f in body.type])
     bodies = inputs.requests_for(g("custom_id")) if inputs is not None else pa.nulls(n, openai.REQUEST)
