@@ -52,9 +52,11 @@ class AnalyzeOptions:
 
     group_by: tuple[str, ...] = ()
     top: int = 10
+    # Daily buckets are calendar days in this IANA time zone.
+    timezone: str = "UTC"
 
 
-def _dimension(frame: pd.DataFrame, name: str) -> pd.Series:
+def _dimension(frame: pd.DataFrame, name: str, timezone: str = "UTC") -> pd.Series:
     """The grouping key of each row for a breakdown dimension ("(none)" when absent)."""
     if name == "model":
         return frame["priced_model"].fillna(frame["model"])
@@ -62,7 +64,8 @@ def _dimension(frame: pd.DataFrame, name: str) -> pd.Series:
         return frame["priced_provider"].fillna(frame["provider"]).fillna("(unknown)")
     if name == "day":
         # Grouped as datetimes (cheap); formatted as text only for the final rows.
-        return frame["timestamp"].dt.floor("D")
+        stamps = frame["timestamp"]
+        return (stamps if timezone == "UTC" else stamps.dt.tz_convert(timezone)).dt.floor("D")
     if name == "tag":
         return frame["tags"].fillna("(none)")
     return frame[name].fillna("(none)")
@@ -117,7 +120,7 @@ class _Accumulator:
             self.last = hi if self.last is None else max(self.last, hi)
 
         for name in ("model", "provider", "day", *self.options.group_by):
-            key = _dimension(priced, name)
+            key = _dimension(priced, name, self.options.timezone)
             rows = np.arange(len(priced))
             if name == "tag":
                 exploded = key.str.split(TAG_SEPARATOR).explode()
@@ -279,6 +282,7 @@ def _build_report(
         total_cost_usd=total_cost,
         projected_monthly_cost_usd=projected,
         projection_note=note,
+        timezone=options.timezone,
         tokens=TokenTotals(**{c: int(t[c]) for c in TOKEN_COLUMNS}),
         cost_by_kind=CostBreakdown(
             input_usd=t["cost_input_usd"],

@@ -10,9 +10,9 @@ import typer
 from llmaudit.analysis import AnalyzeOptions, analyze
 from llmaudit.cli import options as opt
 from llmaudit.cli.app import app
+from llmaudit.cli.common import ingest_options
 from llmaudit.cli.console import ProgressObserver, emit, wants_color, width
-from llmaudit.ingest import IngestOptions, RequestReader, expand_inputs
-from llmaudit.ingest.formats.generic_mapping import cli_settings
+from llmaudit.ingest import RequestReader, expand_inputs
 from llmaudit.pricing import load_pricing
 from llmaudit.report import RenderOptions, render
 from llmaudit.report.per_request import PerRequestWriter
@@ -24,6 +24,7 @@ Examples:
   llmaudit analyze sample_logs/
   llmaudit analyze logs/*.jsonl.gz --group-by feature --format markdown -o cost.md
   llmaudit analyze requests.jsonl --pricing my-prices.yaml --per-request priced.parquet
+  llmaudit analyze logs/ --since 2026-03-01 --until 2026-03-31 --timezone Europe/Berlin
   cat today.jsonl | llmaudit analyze - --format json
 """
 
@@ -49,6 +50,9 @@ def analyze_command(
         bool,
         typer.Option("--include-prompts", help="Include prompt text in --per-request output (off by default)."),
     ] = False,
+    since: opt.Since = None,
+    until: opt.Until = None,
+    timezone: opt.Timezone = "UTC",
     batch_input: opt.BatchInput = [],  # noqa: B006
     mapping: opt.Mapping = None,
     map_fields: opt.MapOpt = [],  # noqa: B006
@@ -62,15 +66,18 @@ def analyze_command(
     cache and reasoning spend, failed requests, duplicate prompts), unpriced models,
     and every skipped line by reason. Prompt text is never printed.
     """
+    ingest = ingest_options(
+        input_format=input_format,
+        strict=strict,
+        batch_input=batch_input,
+        mapping=mapping,
+        map_fields=map_fields,
+        since=since,
+        until=until,
+        timezone=timezone,
+    )
     table = load_pricing(pricing)
     sources = expand_inputs(logs)
-    format_options: dict[str, object] = {}
-    if batch_input:
-        format_options["openai-batch"] = {"batch_inputs": tuple(batch_input)}
-    generic = cli_settings(mapping, map_fields)
-    if generic:
-        format_options["generic"] = generic
-    ingest = IngestOptions(input_format=input_format, strict=strict, format_options=format_options)
     writer = PerRequestWriter(per_request, include_prompts=include_prompts) if per_request else None
     with ProgressObserver(sources, enabled=not quiet) as progress:
         reader = RequestReader(sources, ingest, observer=progress)
@@ -78,7 +85,7 @@ def analyze_command(
             report = analyze(
                 reader,
                 table,
-                AnalyzeOptions(group_by=tuple(dict.fromkeys(str(g) for g in group_by))),
+                AnalyzeOptions(group_by=tuple(dict.fromkeys(str(g) for g in group_by)), timezone=timezone),
                 sink=writer.write if writer else None,
             )
         except BaseException:

@@ -115,3 +115,33 @@ MapOpt = Annotated[
         show_default=False,
     ),
 ]
+
+Since = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        metavar="DATE",
+        help="Only requests at or after DATE (YYYY-MM-DD, YYYYMMDD or ISO date-time; dates in --timezone).",
+        show_default=False,
+    ),
+]
+
+Until = Annotated[
+    str | None,
+    typer.Option(
+        "--until",
+        metavar="DATE",
+        help="Only requests before DATE's end (a date includes that whole day; a date-time is exclusive).",
+        show_default=False,
+    ),
+]
+
+Timezone = Annotated[
+    str,
+    typer.Option(
+        "--timezone",
+        "--tz",
+        metavar="ZONE",
+        help="Time zone for daily buckets and for --since/--until dates (IANA name, e.g. Europe/Berlin).",
+    ),
+]

@@ -48,10 +48,14 @@ SKIP_REASONS: Final[dict[str, tuple[str, str]]] = {
         "harmless; each request is counted once",
     ),
     "invalid_csv_row": ("a CSV row that cannot be read", "check quoting and the number of fields"),
+    "outside_period": (
+        "a request outside the --since/--until period (or without a timestamp to place it)",
+        "widen --since/--until to include it",
+    ),
 }
 
 # Reasons that --strict does not treat as fatal: they lose no data.
-HARMLESS_REASONS: Final = frozenset({"blank_line", "duplicate_request_id"})
+HARMLESS_REASONS: Final = frozenset({"blank_line", "duplicate_request_id", "outside_period"})
 
 
 @dataclass

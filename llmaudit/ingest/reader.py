@@ -57,6 +57,10 @@ class IngestOptions:
     chunk_bytes: int = DEFAULT_CHUNK_BYTES
     # Extra per-format settings (batch input files, column mappings), by format name.
     format_options: dict[str, Any] = field(default_factory=dict)
+    # Keep only requests with since <= timestamp < until (UTC); others are counted as
+    # skipped "outside_period", as are requests without a timestamp when either is set.
+    since: pd.Timestamp | None = None
+    until: pd.Timestamp | None = None
 
 
 @dataclass
@@ -333,6 +337,7 @@ class RequestReader:
             if not parsed.table.num_rows:
                 return _Processed(parsed, None, {}, np.zeros(0, dtype=bool))
             frame, dropped, from_source = finalize(convert(parsed.table), parsed.lines, source.display)
+            frame, from_source = self._within_period(frame, dropped, from_source)
             if self.transform is not None and len(frame):
                 frame = self.transform(frame)
             return _Processed(parsed, frame, dropped, from_source)
@@ -350,6 +355,24 @@ class RequestReader:
             yield from self._account(stats, done)
             if self.observer is not None:
                 self.observer.advanced(source, opened.raw_counter.count)
+
+    def _within_period(
+        self, frame: pd.DataFrame, dropped: dict[str, np.ndarray], from_source: np.ndarray
+    ) -> tuple[pd.DataFrame, np.ndarray]:
+        """Drop rows outside --since/--until (recorded in ``dropped``)."""
+        since, until = self.options.since, self.options.until
+        if since is None and until is None:
+            return frame, from_source
+        stamp = frame["timestamp"]
+        inside = stamp.notna().to_numpy().copy()
+        if since is not None:
+            inside &= (stamp >= since).to_numpy()
+        if until is not None:
+            inside &= (stamp < until).to_numpy()
+        if inside.all():
+            return frame, from_source
+        dropped["outside_period"] = frame.loc[~inside, "source_line"].to_numpy()
+        return frame.loc[inside].reset_index(drop=True), from_source[inside]
 
     def _account(self, stats: FileStats, done: _Processed) -> Iterator[pd.DataFrame]:
         """In file order: drop repeated request ids, record every skip, yield the rows."""

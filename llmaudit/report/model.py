@@ -54,6 +54,7 @@ class Summary:
     projection_note: str | None
     tokens: TokenTotals
     cost_by_kind: CostBreakdown
+    timezone: str = "UTC"
 
 
 @dataclass(frozen=True)

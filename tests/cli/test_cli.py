@@ -208,3 +208,16 @@ def test_mapping_with_another_forced_format_is_a_usage_error(capsys: pytest.Capt
     code, _, err = run(capsys, "analyze", AUDIT, "-i", "openai", "--map", "model=m")
     assert code == 2
     assert "--mapping/--map describe the 'generic' format" in err
+
+
+def test_since_until_and_timezone(capsys: pytest.CaptureFixture[str]) -> None:
+    # the fixture spans 2025-03-01T10:00Z to 2025-03-02T12:00Z; March 2 holds 4 requests (1 of them failed)
+    code, out, err = run(capsys, "analyze", AUDIT, "--pricing", PRICES, "-f", "json", "--since", "2025-03-02")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["summary"]["requests"] == 4
+    assert any(s["reason"] == "outside_period" and s["count"] == 4 for s in data["skipped"])
+    code, _, err = run(capsys, "analyze", AUDIT, "--since", "soon")
+    assert code == 2 and "--since 'soon': not a date" in err
+    code, _, err = run(capsys, "analyze", AUDIT, "--timezone", "Nowhere/Land")
+    assert code == 2 and "not a known time zone" in err

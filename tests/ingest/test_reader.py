@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from llmaudit.errors import InputError, MalformedRecordError
@@ -243,3 +244,24 @@ def test_a_file_whose_shape_keeps_changing_reads_the_same(tmp_path: Path) -> Non
     small, _ = read_all(path, chunk_bytes=500)
     whole, _ = read_all(path)
     assert small["input_tokens"].tolist() == whole["input_tokens"].tolist() == [10 + i for i in range(120)]
+
+
+def test_since_and_until_keep_the_period_and_count_the_rest(tmp_path: Path) -> None:
+    # created = 1730000000 + i seconds; keep i in [10, 20)
+    lines = [chat(i) for i in range(30)]
+    lines.append(
+        json.dumps(
+            {
+                "id": "undated",
+                "object": "chat.completion",
+                "model": "gpt-4o",
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1},
+            }
+        )
+    )
+    path = write_lines(tmp_path / "period.jsonl", lines)
+    since = pd.Timestamp(1730000010, unit="s", tz="UTC")
+    until = pd.Timestamp(1730000020, unit="s", tz="UTC")
+    frame, stats = read_all(path, since=since, until=until)
+    assert frame["request_id"].tolist() == [f"c{i}" for i in range(10, 20)]
+    assert stats.skipped["outside_period"] == 21  # 20 outside, 1 without a timestamp

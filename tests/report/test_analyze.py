@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from llmaudit.analysis import DAYS_PER_MONTH, AnalyzeOptions, analyze
@@ -88,3 +91,25 @@ def test_skipped_lines_with_examples() -> None:
 def test_streaming_in_tiny_chunks_gives_the_same_report() -> None:
     # Same report bytes; sums may differ in the last binary digit, which JSON rounds away.
     assert render(run("user", chunk_bytes=200), "json") == render(run("user"), "json")
+
+
+def test_daily_buckets_follow_the_time_zone(tmp_path: Path) -> None:
+    # 23:30 UTC on March 1 is 00:30 on March 2 in Berlin (UTC+1)
+    log = tmp_path / "late.jsonl"
+    record = {
+        "timestamp": "2025-03-01T23:30:00Z",
+        "request": {"model": "gpt-4o"},
+        "response": {
+            "id": "x",
+            "object": "chat.completion",
+            "model": "gpt-4o",
+            "usage": {"prompt_tokens": 10, "completion_tokens": 1},
+        },
+    }
+    log.write_text(json.dumps(record) + "\n")
+    table = load_pricing([PRICES], include_shipped=False)
+    utc = analyze(RequestReader([str(log)]), table, AnalyzeOptions())
+    berlin = analyze(RequestReader([str(log)]), table, AnalyzeOptions(timezone="Europe/Berlin"))
+    assert [r.key for r in utc.by_day] == ["2025-03-01"]
+    assert [r.key for r in berlin.by_day] == ["2025-03-02"]
+    assert berlin.summary.timezone == "Europe/Berlin"

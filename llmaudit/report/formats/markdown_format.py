@@ -59,7 +59,11 @@ def render(report: AnalyzeReport, options: object) -> str:
     ]
     lines += _breakdown("By provider", "provider", report.by_provider)
     days, hidden = days_shown(report.by_day)
-    lines += _breakdown("By day (UTC)" + (f", last {len(days)} of {len(days) + hidden}" if hidden else ""), "day", days)
+    lines += _breakdown(
+        f"By day ({report.summary.timezone})" + (f", last {len(days)} of {len(days) + hidden}" if hidden else ""),
+        "day",
+        days,
+    )
     for dimension, rows in report.groups.items():
         lines += _breakdown(f"By {dimension}", dimension, rows)
     if report.unpriced:

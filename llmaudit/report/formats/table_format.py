@@ -94,7 +94,9 @@ def render(report: AnalyzeReport, options: object) -> str:
         console.print(_breakdown("By provider", "provider", report.by_provider, shown))
     days, hidden = days_shown(report.by_day)
     if days:
-        title = "By day (UTC)" + (f", last {len(days)} of {len(days) + hidden}" if hidden else "")
+        title = f"By day ({report.summary.timezone})" + (
+            f", last {len(days)} of {len(days) + hidden}" if hidden else ""
+        )
         console.print(_breakdown(title, "day", days, shown))
     for dimension, rows in report.groups.items():
         console.print(_breakdown(f"By {dimension}", dimension, rows, shown))
