@@ -19,11 +19,14 @@ import pandas as pd
 from llmaudit import __version__
 from llmaudit.ingest import SKIP_REASONS, RequestReader
 from llmaudit.pricing import PriceTable, price_requests
+from llmaudit.reconcile import BillAccumulator
+from llmaudit.reconcile import findings as reconciliation_findings
 from llmaudit.report.findings import build_findings
 from llmaudit.report.model import (
     AnalyzeReport,
     BreakdownRow,
     CostBreakdown,
+    Finding,
     InputFile,
     ModelRow,
     PricingSource,
@@ -83,6 +86,7 @@ class _Accumulator:
         self.last: pd.Timestamp | None = None
         self.prompt_keys: list[np.ndarray] = []
         self.prompt_costs: list[np.ndarray] = []
+        self.bills = BillAccumulator()
 
     def update(self, priced: pd.DataFrame) -> None:
         cost = priced["cost_usd"].to_numpy()
@@ -136,6 +140,7 @@ class _Accumulator:
         priced_names = priced["priced_model"].to_numpy(dtype=object)[first_of_each]
         for raw, priced_name in zip(raw_names, priced_names, strict=True):
             self.seen_as[priced_name if isinstance(priced_name, str) else raw].add(raw)
+        self.bills.update(priced)
         if unpriced.any():
             self.unpriced.append(
                 priced.loc[unpriced].groupby("model")[["input_tokens", "output_tokens"]].agg(["count", "sum"])
@@ -309,7 +314,10 @@ def _build_report(
     by_model = acc.model_rows()
     groups = {name: acc.rows(name) for name in options.group_by}
     prompts, repeats, repeat_cost = acc.duplicate_prompts()
+    reconciliation = acc.bills.rows()
+    months = days / DAYS_PER_MONTH if days else None
     findings = build_findings(summary, by_model, groups, unpriced, acc.totals, prompts, repeats, repeat_cost)
+    findings = tuple(sorted((*findings, *reconciliation_findings(reconciliation, months)), key=_finding_order))
     warnings = []
     if note:
         warnings.append(note)
@@ -346,7 +354,12 @@ def _build_report(
         findings=findings,
         warnings=tuple(warnings),
         model_names=names,
+        reconciliation=reconciliation,
     )
+
+
+def _finding_order(finding: Finding) -> tuple[int, float]:
+    return ({"critical": 0, "warning": 1, "info": 2}[finding.severity], -(finding.cost_usd or 0.0))
 
 
 def _unpriced_rows(parts: Sequence[pd.DataFrame]) -> tuple[UnpricedRow, ...]:

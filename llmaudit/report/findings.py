@@ -87,8 +87,12 @@ def build_findings(
             Finding(
                 id="failed_or_empty",
                 severity="warning" if (share or 0) >= WASTE_WARNING_SHARE else "info",
-                title=f"{plural(failed, 'failed request')} and {plural(empty, 'empty answer')} "
-                f"cost {money(waste)} ({pct(share)} of spend)",
+                title=(
+                    f"{plural(failed, 'failed request')} and {plural(empty, 'empty answer')} "
+                    f"cost {money(waste)} ({pct(share)} of spend)"
+                    if empty
+                    else f"{plural(failed, 'failed request')}, {'not billed' if not waste else money(waste)}"
+                ),
                 detail=f"The failed requests {billed}; {plural(empty, 'successful request')} returned no visible "
                 f"output (nothing, or only hidden reasoning) and cost {money(totals.get('empty_cost', 0.0))}. "
                 "Money spent on an empty answer buys nothing, and the retry is paid again.",

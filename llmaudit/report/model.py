@@ -103,6 +103,27 @@ class UnpricedRow:
 
 
 @dataclass(frozen=True)
+class ReconciliationRow:
+    """Billed (as the source logged it) vs list-price cost for one provider and model.
+
+    ``typical_ratio`` is the geometric mean of billed/list per request, ``ratio_spread``
+    the standard deviation of its logarithm; ``verdict`` is one of matches, markup,
+    below_list, inconsistent, unit_error, unpriced (no list price to compare with).
+    """
+
+    provider: str
+    model: str
+    requests: int
+    billed_usd: float
+    list_usd: float | None
+    gap_usd: float | None
+    gap_pct: float | None
+    typical_ratio: float | None
+    ratio_spread: float | None
+    verdict: str
+
+
+@dataclass(frozen=True)
 class Finding:
     """Something a cost auditor would lead with; ``cost_usd`` is the money it concerns."""
 
@@ -157,6 +178,7 @@ class AnalyzeReport:
     unpriced: tuple[UnpricedRow, ...]
     findings: tuple[Finding, ...]
     warnings: tuple[str, ...]
+    reconciliation: tuple[ReconciliationRow, ...]
     model_names: tuple[Resolution, ...]
     schema_version: str = field(default=SCHEMA_VERSION)
 

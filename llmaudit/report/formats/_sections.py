@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from llmaudit.report.fmt import count, money, pct, tokens
-from llmaudit.report.model import AnalyzeReport, BreakdownRow, ModelRow
+from llmaudit.report.model import AnalyzeReport, BreakdownRow, ModelRow, ReconciliationRow
 
 MAX_DAYS_SHOWN = 31
 SEVERITY_MARK = {"critical": "!!", "warning": "!", "info": "-"}
@@ -99,3 +99,20 @@ def prices_line(report: AnalyzeReport) -> str:
 def breakdown_columns(width: int) -> tuple[int, ...]:
     """Indexes into BREAKDOWN_HEADER to show: narrow terminals drop the token detail columns."""
     return tuple(range(len(BREAKDOWN_HEADER))) if width >= 110 else (0, 1, 3, 5, 6)
+
+
+RECONCILIATION_HEADER = ("requests", "billed", "list price", "gap", "gap %", "verdict")
+_VERDICTS = {
+    "matches": "matches list price",
+    "markup": "steady markup",
+    "below_list": "steadily below list",
+    "inconsistent": "varies: check prices",
+    "unit_error": "off by a power of ten",
+    "unpriced": "no list price",
+}
+
+
+def reconciliation_cells(row: ReconciliationRow) -> list[str]:
+    gap = "n/a" if row.gap_usd is None else (("+" if row.gap_usd > 0 else "") + money(row.gap_usd))
+    gap_pct = "n/a" if row.gap_pct is None else ("+" if row.gap_pct > 0 else "") + pct(row.gap_pct)
+    return [count(row.requests), money(row.billed_usd), money(row.list_usd), gap, gap_pct, _VERDICTS[row.verdict]]

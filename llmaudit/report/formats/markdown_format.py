@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from llmaudit.report.fmt import count
 from llmaudit.report.formats._sections import (
     BREAKDOWN_HEADER,
+    RECONCILIATION_HEADER,
     SEVERITY_MARK,
     breakdown_cells,
     days_shown,
     headline,
     model_label,
     prices_line,
+    reconciliation_cells,
     summary_rows,
 )
 from llmaudit.report.model import AnalyzeReport, BreakdownRow
@@ -66,6 +68,14 @@ def render(report: AnalyzeReport, options: object) -> str:
     )
     for dimension, rows in report.groups.items():
         lines += _breakdown(f"By {dimension}", dimension, rows)
+    if report.reconciliation:
+        lines += ["### Billed (as logged) vs list price", ""]
+        lines += _table(
+            ("provider", "model", *RECONCILIATION_HEADER),
+            [[r.provider, r.model, *reconciliation_cells(r)] for r in report.reconciliation],
+            range(2, 7),
+        )
+        lines.append("")
     if report.unpriced:
         lines += ["### Unpriced models (not in the total)", ""]
         lines += _table(

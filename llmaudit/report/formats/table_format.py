@@ -13,6 +13,7 @@ from rich.text import Text
 from llmaudit.report.fmt import count
 from llmaudit.report.formats._sections import (
     BREAKDOWN_HEADER,
+    RECONCILIATION_HEADER,
     SEVERITY_MARK,
     breakdown_cells,
     breakdown_columns,
@@ -20,6 +21,7 @@ from llmaudit.report.formats._sections import (
     headline,
     model_label,
     prices_line,
+    reconciliation_cells,
     summary_rows,
 )
 from llmaudit.report.model import AnalyzeReport, BreakdownRow
@@ -101,6 +103,16 @@ def render(report: AnalyzeReport, options: object) -> str:
     for dimension, rows in report.groups.items():
         console.print(_breakdown(f"By {dimension}", dimension, rows, shown))
 
+    if report.reconciliation:
+        table = _new_table(
+            "Billed (as logged) vs list price",
+            ("provider", "model"),
+            RECONCILIATION_HEADER,
+            [r.provider for r in report.reconciliation],
+        )
+        for rec in report.reconciliation:
+            table.add_row(rec.provider, rec.model, *reconciliation_cells(rec))
+        console.print(table)
     if report.unpriced:
         table = _new_table(
             "Unpriced models (not in the total)",
