@@ -19,6 +19,7 @@ import pandas as pd
 from llmaudit import __version__
 from llmaudit.ingest import SKIP_REASONS, RequestReader
 from llmaudit.pricing import PriceTable, price_requests
+from llmaudit.projection import DAYS_PER_MONTH, projection
 from llmaudit.reconcile import BillAccumulator
 from llmaudit.reconcile import findings as reconciliation_findings
 from llmaudit.report.findings import build_findings
@@ -38,10 +39,6 @@ from llmaudit.report.model import (
 )
 from llmaudit.schema import COST_COMPONENTS, TAG_SEPARATOR, TOKEN_COLUMNS
 
-DAYS_PER_MONTH: Final = 365.25 / 12
-SHORT_PERIOD_DAYS: Final = 7.0
-# Below an hour of traffic a monthly figure is noise, so none is given.
-MIN_PROJECTION_DAYS: Final = 1.0 / 24
 GROUP_DIMENSIONS: Final = ("user", "feature", "tag", "team", "project", "session", "provider", "model", "day")
 _TOKEN_SUMS: Final = tuple(c for c in TOKEN_COLUMNS if c != "cache_write_1h_tokens")
 _SUMMED: Final = ("requests", *_TOKEN_SUMS, "cost_usd", "cache_savings_usd", "unpriced")
@@ -224,27 +221,6 @@ def _row(cls: type, key: str, r: pd.Series, total: float, **extra: object):  # t
     )
 
 
-def _projection(
-    total: float, first: pd.Timestamp | None, last: pd.Timestamp | None
-) -> tuple[float | None, float | None, str | None]:
-    if first is None or last is None:
-        return None, None, "no timestamps in the logs: the monthly projection needs them"
-    days = (last - first).total_seconds() / 86400.0
-    if days < MIN_PROJECTION_DAYS:
-        return (
-            None,
-            days,
-            (f"the logs span {days * 24 * 60:.0f} minutes: a monthly projection needs at least an hour of traffic"),
-        )
-    projected = total * DAYS_PER_MONTH / days
-    note = None
-    if days < SHORT_PERIOD_DAYS:
-        hours = days * 24
-        span = f"{hours:.1f} hours" if hours < 48 else f"{days:.1f} days"
-        note = f"projected from only {span} of traffic; weekly cycles are not captured, treat it as rough"
-    return projected, days, note
-
-
 def analyze(
     reader: RequestReader,
     table: PriceTable,
@@ -272,7 +248,7 @@ def _build_report(
     t = acc.totals
     stats = reader.stats
     total_cost = t["cost_usd"]
-    projected, days, note = _projection(total_cost, acc.first, acc.last)
+    projected, days, note = projection(total_cost, acc.first, acc.last)
     summary = Summary(
         requests=int(t["requests"]),
         lines_read=stats.lines_read,

@@ -1,0 +1,58 @@
+"""Which requests a route's ``match`` selects, as a boolean mask over whole columns."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from llmaudit.pricing import PriceTable
+from llmaudit.schema import TAG_SEPARATOR
+from llmaudit.simulate.policy import Match
+
+_BOUNDS = (
+    ("min_input_tokens", "input_tokens", np.greater_equal),
+    ("max_input_tokens", "input_tokens", np.less_equal),
+    ("min_output_tokens", "output_tokens", np.greater_equal),
+    ("max_output_tokens", "output_tokens", np.less_equal),
+)
+
+
+def original_models(frame: pd.DataFrame) -> np.ndarray:
+    """The model each request was priced as (its logged name when unpriced), as objects."""
+    return frame["priced_model"].astype(object).fillna(frame["model"].astype(object)).to_numpy(dtype=object)
+
+
+def _isin(values: pd.Series, wanted: Sequence[object]) -> np.ndarray:
+    return values.isin(list(wanted)).to_numpy()
+
+
+def match_mask(frame: pd.DataFrame, match: Match, table: PriceTable) -> np.ndarray:
+    """Rows ``match`` selects: every condition given must hold (none given: every row).
+
+    Reads ``task_type``, ``effective_tier`` (the complexity tier after round-up),
+    ``priced_model``/``model``, ``tags`` and the attribution and token columns.
+    """
+    mask = np.ones(len(frame), dtype=bool)
+    if match.task_type is not None:
+        mask &= _isin(frame["task_type"], match.task_type)
+    if match.complexity_tier is not None:
+        mask &= _isin(frame["effective_tier"], match.complexity_tier)
+    for name in ("feature", "user", "team", "project", "provider"):
+        wanted = getattr(match, name)
+        if wanted is not None:
+            mask &= _isin(frame[name], wanted)
+    if match.tag is not None:
+        alternatives = "|".join(re.escape(tag) for tag in match.tag)
+        pattern = rf"(?:^|{re.escape(TAG_SEPARATOR)})(?:{alternatives})(?:{re.escape(TAG_SEPARATOR)}|$)"
+        mask &= frame["tags"].str.contains(pattern, regex=True, na=False).to_numpy()
+    if match.model is not None:
+        names = {hit.model if (hit := table.resolve(m)) else m for m in match.model}
+        mask &= np.isin(original_models(frame), sorted(names))
+    for name, column, op in _BOUNDS:
+        bound = getattr(match, name)
+        if bound is not None:
+            mask &= op(frame[column].to_numpy(), bound)
+    return mask

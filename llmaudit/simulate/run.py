@@ -1,0 +1,152 @@
+"""Run several policies over the same traffic and summarize each against the baseline.
+
+The baseline is the logged traffic priced as ``analyze`` prices it. For each policy:
+totals and the monthly projection, savings, what happens per complexity tier and task
+type (which models traffic left and where it went), the routing matrix, response-cache
+and failover counts, the cost through fee scenarios, and flat-rate plans against metered
+billing with the spread of per-request and daily cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from llmaudit import __version__
+from llmaudit.pricing import PriceTable
+from llmaudit.projection import DAYS_PER_MONTH, projection
+from llmaudit.report.model import InputFile, PricingSource
+from llmaudit.report.simulate_model import (
+    Baseline,
+    PolicyResult,
+    RouteRow,
+    SimulateReport,
+    SliceRow,
+)
+from llmaudit.simulate.billing import FeeScenario, flat_vs_metered, markup_rows
+from llmaudit.simulate.match import original_models
+from llmaudit.simulate.policy import Policy
+from llmaudit.simulate.replay import Replayed, replay
+
+TOP_ROUTES: Final = 20
+
+
+@dataclass(frozen=True)
+class NamedPolicy:
+    policy: Policy
+    source: str
+
+
+def _top(values: pd.Series, k: int = 2) -> tuple[str, ...]:
+    return tuple(str(v) for v in values.value_counts().index[:k])
+
+
+def _slices(
+    key: pd.Series, base: np.ndarray, cost: np.ndarray, frame: pd.DataFrame, r: Replayed
+) -> tuple[SliceRow, ...]:
+    original = pd.Series(original_models(frame))
+    work = pd.DataFrame(
+        {
+            "key": key.to_numpy(),
+            "base": np.nan_to_num(base),
+            "cost": np.nan_to_num(cost),
+            "rerouted": r.rerouted,
+            "from": original.to_numpy(),
+            "to": r.routed_model,
+        }
+    )
+    rows = []
+    for key_value, group in work.groupby("key", sort=True, observed=True):
+        moved = group[group["rerouted"]]
+        saved = float(group["base"].sum() - group["cost"].sum())
+        base_sum = float(group["base"].sum())
+        rows.append(
+            SliceRow(
+                key=str(key_value),
+                requests=len(group),
+                rerouted=len(moved),
+                baseline_cost_usd=base_sum,
+                policy_cost_usd=float(group["cost"].sum()),
+                savings_usd=saved,
+                savings_pct=saved / base_sum if base_sum else None,
+                moved_from=_top(moved["from"]),
+                moved_to=_top(moved["to"]),
+            )
+        )
+    return tuple(rows)
+
+
+def _routing(frame: pd.DataFrame, base: np.ndarray, r: Replayed) -> tuple[RouteRow, ...]:
+    original = original_models(frame)
+    work = pd.DataFrame(
+        {"from": original, "to": r.routed_model, "base": np.nan_to_num(base), "cost": np.nan_to_num(r.cost_usd)}
+    )
+    grouped = work.groupby(["from", "to"], sort=False).agg(
+        requests=("base", "size"), base=("base", "sum"), cost=("cost", "sum")
+    )
+    grouped = grouped.sort_values(["base", "requests"], ascending=False).head(TOP_ROUTES)
+    return tuple(
+        RouteRow(str(a), str(b), int(g["requests"]), float(g["base"]), float(g["cost"]))
+        for (a, b), g in grouped.iterrows()
+    )
+
+
+def simulate(
+    frame: pd.DataFrame,
+    table: PriceTable,
+    policies: Sequence[NamedPolicy],
+    *,
+    inputs: Sequence[InputFile] = (),
+    pricing: Sequence[PricingSource] = (),
+    fee_scenarios: Sequence[FeeScenario] = (),
+    failure_rates: dict[str, float] | None = None,
+) -> SimulateReport:
+    """Replay ``frame`` (priced, tagged requests) under each policy; the report compares them."""
+    base = frame["cost_usd"].to_numpy(dtype=np.float64)
+    baseline_total = float(np.nansum(base))
+    stamps = frame["timestamp"].dropna()
+    first, last = (stamps.min(), stamps.max()) if len(stamps) else (None, None)
+    monthly, days, note = projection(baseline_total, first, last)
+    months = days / DAYS_PER_MONTH if days else None
+    baseline = Baseline(
+        requests=len(frame),
+        priced_requests=int((~np.isnan(base)).sum()),
+        total_cost_usd=baseline_total,
+        projected_monthly_cost_usd=monthly,
+        period_days=days,
+        projection_note=note,
+    )
+    tier = frame["complexity_tier"] if "complexity_tier" in frame else pd.Series(np.nan, index=frame.index)
+    tier_key = ("tier " + tier.fillna(-1).astype(np.int64).astype(str)).where(tier.notna(), "untagged")
+    task = frame["task_type"].astype(object) if "task_type" in frame else pd.Series("untagged", index=frame.index)
+    results = []
+    for named in policies:
+        r = replay(frame, table, named.policy, failure_rates)
+        total = float(np.nansum(r.cost_usd))
+        saved = baseline_total - total
+        results.append(
+            PolicyResult(
+                name=named.policy.name,
+                source=named.source,
+                description=named.policy.description,
+                total_cost_usd=total,
+                projected_monthly_cost_usd=total / months if months and monthly is not None else None,
+                savings_usd=saved,
+                savings_pct=saved / baseline_total if baseline_total else None,
+                rerouted_requests=int(r.rerouted.sum()),
+                cache_hits=int(r.cache_hit.sum()),
+                cache_savings_usd=float(np.nansum(base[r.cache_hit])),
+                context_failovers=int(r.context_failover.sum()),
+                by_tier=_slices(tier_key.fillna("untagged"), base, r.cost_usd, frame, r),
+                by_task=_slices(task.fillna("untagged"), base, r.cost_usd, frame, r),
+                routing=_routing(frame, base, r),
+                markup=markup_rows(total, months, fee_scenarios, requests=len(frame)),
+                flat_vs_metered=flat_vs_metered(frame, r, named.policy, months),
+            )
+        )
+    warnings = (note,) if note else ()
+    return SimulateReport(__version__, tuple(inputs), tuple(pricing), baseline, tuple(results), warnings)
