@@ -95,3 +95,24 @@ class PerRequestWriter:
         if self._handle is not None:
             self._handle.close()
         self.tmp.unlink(missing_ok=True)
+
+
+def write_table(path: str | Path, frame: pd.DataFrame) -> None:
+    """Write a whole frame to ``path`` (.csv, .jsonl or .parquet), atomically."""
+    target = Path(path)
+    kind = FORMATS.get(target.suffix.lower())
+    if kind is None:
+        raise UsageError(f"--per-request {path}: unknown file type", hint="end the name with .csv, .jsonl or .parquet")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if kind == "parquet":
+            frame.to_parquet(tmp, index=False)
+        elif kind == "csv":
+            frame.to_csv(tmp, index=False)
+        else:
+            frame.to_json(tmp, orient="records", lines=True, date_format="iso")
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise UsageError(f"--per-request {path}: cannot write ({exc.strerror})") from None

@@ -73,7 +73,9 @@ def policy(**fields: Any) -> Policy:
 def test_route_to_a_model(table) -> None:  # type: ignore[no-untyped-def]
     frame = traffic(table, [dict(input_tokens=1000, output_tokens=100, task_type="classification")] * 2)
     # baseline on big: 1000*10 + 100*30 = 13000 -> $0.013; on small: 1000*0.5 + 100*1.5 = 650 -> $0.00065
-    result = replay(frame, table, policy(routes=[{"match": {"task_type": ["classification"]}, "to": {"model": "small"}}]))
+    result = replay(
+        frame, table, policy(routes=[{"match": {"task_type": ["classification"]}, "to": {"model": "small"}}])
+    )
     assert result.cost_usd.tolist() == pytest.approx([0.00065, 0.00065])
     assert result.routed_model.tolist() == ["small", "small"]
     assert result.rerouted.all()
@@ -119,7 +121,13 @@ def test_quality_floor_and_round_up(table) -> None:  # type: ignore[no-untyped-d
 def test_cascade_pays_both_calls_for_escalated_requests(table) -> None:  # type: ignore[no-untyped-def]
     p = policy(
         routes=[
-            {"cascade": {"first": {"model": "small"}, "then": {"model": "big"}, "escalation": {"code": 0.3, "default": 0.1}}}
+            {
+                "cascade": {
+                    "first": {"model": "small"},
+                    "then": {"model": "big"},
+                    "escalation": {"code": 0.3, "default": 0.1},
+                }
+            }
         ]
     )
     frame = traffic(table, [dict(input_tokens=1000, output_tokens=100, task_type=t) for t in ("code", "qa")])
@@ -148,7 +156,9 @@ def test_expected_failures_on_the_new_model(table) -> None:  # type: ignore[no-u
     frame = traffic(table, [dict(input_tokens=1000, output_tokens=100)])
     # 0.00065 + 0.1 * (failed attempt: its input, 1000*0.5 = 0.0005) = 0.0007
     assert replay(frame, table, p).cost_usd.tolist() == pytest.approx([0.0007])
-    with_fallback = policy(routes=[{"to": {"model": "small"}, "fallbacks": ["big"]}], models={"small": {"failure_rate": 0.1}})
+    with_fallback = policy(
+        routes=[{"to": {"model": "small"}, "fallbacks": ["big"]}], models={"small": {"failure_rate": 0.1}}
+    )
     # 0.00065 + 0.1 * (0.0005 + 0.013 - 0.00065) = 0.00065 + 0.001285 = 0.001935
     assert replay(frame, table, with_fallback).cost_usd.tolist() == pytest.approx([0.001935])
 
@@ -229,7 +239,9 @@ def test_invariants_on_random_traffic(table) -> None:  # type: ignore[no-untyped
     )
     result = replay(frame, table, p)
     rank = {"tiny": 0, "small": 0, "claude": 1, "big": 2}
-    effective = np.where(frame["tag_confidence"] < 0.3, np.minimum(frame["complexity_tier"] + 1, 3), frame["complexity_tier"])
+    effective = np.where(
+        frame["tag_confidence"] < 0.3, np.minimum(frame["complexity_tier"] + 1, 3), frame["complexity_tier"]
+    )
     floor = {0: 0, 1: 0, 2: 1, 3: 2}
     for i in np.flatnonzero(result.rerouted):
         model = result.routed_model[i]
@@ -239,7 +251,9 @@ def test_invariants_on_random_traffic(table) -> None:  # type: ignore[no-untyped
         # never below the quality floor
         assert rank[model] >= floor[int(effective[i])]
     # never cheaper than the cheapest allowed model on the same tokens
-    allowed = [price_requests(frame.assign(model=m), table)["cost_usd"].to_numpy() for m in ("tiny", "small", "claude", "big")]
+    allowed = [
+        price_requests(frame.assign(model=m), table)["cost_usd"].to_numpy() for m in ("tiny", "small", "claude", "big")
+    ]
     assert np.nansum(result.cost_usd) >= np.nansum(np.min(allowed, axis=0)) - 1e-12
 
 

@@ -40,7 +40,11 @@ POLICY = {
     "routes": [
         {"match": {"complexity_tier": [0, 1]}, "to": {"tier": "budget"}},
         {"match": {"complexity_tier": [2]}, "to": {"tier": "frontier"}},
-        {"match": {"complexity_tier": [3]}, "to": {"tier": "frontier"}, "verify": {"model": "flagship", "token_scale": 0.5}},
+        {
+            "match": {"complexity_tier": [3]},
+            "to": {"tier": "frontier"},
+            "verify": {"model": "flagship", "token_scale": 0.5},
+        },
     ],
 }
 

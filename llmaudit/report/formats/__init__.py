@@ -5,8 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from llmaudit.report.formats import csv_format, json_format, markdown_format, table_format
+from llmaudit.report.formats import (
+    csv_format,
+    json_format,
+    markdown_format,
+    simulate_csv,
+    simulate_markdown,
+    simulate_table,
+    table_format,
+)
 from llmaudit.report.model import AnalyzeReport
+from llmaudit.report.simulate_model import SimulateReport
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,16 @@ RENDERERS: dict[str, Renderer] = {
 }
 
 
-def render(report: AnalyzeReport, fmt: str, options: RenderOptions | None = None) -> str:
-    """Render ``report`` as ``fmt`` (a key of ``RENDERERS``)."""
+SIMULATE_RENDERERS: dict[str, Callable[[SimulateReport, RenderOptions], str]] = {
+    "table": simulate_table.render,
+    "json": lambda report, options: json_format.dumps(report.to_dict()),
+    "csv": simulate_csv.render,
+    "markdown": simulate_markdown.render,
+}
+
+
+def render(report: AnalyzeReport | SimulateReport, fmt: str, options: RenderOptions | None = None) -> str:
+    """Render ``report`` as ``fmt`` (a key of ``RENDERERS``; simulate reports have the same keys)."""
+    if isinstance(report, SimulateReport):
+        return SIMULATE_RENDERERS[fmt](report, options or RenderOptions())
     return RENDERERS[fmt](report, options or RenderOptions())

@@ -1,0 +1,163 @@
+"""``llmaudit simulate``: replay the logged traffic under candidate routing policies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import pandas as pd
+import typer
+
+from llmaudit.cli import options as opt
+from llmaudit.cli.app import app
+from llmaudit.cli.common import ingest_options
+from llmaudit.cli.console import ProgressObserver, emit, wants_color, width
+from llmaudit.config import load_config
+from llmaudit.errors import UsageError
+from llmaudit.ingest import RequestReader, expand_inputs
+from llmaudit.pricing import load_pricing
+from llmaudit.report import RenderOptions, render
+from llmaudit.report.model import InputFile, PricingSource
+from llmaudit.report.per_request import write_table
+from llmaudit.simulate import load_policy, replay
+from llmaudit.simulate.collect import collect
+from llmaudit.simulate.match import original_models
+from llmaudit.simulate.run import NamedPolicy, simulate
+
+EPILOG = """\
+Examples:
+
+\\b
+  llmaudit simulate sample_logs/ --policy examples/policies/task-map.yaml
+  llmaudit simulate sample_logs/ -P examples/policies/four-tiers.yaml -P examples/policies/cascade.yaml
+  llmaudit simulate --policy tiers.yaml              # logs and pricing from llmaudit.yaml
+  llmaudit simulate logs/ -P tiers.yaml --format markdown -o simulation.md --per-request routed.csv
+"""
+
+
+@app.command("simulate", epilog=EPILOG)
+def simulate_command(
+    logs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help=opt.LOGS_HELP + " Optional when llmaudit.yaml names them.", metavar="[LOGS]...", show_default=False
+        ),
+    ] = None,
+    policy: Annotated[
+        list[Path],
+        typer.Option(
+            "--policy",
+            "-P",
+            metavar="FILE",
+            help="A routing policy (YAML; docs/policies.md). Repeat to compare several side by side.",
+            show_default=False,
+        ),
+    ] = [],  # noqa: B006
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            metavar="FILE",
+            help="Project config (default: ./llmaudit.yaml or [tool.llmaudit]).",
+            show_default=False,
+        ),
+    ] = None,
+    pricing: opt.Pricing = [],  # noqa: B006
+    input_format: opt.InputFormatOpt = "auto",
+    output_format: opt.FormatOpt = "table",
+    output: opt.Output = None,
+    per_request: Annotated[
+        Path | None,
+        typer.Option(
+            "--per-request",
+            metavar="PATH",
+            help="Write each request under each policy (routed model, path, cache outcome, cost, reason).",
+            show_default=False,
+        ),
+    ] = None,
+    since: opt.Since = None,
+    until: opt.Until = None,
+    timezone: Annotated[
+        str | None, typer.Option("--timezone", "--tz", metavar="ZONE", help="As for analyze (default UTC).")
+    ] = None,
+    batch_input: opt.BatchInput = [],  # noqa: B006
+    mapping: opt.Mapping = None,
+    map_fields: opt.MapOpt = [],  # noqa: B006
+    strict: opt.Strict = False,
+    quiet: opt.Quiet = False,
+) -> None:
+    """Replay the logged traffic under routing policies and compare what it would cost.
+
+    Each policy routes requests by task type, complexity tier, feature, model or size to a
+    model or a quality tier (the cheapest model there that fits), with fallbacks,
+    cascades, quality floors, a response cache and prompt compression. The report shows
+    per policy the monthly cost and savings against the logged baseline, where savings
+    come from per complexity tier and task type, the traffic moved, the cost through
+    gateways' fees, and flat-rate plans against metered billing.
+    """
+    project = load_config(config)
+    log_args = list(logs or project.logs)
+    if not log_args:
+        raise UsageError("no logs given", hint="pass LOGS, or name them under 'logs:' in llmaudit.yaml")
+    policy_paths = list(policy or project.policies)
+    if not policy_paths:
+        raise UsageError(
+            "no policy given", hint="pass --policy FILE (see examples/policies/), or list 'policies:' in llmaudit.yaml"
+        )
+    policies = [NamedPolicy(load_policy(path), str(path)) for path in policy_paths]
+    names = [p.policy.name for p in policies]
+    if len(set(names)) != len(names):
+        raise UsageError(f"two policies share a name: {', '.join(names)}", hint="give each policy file its own 'name:'")
+    zone = timezone or project.timezone or "UTC"
+    ingest = ingest_options(
+        input_format=input_format,
+        strict=strict,
+        batch_input=batch_input,
+        mapping=mapping,
+        map_fields=map_fields,
+        since=since,
+        until=until,
+        timezone=zone,
+    )
+    table = load_pricing([*project.pricing, *pricing])
+    sources = expand_inputs(log_args)
+    with ProgressObserver(sources, enabled=not quiet) as progress:
+        reader = RequestReader(sources, ingest, observer=progress)
+        frame = collect(reader, table)
+    stats = reader.stats
+    report = simulate(
+        frame,
+        table,
+        policies,
+        inputs=[InputFile(f.source, f.format, f.lines_read, f.parsed, f.skipped_total) for f in stats.files],
+        pricing=[PricingSource(i.name, i.path, i.source, i.as_of.isoformat(), i.shipped) for i in table.tables],
+    )
+    if per_request is not None:
+        write_table(per_request, _per_request_rows(frame, table, policies))
+    emit(render(report, output_format, RenderOptions(color=wants_color(output), width=width(output))), output)
+
+
+def _per_request_rows(frame: pd.DataFrame, table, policies: list[NamedPolicy]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """One row per request and policy: where it went and what it cost there."""
+    parts = []
+    for named in policies:
+        r = replay(frame, table, named.policy)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "policy": named.policy.name,
+                    "request_id": frame["request_id"].to_numpy(),
+                    "timestamp": frame["timestamp"].to_numpy(),
+                    "original_model": original_models(frame),
+                    "routed_model": r.routed_model,
+                    "path": r.path,
+                    "cache_hit": r.cache_hit,
+                    "context_failover": r.context_failover,
+                    "baseline_cost_usd": frame["cost_usd"].to_numpy(dtype=np.float64),
+                    "cost_usd": r.cost_usd,
+                    "reason": r.reason,
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)

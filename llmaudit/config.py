@@ -1,0 +1,119 @@
+"""The project configuration shared by ``simulate`` and ``check``.
+
+Found, in this order: ``--config FILE``; ``llmaudit.yaml`` (or ``.yml``) in the current
+directory; a ``[tool.llmaudit]`` table in ``pyproject.toml`` there. Paths in it are
+relative to the file that holds them. Command-line flags always win over the config.
+
+```yaml
+# llmaudit.yaml
+logs: [logs/]                      # LOGS when none are given on the command line
+pricing: [prices/private.yaml]     # extra price tables (--pricing)
+policies: [policies/tiered.yaml]   # default --policy files
+tag_rules: rules/tags.yaml         # --tag-rules
+timezone: Europe/Berlin            # --timezone
+check:                             # thresholds for `llmaudit check`
+  max_increase_pct: 5
+  max_increase_usd: 200
+  max_monthly_usd: 10000
+  min_change_usd: 10
+  fail_on_unpriced: true
+```
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from llmaudit.errors import ConfigError
+from llmaudit.yamlsrc import YamlDoc, load_yaml, validate
+
+NAMES = ("llmaudit.yaml", "llmaudit.yml")
+
+
+class CheckThresholds(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_increase_pct: Annotated[float, Field(ge=0)] | None = None
+    max_increase_usd: Annotated[float, Field(ge=0)] | None = None
+    max_monthly_usd: Annotated[float, Field(ge=0)] | None = None
+    min_change_usd: Annotated[float, Field(ge=0)] | None = None
+    fail_on_unpriced: bool | None = None
+
+
+class ConfigSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    logs: list[str] = Field(default_factory=list)
+    pricing: list[str] = Field(default_factory=list)
+    policies: list[str] = Field(default_factory=list)
+    tag_rules: str | None = None
+    timezone: str | None = None
+    check: CheckThresholds = Field(default_factory=CheckThresholds)
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """The configuration with its paths made relative to the working directory."""
+
+    path: str | None
+    logs: tuple[str, ...] = ()
+    pricing: tuple[Path, ...] = ()
+    policies: tuple[Path, ...] = ()
+    tag_rules: Path | None = None
+    timezone: str | None = None
+    check: CheckThresholds = field(default_factory=CheckThresholds)
+
+
+def _resolve(base: Path, items: list[str]) -> tuple[str, ...]:
+    return tuple(item if item == "-" else str(base / item) for item in items)
+
+
+def _from_spec(spec: ConfigSpec, path: Path) -> ProjectConfig:
+    base = path.parent
+    return ProjectConfig(
+        path=str(path),
+        logs=_resolve(base, spec.logs),
+        pricing=tuple(Path(p) for p in _resolve(base, spec.pricing)),
+        policies=tuple(Path(p) for p in _resolve(base, spec.policies)),
+        tag_rules=base / spec.tag_rules if spec.tag_rules else None,
+        timezone=spec.timezone,
+        check=spec.check,
+    )
+
+
+def load_config(explicit: Path | None = None, cwd: Path | None = None) -> ProjectConfig:
+    """The project config (empty when there is none). ``ConfigError`` for a bad file."""
+    if explicit is not None:
+        if explicit.suffix == ".toml":
+            return _from_pyproject(explicit, required=True)
+        doc = load_yaml(explicit)
+        return _from_spec(validate(doc, ConfigSpec, what=f"config {explicit}", data=doc.data or {}), explicit)
+    here = cwd or Path.cwd()
+    for name in NAMES:
+        candidate = here / name
+        if candidate.is_file():
+            doc = load_yaml(candidate)
+            return _from_spec(validate(doc, ConfigSpec, what=f"config {candidate}", data=doc.data or {}), candidate)
+    pyproject = here / "pyproject.toml"
+    if pyproject.is_file():
+        return _from_pyproject(pyproject, required=False)
+    return ProjectConfig(path=None)
+
+
+def _from_pyproject(path: Path, *, required: bool) -> ProjectConfig:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read [tool.llmaudit]: {exc}") from None
+    section = data.get("tool", {}).get("llmaudit")
+    if section is None:
+        if required:
+            raise ConfigError(f"{path}: has no [tool.llmaudit] table")
+        return ProjectConfig(path=None)
+    doc = YamlDoc(f"{path} [tool.llmaudit]", section, {})
+    return _from_spec(validate(doc, ConfigSpec, what=f"config {path}"), path)

@@ -1,0 +1,85 @@
+"""Text content shared by the simulate renderers (terminal table and Markdown)."""
+
+from __future__ import annotations
+
+from llmaudit.report.fmt import count, money, pct
+from llmaudit.report.simulate_model import PlanRow, PolicyResult, RouteRow, SimulateReport, SliceRow
+
+POLICY_HEADER = ("monthly", "period cost", "savings", "savings %", "rerouted", "cache hits", "failovers")
+SLICE_HEADER = ("requests", "rerouted", "baseline", "policy", "savings", "moved from", "moved to")
+ROUTE_HEADER = ("requests", "baseline", "policy")
+MARKUP_HEADER = ("monthly", "annual", "fees / month")
+PLAN_HEADER = ("flat / month", "metered / month", "difference", "cheaper", "tiers cheaper flat")
+
+
+def headline(report: SimulateReport) -> str:
+    b = report.baseline
+    period = f", {b.period_days:.1f} days" if b.period_days else ""
+    monthly = f" ({money(b.projected_monthly_cost_usd)} a month)" if b.projected_monthly_cost_usd is not None else ""
+    return f"llmaudit simulate: {count(b.requests)} requests{period}; baseline {money(b.total_cost_usd)}{monthly}"
+
+
+def baseline_cells(report: SimulateReport) -> list[str]:
+    b = report.baseline
+    return [money(b.projected_monthly_cost_usd), money(b.total_cost_usd), "", "", "", "", ""]
+
+
+def policy_cells(p: PolicyResult) -> list[str]:
+    return [
+        money(p.projected_monthly_cost_usd),
+        money(p.total_cost_usd),
+        money(p.savings_usd),
+        pct(p.savings_pct),
+        count(p.rerouted_requests),
+        count(p.cache_hits),
+        count(p.context_failovers),
+    ]
+
+
+def slice_cells(row: SliceRow) -> list[str]:
+    saving = money(row.savings_usd) + (f" ({pct(row.savings_pct)})" if row.savings_pct is not None else "")
+    return [
+        count(row.requests),
+        count(row.rerouted),
+        money(row.baseline_cost_usd),
+        money(row.policy_cost_usd),
+        saving,
+        ", ".join(row.moved_from) or "-",
+        ", ".join(row.moved_to) or "-",
+    ]
+
+
+def route_cells(row: RouteRow) -> list[str]:
+    return [count(row.requests), money(row.baseline_cost_usd), money(row.policy_cost_usd)]
+
+
+def plan_cells(row: PlanRow) -> list[str]:
+    diff = row.difference_usd
+    return [
+        money(row.monthly_cost_usd),
+        money(row.metered_monthly_cost_usd),
+        ("+" if diff and diff > 0 else "") + money(diff),
+        row.cheaper,
+        ", ".join(row.cheaper_flat_tiers) or "-",
+    ]
+
+
+def distribution_lines(p: PolicyResult) -> list[tuple[str, str]]:
+    fm = p.flat_vs_metered
+    d = fm.distribution
+    if d is None:
+        return []
+    lines = [
+        (
+            "Metered cost per request",
+            f"mean {money(d.mean)}, p50 {money(d.p50)}, p95 {money(d.p95)}, p99 {money(d.p99)}, "
+            f"max {money(d.max)}, CV {d.cv:.2f}"
+            if d.cv is not None
+            else f"mean {money(d.mean)}",
+        ),
+        ("Break-even flat price", f"{money(fm.break_even_per_call_usd)} per call"),
+    ]
+    if d.daily_mean is not None:
+        cv = f", CV {d.daily_cv:.2f}" if d.daily_cv is not None else ""
+        lines.append(("Daily spend", f"mean {money(d.daily_mean)}, std {money(d.daily_std)}{cv} over {d.days} days"))
+    return lines

@@ -1,0 +1,51 @@
+"""The simulate report as Markdown: the comparison first, each policy's detail after."""
+
+from __future__ import annotations
+
+from llmaudit.report.formats import _simulate_sections as s
+from llmaudit.report.formats.markdown_format import _table
+from llmaudit.report.simulate_model import SimulateReport
+
+
+def render(report: SimulateReport, options: object) -> str:
+    lines = [f"## {s.headline(report)}", ""]
+    rows = [
+        ["baseline (as logged)", *s.baseline_cells(report)],
+        *([p.name, *s.policy_cells(p)] for p in report.policies),
+    ]
+    lines += _table(("policy", *s.POLICY_HEADER), rows, range(1, 8))
+    lines.append("")
+    for p in report.policies:
+        lines += [f"### Policy `{p.name}` ({p.source})", ""]
+        if p.description:
+            lines += [p.description, ""]
+        for title, slices in (("By complexity tier", p.by_tier), ("By task type", p.by_task)):
+            lines += [f"**{title}**", ""]
+            lines += _table(("", *s.SLICE_HEADER), [[r.key, *s.slice_cells(r)] for r in slices], range(1, 6))
+            lines.append("")
+        moved = [r for r in p.routing if r.from_model != r.to_model]
+        if moved:
+            lines += ["**Traffic moved (top)**", ""]
+            lines += _table(
+                ("from", "to", *s.ROUTE_HEADER),
+                [[r.from_model, r.to_model, *s.route_cells(r)] for r in moved],
+                range(2, 5),
+            )
+            lines.append("")
+        lines += ["**Through sellers and gateways**", ""]
+        markup = [
+            [m.seller, *(s.money(x) for x in (m.monthly_cost_usd, m.annual_cost_usd, m.fees_monthly_usd))]
+            for m in p.markup
+        ]
+        lines += _table(("seller", *s.MARKUP_HEADER), markup, range(1, 4))
+        lines.append("")
+        lines += [f"- {label}: {value}" for label, value in s.distribution_lines(p)]
+        lines.append("")
+        if p.flat_vs_metered.plans:
+            lines += ["**Flat plans vs metered**", ""]
+            lines += _table(
+                ("plan", *s.PLAN_HEADER), [[r.plan, *s.plan_cells(r)] for r in p.flat_vs_metered.plans], range(1, 4)
+            )
+            lines.append("")
+    lines += [f"> ! {warning}" for warning in report.warnings]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,92 @@
+"""The simulate report in the terminal: a comparison of policies, then each policy in detail."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from llmaudit.report.formats import _simulate_sections as s
+from llmaudit.report.formats.table_format import _new_table
+from llmaudit.report.simulate_model import SimulateReport, SliceRow
+
+# Columns kept on a narrow terminal (below NARROW characters): the ones that tell the story.
+NARROW = 110
+_OVERVIEW_NARROW = (0, 2, 3)  # monthly, savings, savings %
+_SLICE_NARROW = (0, 2, 3, 4, 6)  # requests, baseline, policy, savings, moved to
+
+
+def _pick(cells: list[str], keep: tuple[int, ...] | None) -> list[str]:
+    return cells if keep is None else [cells[i] for i in keep]
+
+
+def _slice_table(title: str, rows: tuple[SliceRow, ...], narrow: bool) -> Table:
+    """Numbers in the middle, the models traffic moved between as wrapping text at the end."""
+    keep = _SLICE_NARROW if narrow else None
+    header = _pick(list(s.SLICE_HEADER), keep)
+    numeric = [h for h in header if h not in ("moved from", "moved to")]
+    table = _new_table(title, ("",), numeric, [r.key for r in rows])
+    for name in header[len(numeric) :]:
+        table.add_column(name, overflow="fold", ratio=1, min_width=12)
+    for row in rows:
+        table.add_row(row.key, *_pick(s.slice_cells(row), keep))
+    return table
+
+
+def render(report: SimulateReport, options: object) -> str:
+    color = bool(getattr(options, "color", False))
+    width = int(getattr(options, "width", 100))
+    console = Console(
+        file=io.StringIO(),
+        width=width,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        highlight=False,
+        emoji=False,
+    )
+    narrow = width < NARROW
+    keep = _OVERVIEW_NARROW if narrow else None
+    console.print(Text(s.headline(report), style="bold"))
+    names = ["baseline (as logged)", *(p.name for p in report.policies)]
+    overview = _new_table("Policies", ("policy",), _pick(list(s.POLICY_HEADER), keep), names)
+    overview.add_row(names[0], *_pick(s.baseline_cells(report), keep))
+    for p in report.policies:
+        overview.add_row(p.name, *_pick(s.policy_cells(p), keep))
+    console.print(overview)
+    for p in report.policies:
+        console.print(Text(f"Policy {p.name!r} ({p.source})", style="bold"))
+        if p.description:
+            console.print(Text(p.description, style="dim"))
+        for title, rows in (("By complexity tier", p.by_tier), ("By task type", p.by_task)):
+            console.print(_slice_table(title, rows, narrow))
+        moved = [r for r in p.routing if r.from_model != r.to_model]
+        if moved:
+            table = _new_table("Traffic moved (top)", ("from", "to"), s.ROUTE_HEADER, [r.from_model for r in moved])
+            for route in moved:
+                table.add_row(route.from_model, route.to_model, *s.route_cells(route))
+            console.print(table)
+        markup = _new_table("Through sellers and gateways", ("seller",), s.MARKUP_HEADER, [m.seller for m in p.markup])
+        for m in p.markup:
+            markup.add_row(m.seller, *(s.money(x) for x in (m.monthly_cost_usd, m.annual_cost_usd, m.fees_monthly_usd)))
+        console.print(markup)
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold")
+        grid.add_column(overflow="fold")
+        for label, value in s.distribution_lines(p):
+            grid.add_row(label, value)
+        console.print(grid)
+        if p.flat_vs_metered.plans:
+            plans = _new_table(
+                "Flat plans vs metered", ("plan",), s.PLAN_HEADER, [r.plan for r in p.flat_vs_metered.plans]
+            )
+            for plan in p.flat_vs_metered.plans:
+                plans.add_row(plan.plan, *s.plan_cells(plan))
+            console.print(plans)
+        console.print()
+    for warning in report.warnings:
+        console.print(Text(f"! {warning}", style="yellow"))
+    rendered: str = console.file.getvalue()  # type: ignore[attr-defined]
+    return rendered if color else "\n".join(line.rstrip() for line in rendered.split("\n"))

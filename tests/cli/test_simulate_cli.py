@@ -1,0 +1,129 @@
+"""``llmaudit simulate`` end to end: the JSON contract, the examples, the config file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from llmaudit.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((ROOT / "examples" / "policies").glob("*.yaml"))
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(autouse=True)
+def _repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+def test_every_example_policy_runs_on_the_sample_logs(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["simulate", "sample_logs", "-q", "-f", "json"]
+    for path in EXAMPLES:
+        args += ["--policy", str(path.relative_to(ROOT))]
+    code, out, err = run(capsys, *args)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["schema_version"] and data["baseline"]["total_cost_usd"] > 0
+    assert len(data["policies"]) == len(EXAMPLES)
+    for policy in data["policies"]:
+        for key in (
+            "name",
+            "total_cost_usd",
+            "projected_monthly_cost_usd",
+            "savings_usd",
+            "savings_pct",
+            "by_tier",
+            "by_task",
+            "markup",
+            "flat_vs_metered",
+        ):
+            assert key in policy, key
+        assert policy["savings_usd"] == pytest.approx(data["baseline"]["total_cost_usd"] - policy["total_cost_usd"])
+    plans = next(p for p in data["policies"] if p["name"] == "flat-rate-plans")["flat_vs_metered"]["plans"]
+    assert [p["plan"] for p in plans] == ["per-call by tier", "subscription"]
+
+
+def test_identity_policy_matches_analyze(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    identity = tmp_path / "identity.yaml"
+    identity.write_text("schema_version: 1\nname: identity\n")
+    _, out, _ = run(capsys, "analyze", "sample_logs", "-q", "-f", "json")
+    analyzed = json.loads(out)["summary"]["total_cost_usd"]
+    code, out, err = run(capsys, "simulate", "sample_logs", "-P", str(identity), "-q", "-f", "json")
+    assert code == 0, err
+    simulated = json.loads(out)
+    assert round(simulated["policies"][0]["total_cost_usd"], 2) == round(analyzed, 2)
+    assert simulated["baseline"]["total_cost_usd"] == pytest.approx(analyzed, rel=1e-12)
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "csv"])
+def test_other_formats(capsys: pytest.CaptureFixture[str], fmt: str) -> None:
+    code, out, err = run(capsys, "simulate", "sample_logs", "-P", "examples/policies/four-tiers.yaml", "-q", "-f", fmt)
+    assert code == 0, err
+    assert "four-tiers" in out
+
+
+def test_per_request_rows_for_each_policy(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    target = tmp_path / "routed.csv"
+    code, out, err = run(
+        capsys,
+        "simulate",
+        "sample_logs",
+        "-P",
+        "examples/policies/task-map.yaml",
+        "-P",
+        "examples/policies/cascade.yaml",
+        "--per-request",
+        str(target),
+        "-q",
+        "-f",
+        "json",
+    )
+    assert code == 0, err
+    rows = pd.read_csv(target)
+    requests = json.loads(out)["baseline"]["requests"]
+    assert len(rows) == 2 * requests
+    assert set(rows["policy"]) == {"task-map", "cascade"}
+    for column in ("routed_model", "path", "cache_hit", "cost_usd", "reason"):
+        assert column in rows.columns
+
+
+def test_config_file_supplies_logs_and_policies(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "llmaudit.yaml").write_text(
+        f"logs: [{ROOT / 'sample_logs' / 'gateway'}]\npolicies: [{ROOT / 'examples' / 'policies' / 'task-map.yaml'}]\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "simulate", "-q", "-f", "json")
+    assert code == 0, err
+    assert json.loads(out)["policies"][0]["name"] == "task-map"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["simulate", "sample_logs"], "no policy given"),
+        (["simulate", "sample_logs", "-P", "missing.yaml"], "missing.yaml: no such file"),
+        (["simulate", "-P", "examples/policies/task-map.yaml"], "no logs given"),
+    ],
+)
+def test_usage_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path, args: list[str], message: str) -> None:
+    code, _, err = run(capsys, *args)
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_bad_policy_names_file_and_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("schema_version: 1\nname: bad\nroutes:\n  - to: {model: gpt-4o}\n    cascade_typo: 1\n")
+    code, _, err = run(capsys, "simulate", "sample_logs", "-P", str(bad), "-q")
+    assert code == 2
+    assert f"{bad}:5: routes[0].cascade_typo: unknown field" in err
