@@ -52,10 +52,24 @@ SKIP_REASONS: Final[dict[str, tuple[str, str]]] = {
         "a request outside the --since/--until period (or without a timestamp to place it)",
         "widen --since/--until to include it",
     ),
+    "not_a_request": (
+        "a line that records no model call (a user turn, a summary, spans without a GenAI model call)",
+        "harmless; such lines carry no usage",
+    ),
+    "not_a_generation": (
+        "an observation that is not an LLM call (a span, event or tool step of a trace)",
+        "harmless; only GENERATION observations of a Langfuse export are requests",
+    ),
+    "synthetic_message": (
+        "a message Claude Code wrote itself (model <synthetic>: an API error notice or an interrupted turn)",
+        "harmless; no model produced it and no tokens were billed for it",
+    ),
 }
 
 # Reasons that --strict does not treat as fatal: they lose no data.
-HARMLESS_REASONS: Final = frozenset({"blank_line", "duplicate_request_id", "outside_period"})
+HARMLESS_REASONS: Final = frozenset(
+    {"blank_line", "duplicate_request_id", "outside_period", "not_a_request", "synthetic_message", "not_a_generation"}
+)
 
 
 @dataclass
