@@ -12,6 +12,7 @@ import io
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Final, Protocol
 
 import numpy as np
@@ -24,6 +25,7 @@ from llmaudit.ingest.accounting import HARMLESS_REASONS, SKIP_REASONS, FileStats
 from llmaudit.ingest.finalize import finalize
 from llmaudit.ingest.jsonl import DEFAULT_CHUNK_BYTES, Chunk, ExactShape, ParsedChunk, iter_chunks, parse_chunk
 from llmaudit.ingest.parallel import ordered_map
+from llmaudit.ingest.parquet import is_parquet, parquet_header
 from llmaudit.ingest.registry import (
     Converted,
     Detection,
@@ -150,8 +152,8 @@ def _check_encoding(head: bytes | bytearray, source: InputSource) -> None:
             f"{source.display}: the file is UTF-16 encoded",
             hint=f"convert it to UTF-8, e.g. iconv -f UTF-16 -t UTF-8 {source.display} > converted.jsonl",
         )
-    if head.startswith(b"PAR1"):
-        raise InputError(f"{source.display}: Parquet input is not supported by this version; export JSON Lines or CSV")
+    if is_parquet(head):
+        return  # binary by design: read by the tabular formats (llmaudit.ingest.parquet)
     if b"\x00" in head[:4096]:
         raise InputError(f"{source.display}: looks like a binary file, not JSON Lines or CSV")
 
@@ -253,11 +255,15 @@ class RequestReader:
                 self.stats.warn("empty_file")
                 return
             _check_encoding(first.data[:4096], source)
+            parquet_path = None if opened.compressed else source.path
+            parquet = is_parquet(first.data)
             stripped = first.data.lstrip()
             if stripped.startswith(b"["):
                 chunks, first = self._json_array_chunks(first, chunks, source)
-            sample = _sample_records(first.data)
-            detection = self._detect(sample, first, source)
+            sample = [] if parquet else _sample_records(first.data)
+            # Parquet is recognized by its column names, shown to the sniffers as a CSV header.
+            head = parquet_header(parquet_path, source.display) if parquet else first.data[:65536]
+            detection = self._detect(sample, first, source, head)
             if detection is None:
                 blank = self._blank_lines(first)
                 stats.lines_read += len(blank)
@@ -270,7 +276,9 @@ class RequestReader:
         finally:
             opened.close()
 
-    def _detect(self, sample: list[dict[str, Any]], first: Chunk, source: InputSource) -> Detection | None:
+    def _detect(
+        self, sample: list[dict[str, Any]], first: Chunk, source: InputSource, head: bytes | bytearray
+    ) -> Detection | None:
         if self._forced is not None:
             wrapped = bool(sample) and sum(is_wrapper(r) for r in sample) > len(sample) / 2
             return Detection(
@@ -282,9 +290,15 @@ class RequestReader:
         if not first.data.strip():
             return None  # only blank lines
         if not sample:
-            by_bytes = detect_bytes(first.data[:65536])
+            by_bytes = detect_bytes(head)
             if by_bytes is not None:
                 return Detection(by_bytes, False, 0, 0)
+            if is_parquet(first.data):
+                raise InputError(
+                    f"{source.display}: no format recognizes this Parquet file's columns ({head.decode().strip()})",
+                    hint="name them with --map model=COLUMN --map input_tokens=COLUMN --map output_tokens=COLUMN, "
+                    "or in a mapping file passed with --mapping FILE.yaml",
+                )
             raise InputError(
                 f"{source.display}: no JSON object in the first lines; cannot recognize the log format",
                 hint="llmaudit reads JSON Lines (one object per line) and CSV; for your own field names pass "
@@ -325,6 +339,12 @@ class RequestReader:
         fmt = detection.format
         if fmt.configure is not None:
             fmt = fmt.configure(self.options.format_options.get(fmt.name, {}))
+        if fmt.read_tables is None and is_parquet(first.data):
+            raise InputError(
+                f"{source.display}: Parquet input is read by the tabular formats, not by {fmt.name}",
+                hint="drop --input-format, or choose one of: "
+                + ", ".join(n for n, f in formats().items() if f.read_tables or f.configure),
+            )
         if detection.wrapped:
             schema = envelope.wrapped_schema(fmt, sample)
             normalize = envelope.normalizer(fmt, schema)
@@ -343,7 +363,7 @@ class RequestReader:
             return _Processed(parsed, frame, dropped, from_source)
 
         if fmt.read_tables is not None:
-            stream = _ReplayStream(first, rest, source.display)
+            stream = _ReplayStream(first, rest, source.display, None if opened.compressed else source.path)
             tables = fmt.read_tables(stream, self.options.chunk_bytes)  # type: ignore[arg-type]
             results = ordered_map(to_frame, tables)
         else:
@@ -423,11 +443,13 @@ class _ReplayStream:
     """A binary stream over already-read chunks (the first was consumed for detection).
 
     ``name`` is the source's display name, so a format's ``read_tables`` can name the file
-    in its errors.
+    in its errors; ``path`` is the file itself when its bytes are not compressed (Parquet
+    needs random access, so it is read from the file, not through this stream).
     """
 
-    def __init__(self, first: Chunk, rest: Iterator[Chunk], name: str = "<input>") -> None:
+    def __init__(self, first: Chunk, rest: Iterator[Chunk], name: str = "<input>", path: Path | None = None) -> None:
         self.name = name
+        self.path = path
         self._chunks = _chain(first, rest)
         self._current: bytes | bytearray = b""
         self._offset = 0

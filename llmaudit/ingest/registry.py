@@ -75,8 +75,11 @@ class LogFormat:
       ``--batch-input`` join, a ``--mapping`` file); ``settings`` is the dict the CLI
       put under this format's name in ``IngestOptions.format_options``.
     - ``read_tables(stream, chunk_bytes)`` replaces JSON Lines parsing (CSV, Parquet):
-      it yields ``ParsedChunk``s with line numbers and per-line skips.
-    - ``sniff_bytes(head)`` recognizes a file that is not JSON from its first bytes.
+      it yields ``ParsedChunk``s with line numbers and per-line skips. Such a format
+      still takes part in JSON detection through ``sniff``; its ``read_tables`` then
+      reads the JSON Lines too (``llmaudit.ingest.tabular.read_by_content``).
+    - ``sniff_bytes(head)`` recognizes a file that is not JSON from its first bytes (for
+      Parquet, from its column names, presented as a CSV header line).
     - ``companion_of = (format, setting)`` marks files that are not request logs but
       data another format joins (OpenAI Batch *input* files): found among the LOGS, they
       are added to that format's ``setting`` instead of being read as requests.
@@ -168,8 +171,13 @@ def detect(records: Sequence[Mapping[str, Any]], source: str) -> Detection:
 
     Raises ``InputError`` when no format recognizes any of them.
     """
-    candidates = [f for f in formats().values() if f.read_tables is None]
-    wrapped = sum(1 for r in records if is_wrapper(r)) > len(records) / 2
+    # Formats that read tables (CSV, Parquet) may also read JSON records: those sniff them too
+    # (an unconfigured generic format claims no JSON record).
+    candidates = list(formats().values())
+    half = len(records) / 2
+    wrapped = sum(1 for r in records if is_wrapper(r)) > half
+    if wrapped and any(sum(1 for r in records if f.sniff(r)) > half for f in candidates):
+        wrapped = False  # a format's own records carry a "response" object (LiteLLM's logging payload)
     inner = [r.get("response") for r in records] if wrapped else list(records)
     inner_dicts = [r for r in inner if isinstance(r, dict)]
     best: tuple[int, LogFormat] | None = None

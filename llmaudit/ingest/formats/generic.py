@@ -9,17 +9,18 @@ names, which assumes inclusive counts) is bound by ``configure``:
   as string, tags as a list of strings); ``convert`` pulls the paths out.
 - otherwise (``auto``, the default, or ``csv``): ``read_tables`` looks at the content.
   JSON Lines go through the same chunked path, with each text field's type taken from
-  the first records (so numeric ids or HTTP codes keep the fast path); anything else
-  is read as CSV (``generic_csv``). Both yield tables whose columns are named by
-  canonical field.
+  the first records (so numeric ids or HTTP codes keep the fast path); a Parquet file is
+  streamed by record batches (``llmaudit.ingest.parquet``), its column names resolved
+  like a CSV header; anything else is read as CSV (``generic_csv``). All yield tables
+  whose columns are named by canonical field.
 
 Counts are converted once to the inclusive convention: with ``input_includes_cache:
 false`` the input becomes input + cache read + cache write; with
 ``output_includes_reasoning: false`` the output becomes output + reasoning.
 
 JSON Lines files are recognized as generic only when a mapping is given (``--mapping``
-or ``--map`` imply ``--input-format generic``); a CSV file whose header auto-maps a
-model and a token count is recognized by its first bytes.
+or ``--map`` imply ``--input-format generic``); a CSV file whose header (or a Parquet
+file whose column names) auto-maps a model and a token count is recognized by its first bytes.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from llmaudit.ingest.formats.generic_mapping import (
 )
 from llmaudit.ingest.jsonl import Chunk, ParsedChunk, iter_chunks, parse_chunk
 from llmaudit.ingest.parallel import ordered_map
+from llmaudit.ingest.parquet import is_parquet, read_parquet
 from llmaudit.ingest.registry import Converted, LogFormat, register
 from llmaudit.schema import TOKEN_COLUMNS
 
@@ -227,7 +229,7 @@ def _check_sampled(mapping: ColumnMapping, sample: Sequence[Mapping[str, Any]], 
 
 
 def read_tables(mapping: ColumnMapping, stream: BinaryIO, chunk_bytes: int) -> Iterator[ParsedChunk]:
-    """JSON Lines or CSV, by the first non-blank byte; tables come out canonical-named."""
+    """Parquet (magic bytes), JSON Lines or CSV (first non-blank byte); tables come out canonical-named."""
     source = str(getattr(stream, "name", None) or "<input>")
     head = b""
     while not head.strip():
@@ -235,6 +237,10 @@ def read_tables(mapping: ColumnMapping, stream: BinaryIO, chunk_bytes: int) -> I
         if not block:
             break
         head += block
+    if is_parquet(head):
+        # The mapping resolves against the Parquet column names as it does against a CSV header.
+        yield from read_parquet(getattr(stream, "path", None), source, chunk_bytes, CsvReader(mapping, source))
+        return
     joined = io.BufferedReader(JoinedStream(head, stream), buffer_size=1 << 20)
     is_json = head.lstrip()[:1] in (b"{", b"[")
     if mapping.format == "csv" and is_json:

@@ -158,8 +158,7 @@ class CsvReader:
         line = header.decode("utf-8").lstrip("\ufeff").rstrip("\r\n")
         names, delimiter = header_names(line, self.mapping.delimiter)
         names = _unique(names)
-        mapping = self.mapping.complete(names, self.source, "columns")
-        columns = resolve_columns(mapping, names, self.source)
+        columns = self.columns(names)
         if not buffered.peek(1):
             return
         include = [n for n in names if n in set(columns.values())]
@@ -192,6 +191,19 @@ class CsvReader:
             rest = ParsedChunk(pa.table({}), np.zeros(0, dtype=np.int64), 0)
             self._attribute(rest, len(self._invalid))
             yield rest
+
+    def columns(self, names: list[str]) -> dict[str, str]:
+        """Output column -> CSV column for this header: the mapping, completed and resolved.
+
+        Formats that keep their export's own column names override this and ``is_number``
+        (``llmaudit.ingest.tabular``); the streaming and line accounting stay here.
+        """
+        mapping = self.mapping.complete(names, self.source, "columns")
+        return resolve_columns(mapping, names, self.source)
+
+    def is_number(self, name: str) -> bool:
+        """Whether output column ``name`` holds numbers (parsed; a non-number skips its row)."""
+        return FIELD_KINDS[name] == "number"
 
     def _on_invalid_row(self, row: Any) -> str:
         number = row.number if row.number is not None else self._next + len(self._invalid)
@@ -244,7 +256,7 @@ class CsvReader:
         out: dict[str, pa.Array] = {}
         for canonical, column in columns.items():
             values = batch.column(column)
-            if FIELD_KINDS[canonical] != "number":
+            if not self.is_number(canonical):
                 out[canonical] = values
                 continue
             numbers, bad = _numbers(values)

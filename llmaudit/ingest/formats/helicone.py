@@ -1,0 +1,308 @@
+"""Helicone request exports: JSON Lines (or a JSON array), CSV, or Parquet.
+
+Field names are those of Helicone's ``HeliconeRequest`` (the request query API and
+exports) and its ClickHouse ``request_response_rmt`` table. In CSV exports
+``properties``, ``request_body`` and ``response_body`` hold JSON as text.
+
+Token counts. Helicone does not store one convention. Its Anthropic body processor stores
+``usage.input_tokens``, which *excludes* cache reads and writes
+(``valhalla/jawn/src/lib/shared/bodyProcessors/anthropicBodyProcessor.ts``); its current
+OpenAI processor stores ``prompt_tokens - cached_tokens - audio_tokens``
+(``openaiBodyProcessor.ts``), while older exports (and FORMATS.md's example) carry OpenAI's
+inclusive ``prompt_tokens``. So a row's ``prompt_tokens`` is taken as exclusive when
+(1) the call was Anthropic-routed (provider ``ANTHROPIC`` or a ``claude`` model), or
+(2) cache reads + writes exceed it (an inclusive count cannot be smaller than its part), or
+(3) ``total_tokens`` equals prompt + cache reads + writes + completion (and not prompt +
+completion); otherwise it is inclusive. The remaining case cannot be told apart: an
+exclusive OpenAI count larger than its cache reads, without a total (the cache reads are
+then counted inside the prompt instead of added to it).
+
+=====================  =====================================================================
+canonical              Helicone
+=====================  =====================================================================
+input_tokens           prompt_tokens, + prompt_cache_read_tokens + prompt_cache_write_tokens
+                       when exclusive (above)
+cache_read_tokens      prompt_cache_read_tokens
+cache_write_tokens     prompt_cache_write_tokens
+output_tokens          completion_tokens (includes reasoning)
+reasoning_tokens       response_body.usage.completion_tokens_details.reasoning_tokens (or
+                       output_tokens_details), when the body was exported
+source_cost_usd        costUSD; else ``cost`` (a whole number >= 1 there is ClickHouse's
+                       integer cost in 1e-9 USD, ``COST_PRECISION_MULTIPLIER``)
+model, provider        model (else model_override, response_model, request_model); provider
+timestamp              request_created_at
+latency_ms, ttft_ms    delay_ms, time_to_first_token
+status, error_type     response_status: >= 400 or <= 0 (no response) fails as ``http_<code>``
+user                   request_user_id
+session                property ``Helicone-Session-Id`` (how Helicone stores sessions)
+feature                property ``feature``, else ``Helicone-Session-Name``
+team, project          properties ``team``, ``project``
+tags                   every other property as ``key:value`` (``Helicone-*`` keys left out)
+prompt                 request_body: ``messages`` (+ Anthropic ``system``), or ``prompt``
+=====================  =====================================================================
+
+Properties (``properties``, else ``request_properties``) are free-form: keys are matched
+ignoring case. In JSON Lines their keys are taken from the file's first records.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from llmaudit.ingest import columns as col
+from llmaudit.ingest import tabular
+from llmaudit.ingest.formats._common import MESSAGES, NUM, STR
+from llmaudit.ingest.formats.generic_csv import header_names
+from llmaudit.ingest.jsonl import Normalizer
+from llmaudit.ingest.registry import Converted, LogFormat, register
+
+REQUEST_BODY: Final = pa.struct([("messages", MESSAGES), ("system", STR), ("prompt", STR)])
+_BLOCK_BODY: Final = pa.struct([("messages", tabular.BLOCK_MESSAGES), ("system", tabular.BLOCKS), ("prompt", STR)])
+_REASONING: Final = pa.struct([("reasoning_tokens", NUM)])
+RESPONSE_BODY: Final = pa.struct(
+    [("usage", pa.struct([("completion_tokens_details", _REASONING), ("output_tokens_details", _REASONING)]))]
+)
+_NUMBERS: Final = (
+    "prompt_tokens", "completion_tokens", "total_tokens", "prompt_cache_read_tokens", "prompt_cache_write_tokens",
+    "delay_ms", "time_to_first_token", "response_status", "costUSD", "cost",
+)  # fmt: skip
+_TEXTS: Final = (
+    "request_id", "model", "model_override", "response_model", "request_model", "provider", "request_user_id",
+    "user_id",
+)  # fmt: skip
+_PROPERTIES: Final = ("properties", "request_properties")
+PLAN: Final = tabular.SourceColumns(
+    format="Helicone",
+    names=(*_TEXTS, "request_created_at", *_NUMBERS, *_PROPERTIES, "request_body", "response_body"),
+    numbers=frozenset(_NUMBERS),
+    required=("prompt_tokens", "completion_tokens"),
+)
+_CONSUMED: Final = pa.array(["feature", "team", "project"])
+_SESSION: Final = "helicone-session-id"
+_SESSION_NAME: Final = "helicone-session-name"
+
+
+def json_schema(sample: Sequence[Mapping[str, Any]]) -> pa.Schema:
+    """The reading schema; property keys (free-form) and JSON-or-text fields typed from the sample."""
+    fields: list[tuple[str, pa.DataType]] = [(name, STR) for name in _TEXTS] + [(name, NUM) for name in _NUMBERS]
+    created = tabular.sample_kind(sample, "request_created_at")
+    fields.append(("request_created_at", NUM if created == "number" else STR))
+    for name in _PROPERTIES:
+        keys = sorted({k for r in sample if isinstance(r.get(name), dict) for k in r[name]})
+        fields.append((name, pa.struct([(k, STR) for k in keys]) if keys else STR))
+    bodies = [r["request_body"] for r in sample if isinstance(r.get("request_body"), dict)]
+    request_body = pa.struct(
+        [
+            ("messages", tabular.messages_type(b.get("messages") for b in bodies)),
+            ("system", tabular.text_type(b.get("system") for b in bodies)),
+            ("prompt", STR),
+        ]
+    )
+    for name, typ in (("request_body", request_body), ("response_body", RESPONSE_BODY)):
+        fields.append((name, STR if tabular.sample_kind(sample, name) == "text" else typ))
+    return pa.schema(fields)
+
+
+def sniff(record: Mapping[str, Any]) -> bool:
+    return "request_id" in record and "request_created_at" in record
+
+
+def sniff_bytes(head: bytes | bytearray) -> bool:
+    """A Helicone CSV export (or Parquet column names): request_id, request_created_at and token counts."""
+    try:
+        line = bytes(head).lstrip().split(b"\n", 1)[0].decode("utf-8").lstrip("\ufeff").rstrip("\r")
+    except UnicodeDecodeError:
+        return False
+    if line[:1] in ("{", "["):
+        return False
+    names = {n.lower() for n in header_names(line, None)[0]}
+    return {"request_id", "request_created_at"} <= names and bool({"prompt_tokens", "completion_tokens"} & names)
+
+
+def normalizer(schema: pa.Schema) -> Normalizer:
+    """Per-line fallback: JSON held as text decoded; system and message content shaped to ``schema``."""
+    body = schema.field("request_body").type if "request_body" in schema.names else STR
+    blocks = pa.types.is_struct(body)
+    system = tabular.is_blocks(body.field("system").type) if blocks else False
+    content = tabular.is_blocks(body.field("messages").type) if blocks else False
+
+    def normalize(record: dict[str, Any]) -> dict[str, Any]:
+        out = dict(record)
+        for key in (*_PROPERTIES, "request_body", "response_body"):
+            value = out.get(key)
+            if isinstance(value, str) and value.strip()[:1] == "{":
+                with contextlib.suppress(ValueError):
+                    out[key] = json.loads(value)
+        given = out.get("request_body")
+        if isinstance(given, dict):
+            out["request_body"] = {
+                **given,
+                "messages": tabular.shape_messages(given.get("messages"), content),
+                "system": tabular.shape_text(given.get("system"), system),
+            }
+        return out
+
+    return normalize
+
+
+# --- properties -------------------------------------------------------------------
+
+
+def _pairs(props: pa.Array) -> tuple[pa.Array, pa.Array, np.ndarray]:
+    """Every (key, value) of free-form properties, in row order then key order, and each one's row."""
+    n = len(props)
+    props = tabular.json_values(props)
+    if pa.types.is_map(props.type):
+        offsets = np.asarray(props.offsets, dtype=np.int64)
+        start, end = int(offsets[0]), int(offsets[-1])
+        keys = col.strings(props.keys.slice(start, end - start))
+        values = col.strings(props.items.slice(start, end - start))
+        parent = np.repeat(np.arange(n), np.diff(offsets))
+    elif pa.types.is_struct(props.type) and props.type.num_fields:
+        k = props.type.num_fields
+        names = pa.array([props.type.field(i).name for i in range(k)], pa.string())
+        keys = names.take(pa.array(np.repeat(np.arange(k), n)))
+        values = pa.concat_arrays([col.strings(pc.struct_field(props, i)) for i in range(k)])
+        parent = np.tile(np.arange(n), k)
+    else:
+        return pa.array([], pa.string()), pa.array([], pa.string()), np.zeros(0, dtype=np.int64)
+    order = pc.sort_indices(
+        pa.table({"row": parent, "key": keys}), sort_keys=[("row", "ascending"), ("key", "ascending")]
+    )
+    return keys.take(order), values.take(order), parent[np.asarray(order)]
+
+
+def _lookup(keys: pa.Array, values: pa.Array, parent: np.ndarray, n: int, name: str) -> pa.Array:
+    """Per row, the value of the first property called ``name`` (ignoring case), else null."""
+    match = np.flatnonzero(np.asarray(pc.fill_null(pc.equal(pc.utf8_lower(keys), name), False)) & col.non_empty(values))
+    rows, first = np.unique(parent[match], return_index=True)
+    pick = np.zeros(n, dtype=np.int64)
+    pick[rows] = match[first]
+    found = np.zeros(n, dtype=bool)
+    found[rows] = True
+    return values.take(pa.array(pick, mask=~found)) if len(values) else pa.nulls(n, pa.string())
+
+
+def _properties(c: dict[str, Any], props: pa.Array) -> None:
+    n = len(props)
+    keys, values, parent = _pairs(props)
+    c["session"] = _lookup(keys, values, parent, n, _SESSION)
+    c["feature"] = col.coalesce(
+        _lookup(keys, values, parent, n, "feature"), _lookup(keys, values, parent, n, _SESSION_NAME)
+    )
+    c["team"] = _lookup(keys, values, parent, n, "team")
+    c["project"] = _lookup(keys, values, parent, n, "project")
+    lower = pc.utf8_lower(keys)
+    internal = np.asarray(pc.fill_null(pc.starts_with(lower, "helicone-"), False))
+    consumed = np.asarray(pc.fill_null(pc.is_in(lower, _CONSUMED), False))
+    keep = ~internal & ~consumed & col.non_empty(values)
+    texts = pc.binary_join_element_wise(keys, values, ":").filter(pa.array(keep))
+    offsets = np.concatenate(([0], np.cumsum(np.bincount(parent[keep], minlength=n)))).astype(np.int32)
+    c["tags"] = col.tags(pa.ListArray.from_arrays(pa.array(offsets), texts))
+
+
+# --- conversion -------------------------------------------------------------------
+
+
+def _tokens(g: col.Fields, anthropic: np.ndarray) -> dict[str, np.ndarray]:
+    prompt, completion = col.floats(g("prompt_tokens")), col.floats(g("completion_tokens"))
+    read, write = col.floats(g("prompt_cache_read_tokens")), col.floats(g("prompt_cache_write_tokens"))
+    cached = np.nan_to_num(read) + np.nan_to_num(write)
+    total = col.floats(g("total_tokens"))
+    out = np.nan_to_num(completion)
+    by_total = (cached > 0) & (total == prompt + cached + out) & (total != prompt + out)
+    exclusive = anthropic | (cached > np.nan_to_num(prompt)) | by_total
+    body = g("response_body")
+    usage = col.Fields(tabular.json_values(body, RESPONSE_BODY), len(body))
+    reasoning = col.floats(
+        col.coalesce(
+            usage("usage.completion_tokens_details.reasoning_tokens"),
+            usage("usage.output_tokens_details.reasoning_tokens"),
+        )
+    )
+    return {
+        "input_tokens": np.where(exclusive, prompt + cached, prompt),
+        "cache_read_tokens": read,
+        "cache_write_tokens": write,
+        "output_tokens": completion,
+        "reasoning_tokens": reasoning,
+    }
+
+
+def _cost(g: col.Fields) -> np.ndarray:
+    usd = col.floats(g("costUSD"))
+    cost = col.floats(g("cost"))
+    nano = (cost >= 1) & (cost == np.floor(cost))  # ClickHouse stores cost * 1e9 as an integer
+    return np.where(np.isnan(usd), np.where(nano, cost / 1e9, cost), usd)
+
+
+def _prompt(conv: Converted, body: pa.Array) -> None:
+    c = conv.columns
+    if tabular.is_text(body):  # JSON text (CSV): contents as text or blocks, parsed as blocks
+        body = tabular.json_values(tabular.content_as_blocks(body), _BLOCK_BODY)
+    req = col.Fields(tabular.json_values(body, REQUEST_BODY), len(body))
+    messages = tabular.flat_messages(req("messages"))
+    text, turns = col.join_messages(messages)
+    system = tabular.blank_to_null(tabular.block_text(req("system")))
+    c["prompt_text"] = col.join_text(col.prefix_text("system", system), text, tabular.blank_to_null(req("prompt")))
+    c["turns"] = turns + col.non_empty(system)
+    c["system_text"] = col.join_text(system, col.role_texts(messages, ("system", "developer")))
+    c["user_text"] = col.coalesce(col.last_role_text(messages, "user"), tabular.blank_to_null(req("prompt")))
+
+
+def convert(table: pa.Table, request: pa.Array | None) -> Converted:
+    n = table.num_rows
+    g = col.Fields(table)
+    conv = Converted(n)
+    c = conv.columns
+    first = tabular.first_of
+    c["model"] = first(g("model"), g("model_override"), g("response_model"), g("request_model"))
+    c["provider"] = tabular.blank_to_null(g("provider"))
+    anthropic = np.asarray(pc.fill_null(pc.equal(pc.utf8_lower(c["provider"]), "anthropic"), False)) | np.asarray(
+        pc.fill_null(pc.match_substring(pc.utf8_lower(c["model"]), "claude"), False)
+    )
+    c.update(_tokens(g, anthropic))
+    conv.has_usage = ~np.isnan(c["input_tokens"]) | ~np.isnan(c["output_tokens"])
+    c["request_id"] = tabular.blank_to_null(g("request_id"))
+    c["timestamp"] = col.timestamps(g("request_created_at"))
+    c["latency_ms"] = col.floats(g("delay_ms"))
+    c["ttft_ms"] = col.floats(g("time_to_first_token"))
+    c["source_cost_usd"] = _cost(g)
+
+    code = col.floats(g("response_status"))
+    failed = (code >= 400) | (code <= 0)
+    code_text = col.strings(pa.array(np.nan_to_num(code)).cast(pa.int64(), safe=False))
+    c["status"] = pc.if_else(pa.array(failed), pa.scalar("error"), pa.scalar("ok"))
+    http = pc.binary_join_element_wise(pa.scalar("http_"), code_text, "")
+    c["error_type"] = pc.if_else(pa.array(failed), http, pa.scalar(None, STR))
+    c["user"] = first(g("request_user_id"), g("user_id"))
+    props = g("properties")
+    _properties(c, props if not pa.types.is_null(props.type) else g("request_properties"))
+    _prompt(conv, g("request_body"))
+
+    conv.mark_unrecognized(conv.has_usage | failed | col.non_empty(c["request_id"]), wrapped=False)
+    return conv
+
+
+FORMAT = register(
+    LogFormat(
+        name="helicone",
+        title="Helicone request export (JSON Lines, CSV or Parquet)",
+        schema=json_schema(()),
+        sniff=sniff,
+        convert=convert,
+        normalize=normalizer(json_schema(())),
+        read_tables=functools.partial(
+            tabular.read_by_content, plan=PLAN, json_schema=json_schema, normalizer=normalizer
+        ),
+        sniff_bytes=sniff_bytes,
+    )
+)
