@@ -4,6 +4,10 @@ All token prices are USD **per million tokens**; ``per_request`` is USD per call
 Every field of a model is optional here because a user's table may override a single
 price of a model another table defines; completeness (input and output present) is
 checked after tables are merged, in :mod:`llmaudit.pricing.table`.
+
+A table may also describe **sellers** (``sellers:``): who sells models at which prices
+and which fees a gateway adds that are not per-token (see :mod:`llmaudit.pricing.sellers`).
+Percentages are written as percent (``5.5`` means 5.5%), never as fractions.
 """
 
 from __future__ import annotations
@@ -62,6 +66,55 @@ class ModelSpec(RateSpec):
     notes: str | None = None
 
 
+SELLER_KINDS = ("direct", "gateway", "aggregator", "reseller")
+Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+Usd = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class SellerModelSpec(RateSpec):
+    """What a seller charges for one model: replaces the model's list prices whole."""
+
+    per_request: PerMillion | None = None
+    batch: RateSpec | None = None
+    priority: RateSpec | None = None
+    flex: RateSpec | None = None
+    tiers: list[TierSpec] | None = None
+    notes: str | None = None
+
+
+class CreditFeeSpec(_Strict):
+    """A fee on each purchase of prepaid credits: ``pct`` of the purchase, at least ``min_usd``."""
+
+    pct: Percent
+    min_usd: Usd = 0.0
+
+
+class ByokFeeSpec(_Strict):
+    """A fee on bring-your-own-key traffic: ``pct`` of what it would cost through the seller,
+    charged only on the requests above ``free_requests_per_month``."""
+
+    pct: Percent
+    free_requests_per_month: Annotated[int, Field(ge=0)] = 0
+
+
+class SellerSpec(_Strict):
+    """One entry under ``sellers:``: a provider's own API, a gateway or an aggregator."""
+
+    kind: Literal[SELLER_KINDS]  # type: ignore[valid-type]
+    display_name: str | None = None
+    url: str | None = None
+    source: ModelName
+    as_of: date
+    unlisted_models: Literal["list_price", "unpriced"] = "unpriced"
+    markup_pct: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 0.0
+    per_request_usd: Usd = 0.0
+    credit_fee: CreditFeeSpec | None = None
+    byok_fee: ByokFeeSpec | None = None
+    fx_fee_pct: Percent = 0.0
+    models: dict[ModelName, SellerModelSpec] = Field(default_factory=dict)
+    notes: str | None = None
+
+
 class TableSpec(_Strict):
     """A whole price table file."""
 
@@ -72,3 +125,4 @@ class TableSpec(_Strict):
     currency: Literal["USD"] = "USD"
     notes: str | None = None
     models: dict[ModelName, ModelSpec] = Field(default_factory=dict)
+    sellers: dict[ModelName, SellerSpec] = Field(default_factory=dict)

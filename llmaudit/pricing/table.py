@@ -1,45 +1,44 @@
-"""Load, merge and query price tables.
+"""Merged price tables and the rate fallback rules.
 
-A :class:`PriceTable` is built from the shipped tables (``pricing/*.yaml``, packaged
-into the wheel) followed by any tables the user passes with ``--pricing``. A later
-table overrides or extends an earlier one *field by field*: a user table may set only
-``input`` for ``gpt-4o`` and keep every other shipped rate. A model key in a later
-table merges into an earlier model only when it is that model's exact name or alias
-(case-insensitive); otherwise it is a new model.
+A :class:`PriceTable` is what :func:`llmaudit.pricing.load_pricing` builds from the
+shipped tables (``pricing/*.yaml``, packaged into the wheel) and any tables the user
+passes with ``--pricing`` (merging rules: pricing/README.md, "How tables merge").
 
 Rate fallbacks (the formula in the shared FORMATS.md, section 2), for a rate kind k,
 long-context tier t (the base rates when no tier applies) and pricing mode m:
 
-1. through tiers and modes, first defined of: t.m.k, base.m.k (discounted modes such
-   as batch apply to long-context requests too), t.k, base.k;
+1. through tiers and modes, first defined of:
+   - batch: ``t.m.k``, ``base.m.k``, ``t.k``, ``base.k`` (a batch discount applies to
+     long-context requests too; LiteLLM's batch calculator does the same);
+   - priority and flex: ``t.m.k``, ``t.k``, ``base.m.k``, ``base.k`` (a long-context
+     request is billed at the tier's rates; without tier rates for the mode it bills at
+     the tier's standard rates: OpenAI's priority processing excludes long-context
+     requests, which run and bill as standard);
+   - standard: ``t.k``, ``base.k``;
 2. then through kinds: cache_read and cache_write fall back to input (never 0),
    cache_write_1h to cache_write, reasoning to output.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
 from llmaudit.errors import PricingError
 from llmaudit.pricing.resolve import ModelResolver, Resolution
-from llmaudit.pricing.spec import MODE_NAMES, RATE_KINDS, TableSpec
+from llmaudit.pricing.spec import MODE_NAMES, RATE_KINDS
+from llmaudit.pricing.validate import Finding
 from llmaudit.schema import PRICING_MODES
-from llmaudit.yamlsrc import YamlDoc, load_yaml, validate
 
-# A positive per-million price below this is almost surely a per-token price typed into a
-# per-million field ($3e-6 instead of $3): real prices sit far above it.
-MIN_PLAUSIBLE_PER_MILLION: Final = 0.001
-# No model sells tokens above this per million; a larger figure is a unit slip
-# (per-thousand or per-token-in-cents) rather than a price.
-MAX_PLAUSIBLE_PER_MILLION: Final = 1000.0
+if TYPE_CHECKING:
+    from llmaudit.pricing.sellers import Seller
 
 KIND_FALLBACK: Final[Mapping[str, str]] = {
     "cache_read": "input",
@@ -47,6 +46,9 @@ KIND_FALLBACK: Final[Mapping[str, str]] = {
     "cache_write_1h": "cache_write",
     "reasoning": "output",
 }
+# Modes whose base rates apply above a long-context threshold before the tier's standard
+# rates do (see the module docstring); the other non-standard modes try the tier first.
+_MODE_BEFORE_TIER: Final = frozenset({"batch"})
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,12 @@ class Rates:
         data = data or {}
         return cls(**{k: data.get(k) for k in RATE_KINDS})
 
+    def scaled(self, factor: float) -> Rates:
+        return Rates(**{k: None if v is None else v * factor for k, v in self.as_dict().items()})
+
+    def as_dict(self) -> dict[str, float | None]:
+        return {k: getattr(self, k) for k in RATE_KINDS}
+
 
 @dataclass(frozen=True)
 class Tier:
@@ -106,6 +114,11 @@ class ModelPrice:
     supports: frozenset[str]
     source: str | None
     defined_in: str
+    notes: str | None = None
+    tables: tuple[str, ...] = ()
+    """Names of the tables that set any of this model's fields, in load order."""
+    origins: Mapping[str, str] = field(default_factory=dict)
+    """Dotted field path (``input``, ``batch.input``, ``tiers.0.output``) -> ``file:line`` that set it."""
 
     def rate(self, kind: str, tier: int = 0, mode: str = "standard") -> float:
         """USD per million tokens of ``kind`` for a request in ``tier`` (0 = base) and ``mode``."""
@@ -115,88 +128,51 @@ class ModelPrice:
             value = self._through_tiers(kind, tier, mode)
         return value
 
+    def declared(self, kind: str, tier: int = 0, mode: str = "standard") -> float | None:
+        """The rate exactly as the tables set it for this tier and mode (no fallback)."""
+        rates = self.tiers[tier - 1] if tier > 0 else None
+        base = rates.rates if rates else self.rates
+        if mode == "standard":
+            return base.get(kind)
+        mode_rates = (rates.modes if rates else self.modes).get(mode)
+        return mode_rates.get(kind) if mode_rates else None
+
     def _through_tiers(self, kind: str, tier: int, mode: str) -> float | None:
-        chain: list[Rates | None] = []
         t = self.tiers[tier - 1] if tier > 0 else None
-        if mode != "standard":
-            chain += [t.modes.get(mode) if t else None, self.modes.get(mode)]
-        chain += [t.rates if t else None, self.rates]
+        chain: list[Rates | None]
+        if mode == "standard" or mode not in ("batch", "priority", "flex"):
+            chain = [t.rates if t else None, self.rates]
+        elif mode in _MODE_BEFORE_TIER:
+            chain = [t.modes.get(mode) if t else None, self.modes.get(mode), t.rates if t else None, self.rates]
+        else:
+            chain = [t.modes.get(mode) if t else None, t.rates if t else None, self.modes.get(mode), self.rates]
         for rates in chain:
             if rates is not None and rates.get(kind) is not None:
                 return rates.get(kind)
         return None
 
 
-@dataclass
-class _Draft:
-    """A model's merged YAML fields while tables are being stacked."""
-
-    fields: dict[str, Any]
-    defined_in: str
-
-
-def _deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in over.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = _deep_merge(dict(merged[key]), value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def _check_plausible(doc: YamlDoc, spec: TableSpec) -> None:
-    """Reject prices that are surely in the wrong unit, naming file and line."""
-    problems = []
-    for model_key, model in spec.models.items():
-        rate_sets: list[tuple[tuple[str | int, ...], Any]] = [((model_key,), model)]
-        for mode in MODE_NAMES:
-            if getattr(model, mode) is not None:
-                rate_sets.append(((model_key, mode), getattr(model, mode)))
-        for index, tier in enumerate(model.tiers or []):
-            rate_sets.append(((model_key, "tiers", index), tier))
-            for mode in MODE_NAMES:
-                if getattr(tier, mode) is not None:
-                    rate_sets.append(((model_key, "tiers", index, mode), getattr(tier, mode)))
-        for loc, rates in rate_sets:
-            for kind in RATE_KINDS:
-                value = getattr(rates, kind)
-                if value is None or value == 0:
-                    continue
-                full = ("models", *loc, kind)
-                if value < MIN_PLAUSIBLE_PER_MILLION:
-                    problems.append(
-                        f"{doc.where(full)}: models.{'.'.join(map(str, loc))}.{kind}: {value:g} looks like a "
-                        f"per-token price; prices here are USD per million tokens "
-                        f"(did you mean {value * 1e6:g}?)"
-                    )
-                elif value > MAX_PLAUSIBLE_PER_MILLION:
-                    problems.append(
-                        f"{doc.where(full)}: models.{'.'.join(map(str, loc))}.{kind}: {value:g} USD per "
-                        f"million tokens is beyond any real price; check the unit"
-                    )
-        tiers = [t.above for t in model.tiers or []]
-        if tiers != sorted(set(tiers)):
-            problems.append(
-                f"{doc.where(('models', model_key, 'tiers'))}: models.{model_key}.tiers: thresholds must be "
-                f"strictly ascending, got {tiers}"
-            )
-    if problems:
-        raise PricingError("implausible prices:\n  " + "\n  ".join(problems))
-
-
-def _norm(name: str) -> str:
-    return name.strip().lower()
-
-
 class PriceTable:
     """Merged price tables with name resolution and dense rate arrays for costing."""
 
-    def __init__(self, models: Sequence[ModelPrice], tables: Sequence[TableInfo]) -> None:
+    def __init__(
+        self,
+        models: Sequence[ModelPrice],
+        tables: Sequence[TableInfo],
+        *,
+        sellers: Mapping[str, Seller] | None = None,
+        warnings: Sequence[Finding] = (),
+        sold_by: str | None = None,
+    ) -> None:
         self.models: tuple[ModelPrice, ...] = tuple(sorted(models, key=lambda m: m.name))
         self.tables: tuple[TableInfo, ...] = tuple(tables)
         self.index: dict[str, int] = {m.name: i for i, m in enumerate(self.models)}
         self.resolver = ModelResolver({m.name: m.aliases for m in self.models})
+        self.sellers: Mapping[str, Seller] = dict(sorted((sellers or {}).items()))
+        self.warnings: tuple[Finding, ...] = tuple(warnings)
+        """Plausibility warnings found while loading (never printed by the core)."""
+        self.sold_by = sold_by
+        """The seller whose prices these are (``as_sold_by``), or ``None`` for list prices."""
 
     def __len__(self) -> int:
         return len(self.models)
@@ -207,6 +183,34 @@ class PriceTable:
     def resolve(self, raw: str) -> Resolution | None:
         """Resolve a model name as spelled in a log; ``None`` when no table prices it."""
         return self.resolver.resolve(raw)
+
+    def table_info(self, name: str) -> TableInfo | None:
+        """The last loaded table called ``name``."""
+        return next((t for t in reversed(self.tables) if t.name == name), None)
+
+    def seller(self, name: str) -> Seller:
+        """The seller called ``name`` (case-insensitive). Raises ``PricingError`` listing the known ones."""
+        for key, seller in self.sellers.items():
+            if key.lower() == name.strip().lower():
+                return seller
+        known = ", ".join(self.sellers) or "none"
+        raise PricingError(
+            f"no seller named {name!r} in the price tables (known: {known})",
+            hint="sellers are defined under 'sellers:' in a price table; see pricing/README.md, 'Sellers'",
+        )
+
+    def as_sold_by(self, seller: str | Seller) -> PriceTable:
+        """This table with every price as ``seller`` charges it (pricing/README.md, 'Sellers').
+
+        The seller's own model prices replace the list prices; other models keep their list
+        prices (plus the seller's markup) or become unpriced, as the seller says; the seller's
+        per-request fee is added to every model's. Bill-level fees (credit purchases, BYOK,
+        FX) are not per request: compute them with ``llmaudit.pricing.seller_fees``.
+        Raises ``PricingError`` for an unknown seller.
+        """
+        from llmaudit.pricing.sellers import sold_by
+
+        return sold_by(self, self.seller(seller) if isinstance(seller, str) else seller)
 
     @cached_property
     def rate_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -232,54 +236,14 @@ class PriceTable:
         return thresholds, rates, fees
 
 
-def shipped_pricing_dir() -> Path:
-    """Directory of the price tables shipped with llmaudit.
-
-    Installed from a wheel they sit in ``llmaudit/_data/pricing``; in a source checkout
-    (editable install, tests) they are the repository's top-level ``pricing/``.
-    """
-    packaged = Path(str(resources.files("llmaudit"))) / "_data" / "pricing"
-    if packaged.is_dir():
-        return packaged
-    checkout = Path(__file__).resolve().parents[2] / "pricing"
-    if checkout.is_dir():
-        return checkout
-    raise PricingError(
-        "the shipped price tables are missing from this installation",
-        hint="reinstall llmaudit, or pass your own table with --pricing FILE",
-    )
-
-
-def _table_files(path: Path) -> list[Path]:
-    if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
-        if not files:
-            raise PricingError(f"{path}: no .yaml price tables in this directory")
-        return files
-    if path.is_file():
-        return [path]
-    raise PricingError(f"{path}: no such price table file or directory")
-
-
-def _load_table_file(path: Path) -> tuple[YamlDoc, TableSpec]:
-    doc = load_yaml(path)
-    if doc.data is None:
-        raise PricingError(f"{path}: the price table is empty", hint="see pricing/README.md for the schema")
-    if not isinstance(doc.data, dict):
-        raise PricingError(f"{path}:1: a price table must be a YAML mapping with a 'models:' key")
-    spec = validate(doc, TableSpec, error=PricingError, what=f"price table {path}")
-    _check_plausible(doc, spec)
-    return doc, spec
-
-
-def _build_model(name: str, draft: _Draft) -> ModelPrice:
-    data = draft.fields
-    for kind in ("input", "output"):
-        if data.get(kind) is None:
-            raise PricingError(
-                f"{draft.defined_in}: model {name!r} has no '{kind}' price",
-                hint="every model needs input and output prices (USD per million tokens)",
-            )
+def build_model(
+    name: str,
+    data: Mapping[str, Any],
+    defined_in: str,
+    tables: tuple[str, ...] = (),
+    origins: Mapping[str, str] | None = None,
+) -> ModelPrice:
+    """A :class:`ModelPrice` from merged YAML fields (input and output must be present)."""
     tiers = tuple(
         Tier(
             above=int(t["above"]),
@@ -300,52 +264,26 @@ def _build_model(name: str, draft: _Draft) -> ModelPrice:
         max_output_tokens=data.get("max_output_tokens"),
         supports=frozenset(data.get("supports") or ()),
         source=data.get("source"),
-        defined_in=draft.defined_in,
+        defined_in=defined_in,
+        notes=data.get("notes"),
+        tables=tables,
+        origins=dict(origins or {}),
     )
 
 
-def load_pricing(extra: Iterable[str | Path] = (), *, include_shipped: bool = True) -> PriceTable:
-    """Load the shipped tables, then each path in ``extra`` (file or directory) on top.
+def shipped_pricing_dir() -> Path:
+    """Directory of the price tables shipped with llmaudit.
 
-    Raises ``PricingError`` (exit 2) naming file, line and field for any problem.
+    Installed from a wheel they sit in ``llmaudit/_data/pricing``; in a source checkout
+    (editable install, tests) they are the repository's top-level ``pricing/``.
     """
-    sources: list[tuple[Path, bool]] = []
-    if include_shipped:
-        sources += [(p, True) for p in _table_files(shipped_pricing_dir())]
-    for item in extra:
-        sources += [(p, False) for p in _table_files(Path(item))]
-    if not sources:
-        raise PricingError("no price table given", hint="drop --no-default-pricing or pass --pricing FILE")
-
-    drafts: dict[str, _Draft] = {}
-    lookup: dict[str, str] = {}  # lower-cased name or alias -> model key
-    infos: list[TableInfo] = []
-    for path, shipped in sources:
-        doc, spec = _load_table_file(path)
-        infos.append(TableInfo(spec.name, str(path), spec.source, spec.as_of, shipped))
-        seen_in_file: dict[str, str] = {}
-        for key, model in spec.models.items():
-            where = doc.where(("models", key))
-            override = model.model_dump(exclude_unset=True)
-            target = lookup.get(_norm(key))
-            if target is None:
-                drafts[key] = _Draft(fields=override, defined_in=where)
-                target = key
-            else:
-                merged = _deep_merge(drafts[target].fields, override)
-                # Aliases accumulate; every other list (tiers, supports) is replaced whole.
-                merged["aliases"] = list(
-                    dict.fromkeys([*(drafts[target].fields.get("aliases") or []), *(override.get("aliases") or [])])
-                )
-                drafts[target] = _Draft(merged, where)
-            for alias in [key, *(model.aliases or [])]:
-                owner = seen_in_file.get(_norm(alias))
-                if owner is not None and owner != target:
-                    raise PricingError(
-                        f"{where}: name {alias!r} is claimed by both {owner!r} and {target!r} in {path}",
-                        hint="a name or alias may belong to one model only",
-                    )
-                seen_in_file[_norm(alias)] = target
-                lookup[_norm(alias)] = target
-    models = [_build_model(name, draft) for name, draft in drafts.items()]
-    return PriceTable(models, infos)
+    packaged = Path(str(resources.files("llmaudit"))) / "_data" / "pricing"
+    if packaged.is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parents[2] / "pricing"
+    if checkout.is_dir():
+        return checkout
+    raise PricingError(
+        "the shipped price tables are missing from this installation",
+        hint="reinstall llmaudit, or pass your own table with --pricing FILE",
+    )

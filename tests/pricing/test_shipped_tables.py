@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.util
 import json
 import os
 import re
@@ -28,9 +30,27 @@ from tests.conftest import requests_frame
 
 PRICING_DIR = shipped_pricing_dir()
 FILES = ("openai", "anthropic", "google", "deepseek", "qwen", "zhipu", "other")
-LITELLM_JSON = Path(
-    os.environ.get("LLMAUDIT_LITELLM_JSON", "/tmp/ll/litellm/model_prices_and_context_window_backup.json")
-)
+SELLER_FILES = ("sellers",)  # sellers only, no models (tests/pricing/test_sellers.py)
+LITELLM_VERSION = "1.106.0"
+
+
+def _litellm_json() -> Path:
+    """LLMAUDIT_LITELLM_JSON, else the JSON of the installed litellm test dependency when it is
+    the release the tables were copied from, else an unpacked wheel in /tmp/ll."""
+    if "LLMAUDIT_LITELLM_JSON" in os.environ:
+        return Path(os.environ["LLMAUDIT_LITELLM_JSON"])
+    spec = importlib.util.find_spec("litellm")
+    if spec is not None and spec.submodule_search_locations:
+        try:
+            installed = importlib.metadata.version("litellm")
+        except importlib.metadata.PackageNotFoundError:
+            installed = None
+        if installed == LITELLM_VERSION:
+            return Path(next(iter(spec.submodule_search_locations))) / "model_prices_and_context_window_backup.json"
+    return Path("/tmp/ll/litellm/model_prices_and_context_window_backup.json")
+
+
+LITELLM_JSON = _litellm_json()
 KINDS = ("input", "output", "cache_read", "cache_write", "cache_write_1h", "reasoning")
 MODES = ("batch", "priority", "flex")
 
@@ -56,11 +76,11 @@ def raw_models(raw: dict[str, dict[str, Any]]) -> Iterator[tuple[str, str, dict[
 
 
 def test_shipped_directory_holds_exactly_the_provider_files() -> None:
-    assert sorted(p.stem for p in PRICING_DIR.glob("*.yaml")) == sorted(FILES)
+    assert sorted(p.stem for p in PRICING_DIR.glob("*.yaml")) == sorted(FILES + SELLER_FILES)
 
 
 def test_every_shipped_file_loads(table, raw) -> None:  # type: ignore[no-untyped-def]
-    assert sorted(info.name for info in table.tables) == sorted(FILES)
+    assert sorted(info.name for info in table.tables) == sorted(FILES + SELLER_FILES)
     assert all(info.shipped for info in table.tables)
     assert 60 <= len(table) <= 120
     for stem, doc in raw.items():
@@ -212,19 +232,45 @@ PROVIDER_DOC_RATES: dict[str, set[str]] = {
         "tiers.200000.batch.cache_read",
         "tiers.200000.batch.cache_write",
     },
-    # Google: the batch discount applies to the >200K rates too.
+    # Google: the batch and flex discounts (50%) apply to the >200K rates too
+    # (https://ai.google.dev/gemini-api/docs/optimization: "Flex: 50% of standard pricing").
     "gemini-2.5-pro": {
         "tiers.200000.batch.input",
         "tiers.200000.batch.output",
         "tiers.200000.batch.cache_read",
+        "tiers.200000.flex.input",
+        "tiers.200000.flex.output",
+        "tiers.200000.flex.cache_read",
     },
     "gemini-3-pro-preview": {"tiers.200000.batch.input", "tiers.200000.batch.output"},
     "gemini-3.1-pro-preview": {
         "tiers.200000.batch.input",
         "tiers.200000.batch.output",
         "tiers.200000.batch.cache_read",
+        "tiers.200000.flex.input",
+        "tiers.200000.flex.output",
+        "tiers.200000.flex.cache_read",
     },
 }
+# Anthropic: batch 1-hour writes are 50% of the 1-hour price (the batch discount applies to
+# every cache price; LiteLLM has no batch 1-hour key). Every Claude model with batch rates.
+for _model, _tiers in {
+    **dict.fromkeys(
+        [
+            "claude-opus-4", "claude-opus-4-1", "claude-opus-4-5", "claude-opus-4-6", "claude-opus-4-7",
+            "claude-opus-4-8", "claude-opus-5", "claude-opus-5-5", "claude-sonnet-4-5", "claude-sonnet-4-6",
+            "claude-sonnet-5", "claude-sonnet-5-5", "claude-haiku-4-5", "claude-fable-5", "claude-fable-5-1",
+            "claude-mythos-5", "claude-mythos-5-1",
+        ],
+        (),
+    ),
+    "claude-sonnet-4": (200000,),
+    "claude-sonnet-4-5": (200000,),
+    "claude-haiku-5-5": (100000,),
+}.items():  # fmt: skip
+    PROVIDER_DOC_RATES.setdefault(_model, set()).update(
+        {"batch.cache_write_1h", *(f"tiers.{above}.batch.cache_write_1h" for above in _tiers)}
+    )
 
 # Rates where the source entry disagrees with LiteLLM's other entries for the same model and the
 # other entry is taken (the source's value looks rounded): model -> (other key, paths).

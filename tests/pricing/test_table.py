@@ -159,3 +159,84 @@ def test_name_resolution(raw: str, expected: str | None, rule: str | None) -> No
     )
     hit = resolver.resolve(raw)
     assert (hit.model if hit else None, hit.rule if hit else None) == (expected, rule)
+
+
+# --------------------------------------------------------------------------- the fallback order
+
+README_EXAMPLE = """\
+  example-model:
+    input: 3.00
+    output: 15.00
+    cache_read: 0.30
+    batch: {input: 1.50, output: 7.50}
+    priority: {input: 5.40, output: 27.00}
+    tiers:
+      - above: 200000
+        input: 6.00
+        output: 22.50
+"""
+
+
+@pytest.mark.parametrize(
+    ("mode", "tier", "kind", "rate"),
+    # The table of pricing/README.md, "Fallback rules", row by row (tier 1 = P above 200,000).
+    [
+        ("standard", 0, "cache_read", 0.30),
+        ("standard", 0, "cache_write", 3.00),
+        ("standard", 0, "cache_write_1h", 3.00),
+        ("standard", 0, "reasoning", 15.00),
+        ("batch", 0, "input", 1.50),
+        ("batch", 0, "cache_read", 0.30),
+        ("flex", 0, "input", 3.00),
+        ("priority", 0, "input", 5.40),
+        ("standard", 1, "input", 6.00),
+        ("standard", 1, "cache_read", 0.30),
+        ("batch", 1, "input", 1.50),
+        ("priority", 1, "input", 6.00),
+    ],
+)
+def test_readme_fallback_table(tmp_path: Path, mode: str, tier: int, kind: str, rate: float) -> None:
+    model = load(write(tmp_path, README_EXAMPLE)).get("example-model")
+    assert model.rate(kind, tier, mode) == rate
+
+
+def test_priority_and_flex_above_a_threshold_use_the_tier_before_the_base_mode(tmp_path: Path) -> None:
+    # OpenAI's priority processing excludes long-context requests (they bill as standard): with no
+    # tier priority rates, a long priority request bills at the tier's standard rates, not at the
+    # base priority rates. Batch keeps its discount above the threshold.
+    body = (
+        "  m:\n    input: 2.50\n    output: 15.00\n"
+        "    batch: {input: 1.25, output: 7.50}\n    priority: {input: 5.00, output: 30.00}\n"
+        "    flex: {input: 1.25, output: 7.50}\n"
+        "    tiers:\n      - above: 272000\n        input: 5.00\n        output: 22.50\n"
+        "        flex: {input: 2.50}\n"
+    )
+    m = load(write(tmp_path, body)).get("m")
+    assert (m.rate("input", 1, "priority"), m.rate("output", 1, "priority")) == (5.00, 22.50)
+    assert (m.rate("input", 1, "flex"), m.rate("output", 1, "flex")) == (2.50, 22.50)  # tier flex, then tier
+    assert (m.rate("input", 1, "batch"), m.rate("output", 1, "batch")) == (1.25, 7.50)  # base batch first
+    assert (m.rate("input", 0, "priority"), m.rate("input", 0, "flex")) == (5.00, 1.25)
+
+
+def test_kind_fallback_reruns_the_whole_chain(tmp_path: Path) -> None:
+    body = (
+        "  m:\n    input: 3\n    output: 15\n    cache_write: 3.75\n"
+        "    batch: {input: 1.5, output: 7.5, cache_write: 1.875}\n"
+        "    tiers:\n      - above: 200000\n        input: 6\n        output: 22.5\n        cache_write: 7.5\n"
+    )
+    m = load(write(tmp_path, body)).get("m")
+    # no 1h price anywhere: batch 1h -> cache_write through the batch chain (tier batch, base batch)
+    assert m.rate("cache_write_1h", 0, "batch") == 1.875
+    assert m.rate("cache_write_1h", 1, "batch") == 1.875
+    assert m.rate("cache_write_1h", 1, "standard") == 7.5
+    assert m.declared("cache_write_1h", 1, "batch") is None and m.declared("cache_write", 0, "batch") == 1.875
+
+
+def test_origins_name_the_line_of_each_field(tmp_path: Path) -> None:
+    base = write(tmp_path, "  m:\n    input: 1\n    output: 2\n    batch: {input: 0.5}\n")
+    over = write(tmp_path, "  m:\n    output: 3\n", name="over.yaml")
+    m = load(base, over).get("m")
+    assert m.origins["input"] == f"{base}:7"
+    assert m.origins["output"] == f"{over}:7"
+    assert m.origins["batch.input"] == f"{base}:9"
+    assert m.tables == ("t", "t")
