@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+import pandas as pd
 
 from llmaudit.ingest import IngestOptions
 from llmaudit.ingest.formats.generic_mapping import cli_settings
+from llmaudit.tagging import load_tag_rules, tag_requests
 from llmaudit.timeutil import check_timezone, parse_moment
 
 
@@ -36,3 +40,9 @@ def ingest_options(
         since=parse_moment(since, timezone, option="--since") if since else None,
         until=parse_moment(until, timezone, option="--until", end_of_day=True) if until else None,
     )
+
+
+def tagger(rules_path: Path | str | None) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """The tagging step for a reader's worker threads, with the user's rules file if any."""
+    rules = load_tag_rules(rules_path) if rules_path is not None else None
+    return functools.partial(tag_requests, rules=rules)

@@ -145,3 +145,14 @@ Timezone = Annotated[
         help="Time zone for daily buckets and for --since/--until dates (IANA name, e.g. Europe/Berlin).",
     ),
 ]
+
+TagRulesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--tag-rules",
+        metavar="FILE",
+        help="Your tagging rules (YAML; docs/tagging.md): keywords, feature/tag/endpoint -> task type or tier, "
+        "high-stakes domains. They win over text signals.",
+        show_default=False,
+    ),
+]

@@ -11,7 +11,7 @@ import typer
 
 from llmaudit.cli import options as opt
 from llmaudit.cli.app import app
-from llmaudit.cli.common import ingest_options
+from llmaudit.cli.common import ingest_options, tagger
 from llmaudit.cli.console import ProgressObserver, emit, wants_color, width
 from llmaudit.config import load_config
 from llmaudit.errors import UsageError
@@ -84,6 +84,7 @@ def simulate_command(
     batch_input: opt.BatchInput = [],  # noqa: B006
     mapping: opt.Mapping = None,
     map_fields: opt.MapOpt = [],  # noqa: B006
+    tag_rules: opt.TagRulesOpt = None,
     strict: opt.Strict = False,
     quiet: opt.Quiet = False,
 ) -> None:
@@ -121,10 +122,11 @@ def simulate_command(
         timezone=zone,
     )
     table = load_pricing([*project.pricing, *pricing])
+    tag = tagger(tag_rules or project.tag_rules)
     sources = expand_inputs(log_args)
     with ProgressObserver(sources, enabled=not quiet) as progress:
         reader = RequestReader(sources, ingest, observer=progress)
-        frame = collect(reader, table)
+        frame = collect(reader, table, tag)
     stats = reader.stats
     report = simulate(
         frame,
