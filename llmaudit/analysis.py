@@ -18,6 +18,7 @@ import pandas as pd
 
 from llmaudit import __version__
 from llmaudit.ingest import SKIP_REASONS, RequestReader
+from llmaudit.overspend import Overspend
 from llmaudit.pricing import PriceTable, price_requests
 from llmaudit.projection import DAYS_PER_MONTH, projection
 from llmaudit.reconcile import BillAccumulator
@@ -38,6 +39,8 @@ from llmaudit.report.model import (
     UnpricedRow,
 )
 from llmaudit.schema import COST_COMPONENTS, TAG_SEPARATOR, TOKEN_COLUMNS
+from llmaudit.tagging import TagRules, tag_requests
+from llmaudit.tagsummary import TagAccumulator
 
 GROUP_DIMENSIONS: Final = ("user", "feature", "tag", "team", "project", "session", "provider", "model", "day")
 _TOKEN_SUMS: Final = tuple(c for c in TOKEN_COLUMNS if c != "cache_write_1h_tokens")
@@ -54,6 +57,12 @@ class AnalyzeOptions:
     top: int = 10
     # Daily buckets are calendar days in this IANA time zone.
     timezone: str = "UTC"
+    # Tag every request (task type, complexity tier); the user's rules, if any.
+    tag: bool = True
+    tag_rules: TagRules | None = None
+    # Requests shown per task type by --sample (0: none), drawn with this seed.
+    sample: int = 0
+    sample_seed: int = 0
 
 
 def _dimension(frame: pd.DataFrame, name: str, timezone: str = "UTC") -> pd.Series:
@@ -84,6 +93,7 @@ class _Accumulator:
         self.prompt_keys: list[np.ndarray] = []
         self.prompt_costs: list[np.ndarray] = []
         self.bills = BillAccumulator()
+        self.tags = TagAccumulator(options.sample, options.sample_seed)
 
     def update(self, priced: pd.DataFrame) -> None:
         cost = priced["cost_usd"].to_numpy()
@@ -107,8 +117,10 @@ class _Accumulator:
         t["estimated"] += int(priced["tokens_estimated"].sum())
         failed = (priced["status"] != "ok").to_numpy()
         # Empty: a successful call with no visible output (nothing, or only hidden reasoning).
+        # Embeddings answer with vectors, not tokens: never empty.
         visible = (priced["output_tokens"] - priced["reasoning_tokens"]).to_numpy()
-        empty = (~failed) & (visible == 0)
+        embedding = priced["model"].str.contains("embed", case=False, regex=False, na=False).to_numpy(dtype=bool)
+        empty = (~failed) & (visible == 0) & ~embedding
         t["failed"] += int(failed.sum())
         t["failed_cost"] += float(np.nansum(cost[failed]))
         t["empty"] += int(empty.sum())
@@ -138,6 +150,7 @@ class _Accumulator:
         for raw, priced_name in zip(raw_names, priced_names, strict=True):
             self.seen_as[priced_name if isinstance(priced_name, str) else raw].add(raw)
         self.bills.update(priced)
+        self.tags.update(priced)
         if unpriced.any():
             self.unpriced.append(
                 priced.loc[unpriced].groupby("model")[["input_tokens", "output_tokens"]].agg(["count", "sum"])
@@ -234,7 +247,15 @@ def analyze(
     """
     options = options or AnalyzeOptions()
     acc = _Accumulator(table, options)
-    reader.transform = lambda frame: price_requests(frame, table)
+    overspend = Overspend(table)
+
+    def prepare(frame: pd.DataFrame) -> pd.DataFrame:
+        if not options.tag:
+            return price_requests(frame, table)
+        tagged = tag_requests(frame, options.tag_rules)
+        return overspend.annotate(price_requests(tagged, table))
+
+    reader.transform = prepare
     for priced in reader:
         acc.update(priced)
         if sink is not None:
@@ -293,7 +314,9 @@ def _build_report(
     reconciliation = acc.bills.rows()
     months = days / DAYS_PER_MONTH if days else None
     findings = build_findings(summary, by_model, groups, unpriced, acc.totals, prompts, repeats, repeat_cost)
-    findings = tuple(sorted((*findings, *reconciliation_findings(reconciliation, months)), key=_finding_order))
+    overspend = acc.tags.finding(total_cost)
+    extra = (overspend,) if overspend is not None else ()
+    findings = tuple(sorted((*extra, *findings, *reconciliation_findings(reconciliation, months)), key=_finding_order))
     warnings = []
     if note:
         warnings.append(note)
@@ -331,11 +354,16 @@ def _build_report(
         warnings=tuple(warnings),
         model_names=names,
         reconciliation=reconciliation,
+        by_task=acc.tags.rows("task_type", total_cost),
+        by_tier=acc.tags.rows("complexity_tier", total_cost),
+        samples=acc.tags.sample_rows(),
     )
 
 
-def _finding_order(finding: Finding) -> tuple[int, float]:
-    return ({"critical": 0, "warning": 1, "info": 2}[finding.severity], -(finding.cost_usd or 0.0))
+def _finding_order(finding: Finding) -> tuple[int, bool, float]:
+    """Critical first (the numbers are incomplete), then the overspend headline, then by cost."""
+    rank = {"critical": 0, "warning": 1, "info": 2}[finding.severity]
+    return rank, finding.id != "overspend", -(finding.cost_usd or 0.0)
 
 
 def _unpriced_rows(parts: Sequence[pd.DataFrame]) -> tuple[UnpricedRow, ...]:

@@ -87,6 +87,14 @@ PRICED_DTYPES: Final[dict[str, object]] = {
     "cache_savings_usd": np.float64,
 }
 
+# Added by the tagger (llmaudit.tagging) before pricing.
+TAG_DTYPES: Final[dict[str, object]] = {
+    "task_type": "str",
+    "complexity_tier": np.int64,
+    "tag_confidence": np.float64,
+    "tag_reasons": "str",
+}
+
 # Multi-valued ``tags`` are stored joined by this separator (tags never contain it
 # after ingest: the separator is stripped from tag values).
 TAG_SEPARATOR: Final = "|"

@@ -16,6 +16,7 @@ from llmaudit.ingest import RequestReader, expand_inputs
 from llmaudit.pricing import load_pricing
 from llmaudit.report import RenderOptions, render
 from llmaudit.report.per_request import PerRequestWriter
+from llmaudit.tagging import load_tag_rules
 
 EPILOG = """\
 Examples:
@@ -25,6 +26,7 @@ Examples:
   llmaudit analyze logs/*.jsonl.gz --group-by feature --format markdown -o cost.md
   llmaudit analyze requests.jsonl --pricing my-prices.yaml --per-request priced.parquet
   llmaudit analyze logs/ --since 2026-03-01 --until 2026-03-31 --timezone Europe/Berlin
+  llmaudit analyze logs/ --tag-rules rules.yaml --sample 3     # check the tagger on your data
   cat today.jsonl | llmaudit analyze - --format json
 """
 
@@ -56,15 +58,28 @@ def analyze_command(
     batch_input: opt.BatchInput = [],  # noqa: B006
     mapping: opt.Mapping = None,
     map_fields: opt.MapOpt = [],  # noqa: B006
+    tag_rules: opt.TagRulesOpt = None,
+    sample: Annotated[
+        int,
+        typer.Option(
+            "--sample",
+            metavar="N",
+            min=0,
+            help="Show N requests per task type with their tags and reasons (prompts truncated to 160 characters, "
+            "e-mail addresses, keys and long digit runs redacted), to check the tagger on your data.",
+        ),
+    ] = 0,
     strict: opt.Strict = False,
     quiet: opt.Quiet = False,
 ) -> None:
     """Price every request in LOGS and report where the money goes.
 
     Shows totals and a monthly projection, cost by model, provider and day (and by
-    --group-by fields), the findings a cost auditor leads with (top cost drivers,
-    cache and reasoning spend, failed requests, duplicate prompts), unpriced models,
-    and every skipped line by reason. Prompt text is never printed.
+    --group-by fields), cost by task type and complexity tier (every request is tagged
+    from its text and metadata; docs/tagging.md), the findings a cost auditor leads
+    with (easy traffic on frontier-priced models, top cost drivers, cache and reasoning
+    spend, failed requests, duplicate prompts), unpriced models, and every skipped line
+    by reason. Prompt text is never printed, except truncated and redacted by --sample.
     """
     ingest = ingest_options(
         input_format=input_format,
@@ -77,6 +92,7 @@ def analyze_command(
         timezone=timezone,
     )
     table = load_pricing(pricing)
+    rules = load_tag_rules(tag_rules) if tag_rules is not None else None
     sources = expand_inputs(logs)
     writer = PerRequestWriter(per_request, include_prompts=include_prompts) if per_request else None
     with ProgressObserver(sources, enabled=not quiet) as progress:
@@ -85,7 +101,12 @@ def analyze_command(
             report = analyze(
                 reader,
                 table,
-                AnalyzeOptions(group_by=tuple(dict.fromkeys(str(g) for g in group_by)), timezone=timezone),
+                AnalyzeOptions(
+                    group_by=tuple(dict.fromkeys(str(g) for g in group_by)),
+                    timezone=timezone,
+                    tag_rules=rules,
+                    sample=sample,
+                ),
                 sink=writer.write if writer else None,
             )
         except BaseException:

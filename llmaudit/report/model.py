@@ -85,6 +85,34 @@ class ModelRow(BreakdownRow):
 
 
 @dataclass(frozen=True)
+class TaggedRow:
+    """A by-task-type or by-complexity-tier row, with the models that carry most of its cost."""
+
+    key: str
+    requests: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float | None
+    share: float | None
+    unpriced_requests: int
+    main_models: tuple[str, ...]
+    # Complexity tiers: key is the tier number ("0".."3"), name its label ("trivial", ...).
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class SampleRow:
+    """One request shown by ``--sample``: its tags and its prompt, truncated and redacted."""
+
+    task_type: str
+    complexity_tier: int
+    tag_confidence: float
+    tag_reasons: str
+    model: str
+    text: str
+
+
+@dataclass(frozen=True)
 class SkipRow:
     reason: str
     description: str
@@ -180,6 +208,9 @@ class AnalyzeReport:
     warnings: tuple[str, ...]
     reconciliation: tuple[ReconciliationRow, ...]
     model_names: tuple[Resolution, ...]
+    by_task: tuple[TaggedRow, ...] = ()
+    by_tier: tuple[TaggedRow, ...] = ()
+    samples: tuple[SampleRow, ...] = ()
     schema_version: str = field(default=SCHEMA_VERSION)
 
     def to_dict(self) -> dict[str, Any]:

@@ -17,13 +17,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from llmaudit.errors import UsageError
-from llmaudit.schema import CANONICAL_DTYPES, PRICED_DTYPES, PRIVATE_COLUMNS
+from llmaudit.schema import CANONICAL_DTYPES, PRICED_DTYPES, PRIVATE_COLUMNS, TAG_DTYPES
 
 FORMATS: Final = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 
 # Identity and money first, then the rest of the canonical table.
 _LEAD: Final = ("request_id", "timestamp", "model", "priced_model", "pricing_mode")
 COLUMNS: Final = tuple(dict.fromkeys([*_LEAD, *CANONICAL_DTYPES, *PRICED_DTYPES]))
+TAG_COLUMNS: Final = tuple(TAG_DTYPES)
 
 
 def _arrow_type(dtype: object) -> pa.DataType:
@@ -37,7 +38,7 @@ def _arrow_type(dtype: object) -> pa.DataType:
 class PerRequestWriter:
     """Append priced chunks to ``path``; call ``close()`` on success, ``abort()`` on failure."""
 
-    def __init__(self, path: str | Path, *, include_prompts: bool = False) -> None:
+    def __init__(self, path: str | Path, *, include_prompts: bool = False, tagged: bool = True) -> None:
         self.path = Path(path)
         suffix = self.path.suffix.lower()
         if suffix not in FORMATS:
@@ -47,7 +48,9 @@ class PerRequestWriter:
             )
         self.kind = FORMATS[suffix]
         self.columns = [c for c in COLUMNS if include_prompts or c not in PRIVATE_COLUMNS]
-        dtypes = {**CANONICAL_DTYPES, **PRICED_DTYPES}
+        if tagged:
+            self.columns += TAG_COLUMNS
+        dtypes = {**CANONICAL_DTYPES, **PRICED_DTYPES, **TAG_DTYPES}
         self.schema = pa.schema([(c, _arrow_type(dtypes[c])) for c in self.columns])
         self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:

@@ -50,14 +50,42 @@ class RouteRow:
 
 
 @dataclass(frozen=True)
+class FeeLine:
+    """One bill-level fee of a seller per month (``credit_purchase``, ``byok``, ``fx``, ``markup``)."""
+
+    name: str
+    usd: float
+    description: str
+
+
+@dataclass(frozen=True)
 class MarkupRow:
-    """The routed traffic bought through one seller or gateway fee scenario."""
+    """The routed traffic bought through one seller of the price tables, or a generic fee scenario.
+
+    ``token_cost_monthly_usd`` is the requests priced as the seller sells them (its prices,
+    markup and per-request fee); ``fees_monthly_usd`` the bill-level fees on top (``fees``
+    says which). When the seller does not sell a model the traffic needs, the totals are
+    ``None`` and ``unpriced_requests`` / ``unpriced_models`` say what is missing (the token
+    cost then covers the requests it does sell).
+    """
 
     seller: str
     description: str
     monthly_cost_usd: float | None
     annual_cost_usd: float | None
     fees_monthly_usd: float | None
+    kind: str = "scenario"
+    """The seller's kind (direct, gateway, aggregator, reseller) or ``scenario`` for a generic markup."""
+    byok: bool = False
+    """Traffic sent with your own provider key (the provider bills tokens; the gateway a BYOK fee)."""
+    token_cost_monthly_usd: float | None = None
+    fees: tuple[FeeLine, ...] = ()
+    period_cost_usd: float | None = None
+    period_fees_usd: float | None = None
+    vs_direct_monthly_usd: float | None = None
+    """Monthly total minus the same traffic at list prices (no seller)."""
+    unpriced_requests: int = 0
+    unpriced_models: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,6 +125,35 @@ class FlatVsMetered:
 
 
 @dataclass(frozen=True)
+class ReplayProfile:
+    """What ``llmaudit check`` needs to compare later traffic with this policy's replay.
+
+    ``document`` is the policy as loaded (``Policy.model_validate`` gives it back); costs
+    are USD over the logged period, per complexity tier, task type and routed model.
+    """
+
+    document: dict[str, Any]
+    unpriced_requests: int
+    cost_by_tier_usd: dict[str, float]
+    cost_by_task_usd: dict[str, float]
+    cost_by_model_usd: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """The replayed requests: counts, period and an order-independent digest (``check``)."""
+
+    requests: int
+    priced_requests: int
+    period_days: float | None
+    monthly_requests: float | None
+    digest: str
+    requests_by_tier: dict[str, int]
+    requests_by_task: dict[str, int]
+    requests_by_model: dict[str, int]
+
+
+@dataclass(frozen=True)
 class PolicyResult:
     name: str
     source: str
@@ -114,6 +171,9 @@ class PolicyResult:
     routing: tuple[RouteRow, ...]
     markup: tuple[MarkupRow, ...]
     flat_vs_metered: FlatVsMetered
+    replay: ReplayProfile | None = None
+    billed_by: str | None = None
+    """The seller of ``billing.seller`` whose bill (fees included) is the policy's cost; None: list prices."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +185,10 @@ class SimulateReport:
     policies: tuple[PolicyResult, ...]
     warnings: tuple[str, ...]
     schema_version: str = field(default=SCHEMA_VERSION)
+    # For `llmaudit check` (additive): the traffic, and the prices of the models it used or
+    # a policy can route to, by model name in the price-table layout (llmaudit/simulate/snapshot.py).
+    traffic: Traffic | None = None
+    prices: dict[str, dict[str, Any]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

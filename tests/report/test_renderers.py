@@ -74,7 +74,17 @@ def test_csv_rows_add_up(report: AnalyzeReport) -> None:
     rows = list(csv.DictReader(io.StringIO(render(report, "csv"))))
     by_model = [r for r in rows if r["dimension"] == "model"]
     assert sum(float(r["cost_usd"] or 0) for r in by_model) == pytest.approx(0.051025)
-    assert {r["dimension"] for r in rows} == {"model", "provider", "day", "user", "feature"}
+    assert {r["dimension"] for r in rows} == {
+        "model",
+        "provider",
+        "day",
+        "task_type",
+        "complexity_tier",
+        "user",
+        "feature",
+    }
+    for dimension in ("task_type", "complexity_tier"):  # each tagging breakdown covers every request once
+        assert sum(float(r["cost_usd"] or 0) for r in rows if r["dimension"] == dimension) == pytest.approx(0.051025)
 
 
 def test_color_only_when_asked(report: AnalyzeReport) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from llmaudit.report.fmt import count, money, pct, tokens
-from llmaudit.report.model import AnalyzeReport, BreakdownRow, ModelRow, ReconciliationRow
+from llmaudit.report.model import AnalyzeReport, BreakdownRow, ModelRow, ReconciliationRow, SampleRow, TaggedRow
 
 MAX_DAYS_SHOWN = 31
 SEVERITY_MARK = {"critical": "!!", "warning": "!", "info": "-"}
@@ -116,3 +116,39 @@ def reconciliation_cells(row: ReconciliationRow) -> list[str]:
     gap = "n/a" if row.gap_usd is None else (("+" if row.gap_usd > 0 else "") + money(row.gap_usd))
     gap_pct = "n/a" if row.gap_pct is None else ("+" if row.gap_pct > 0 else "") + pct(row.gap_pct)
     return [count(row.requests), money(row.billed_usd), money(row.list_usd), gap, gap_pct, _VERDICTS[row.verdict]]
+
+
+TAGGED_HEADER = ("requests", "input", "output", "cost", "share", "main models")
+
+
+def tagged_label(row: TaggedRow) -> str:
+    """A task type as is; a complexity tier as "tier 0 trivial"."""
+    return f"tier {row.key} {row.name}" if row.name else row.key
+
+
+def tagged_cells(row: TaggedRow) -> list[str]:
+    cost = money(row.cost_usd) if row.cost_usd is not None else "UNPRICED"
+    if row.cost_usd is not None and row.unpriced_requests:
+        cost += f" (+{count(row.unpriced_requests)} unpriced)"
+    return [
+        count(row.requests),
+        tokens(row.input_tokens),
+        tokens(row.output_tokens),
+        cost,
+        pct(row.share),
+        ", ".join(row.main_models),
+    ]
+
+
+SAMPLE_HEADER = ("task type", "tier", "confidence", "model", "reasons", "prompt (truncated, redacted)")
+
+
+def sample_cells(row: SampleRow) -> list[str]:
+    return [
+        row.task_type,
+        str(row.complexity_tier),
+        f"{row.tag_confidence:.2f}",
+        row.model,
+        row.tag_reasons,
+        row.text,
+    ]

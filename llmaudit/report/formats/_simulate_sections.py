@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from llmaudit.report.fmt import count, money, pct
-from llmaudit.report.simulate_model import PlanRow, PolicyResult, RouteRow, SimulateReport, SliceRow
+from llmaudit.report.simulate_model import MarkupRow, PlanRow, PolicyResult, RouteRow, SimulateReport, SliceRow
 
 POLICY_HEADER = ("monthly", "period cost", "savings", "savings %", "rerouted", "cache hits", "failovers")
 SLICE_HEADER = ("requests", "rerouted", "baseline", "policy", "savings", "moved from", "moved to")
 ROUTE_HEADER = ("requests", "baseline", "policy")
-MARKUP_HEADER = ("monthly", "annual", "fees / month")
+MARKUP_HEADER = ("kind", "monthly", "annual", "tokens / month", "fees / month", "vs direct")
 PLAN_HEADER = ("flat / month", "metered / month", "difference", "cheaper", "tiers cheaper flat")
 
 
@@ -51,6 +51,34 @@ def slice_cells(row: SliceRow) -> list[str]:
 
 def route_cells(row: RouteRow) -> list[str]:
     return [count(row.requests), money(row.baseline_cost_usd), money(row.policy_cost_usd)]
+
+
+def markup_cells(row: MarkupRow) -> list[str]:
+    """kind, monthly, annual, token cost, fees (and which), difference vs list prices: per month."""
+    fees = money(row.fees_monthly_usd)
+    named = [f.name.replace("_", " ") for f in row.fees if f.usd]
+    if named and row.fees_monthly_usd is not None:
+        fees += f" ({', '.join(named)})"
+    diff = row.vs_direct_monthly_usd
+    return [
+        row.kind + (", BYOK" if row.byok else ""),
+        money(row.monthly_cost_usd),
+        money(row.annual_cost_usd),
+        money(row.token_cost_monthly_usd) + (" (part)" if row.unpriced_requests else ""),
+        fees,
+        ("+" if diff and diff > 0 else "") + money(diff),
+    ]
+
+
+def markup_notes(p: PolicyResult) -> list[str]:
+    """What each seller's fees are, and what a seller does not sell (its totals are then n/a)."""
+    notes = []
+    if p.billed_by:
+        notes.append(f"this policy is billed through {p.billed_by} (its cost includes the fees below)")
+    for row in p.markup:
+        if row.kind != "scenario" and (row.fees or row.unpriced_requests or row.byok):
+            notes.append(f"{row.seller}: {row.description}")
+    return notes
 
 
 def plan_cells(row: PlanRow) -> list[str]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import asdict
+from typing import Any
 
 from llmaudit.report.formats.json_format import clean
-from llmaudit.report.model import AnalyzeReport, BreakdownRow
+from llmaudit.report.model import AnalyzeReport
 
 COLUMNS = (
     "dimension",
@@ -28,10 +30,12 @@ def render(report: AnalyzeReport, options: object) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    sections: list[tuple[str, tuple[BreakdownRow, ...]]] = [
+    sections: list[tuple[str, Sequence[Any]]] = [
         ("model", report.by_model),
         ("provider", report.by_provider),
         ("day", report.by_day),
+        ("task_type", report.by_task),
+        ("complexity_tier", report.by_tier),
         *report.groups.items(),
     ]
     for dimension, rows in sections:

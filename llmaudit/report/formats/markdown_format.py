@@ -8,16 +8,21 @@ from llmaudit.report.fmt import count
 from llmaudit.report.formats._sections import (
     BREAKDOWN_HEADER,
     RECONCILIATION_HEADER,
+    SAMPLE_HEADER,
     SEVERITY_MARK,
+    TAGGED_HEADER,
     breakdown_cells,
     days_shown,
     headline,
     model_label,
     prices_line,
     reconciliation_cells,
+    sample_cells,
     summary_rows,
+    tagged_cells,
+    tagged_label,
 )
-from llmaudit.report.model import AnalyzeReport, BreakdownRow
+from llmaudit.report.model import AnalyzeReport, BreakdownRow, TaggedRow
 
 
 def _escape(text: str) -> str:
@@ -36,6 +41,13 @@ def _breakdown(title: str, label: str, rows: Sequence[BreakdownRow]) -> list[str
     if not rows:
         return []
     table = _table((label, *BREAKDOWN_HEADER), [[r.key, *breakdown_cells(r)] for r in rows], range(1, 8))
+    return [f"### {title}", "", *table, ""]
+
+
+def _tagged(title: str, label: str, rows: Sequence[TaggedRow]) -> list[str]:
+    if not rows:
+        return []
+    table = _table((label, *TAGGED_HEADER), [[tagged_label(r), *tagged_cells(r)] for r in rows], range(1, 6))
     return [f"### {title}", "", *table, ""]
 
 
@@ -60,6 +72,8 @@ def render(report: AnalyzeReport, options: object) -> str:
         "",
     ]
     lines += _breakdown("By provider", "provider", report.by_provider)
+    lines += _tagged("By task type", "task type", report.by_task)
+    lines += _tagged("By complexity tier", "tier", report.by_tier)
     days, hidden = days_shown(report.by_day)
     lines += _breakdown(
         f"By day ({report.summary.timezone})" + (f", last {len(days)} of {len(days) + hidden}" if hidden else ""),
@@ -68,6 +82,10 @@ def render(report: AnalyzeReport, options: object) -> str:
     )
     for dimension, rows in report.groups.items():
         lines += _breakdown(f"By {dimension}", dimension, rows)
+    if report.samples:
+        lines += ["### Sample of tagged requests (--sample)", ""]
+        lines += _table(SAMPLE_HEADER, [sample_cells(r) for r in report.samples], (1, 2))
+        lines.append("")
     if report.reconciliation:
         lines += ["### Billed (as logged) vs list price", ""]
         lines += _table(

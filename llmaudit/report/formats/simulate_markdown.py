@@ -33,12 +33,12 @@ def render(report: SimulateReport, options: object) -> str:
             )
             lines.append("")
         lines += ["**Through sellers and gateways**", ""]
-        markup = [
-            [m.seller, *(s.money(x) for x in (m.monthly_cost_usd, m.annual_cost_usd, m.fees_monthly_usd))]
-            for m in p.markup
-        ]
-        lines += _table(("seller", *s.MARKUP_HEADER), markup, range(1, 4))
+        markup = [[m.seller, *s.markup_cells(m)] for m in p.markup]
+        lines += _table(("seller", *s.MARKUP_HEADER), markup, range(2, 7))
         lines.append("")
+        notes = s.markup_notes(p)
+        if notes:
+            lines += [f"- {note}" for note in notes] + [""]
         lines += [f"- {label}: {value}" for label, value in s.distribution_lines(p)]
         lines.append("")
         if p.flat_vs_metered.plans:

@@ -70,8 +70,10 @@ def render(report: SimulateReport, options: object) -> str:
             console.print(table)
         markup = _new_table("Through sellers and gateways", ("seller",), s.MARKUP_HEADER, [m.seller for m in p.markup])
         for m in p.markup:
-            markup.add_row(m.seller, *(s.money(x) for x in (m.monthly_cost_usd, m.annual_cost_usd, m.fees_monthly_usd)))
+            markup.add_row(m.seller, *s.markup_cells(m))
         console.print(markup)
+        for note in s.markup_notes(p):
+            console.print(Text(f"  {note}", style="dim"))
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold")
         grid.add_column(overflow="fold")

@@ -14,7 +14,9 @@ from llmaudit.report.fmt import count
 from llmaudit.report.formats._sections import (
     BREAKDOWN_HEADER,
     RECONCILIATION_HEADER,
+    SAMPLE_HEADER,
     SEVERITY_MARK,
+    TAGGED_HEADER,
     breakdown_cells,
     breakdown_columns,
     days_shown,
@@ -22,9 +24,12 @@ from llmaudit.report.formats._sections import (
     model_label,
     prices_line,
     reconciliation_cells,
+    sample_cells,
     summary_rows,
+    tagged_cells,
+    tagged_label,
 )
-from llmaudit.report.model import AnalyzeReport, BreakdownRow
+from llmaudit.report.model import AnalyzeReport, BreakdownRow, TaggedRow
 
 _STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 
@@ -45,6 +50,15 @@ def _breakdown(title: str, label: str, rows: Sequence[BreakdownRow], shown: Sequ
     for row in rows:
         cells = breakdown_cells(row)
         table.add_row(row.key, *(cells[i] for i in shown))
+    return table
+
+
+def _tagged(title: str, label: str, rows: Sequence[TaggedRow]) -> Table:
+    labels = [tagged_label(r) for r in rows]
+    table = _new_table(title, (label,), TAGGED_HEADER[:-1], labels)
+    table.add_column(TAGGED_HEADER[-1], overflow="fold")
+    for row, text in zip(rows, labels, strict=True):
+        table.add_row(text, *tagged_cells(row))
     return table
 
 
@@ -94,6 +108,10 @@ def render(report: AnalyzeReport, options: object) -> str:
     console.print(by_model)
     if len(report.by_provider) > 1:
         console.print(_breakdown("By provider", "provider", report.by_provider, shown))
+    if report.by_task:
+        console.print(_tagged("By task type", "task type", report.by_task))
+    if report.by_tier:
+        console.print(_tagged("By complexity tier", "tier", report.by_tier))
     days, hidden = days_shown(report.by_day)
     if days:
         title = f"By day ({report.summary.timezone})" + (
@@ -103,6 +121,11 @@ def render(report: AnalyzeReport, options: object) -> str:
     for dimension, rows in report.groups.items():
         console.print(_breakdown(f"By {dimension}", dimension, rows, shown))
 
+    if report.samples:
+        table = _new_table("Sample of tagged requests (--sample)", SAMPLE_HEADER, ())
+        for sample in report.samples:
+            table.add_row(*sample_cells(sample))
+        console.print(table)
     if report.reconciliation:
         table = _new_table(
             "Billed (as logged) vs list price",

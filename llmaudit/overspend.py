@@ -1,0 +1,67 @@
+"""The overspend finding: easy traffic served by frontier-priced models.
+
+A model is *frontier-priced* when its blended list price (three input tokens to one
+output token, the shape of most traffic) is ``FRONTIER_BLENDED_USD`` per million tokens
+or more. For every successful tier 0-1 request on such a model, this module computes what
+the same tokens would cost on the cheapest model in the price table whose context window
+and output limit fit the request: the price of not routing. Candidates are the
+``CANDIDATES`` cheapest models by blended price (the cheapest fit is almost always among
+them); rows that fit none of them get no comparison rather than a guess.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from llmaudit.pricing import ModelPrice, PriceTable, price_requests
+
+FRONTIER_BLENDED_USD: Final = 2.50
+CANDIDATES: Final = 8
+EASY_TIERS: Final = (0, 1)
+
+
+def blended(model: ModelPrice) -> float:
+    """USD per million tokens for 3 input tokens to 1 output token."""
+    return (3 * model.rate("input") + model.rate("output")) / 4
+
+
+class Overspend:
+    """Marks easy requests on frontier-priced models (``overspend_eligible``) and adds their
+    ``cheapest_fit_model`` / ``cheapest_fit_cost_usd`` where a candidate fits."""
+
+    def __init__(self, table: PriceTable) -> None:
+        self.table = table
+        self.frontier = frozenset(m.name for m in table.models if blended(m) >= FRONTIER_BLENDED_USD)
+        fitting = [m for m in table.models if m.context_window and blended(m) > 0]
+        self.candidates = [m.name for m in sorted(fitting, key=lambda m: (blended(m), m.name))[:CANDIDATES]]
+
+    def annotate(self, priced: pd.DataFrame) -> pd.DataFrame:
+        n = len(priced)
+        best_cost = np.full(n, np.nan)
+        best_model = np.full(n, None, dtype=object)
+        tier = priced["complexity_tier"].to_numpy() if "complexity_tier" in priced else np.full(n, -1)
+        eligible = (
+            np.isin(tier, EASY_TIERS)
+            & priced["priced_model"].isin(self.frontier).to_numpy()
+            & (priced["status"] == "ok").to_numpy()
+        )
+        rows = np.flatnonzero(eligible)
+        if len(rows):
+            subset = priced.iloc[rows]
+            for name in self.candidates:
+                model = self.table.get(name)
+                fits = np.ones(len(rows), dtype=bool)
+                if model.context_window:
+                    fits &= subset["input_tokens"].to_numpy() <= model.context_window
+                if model.max_output_tokens:
+                    fits &= subset["output_tokens"].to_numpy() <= model.max_output_tokens
+                cost = price_requests(subset.assign(model=name), self.table)["cost_usd"].to_numpy()
+                better = fits & ~(cost >= best_cost[rows])  # NaN (no best yet) counts as better
+                best_cost[rows[better]] = cost[better]
+                best_model[rows[better]] = name
+        return priced.assign(
+            overspend_eligible=eligible, cheapest_fit_model=best_model, cheapest_fit_cost_usd=best_cost
+        )
