@@ -19,7 +19,7 @@ import pandas as pd
 from llmaudit import __version__
 from llmaudit.ingest import SKIP_REASONS, RequestReader
 from llmaudit.overspend import Overspend
-from llmaudit.pricing import PriceTable, price_requests
+from llmaudit.pricing import PriceTable, Seller, price_requests, seller_fees
 from llmaudit.projection import DAYS_PER_MONTH, projection
 from llmaudit.reconcile import BillAccumulator
 from llmaudit.reconcile import findings as reconciliation_findings
@@ -33,6 +33,8 @@ from llmaudit.report.model import (
     ModelRow,
     PricingSource,
     Resolution,
+    SellerBill,
+    SellerFee,
     SkipRow,
     Summary,
     TokenTotals,
@@ -60,6 +62,8 @@ class AnalyzeOptions:
     # Tag every request (task type, complexity tier); the user's rules, if any.
     tag: bool = True
     tag_rules: TagRules | None = None
+    # --seller: the table is already as sold by this seller; its bill-level fees are added.
+    seller: Seller | None = None
     # Requests shown per task type by --sample (0: none), drawn with this seed.
     sample: int = 0
     sample_seed: int = 0
@@ -357,6 +361,34 @@ def _build_report(
         by_task=acc.tags.rows("task_type", total_cost),
         by_tier=acc.tags.rows("complexity_tier", total_cost),
         samples=acc.tags.sample_rows(),
+        seller=_seller_bill(options.seller, total_cost, int(t["requests"]), days, projected),
+    )
+
+
+def _seller_bill(
+    seller: Seller | None, metered: float, requests: int, days: float | None, projected: float | None
+) -> SellerBill | None:
+    """The seller's bill-level fees on the log's period and on the projected month."""
+    if seller is None:
+        return None
+    period = seller_fees(seller, metered, requests, days) if days else None
+    monthly = None
+    if projected is not None and days:
+        monthly = seller_fees(seller, projected, round(requests * DAYS_PER_MONTH / days), DAYS_PER_MONTH)
+    fees = tuple(SellerFee(i.name, i.usd, i.description) for i in period.items) if period else ()
+    return SellerBill(
+        seller=seller.name,
+        display_name=seller.display_name,
+        kind=seller.kind,
+        source=seller.source,
+        as_of=seller.as_of.isoformat(),
+        period_days=days,
+        metered_usd=metered,
+        fees=fees,
+        fees_usd=period.fees_usd if period else 0.0,
+        total_usd=period.total_usd if period else metered,
+        monthly_fees_usd=monthly.fees_usd if monthly else None,
+        projected_monthly_total_usd=monthly.total_usd if monthly else None,
     )
 
 

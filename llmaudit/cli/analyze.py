@@ -27,6 +27,7 @@ Examples:
   llmaudit analyze requests.jsonl --pricing my-prices.yaml --per-request priced.parquet
   llmaudit analyze logs/ --since 2026-03-01 --until 2026-03-31 --timezone Europe/Berlin
   llmaudit analyze logs/ --tag-rules rules.yaml --sample 3     # check the tagger on your data
+  llmaudit analyze logs/ --seller openrouter                   # as billed through a gateway, with its fees
   cat today.jsonl | llmaudit analyze - --format json
 """
 
@@ -58,6 +59,16 @@ def analyze_command(
     batch_input: opt.BatchInput = [],  # noqa: B006
     mapping: opt.Mapping = None,
     map_fields: opt.MapOpt = [],  # noqa: B006
+    seller: Annotated[
+        str | None,
+        typer.Option(
+            "--seller",
+            metavar="NAME",
+            help="Price the traffic as this seller or gateway bills it (its prices, markup and per-request fee) and "
+            "add its bill-level fees (credit purchases, BYOK, FX). List them: llmaudit pricing list --sellers.",
+            show_default=False,
+        ),
+    ] = None,
     tag_rules: opt.TagRulesOpt = None,
     sample: Annotated[
         int,
@@ -92,6 +103,9 @@ def analyze_command(
         timezone=timezone,
     )
     table = load_pricing(pricing)
+    sold_by = table.seller(seller) if seller is not None else None
+    if sold_by is not None:
+        table = table.as_sold_by(sold_by)
     rules = load_tag_rules(tag_rules) if tag_rules is not None else None
     sources = expand_inputs(logs)
     writer = PerRequestWriter(per_request, include_prompts=include_prompts) if per_request else None
@@ -106,6 +120,7 @@ def analyze_command(
                     timezone=timezone,
                     tag_rules=rules,
                     sample=sample,
+                    seller=sold_by,
                 ),
                 sink=writer.write if writer else None,
             )

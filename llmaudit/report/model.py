@@ -113,6 +113,37 @@ class SampleRow:
 
 
 @dataclass(frozen=True)
+class SellerFee:
+    name: str
+    usd: float
+    description: str
+
+
+@dataclass(frozen=True)
+class SellerBill:
+    """``--seller``: the traffic as that seller bills it, with the fees that are not per token.
+
+    ``metered_usd`` is the summary's total (requests priced at the seller's prices, markup
+    and per-request fees); ``fees`` are bill-level (credit purchases, BYOK, FX) for the
+    log's period; the monthly figures recompute them on the projected month (a minimum fee
+    does not scale with the period).
+    """
+
+    seller: str
+    display_name: str | None
+    kind: str
+    source: str
+    as_of: str
+    period_days: float | None
+    metered_usd: float
+    fees: tuple[SellerFee, ...]
+    fees_usd: float
+    total_usd: float
+    monthly_fees_usd: float | None
+    projected_monthly_total_usd: float | None
+
+
+@dataclass(frozen=True)
 class SkipRow:
     reason: str
     description: str
@@ -211,6 +242,7 @@ class AnalyzeReport:
     by_task: tuple[TaggedRow, ...] = ()
     by_tier: tuple[TaggedRow, ...] = ()
     samples: tuple[SampleRow, ...] = ()
+    seller: SellerBill | None = None
     schema_version: str = field(default=SCHEMA_VERSION)
 
     def to_dict(self) -> dict[str, Any]:

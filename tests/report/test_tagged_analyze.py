@@ -198,3 +198,66 @@ def test_embeddings_are_not_empty_answers(capsys: pytest.CaptureFixture[str], tm
     assert code == 0
     empty = [f for f in json.loads(out)["findings"] if f["id"] == "failed_or_empty"]
     assert len(empty) == 1 and "1 empty answer" in empty[0]["title"]  # the chat model's, not the embedding's
+
+
+SELLER_TABLE = """\
+schema_version: 1
+name: seller-test
+source: hand-written for tests
+as_of: 2026-11-01
+models:
+  plain:
+    provider: acme
+    input: 2.00
+    output: 8.00
+  other:
+    provider: acme
+    input: 1.00
+    output: 1.00
+sellers:
+  gw:
+    kind: gateway
+    source: test
+    as_of: 2026-11-01
+    unlisted_models: list_price
+    markup_pct: 10
+    per_request_usd: 0.001
+    credit_fee: {pct: 5, min_usd: 1.00}
+    fx_fee_pct: 2
+    models:
+      other: {input: 3.00, output: 3.00}
+"""
+
+
+def test_seller_prices_and_bill_level_fees_hand_computed(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    prices = tmp_path / "prices.yaml"
+    prices.write_text(SELLER_TABLE)
+    logs = write_lines(
+        tmp_path / "usage.csv",
+        [
+            "timestamp,model,input_tokens,output_tokens",
+            "2026-03-01T00:00:00Z,plain,1000000,100000",
+            "2026-03-02T00:00:00Z,other,1000000,0",
+        ],
+    )
+    code, out, err = run(capsys, "analyze", str(logs), "-q", "-f", "json", "--pricing", str(prices), "--seller", "GW")
+    assert code == 0, err
+    data = json.loads(out)
+    # plain: list 1M x 2 + 0.1M x 8 = 2.80, +10% markup = 3.08, + 0.001 per request = 3.081
+    # other: the seller's own price, final (no markup): 1M x 3 = 3.00, + 0.001 = 3.001
+    assert data["summary"]["total_cost_usd"] == pytest.approx(6.082)
+    bill = data["seller"]
+    assert bill["seller"] == "gw" and bill["period_days"] == pytest.approx(1.0)
+    # credit fee: 5% of one purchase of 6.082 = 0.3041 < the 1.00 minimum -> 1.00
+    # FX: 2% of everything billed, 6.082 + 1.00 = 7.082 -> 0.14164
+    fees = {f["name"]: f["usd"] for f in bill["fees"]}
+    assert fees["credit_purchase"] == pytest.approx(1.00)
+    assert fees["fx"] == pytest.approx(0.14164)
+    assert bill["total_usd"] == pytest.approx(6.082 + 1.00 + 0.14164)
+    # a month (365.25 / 12 = 30.4375 days) of the same traffic: metered 6.082 x 30.4375 = 185.1209...;
+    # credit 5% = 9.256 (above the minimum); FX 2% of (185.1209 + 9.256)
+    month = 6.082 * 30.4375
+    assert bill["projected_monthly_total_usd"] == pytest.approx((month * 1.05) * 1.02)
+
+    code, _, err = run(capsys, "analyze", str(logs), "-q", "--pricing", str(prices), "--seller", "nobody")
+    assert code == 2 and "no seller named 'nobody'" in err and "gw" in err

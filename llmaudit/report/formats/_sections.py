@@ -38,6 +38,7 @@ def summary_rows(report: AnalyzeReport) -> list[tuple[str, str]]:
     return [
         ("Total cost", total),
         ("Projected monthly", projected),
+        *seller_rows(report),
         ("Requests", requests),
         ("Lines", f"{count(s.lines_read)} read, {count(s.skipped_lines)} skipped"),
         (
@@ -53,6 +54,23 @@ def summary_rows(report: AnalyzeReport) -> list[tuple[str, str]]:
             + (f", request fees {money(k.request_fees_usd)}" if k.request_fees_usd else ""),
         ),
     ]
+
+
+def seller_rows(report: AnalyzeReport) -> list[tuple[str, str]]:
+    """``--seller``: who bills the traffic, and the fees that are not per token."""
+    bill = report.seller
+    if bill is None:
+        return []
+    name = bill.display_name or bill.seller
+    line = f"{name} ({bill.kind}, prices as of {bill.as_of}): {money(bill.metered_usd)} metered"
+    line += f" + {money(bill.fees_usd)} fees = {money(bill.total_usd)}"
+    if bill.projected_monthly_total_usd is not None:
+        line += f"; {money(bill.projected_monthly_total_usd)} a month with fees"
+    rows = [("Seller", line)]
+    rows += [("  fee", f"{money(f.usd)}: {f.description}") for f in bill.fees if f.usd]
+    if bill.period_days is None:
+        rows.append(("  fee", "bill-level fees need timestamps (the period) and were not computed"))
+    return rows
 
 
 BREAKDOWN_HEADER = ("requests", "input", "cache read", "output", "reasoning", "cost", "share")
