@@ -40,6 +40,8 @@ def test_readme_has_commands_to_check() -> None:
 @pytest.mark.parametrize("command", COMMANDS)
 def test_readme_command_runs(command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
+    # --claude-code reads the fixture tree, as if it were the user's Claude Code directory.
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(ROOT / "tests" / "fixtures" / "logs" / "claude_code"))
     args = shlex.split(command)[1:]
     for i, arg in enumerate(args[:-1]):
         if arg in OUTPUT_FLAGS:

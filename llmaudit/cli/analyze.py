@@ -12,11 +12,27 @@ from llmaudit.cli import options as opt
 from llmaudit.cli.app import app
 from llmaudit.cli.common import ingest_options
 from llmaudit.cli.console import ProgressObserver, emit, wants_color, width
+from llmaudit.errors import UsageError
 from llmaudit.ingest import RequestReader, expand_inputs
+from llmaudit.ingest.formats.claude_code import claude_code_candidates, claude_code_dirs
 from llmaudit.pricing import load_pricing
 from llmaudit.report import RenderOptions, render
 from llmaudit.report.per_request import PerRequestWriter
 from llmaudit.tagging import load_tag_rules
+
+
+def _claude_code_logs() -> list[Path]:
+    """Claude Code's projects directories; a usage error saying where it looked when there are none."""
+    found = claude_code_dirs()
+    if not found:
+        looked = ", ".join(str(p) for p in claude_code_candidates())
+        raise UsageError(
+            f"--claude-code: no Claude Code session logs found (looked in {looked})",
+            hint="set CLAUDE_CONFIG_DIR to the directory that holds Claude Code's projects/ folder, "
+            "or pass the directory as LOGS",
+        )
+    return found
+
 
 EPILOG = """\
 Examples:
@@ -27,6 +43,7 @@ Examples:
   llmaudit analyze requests.jsonl --pricing my-prices.yaml --per-request priced.parquet
   llmaudit analyze logs/ --since 2026-03-01 --until 2026-03-31 --timezone Europe/Berlin
   llmaudit analyze logs/ --tag-rules rules.yaml --sample 3     # check the tagger on your data
+  llmaudit analyze --claude-code --group-by project          # your Claude Code usage, by project
   llmaudit analyze logs/ --seller openrouter                   # as billed through a gateway, with its fees
   cat today.jsonl | llmaudit analyze - --format json
 """
@@ -34,7 +51,18 @@ Examples:
 
 @app.command("analyze", epilog=EPILOG)
 def analyze_command(
-    logs: opt.Logs,
+    logs: Annotated[
+        list[str] | None,
+        typer.Argument(help=opt.LOGS_HELP + " Optional with --claude-code.", metavar="[LOGS]...", show_default=False),
+    ] = None,
+    claude_code: Annotated[
+        bool,
+        typer.Option(
+            "--claude-code",
+            help="Also read Claude Code's session logs where Claude Code keeps them: <dir>/projects for each "
+            "directory in CLAUDE_CONFIG_DIR (comma-separated), else ~/.config/claude/projects and ~/.claude/projects.",
+        ),
+    ] = False,
     pricing: opt.Pricing = [],  # noqa: B006 - typer reads the default, never mutates it
     input_format: opt.InputFormatOpt = "auto",
     output_format: opt.FormatOpt = "table",
@@ -107,7 +135,12 @@ def analyze_command(
     if sold_by is not None:
         table = table.as_sold_by(sold_by)
     rules = load_tag_rules(tag_rules) if tag_rules is not None else None
-    sources = expand_inputs(logs)
+    log_args = list(logs or [])
+    if claude_code:
+        log_args += [str(d) for d in _claude_code_logs()]
+    if not log_args:
+        raise UsageError("no logs given", hint="pass LOGS (files, directories, globs or -), or --claude-code")
+    sources = expand_inputs(log_args)
     writer = PerRequestWriter(per_request, include_prompts=include_prompts) if per_request else None
     with ProgressObserver(sources, enabled=not quiet) as progress:
         reader = RequestReader(sources, ingest, observer=progress)

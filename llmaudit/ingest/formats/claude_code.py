@@ -143,6 +143,19 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
     return conv
 
 
+def claude_code_candidates(home: Path | None = None, env: Mapping[str, str] | None = None) -> list[Path]:
+    """Where ``claude_code_dirs`` looks, whether or not the directories exist."""
+    env = os.environ if env is None else env
+    home = Path.home() if home is None else home
+    configured = [p.strip() for p in env.get(CONFIG_DIR_ENV, "").split(",") if p.strip()]
+    if configured:
+        bases = [home / p[2:] if p.startswith("~/") else home if p == "~" else Path(p) for p in configured]
+    else:
+        xdg = env.get("XDG_CONFIG_HOME", "").strip()
+        bases = [(Path(xdg) if xdg else home / ".config") / "claude", home / ".claude"]
+    return [base / "projects" for base in bases]
+
+
 def claude_code_dirs(home: Path | None = None, env: Mapping[str, str] | None = None) -> list[Path]:
     """The Claude Code ``projects`` directories that exist, in the order ccusage reads them.
 
@@ -152,18 +165,9 @@ def claude_code_dirs(home: Path | None = None, env: Mapping[str, str] | None = N
     to the user's home directory and ``os.environ``. A directory found twice is listed
     once; none found gives an empty list (the caller says what was looked for).
     """
-    env = os.environ if env is None else env
-    home = Path.home() if home is None else home
-    configured = [p.strip() for p in env.get(CONFIG_DIR_ENV, "").split(",") if p.strip()]
-    if configured:
-        bases = [home / p[2:] if p.startswith("~/") else home if p == "~" else Path(p) for p in configured]
-    else:
-        xdg = env.get("XDG_CONFIG_HOME", "").strip()
-        bases = [(Path(xdg) if xdg else home / ".config") / "claude", home / ".claude"]
     found: list[Path] = []
     seen: set[Path] = set()
-    for base in bases:
-        projects = base / "projects"
+    for projects in claude_code_candidates(home, env):
         if projects.is_dir() and projects.resolve() not in seen:
             seen.add(projects.resolve())
             found.append(projects)
