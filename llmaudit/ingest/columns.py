@@ -92,7 +92,8 @@ def floats(arr: pa.Array) -> np.ndarray:
     if pa.types.is_null(arr.type):
         return np.full(len(arr), np.nan)
     if pa.types.is_floating(arr.type) or pa.types.is_integer(arr.type):
-        return np.array(arr.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+        # safe=False: integers above 2**53 (epoch nanoseconds, ids) round instead of raising
+        return np.array(arr.cast(pa.float64(), safe=False).to_numpy(zero_copy_only=False), dtype=np.float64)
     if pa.types.is_boolean(arr.type):
         return np.full(len(arr), np.nan)
     return pd.to_numeric(pd.Series(arr.cast(pa.string()).to_numpy(zero_copy_only=False)), errors="coerce").to_numpy(
