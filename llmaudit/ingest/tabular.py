@@ -16,6 +16,7 @@ Parquet is streamed by ``llmaudit.ingest.parquet``.
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import json
@@ -37,6 +38,7 @@ from llmaudit.ingest.formats.generic_mapping import ColumnMapping
 from llmaudit.ingest.jsonl import Normalizer, ParsedChunk, iter_chunks, parse_chunk
 from llmaudit.ingest.parallel import ordered_map
 from llmaudit.ingest.parquet import ColumnPlan, is_parquet, is_text, read_parquet
+from llmaudit.ingest.registry import ConvertFn, LogFormat
 from llmaudit.schema import TAG_SEPARATOR
 
 SAMPLE_RECORDS: Final = 1000
@@ -391,3 +393,29 @@ def content_as_blocks(text: pa.Array) -> pa.Array:
     all parse as ``BLOCK_MESSAGES`` (then ``flat_messages``), whole-column.
     """
     return pc.replace_substring_regex(col.strings(text), _STRING_CONTENT, r'"\1": [{"type": "text", "text": \2}]')
+
+
+def tabular_format(
+    name: str,
+    title: str,
+    *,
+    sniff: Callable[[Mapping[str, Any]], bool],
+    sniff_bytes: Callable[[bytes | bytearray], bool],
+    convert: ConvertFn,
+    plan: ColumnPlan,
+    json_schema: Callable[[Sequence[Mapping[str, Any]]], pa.Schema],
+    normalizer: NormalizerFor,
+    aliases: tuple[str, ...] = (),
+) -> LogFormat:
+    """A format that reads its export as JSON Lines, CSV or Parquet (``read_by_content``)."""
+    return LogFormat(
+        name=name,
+        title=title,
+        schema=json_schema(()),
+        sniff=sniff,
+        convert=convert,
+        normalize=normalizer(json_schema(())),
+        aliases=aliases,
+        read_tables=functools.partial(read_by_content, plan=plan, json_schema=json_schema, normalizer=normalizer),
+        sniff_bytes=sniff_bytes,
+    )

@@ -48,7 +48,6 @@ ignoring case. In JSON Lines their keys are taken from the file's first records.
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
@@ -62,7 +61,7 @@ from llmaudit.ingest import tabular
 from llmaudit.ingest.formats._common import MESSAGES, NUM, STR
 from llmaudit.ingest.formats.generic_csv import header_names
 from llmaudit.ingest.jsonl import Normalizer
-from llmaudit.ingest.registry import Converted, LogFormat, register
+from llmaudit.ingest.registry import Converted, register
 
 REQUEST_BODY: Final = pa.struct([("messages", MESSAGES), ("system", STR), ("prompt", STR)])
 _BLOCK_BODY: Final = pa.struct([("messages", tabular.BLOCK_MESSAGES), ("system", tabular.BLOCKS), ("prompt", STR)])
@@ -293,16 +292,14 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
 
 
 FORMAT = register(
-    LogFormat(
-        name="helicone",
-        title="Helicone request export (JSON Lines, CSV or Parquet)",
-        schema=json_schema(()),
+    tabular.tabular_format(
+        "helicone",
+        "Helicone request export (JSON Lines, CSV or Parquet)",
         sniff=sniff,
-        convert=convert,
-        normalize=normalizer(json_schema(())),
-        read_tables=functools.partial(
-            tabular.read_by_content, plan=PLAN, json_schema=json_schema, normalizer=normalizer
-        ),
         sniff_bytes=sniff_bytes,
+        convert=convert,
+        plan=PLAN,
+        json_schema=json_schema,
+        normalizer=normalizer,
     )
 )

@@ -65,7 +65,6 @@ so its token counts are set to 0 (tagged ``cache_hit``) rather than priced a sec
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -80,7 +79,7 @@ from llmaudit.ingest import tabular
 from llmaudit.ingest.formats._common import MESSAGES, NUM, STR
 from llmaudit.ingest.formats.generic_csv import header_names
 from llmaudit.ingest.jsonl import Normalizer
-from llmaudit.ingest.registry import Converted, LogFormat, register
+from llmaudit.ingest.registry import Converted, register
 
 _DETAILS_1H: Final = pa.struct([("ephemeral_5m_input_tokens", NUM), ("ephemeral_1h_input_tokens", NUM)])
 USAGE: Final = pa.struct(
@@ -332,17 +331,15 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
 
 
 FORMAT = register(
-    LogFormat(
-        name="litellm",
-        title="LiteLLM logging payload (StandardLoggingPayload JSON Lines) or proxy SpendLogs (JSON, CSV, Parquet)",
-        schema=json_schema(()),
+    tabular.tabular_format(
+        "litellm",
+        "LiteLLM logging payload (StandardLoggingPayload JSON Lines) or proxy SpendLogs (JSON, CSV, Parquet)",
         sniff=sniff,
-        convert=convert,
-        normalize=normalizer(json_schema(())),
-        aliases=("litellm-payload", "litellm-spendlogs"),
-        read_tables=functools.partial(
-            tabular.read_by_content, plan=PLAN, json_schema=json_schema, normalizer=normalizer
-        ),
         sniff_bytes=sniff_bytes,
+        convert=convert,
+        plan=PLAN,
+        json_schema=json_schema,
+        normalizer=normalizer,
+        aliases=("litellm-payload", "litellm-spendlogs"),
     )
 )
