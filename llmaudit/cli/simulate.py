@@ -21,6 +21,7 @@ from llmaudit.report import RenderOptions, render
 from llmaudit.report.model import InputFile, PricingSource
 from llmaudit.report.per_request import write_table
 from llmaudit.simulate import load_policy, replay
+from llmaudit.simulate.billing import policy_seller
 from llmaudit.simulate.collect import collect
 from llmaudit.simulate.match import original_models
 from llmaudit.simulate.run import NamedPolicy, simulate
@@ -122,6 +123,8 @@ def simulate_command(
         timezone=zone,
     )
     table = load_pricing([*project.pricing, *pricing])
+    for named in policies:  # an unknown billing.seller fails before the logs are read
+        policy_seller(named.policy, named.source, table)
     tag = tagger(tag_rules or project.tag_rules)
     sources = expand_inputs(log_args)
     with ProgressObserver(sources, enabled=not quiet) as progress:

@@ -1,35 +1,51 @@
-"""Billing what-ifs for a policy's traffic: fee scenarios, and flat plans vs metered.
+"""Billing what-ifs for a policy's traffic: sellers and gateways, and flat plans vs metered.
 
-Fee scenarios price the same routed traffic through a seller or gateway whose fees are
-not per token (a percentage markup, a fee per request). Flat plans charge per call
-(one price, or one per complexity tier) or by subscription (a monthly fee with included
-calls and an overage price); they are compared with metered billing month by month,
-with the spread of metered cost per request and per day.
+**Sellers** (``sellers:`` in the price tables, pricing/README.md "Sellers"): the same
+routed traffic (same models, same tokens: the replay's :class:`~llmaudit.simulate.replay.Repricer`)
+is priced as each seller sells it (``sold_by``: its own prices, markup, per-request fee),
+then the seller's bill-level fees are added (``seller_fees``: credit purchases with a
+minimum, bring-your-own-key traffic above a free volume, FX). A gateway with a BYOK fee
+gets a second row: tokens billed by the providers at list prices, the gateway's fee on
+top. Generic 5% / 10% markups on the list-price bill are kept as reference scenarios.
+A policy's ``billing.seller`` makes that seller's bill (fees included) the policy's cost.
+
+**Flat plans** charge per call (one price, or one per complexity tier) or by subscription
+(a monthly fee with included calls and an overage price); they are compared with metered
+billing month by month, with the spread of metered cost per request and per day.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
 import numpy as np
 import pandas as pd
 
-from llmaudit.report.simulate_model import Distribution, FlatVsMetered, MarkupRow, PlanRow
+from llmaudit.errors import ConfigError, LlmauditError, PricingError
+from llmaudit.pricing import FeeBreakdown, PriceTable, Seller, seller_fees
+from llmaudit.pricing.sellers import sold_by
+from llmaudit.projection import DAYS_PER_MONTH
+from llmaudit.report.simulate_model import Distribution, FeeLine, FlatVsMetered, MarkupRow, PlanRow
 from llmaudit.simulate.policy import FlatPlan, Policy
 from llmaudit.simulate.replay import Replayed
+from llmaudit.yamlsrc import load_yaml
 
 TIER_KEYS: Final = ("tier0", "tier1", "tier2", "tier3")
+DIRECT: Final = "direct"
+"""The row of list prices, when the tables define no seller of that name."""
 
 
 @dataclass(frozen=True)
 class FeeScenario:
-    """A seller or gateway's non-token fees on metered spend."""
+    """A generic fee on the list-price bill, for reference: a percentage markup, a fee per request."""
 
     name: str
     description: str
     markup_pct: float = 0.0
+    """Share of metered spend (0.05 = 5%)."""
     per_request_usd: float = 0.0
 
     def fees(self, metered_usd: float, requests: float) -> float:
@@ -37,25 +53,239 @@ class FeeScenario:
 
 
 DEFAULT_SCENARIOS: Final = (
-    FeeScenario("direct", "provider list prices, no markup"),
     FeeScenario("5% markup", "a gateway adding 5% to metered spend", markup_pct=0.05),
     FeeScenario("10% markup", "a gateway adding 10% to metered spend", markup_pct=0.10),
 )
 
 
-def markup_rows(
-    total_usd: float, months: float | None, scenarios: Sequence[FeeScenario], requests: int
-) -> tuple[MarkupRow, ...]:
-    """Monthly and annual cost of the policy's traffic under each fee scenario."""
+@dataclass(frozen=True)
+class PolicyBill:
+    """What a policy's routed traffic costs as billed (``billing.seller``, else list prices)."""
+
+    cost_usd: np.ndarray
+    """Per request, USD: the seller's per-request prices (bill-level fees are not per request)."""
+    total_usd: float
+    """Over the logged period, the seller's bill-level fees included."""
+    monthly_usd: float | None
+    """Projected month: requests at the seller's prices plus a month's fees (one credit purchase)."""
+    markup: tuple[MarkupRow, ...]
+    warnings: tuple[str, ...]
+    seller: str | None = None
+    """The ``billing.seller`` (its name in the tables), or ``None``: list prices."""
+
+
+@dataclass(frozen=True)
+class _Period:
+    """The logged period: ``days`` long, ``months`` = days / DAYS_PER_MONTH (None: no projection)."""
+
+    days: float | None
+    months: float | None
+    requests: int
+    """Calls the traffic makes to a seller (response-cache hits excluded)."""
+
+
+def policy_seller(policy: Policy, source: str, table: PriceTable) -> Seller | None:
+    """The seller ``billing.seller`` names, or ``None``; ``ConfigError`` naming the file, line and the known sellers."""
+    name = policy.billing.seller
+    if name is None:
+        return None
+    try:
+        return table.seller(name)
+    except PricingError:
+        known = ", ".join(table.sellers) or "none (the price tables define no sellers)"
+        raise ConfigError(
+            f"{_where(source, policy)}: billing.seller: no seller named {name!r} in the price tables (known: {known})",
+            hint="use one of `llmaudit pricing list --sellers`, or define it under 'sellers:' in a price table "
+            "given with --pricing (pricing/README.md, 'Sellers')",
+        ) from None
+
+
+def _where(source: str, policy: Policy) -> str:
+    """``file:line`` of ``billing.seller`` when the policy came from a file, else its name."""
+    path = Path(source)
+    try:
+        if path.is_file():
+            return load_yaml(path).where(("billing", "seller"))
+    except (OSError, LlmauditError):
+        return source
+    return f"policy {policy.name!r}"
+
+
+def _monthly(breakdown: FeeBreakdown | None) -> tuple[FeeLine, ...]:
+    if breakdown is None:
+        return ()
+    return tuple(FeeLine(item.name, item.usd, item.description) for item in breakdown.items if item.usd)
+
+
+def _fees(seller: Seller, billed_usd: float, byok_usd: float, period: _Period, *, monthly: bool) -> FeeBreakdown | None:
+    """The seller's bill-level fees for the logged period, or for a projected month (one credit purchase a month).
+
+    ``billed_usd``: what the seller bills for tokens; ``byok_usd``: traffic on your own key,
+    valued at the seller's prices (the BYOK fee's base).
+    """
+    if not period.days:
+        return None
+    calls = period.requests
+    days = period.days
+    if monthly:
+        if not period.months:
+            return None
+        billed_usd, byok_usd = billed_usd / period.months, byok_usd / period.months
+        calls, days = round(period.requests / period.months), DAYS_PER_MONTH
+    byok_calls = calls if byok_usd else 0
+    return seller_fees(
+        seller,
+        billed_usd,
+        0 if byok_usd else calls,
+        days,
+        byok_metered_usd=byok_usd,
+        byok_requests=byok_calls,
+    )
+
+
+def _unpriced_models(r: Replayed, sold: PriceTable, missing: np.ndarray, policy: Policy) -> tuple[str, ...]:
+    """Models the seller does not sell among those the unpriced requests need."""
+    wanted = set(pd.unique(r.routed_model[missing]).tolist())
+    for route in policy.routes:
+        wanted |= {m for m in (route.verify.model if route.verify else None,) if m}
+        wanted |= {m for m in (route.compression.model if route.compression else None,) if m}
+    return tuple(sorted(str(m) for m in wanted if sold.resolve(str(m)) is None))
+
+
+def _seller_rows(
+    seller: Seller, r: Replayed, table: PriceTable, list_cost: np.ndarray, period: _Period, policy: Policy
+) -> tuple[list[MarkupRow], np.ndarray]:
+    """The seller's row(s): with credits (and on own keys, when it has a BYOK fee), and its per-request cost."""
+    assert r.reprice is not None
+    sold = sold_by(table, seller)
+    cost = r.reprice(sold)
+    missing = np.isnan(cost) & ~np.isnan(list_cost)
+    unpriced = int(missing.sum())
+    models = _unpriced_models(r, sold, missing, policy) if unpriced else ()
+    token_usd = float(np.nansum(cost))
+    list_usd = float(np.nansum(list_cost))
+    months = period.months
+    label = seller.display_name or seller.name
     rows = []
-    for scenario in scenarios or DEFAULT_SCENARIOS:
-        if months:
-            metered, calls = total_usd / months, requests / months
-            fees = scenario.fees(metered, calls)
-            rows.append(MarkupRow(scenario.name, scenario.description, metered + fees, (metered + fees) * 12, fees))
-        else:
-            rows.append(MarkupRow(scenario.name, scenario.description, None, None, None))
-    return tuple(rows)
+    modes = [False, True] if seller.byok_fee is not None else [False]
+    for byok in modes:
+        # On your own key the providers bill the tokens at list prices; the gateway charges
+        # its BYOK fee on what the traffic would cost through it.
+        tokens = list_usd if byok else token_usd
+        period_fees = _fees(seller, 0.0 if byok else token_usd, token_usd if byok else 0.0, period, monthly=False)
+        month_fees = _fees(seller, 0.0 if byok else token_usd, token_usd if byok else 0.0, period, monthly=True)
+        complete = not unpriced
+        monthly = tokens / months + month_fees.fees_usd if months and month_fees and complete else None
+        fees = _monthly(month_fees)
+        what = "; ".join(f.description for f in fees) or "no fees on top"
+        if byok and month_fees is not None:
+            what = "own provider keys, tokens at list prices; " + month_fees.items[1].description
+        if unpriced:
+            what = f"does not sell {', '.join(models) or 'a model the traffic needs'}: {unpriced:,} requests unpriced"
+        rows.append(
+            MarkupRow(
+                seller=f"{seller.name} (BYOK)" if byok else seller.name,
+                description=f"{label}: {what}",
+                monthly_cost_usd=monthly,
+                annual_cost_usd=monthly * 12 if monthly is not None else None,
+                fees_monthly_usd=month_fees.fees_usd if month_fees and complete else None,
+                kind=seller.kind,
+                byok=byok,
+                token_cost_monthly_usd=tokens / months if months else None,
+                fees=fees,
+                period_cost_usd=tokens + period_fees.fees_usd if period_fees and complete else None,
+                period_fees_usd=period_fees.fees_usd if period_fees and complete else None,
+                vs_direct_monthly_usd=monthly - list_usd / months if monthly is not None and months else None,
+                unpriced_requests=unpriced,
+                unpriced_models=models,
+            )
+        )
+    return rows, cost
+
+
+def _direct_row(list_usd: float, months: float | None) -> MarkupRow:
+    monthly = list_usd / months if months else None
+    return MarkupRow(
+        seller=DIRECT,
+        description="the list prices of the price tables: no seller, no fees",
+        monthly_cost_usd=monthly,
+        annual_cost_usd=monthly * 12 if monthly is not None else None,
+        fees_monthly_usd=0.0 if months else None,
+        kind="direct",
+        token_cost_monthly_usd=monthly,
+        period_cost_usd=list_usd,
+        period_fees_usd=0.0,
+        vs_direct_monthly_usd=0.0 if months else None,
+    )
+
+
+def _scenario_row(scenario: FeeScenario, list_usd: float, period: _Period) -> MarkupRow:
+    months = period.months
+    if not months:
+        return MarkupRow(scenario.name, scenario.description, None, None, None, period_cost_usd=None)
+    metered, calls = list_usd / months, period.requests / months
+    fees = scenario.fees(metered, calls)
+    return MarkupRow(
+        scenario.name,
+        scenario.description,
+        metered + fees,
+        (metered + fees) * 12,
+        fees,
+        token_cost_monthly_usd=metered,
+        fees=(FeeLine("markup", fees, scenario.description),),
+        period_cost_usd=list_usd + scenario.fees(list_usd, period.requests),
+        period_fees_usd=scenario.fees(list_usd, period.requests),
+        vs_direct_monthly_usd=fees,
+    )
+
+
+def bill_policy(
+    r: Replayed,
+    table: PriceTable,
+    policy: Policy,
+    source: str,
+    *,
+    days: float | None,
+    months: float | None,
+    scenarios: Sequence[FeeScenario] = (),
+) -> PolicyBill:
+    """The policy's traffic through every seller of ``table`` (and the generic scenarios), and its own bill.
+
+    ``r`` is the policy's replay at list prices; ``days`` the logged period and ``months``
+    = days / DAYS_PER_MONTH when a monthly projection is given (else ``None``). Raises
+    ``ConfigError`` for an unknown ``billing.seller``.
+    """
+    chosen = policy_seller(policy, source, table)
+    list_cost = r.cost_usd
+    list_usd = float(np.nansum(list_cost))
+    period = _Period(days, months, int((~r.cache_hit).sum()))
+    rows: list[MarkupRow] = []
+    if DIRECT not in table.sellers:
+        rows.append(_direct_row(list_usd, months))
+    cost, total, monthly = list_cost, list_usd, (list_usd / months if months else None)
+    warnings: list[str] = []
+    for seller in table.sellers.values():
+        seller_rows, seller_cost = _seller_rows(seller, r, table, list_cost, period, policy)
+        rows += seller_rows
+        if chosen is not None and seller.name == chosen.name:
+            credits = seller_rows[0]  # the policy buys through the seller (not on its own key)
+            cost = seller_cost
+            fees = credits.period_fees_usd or 0.0
+            total = float(np.nansum(seller_cost)) + fees
+            monthly = credits.monthly_cost_usd
+            if credits.unpriced_requests:
+                warnings.append(
+                    f"policy {policy.name!r}: billing.seller {seller.name!r} does not sell "
+                    f"{', '.join(credits.unpriced_models) or 'a model the traffic needs'}: "
+                    f"{credits.unpriced_requests:,} requests are unpriced and left out of its cost"
+                )
+            elif credits.period_fees_usd is None and (seller.credit_fee or seller.fx_fee_pct):
+                warnings.append(
+                    f"policy {policy.name!r}: {seller.name!r}'s bill-level fees need the logs' period "
+                    "(timestamps): left out of its cost"
+                )
+    rows += [_scenario_row(s, list_usd, period) for s in scenarios or DEFAULT_SCENARIOS]
+    return PolicyBill(cost, total, monthly, tuple(rows), tuple(warnings), chosen.name if chosen else None)
 
 
 def _distribution(cost: np.ndarray, stamps: pd.Series) -> Distribution | None:

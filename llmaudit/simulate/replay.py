@@ -24,14 +24,15 @@ prompt caching (else they are paid as plain input).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
 import pandas as pd
 
 from llmaudit.errors import ConfigError
-from llmaudit.pricing import PriceTable, price_requests
+from llmaudit.pricing import ModelPrice, PriceTable, price_requests
 from llmaudit.simulate.match import match_mask, original_models
 from llmaudit.simulate.policy import Policy, Route, Target
 from llmaudit.simulate.response_cache import cache_hits
@@ -54,6 +55,8 @@ class Replayed:
     cache_hit: np.ndarray  # bool
     context_failover: np.ndarray  # bool
     rerouted: np.ndarray  # bool: the model changed
+    reprice: Repricer | None = field(default=None, repr=False, compare=False)
+    """The same calls priced by another table (a seller's prices); see :class:`Repricer`."""
 
 
 def prepare(frame: pd.DataFrame, policy: Policy) -> pd.DataFrame:
@@ -73,7 +76,9 @@ class _Replayer:
         self.table = table
         self.policy = policy
         self.failure_rates = failure_rates
+        self.bill = table  # prices the chosen calls; routing always compares self.table's prices
         self.original = original_models(frame)
+        self.modes = frame["pricing_mode"].to_numpy(dtype=object)  # once: price() takes rows of it
         self.tiers = {name: [self._model(m, f"tiers.{name}") for m in models] for name, models in policy.tiers.items()}
         self.model_rank = {m: policy.tier_rank(t) for t, models in self.tiers.items() for m in models}
 
@@ -126,15 +131,21 @@ class _Replayer:
             "reasoning_tokens": reasoning,
         }
 
-    def price(self, rows: np.ndarray, model: str | np.ndarray, tokens: dict[str, np.ndarray]) -> np.ndarray:
+    def price(
+        self,
+        rows: np.ndarray,
+        model: str | np.ndarray,
+        tokens: dict[str, np.ndarray],
+        table: PriceTable | None = None,
+    ) -> np.ndarray:
         frame = pd.DataFrame(
             {
                 "model": model if isinstance(model, np.ndarray) else np.full(len(rows), model, dtype=object),
-                "pricing_mode": self.frame["pricing_mode"].to_numpy(dtype=object)[rows],
+                "pricing_mode": self.modes[rows],
                 **{k: v.astype(np.int64) for k, v in tokens.items()},
             }
         )
-        return price_requests(frame, self.table)["cost_usd"].to_numpy()
+        return price_requests(frame, table or self.bill)["cost_usd"].to_numpy()
 
     def fits(self, rows: np.ndarray, model: str, tokens: dict[str, np.ndarray], route: Route) -> np.ndarray:
         price = self.table.get(model)
@@ -158,7 +169,7 @@ class _Replayer:
         best_cost = np.full(len(rows), np.inf)
         for model in dict.fromkeys(models):
             tokens = self.tokens_on(rows, model, route)
-            cost = np.where(self.fits(rows, model, tokens, route), self.price(rows, model, tokens), np.inf)
+            cost = np.where(self.fits(rows, model, tokens, route), self.price(rows, model, tokens, self.table), np.inf)
             better = cost < best_cost
             best[better], best_cost[better] = model, cost[better]
         return best, best_cost
@@ -235,6 +246,116 @@ class _Replayer:
             extra[sel] = rate * (attempt + retry - own)
         return extra
 
+    def step_cost(self, step: _Step) -> np.ndarray:
+        """Expected cost of a route's rows: the chosen call(s), verify and compression passes, failures."""
+        route, rows = step.route, step.rows
+        base = cost = self.cost_per_model(rows, step.chosen, route)
+        if step.then is not None:
+            cost = base + _escalation(route, self.frame, rows) * self.cost_per_model(rows, step.then, route)
+        if step.verifier is not None:
+            assert route.verify is not None
+            cost = cost + self.extra_call(rows, step.verifier, route.verify.token_scale)
+        if step.reader is not None:
+            read = self.extra_call(rows, step.reader, 1.0, output=False)  # the compressor reads the whole prompt...
+            cost = cost + read + _compressed_output_cost(self, rows, step.reader, route)  # ...and writes it shorter
+        return cost + self.failure_overhead(rows, step.chosen, base, route)
+
+
+@dataclass(frozen=True)
+class _Step:
+    """What one route decided for its rows, kept so the same calls can be priced by any table."""
+
+    route: Route
+    rows: np.ndarray
+    chosen: np.ndarray  # the routed model (a cascade's first)
+    then: np.ndarray | None  # a cascade's second model
+    verifier: str | None
+    reader: str | None  # the compression model
+
+
+class Repricer:
+    """A replay's calls priced by another table: same routes, same models, same tokens.
+
+    ``repricer(table.as_sold_by(seller))`` is what the routed traffic costs as that seller
+    sells it: NaN where the seller does not sell a model a request needs. Requests kept as
+    logged are re-priced on their logged model and tokens; response-cache hits stay free.
+    Only requests touching a model whose price differs in the other table are re-priced;
+    the others keep the replay's own cost.
+    """
+
+    def __init__(self, replayer: _Replayer, steps: list[_Step], list_cost: np.ndarray, hits: np.ndarray) -> None:
+        self._replayer = replayer
+        self._steps = steps
+        self._list_cost = list_cost
+        self._hits = hits
+        self._codes, self._names = pd.factorize(pd.Series(replayer.original, dtype=object))
+        self._kept = np.ones(len(list_cost), dtype=bool)
+        self._step_models: list[set[str]] = []
+        for step in steps:
+            self._kept[step.rows] = False
+            models = set(pd.unique(step.chosen)) | {step.verifier, step.reader}
+            models |= set(pd.unique(step.then)) if step.then is not None else set()
+            if step.route.fallbacks:
+                models.add(replayer._model(step.route.fallbacks[0], "fallbacks"))
+            self._step_models.append({str(m) for m in models if m is not None})
+
+    def _changed(self, bill: PriceTable, names: set[str]) -> set[str]:
+        """Of ``names``, those ``bill`` prices differently from the replay's table (or not at all)."""
+        table = self._replayer.table
+        out = set()
+        for name in names:
+            a, b = table.resolve(name), bill.resolve(name)
+            if a is None and b is None:
+                continue
+            if a is None or b is None or not _same_price(table.get(a.model), bill.get(b.model)):
+                out.add(name)
+        return out
+
+    def __call__(self, bill: PriceTable) -> np.ndarray:
+        """USD per request (aligned with the replay's rows) under ``bill``'s prices."""
+        r = copy.copy(self._replayer)
+        r.bill = bill
+        changed = self._changed(bill, {str(m) for m in self._names}.union(*self._step_models))
+        unsold = {name for name in changed if bill.resolve(name) is None}
+        cost = self._list_cost.copy()
+        codes = {str(name): i for i, name in enumerate(self._names)}
+        cost[self._kept & np.isin(self._codes, [codes[n] for n in unsold if n in codes])] = np.nan
+        rows = np.flatnonzero(self._kept & np.isin(self._codes, [codes[n] for n in changed - unsold if n in codes]))
+        if len(rows):
+            logged = {name: r.frame[name].to_numpy(dtype=np.float64)[rows] for name in (*TOKENS, *OUTPUTS)}
+            cost[rows] = r.price(rows, r.original[rows], logged)
+        for step, models in zip(self._steps, self._step_models, strict=True):
+            if not models & changed:
+                continue
+            routed = models - set(pd.unique(step.chosen)) - set(() if step.then is None else pd.unique(step.then))
+            if routed & changed:  # a verify, compression or fallback model: the whole step
+                cost[step.rows] = r.step_cost(step)
+                continue
+            touched = pd.Series(step.chosen).isin(changed).to_numpy()
+            if step.then is not None:
+                touched = touched | pd.Series(step.then).isin(changed).to_numpy()
+            lost = pd.Series(step.chosen).isin(unsold).to_numpy()
+            if step.then is not None:
+                lost = lost | pd.Series(step.then).isin(unsold).to_numpy()
+            cost[step.rows[lost]] = np.nan  # the other table does not sell a model these rows need
+            sel = touched & ~lost
+            if sel.any():
+                part = _Step(
+                    step.route,
+                    step.rows[sel],
+                    step.chosen[sel],
+                    None if step.then is None else step.then[sel],
+                    step.verifier,
+                    step.reader,
+                )
+                cost[part.rows] = r.step_cost(part)
+        cost[self._hits] = 0.0
+        return cost
+
+
+def _same_price(a: ModelPrice, b: ModelPrice) -> bool:
+    return (a.rates, dict(a.modes), a.tiers, a.per_request_usd) == (b.rates, dict(b.modes), b.tiers, b.per_request_usd)
+
 
 def replay(
     frame: pd.DataFrame, table: PriceTable, policy: Policy, failure_rates: dict[str, float] | None = None
@@ -258,6 +379,7 @@ def replay(
     reason[~ok] = KEPT_FAILED
     reason[ok & ~priced] = KEPT_UNPRICED
     open_rows = ok & priced
+    steps: list[_Step] = []
     for i, route in enumerate(policy.routes):
         label = route.name or f"routes[{i}]"
         mask = open_rows & match_mask(frame, route.match, table)
@@ -266,28 +388,26 @@ def replay(
         open_rows &= ~mask
         rows = np.flatnonzero(mask)
         reason[rows] = f"rule {label}"
+        then = None
         if route.cascade is not None:
             first, lost1 = r.destination(rows, route.cascade.first, route, f"routes.{label}.cascade.first")
             then, lost2 = r.destination(rows, route.cascade.then, route, f"routes.{label}.cascade.then")
-            base = r.cost_per_model(rows, first, route)
-            cost_rows = base + _escalation(route, frame, rows) * r.cost_per_model(rows, then, route)
             path[rows] = (pd.Series(first) + " -> " + pd.Series(then) + " (cascade)").to_numpy(dtype=object)
             chosen, lost = first, lost1 | lost2
         else:
             assert route.to is not None
             chosen, lost = r.destination(rows, route.to, route, f"routes.{label}.to")
-            base = cost_rows = r.cost_per_model(rows, chosen, route)
             path[rows] = chosen
-        if route.verify is not None:
-            verifier = r._model(route.verify.model, f"routes.{label}.verify")
-            cost_rows = cost_rows + r.extra_call(rows, verifier, route.verify.token_scale)
+        verifier = r._model(route.verify.model, f"routes.{label}.verify") if route.verify is not None else None
+        reader = None
         if route.compression is not None and route.compression.model is not None:
             reader = r._model(route.compression.model, f"routes.{label}.compression")
-            read = r.extra_call(rows, reader, 1.0, output=False)  # the compressor reads the whole prompt...
-            cost_rows = cost_rows + read + _compressed_output_cost(r, rows, reader, route)  # ...and writes it shorter
-        cost[rows] = cost_rows + r.failure_overhead(rows, chosen, base, route)
+        step = _Step(route, rows, chosen, then, verifier, reader)
+        steps.append(step)
+        cost[rows] = r.step_cost(step)
         routed[rows] = chosen
         failover[rows] = lost
+    list_cost = cost.copy()  # before cache hits: what Repricer re-prices from
     hits = np.zeros(n, dtype=bool)
     response = policy.cache.response
     if response is not None:
@@ -305,6 +425,7 @@ def replay(
         cache_hit=hits,
         context_failover=failover,
         rerouted=routed != r.original,
+        reprice=Repricer(r, steps, list_cost, hits),
     )
 
 

@@ -10,7 +10,7 @@ billing with the spread of per-request and daily cost.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 import numpy as np
@@ -27,10 +27,11 @@ from llmaudit.report.simulate_model import (
     SimulateReport,
     SliceRow,
 )
-from llmaudit.simulate.billing import FeeScenario, flat_vs_metered, markup_rows
+from llmaudit.simulate.billing import FeeScenario, bill_policy, flat_vs_metered, policy_seller
 from llmaudit.simulate.match import original_models
 from llmaudit.simulate.policy import Policy
 from llmaudit.simulate.replay import Replayed, replay
+from llmaudit.simulate.snapshot import policy_models, price_snapshot, replay_profile, traffic_profile
 
 TOP_ROUTES: Final = 20
 
@@ -123,10 +124,25 @@ def simulate(
     tier = frame["complexity_tier"] if "complexity_tier" in frame else pd.Series(np.nan, index=frame.index)
     tier_key = ("tier " + tier.fillna(-1).astype(np.int64).astype(str)).where(tier.notna(), "untagged")
     task = frame["task_type"].astype(object) if "task_type" in frame else pd.Series("untagged", index=frame.index)
+    for named in policies:  # an unknown billing.seller fails before any replay
+        policy_seller(named.policy, named.source, table)
     results = []
+    bill_warnings: list[str] = []
     for named in policies:
         r = replay(frame, table, named.policy, failure_rates)
-        total = float(np.nansum(r.cost_usd))
+        # The policy's bill: list prices, or as its billing.seller sells the same calls (fees included).
+        bill = bill_policy(
+            r,
+            table,
+            named.policy,
+            named.source,
+            days=days,
+            months=months if monthly is not None else None,
+            scenarios=fee_scenarios,
+        )
+        billed = replace(r, cost_usd=bill.cost_usd)
+        bill_warnings += bill.warnings
+        total = bill.total_usd
         saved = baseline_total - total
         results.append(
             PolicyResult(
@@ -134,19 +150,32 @@ def simulate(
                 source=named.source,
                 description=named.policy.description,
                 total_cost_usd=total,
-                projected_monthly_cost_usd=total / months if months and monthly is not None else None,
+                projected_monthly_cost_usd=bill.monthly_usd if months and monthly is not None else None,
                 savings_usd=saved,
                 savings_pct=saved / baseline_total if baseline_total else None,
                 rerouted_requests=int(r.rerouted.sum()),
                 cache_hits=int(r.cache_hit.sum()),
                 cache_savings_usd=float(np.nansum(base[r.cache_hit])),
                 context_failovers=int(r.context_failover.sum()),
-                by_tier=_slices(tier_key.fillna("untagged"), base, r.cost_usd, frame, r),
-                by_task=_slices(task.fillna("untagged"), base, r.cost_usd, frame, r),
-                routing=_routing(frame, base, r),
-                markup=markup_rows(total, months, fee_scenarios, requests=len(frame)),
-                flat_vs_metered=flat_vs_metered(frame, r, named.policy, months),
+                by_tier=_slices(tier_key.fillna("untagged"), base, billed.cost_usd, frame, billed),
+                by_task=_slices(task.fillna("untagged"), base, billed.cost_usd, frame, billed),
+                routing=_routing(frame, base, billed),
+                markup=bill.markup,
+                flat_vs_metered=flat_vs_metered(frame, billed, named.policy, months),
+                replay=replay_profile(frame, named.policy, r),
+                billed_by=bill.seller,
             )
         )
-    warnings = (note,) if note else ()
-    return SimulateReport(__version__, tuple(inputs), tuple(pricing), baseline, tuple(results), warnings)
+    warnings = ((note,) if note else ()) + tuple(bill_warnings)
+    # What `llmaudit check` needs to replay later traffic the way this run did (snapshot.py).
+    routable = set(pd.unique(original_models(frame))).union(*(policy_models(p.policy) for p in policies))
+    return SimulateReport(
+        __version__,
+        tuple(inputs),
+        tuple(pricing),
+        baseline,
+        tuple(results),
+        warnings,
+        traffic=traffic_profile(frame, days),
+        prices=price_snapshot(table, routable),
+    )

@@ -10,6 +10,7 @@ import pytest
 from llmaudit.ingest import RequestReader
 from llmaudit.pricing import load_pricing
 from llmaudit.simulate import load_policy, replay
+from llmaudit.simulate.billing import policy_seller
 from llmaudit.simulate.collect import collect
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,3 +28,4 @@ def test_documented_policy_is_valid_and_runs(tmp_path: Path, monkeypatch: pytest
     frame = collect(RequestReader(["sample_logs/gateway"]), table)
     result = replay(frame, table, policy)  # every model named resolves to a price
     assert len(result.cost_usd) == len(frame)
+    assert policy_seller(policy, str(path), table) is not None  # billing.seller is a shipped seller

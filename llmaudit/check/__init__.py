@@ -1,0 +1,6 @@
+"""check: a CI gate on projected monthly cost that says why it moved.
+
+``baseline`` reads the saved baseline, ``decompose`` splits the change into effects that
+add up to it, ``gate`` applies the thresholds, ``run.check`` ties them into a
+``model.CheckReport`` and ``render`` turns that into Markdown, JSON, a table or CSV.
+"""

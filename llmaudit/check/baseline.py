@@ -1,0 +1,232 @@
+"""The saved baseline: read BASE.json (``simulate``'s JSON), check it, and rebuild from it
+what ``check`` replays the head traffic under (the base policy and the base prices).
+
+Every way a file can be wrong is an ``InputError`` (exit 2) that names the file, says
+what is wrong and how to get a good one: missing, not JSON (truncated), another tool's
+JSON, an ``analyze`` report, a newer ``schema_version`` major, a ``simulate`` JSON from
+an llmaudit without ``check`` support, or a policy the file does not hold.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from llmaudit.check.decompose import Step
+from llmaudit.errors import InputError
+from llmaudit.pricing import PriceTable
+from llmaudit.pricing.spec import ModelSpec
+from llmaudit.pricing.table import build_model
+from llmaudit.projection import DAYS_PER_MONTH
+from llmaudit.report.model import SCHEMA_VERSION
+from llmaudit.simulate import Policy
+from llmaudit.simulate.snapshot import SNAPSHOT_TABLE, table_with_snapshot
+
+REBUILD: Final = "build it on the base branch with `llmaudit baseline LOGS --policy POLICY.yaml -o BASE.json`"
+MAJOR: Final = int(SCHEMA_VERSION.split(".")[0])
+
+
+class _Loose(BaseModel):
+    # The file holds the whole simulate report; only these fields are read.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class _Replay(_Loose):
+    document: dict[str, Any]
+    unpriced_requests: int
+    cost_by_tier_usd: dict[str, float]
+    cost_by_task_usd: dict[str, float]
+    cost_by_model_usd: dict[str, float]
+
+
+class _Policy(_Loose):
+    name: str
+    total_cost_usd: float
+    projected_monthly_cost_usd: float | None
+    replay: _Replay
+
+
+class _Totals(_Loose):
+    requests: int
+    period_days: float | None
+
+
+class _Traffic(_Loose):
+    requests: int
+    priced_requests: int
+    period_days: float | None
+    monthly_requests: float | None
+    digest: str
+    requests_by_tier: dict[str, int]
+    requests_by_task: dict[str, int]
+    requests_by_model: dict[str, int]
+
+
+class _File(_Loose):
+    schema_version: str
+    tool_version: str
+    baseline: _Totals
+    policies: list[_Policy]
+    traffic: _Traffic
+    prices: dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class SavedBaseline:
+    """One policy of a saved simulation: what it cost, and what it takes to replay it."""
+
+    path: str
+    tool_version: str
+    policy: Policy
+    step: Step  # C0: the recorded cost per month, by tier, task type and routed model
+    requests: int
+    period_days: float
+    monthly_requests: float
+    digest: str
+    prices: dict[str, dict[str, Any]]
+
+    def price_table(self, head: PriceTable) -> PriceTable:
+        """The base prices: ``head`` with the snapshot's models as the baseline priced them."""
+        return table_with_snapshot(head, self.prices)
+
+
+def _fail(path: Path, problem: str, hint: str = REBUILD) -> InputError:
+    return InputError(f"baseline {path}: {problem}", hint=hint)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise _fail(path, "no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(path, f"cannot read it ({exc})") from None
+    if not text.strip():
+        raise _fail(path, "the file is empty")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        ends = exc.pos >= len(text.rstrip())
+        why = "it ends in the middle of the JSON: the file is truncated" if ends else "it is not valid JSON"
+        raise _fail(path, f"{why} (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    if not isinstance(data, dict):
+        raise _fail(path, f"expected a JSON object from `llmaudit baseline`, found a JSON {type(data).__name__}")
+    return data
+
+
+def _check_kind(path: Path, data: dict[str, Any]) -> None:
+    version = data.get("schema_version")
+    if version is None or "tool_version" not in data:
+        keys = ", ".join(sorted(map(str, data))[:5]) or "none"
+        raise _fail(path, f"not a file written by llmaudit (no schema_version/tool_version; top-level keys: {keys})")
+    major = str(version).split(".")[0]
+    if not major.isdigit():
+        raise _fail(path, f"schema_version {version!r} is not a version llmaudit writes")
+    if int(major) > MAJOR:
+        raise _fail(
+            path,
+            f"written by a newer llmaudit (schema_version {version}; this llmaudit {SCHEMA_VERSION.split('.')[0]}.x "
+            "reads only its own major version)",
+            hint="upgrade llmaudit where `check` runs, or build the baseline with the same llmaudit version",
+        )
+    if int(major) < MAJOR:
+        raise _fail(path, f"written by an older llmaudit (schema_version {version}, this one reads {MAJOR}.x)")
+    if "summary" in data and "policies" not in data:
+        raise _fail(path, "this is `llmaudit analyze` output; check compares against a simulation")
+    if "policies" not in data or "baseline" not in data:
+        raise _fail(path, "not `llmaudit simulate` or `llmaudit baseline` JSON (no 'baseline' and 'policies')")
+    if "traffic" not in data or "prices" not in data:
+        raise _fail(
+            path,
+            f"written by llmaudit {data.get('tool_version')}, which does not save what `check` replays "
+            "(no 'traffic' and 'prices')",
+            hint="rebuild the baseline with this llmaudit version: " + REBUILD.removeprefix("build it "),
+        )
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+
+
+def _policy_named(path: Path, report: _File, name: str | None) -> _Policy:
+    names = [p.name for p in report.policies]
+    if not names:
+        raise _fail(path, "it holds no policy")
+    if name is not None:
+        for p in report.policies:
+            if p.name == name:
+                return p
+        if len(names) > 1:
+            raise _fail(
+                path,
+                f"it holds no policy named {name!r} (it holds: {', '.join(names)})",
+                hint="name the baseline's policy with --baseline-name",
+            )
+    if len(names) > 1 and name is None:
+        raise _fail(path, f"it holds {len(names)} policies ({', '.join(names)})", hint="pick one with --baseline-name")
+    return report.policies[0]
+
+
+def load_baseline(path: Path, policy_name: str | None = None) -> SavedBaseline:
+    """The saved baseline of the policy called ``policy_name`` (or the file's only policy).
+
+    A file holding one policy is used whatever its name (a pull request may rename the
+    policy). Raises ``InputError`` for every problem with the file (see module doc).
+    """
+    data = _read(path)
+    _check_kind(path, data)
+    try:
+        report = _File.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise _fail(path, f"field {_where(first['loc'])}: {first['msg']}") from None
+    saved = _policy_named(path, report, policy_name)
+    try:
+        policy = Policy.model_validate(saved.replay.document)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = f"policies[{saved.name}].replay.document.{_where(first['loc'])}"
+        raise _fail(path, f"the saved policy is not valid: {where}: {first['msg']}") from None
+    for name, fields in report.prices.items():
+        try:
+            spec = ModelSpec.model_validate(fields)
+            if spec.input is None or spec.output is None:
+                raise ValueError("input and output prices are required")
+            build_model(name, spec.model_dump(exclude_none=True), SNAPSHOT_TABLE)
+        except (ValidationError, ValueError) as exc:
+            raise _fail(path, f"prices.{name}: not a valid price snapshot ({str(exc).splitlines()[0]})") from None
+    traffic = report.traffic
+    days = traffic.period_days
+    if days is None or saved.projected_monthly_cost_usd is None or not traffic.monthly_requests:
+        raise _fail(
+            path,
+            "it has no monthly projection (its logs have no timestamps or span less than an hour)",
+            hint="build the baseline from logs with timestamps covering at least an hour",
+        )
+    months = days / DAYS_PER_MONTH
+    profile = saved.replay
+    # The replay at list prices, like check's own steps (the report's projected cost may be
+    # billed through the policy's billing.seller, with its fees).
+    step = Step(
+        monthly_usd=sum(profile.cost_by_model_usd.values()) / months,
+        by_tier={k: v / months for k, v in profile.cost_by_tier_usd.items()},
+        by_task={k: v / months for k, v in profile.cost_by_task_usd.items()},
+        by_model={k: v / months for k, v in profile.cost_by_model_usd.items()},
+        unpriced_requests=profile.unpriced_requests,
+    )
+    prices = {name: ModelSpec.model_validate(f).model_dump(exclude_none=True) for name, f in report.prices.items()}
+    return SavedBaseline(
+        path=str(path),
+        tool_version=report.tool_version,
+        policy=policy,
+        step=step,
+        requests=traffic.requests,
+        period_days=days,
+        monthly_requests=traffic.monthly_requests,
+        digest=traffic.digest,
+        prices=prices,
+    )

@@ -1,0 +1,221 @@
+"""The check report as a pull-request comment (Markdown), JSON, a terminal table and CSV.
+
+Pure functions of the report, registered by name in ``RENDERERS`` (the CLI's
+``--format`` choices). The Markdown starts with a hidden marker (``MARKER``) so a CI job
+can find its earlier comment and update it instead of adding another.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from typing import Final
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from llmaudit.check.decompose import Driver, Effect
+from llmaudit.check.model import CheckReport, Side
+from llmaudit.report.fmt import count, money, pct
+from llmaudit.report.formats.json_format import clean, dumps
+
+MARKER: Final = "<!-- llmaudit-check -->"
+# Below half a cent a month a figure is rounding noise and shows as zero.
+ZERO: Final = 0.005
+LABELS: Final = {
+    "volume": "Volume",
+    "mix": "Mix",
+    "prices": "Prices",
+    "routing": "Routing",
+    "caching": "Caching",
+}
+MEANING: Final = {
+    "volume": "more or fewer requests, at the baseline's cost per request",
+    "mix": "the traffic's make-up: task types, tiers, request sizes, models called",
+    "prices": "rate changes in the price tables",
+    "routing": "the policy sends traffic to other models",
+    "caching": "the policy's response cache",
+}
+
+
+def signed(value: float) -> str:
+    """``+$1.20``, ``-$0.40``, ``$0.00`` (noise below half a cent is zero)."""
+    if abs(value) < ZERO:
+        return "$0.00"
+    return f"+{money(value)}" if value > 0 else money(value)
+
+
+def signed_pct(share: float | None) -> str:
+    if share is None:
+        return "n/a"
+    if abs(share) < 0.0005:
+        return "0.0%"
+    return f"+{pct(share)}" if share > 0 else pct(share)
+
+
+def driver_text(d: Driver) -> str:
+    """``gpt-4o -$18.35``, ``tier 1 +$2.00``, ``task extraction -$1.56``."""
+    if d.kind == "tier":
+        name = d.key if d.key.startswith("tier") else f"{d.key} tier"
+    elif d.kind == "task":
+        name = f"task {d.key}"
+    else:
+        name = d.key
+    return f"{name} {signed(d.change_usd)}"
+
+
+def top_driver(effect: Effect, report: CheckReport) -> str:
+    """What to name next to an effect in the summary: the two models and the tier that moved most."""
+    if effect.name == "volume" and abs(effect.change_usd) >= ZERO:
+        moved = report.head.monthly_requests - report.baseline.monthly_requests
+        return f"{moved:+,.0f} requests a month"
+    models = [driver_text(d) for d in effect.drivers if d.kind == "model"][:2]
+    tiers = [driver_text(d) for d in effect.drivers if d.kind == "tier"][:1]
+    return "; ".join(x for x in (", ".join(models), ", ".join(tiers)) if x)
+
+
+def verdict_line(report: CheckReport) -> str:
+    v = report.verdict
+    change, base, head = report.change_usd, report.baseline.monthly_cost_usd, report.head.monthly_cost_usd
+    if v.quiet:
+        movement = f"no material change in projected monthly cost ({signed(change)} a month, "
+        movement += f"below the {money(report.thresholds.min_change_usd)} noise threshold)"
+    elif abs(change) < ZERO:
+        movement = f"projected monthly cost unchanged at {money(head)}"
+    else:
+        direction = "rises" if change > 0 else "falls"
+        movement = (
+            f"projected monthly cost {direction} by {money(abs(change))} a month "
+            f"({signed_pct(report.change_pct)}): {money(base)} -> {money(head)}"
+        )
+    return f"{'passed' if v.passed else 'FAILED'}: {movement}"
+
+
+def _side_rows(report: CheckReport) -> list[tuple[str, str, str]]:
+    b, h = report.baseline, report.head
+
+    def both(fn: Callable[[Side], str]) -> tuple[str, str]:
+        return fn(b), fn(h)
+
+    return [
+        ("Policy", *both(lambda s: s.policy)),
+        ("Price tables", *both(lambda s: ", ".join(s.pricing))),
+        ("Requests", *both(lambda s: count(s.requests))),
+        ("Period", *both(lambda s: f"{s.period_days:.1f} days")),
+        ("Requests a month", *both(lambda s: f"{s.monthly_requests:,.0f}")),
+        ("Projected monthly cost", *both(lambda s: money(s.monthly_cost_usd))),
+        ("Unpriced requests", *both(lambda s: count(s.unpriced_requests))),
+        ("Traffic digest", *both(lambda s: s.digest)),
+    ]
+
+
+def _thresholds(report: CheckReport) -> str:
+    t = report.thresholds
+    parts = [
+        f"max increase {t.max_increase_pct:g}%" if t.max_increase_pct is not None else None,
+        f"max increase {money(t.max_increase_usd)}/month" if t.max_increase_usd is not None else None,
+        f"budget {money(t.max_monthly_usd)}/month" if t.max_monthly_usd is not None else None,
+        f"changes under {money(t.min_change_usd)} ignored" if t.min_change_usd is not None else None,
+        "unpriced traffic fails" if t.fail_on_unpriced else None,
+    ]
+    shown = [p for p in parts if p]
+    return "; ".join(shown) if shown else "none set (the check reports, it never fails)"
+
+
+# -- Markdown ----------------------------------------------------------------------------
+
+
+def render_markdown(report: CheckReport) -> str:
+    v = report.verdict
+    icon = ":white_check_mark:" if v.passed else ":x:"
+    lines = [MARKER, f"### {icon} llmaudit check {verdict_line(report)}", ""]
+    lines += [f"- **{f.threshold}**: {f.message}" for f in v.failures]
+    if v.failures:
+        lines.append("")
+    lines += [f"> **Note:** {note}" for note in report.notes]
+    if report.notes:
+        lines.append("")
+    lines += ["| Effect | Change a month | % of baseline | Moved most |", "|---|---:|---:|---|"]
+    for e in report.effects:
+        lines.append(f"| {LABELS[e.name]} | {signed(e.change_usd)} | {signed_pct(e.pct_of_baseline)} | ")
+        lines[-1] += f"{top_driver(e, report)} |"
+    lines.append(f"| **Total** | **{signed(report.change_usd)}** | **{signed_pct(report.change_pct)}** | |")
+    lines += ["", "<details><summary>Details</summary>", ""]
+    lines += ["| | Baseline | Head |", "|---|---|---|"]
+    lines += [f"| {label} | {b} | {h} |" for label, b, h in _side_rows(report)]
+    lines += ["", "What moved within each effect (USD a month):", ""]
+    for e in report.effects:
+        found = "; ".join(driver_text(d) for d in e.drivers) or "nothing"
+        lines.append(f"- **{LABELS[e.name]}** ({MEANING[e.name]}): {found}")
+    lines += ["", f"Thresholds: {_thresholds(report)}.", ""]
+    lines += [f"Baseline: `{report.baseline_source}` ({report.baseline_kind}).", "", "</details>", ""]
+    return "\n".join(lines)
+
+
+# -- terminal ----------------------------------------------------------------------------
+
+
+def render_table(report: CheckReport, width: int = 100, color: bool = False) -> str:
+    console = Console(
+        file=io.StringIO(),
+        width=width,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        highlight=False,
+        emoji=False,
+    )
+    style = "bold green" if report.verdict.passed else "bold red"
+    console.print(Text(f"llmaudit check {verdict_line(report)}", style=style))
+    for f in report.verdict.failures:
+        console.print(f"  {f.threshold}: {f.message}", markup=False)
+    for note in report.notes:
+        console.print(f"  note: {note}", markup=False)
+    effects = Table(title="Why it moved", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    effects.add_column("effect")
+    effects.add_column("change a month", justify="right", no_wrap=True)
+    effects.add_column("% of baseline", justify="right", no_wrap=True)
+    effects.add_column("moved most", overflow="fold")
+    for e in report.effects:
+        effects.add_row(LABELS[e.name], signed(e.change_usd), signed_pct(e.pct_of_baseline), top_driver(e, report))
+    effects.add_row("Total", signed(report.change_usd), signed_pct(report.change_pct), "", style="bold")
+    console.print(effects)
+    sides = Table(title="Baseline and head", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for name in ("", "baseline", "head"):
+        sides.add_column(name, overflow="fold")
+    for row in _side_rows(report):
+        sides.add_row(*row)
+    console.print(sides)
+    console.print(f"Thresholds: {_thresholds(report)}", markup=False)
+    out: str = console.file.getvalue()  # type: ignore[attr-defined]
+    return out
+
+
+# -- JSON and CSV ------------------------------------------------------------------------
+
+
+def render_json(report: CheckReport) -> str:
+    return dumps(report.to_dict())
+
+
+def render_csv(report: CheckReport) -> str:
+    """One row per effect and a total: name, USD a month, share of the baseline, drivers."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["effect", "change_usd", "pct_of_baseline", "drivers"])
+    for e in report.effects:
+        drivers = "; ".join(f"{d.kind}:{d.key}={clean(d.change_usd)}" for d in e.drivers)
+        writer.writerow([e.name, clean(e.change_usd), clean(e.pct_of_baseline), drivers])
+    writer.writerow(["total", clean(report.change_usd), clean(report.change_pct), ""])
+    return buffer.getvalue()
+
+
+RENDERERS: Final[dict[str, Callable[[CheckReport, int], str]]] = {
+    "markdown": lambda report, width: render_markdown(report),
+    "json": lambda report, width: render_json(report),
+    "table": lambda report, width: render_table(report, width),
+    "csv": lambda report, width: render_csv(report),
+}

@@ -1,0 +1,161 @@
+"""What a later run needs to replay new traffic the way a saved simulation did.
+
+``llmaudit check`` compares a pull request's traffic, policy and prices with a baseline
+saved on the base branch (the JSON of ``simulate``). To say how much of the change is
+prices and how much is routing, it replays the *new* traffic under the *old* policy and
+the *old* prices, so the saved JSON carries (additively, next to the report):
+
+- per policy, the policy document as loaded and its cost per tier, task type and routed
+  model (``replay_profile``);
+- the prices of every model the traffic was priced as or a policy can route to
+  (``price_snapshot``), in the price-table field layout, and ``table_with_snapshot``
+  to rebuild a :class:`PriceTable` from them;
+- what the traffic was (``traffic_profile``): request counts by tier, task type and
+  model, the period and an order-independent digest of the requests, so a later run can
+  tell whether it replays the same traffic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from llmaudit.pricing import ModelPrice, PriceTable, TableInfo
+from llmaudit.pricing.spec import MODE_NAMES
+from llmaudit.pricing.table import Rates, build_model
+from llmaudit.projection import DAYS_PER_MONTH
+from llmaudit.report.simulate_model import ReplayProfile, Traffic
+from llmaudit.simulate.match import original_models
+from llmaudit.simulate.policy import Policy, Route
+from llmaudit.simulate.replay import Replayed
+
+SNAPSHOT_TABLE: Final = "baseline snapshot"
+# The columns that identify a request for the digest (no prompt text, ever).
+_DIGEST_COLUMNS: Final = ("timestamp", "model", "input_tokens", "output_tokens", "status")
+
+
+def tier_labels(frame: pd.DataFrame) -> pd.Series:
+    """``tier 0`` .. ``tier 3`` per request, ``untagged`` where the tagger gave none."""
+    tier = frame["complexity_tier"] if "complexity_tier" in frame else pd.Series(np.nan, index=frame.index)
+    return ("tier " + tier.fillna(-1).astype(np.int64).astype(str)).where(tier.notna(), "untagged")
+
+
+def task_labels(frame: pd.DataFrame) -> pd.Series:
+    if "task_type" not in frame:
+        return pd.Series("untagged", index=frame.index, dtype=object)
+    return frame["task_type"].astype(object).fillna("untagged")
+
+
+def _sums(keys: pd.Series | np.ndarray, values: np.ndarray) -> dict[str, float]:
+    series = pd.Series(values, index=np.asarray(keys, dtype=object)).groupby(level=0, sort=True).sum()
+    return {str(k): float(v) for k, v in series.items()}
+
+
+def _counts(keys: pd.Series | np.ndarray) -> dict[str, int]:
+    series = pd.Series(np.asarray(keys, dtype=object)).value_counts().sort_index()
+    return {str(k): int(v) for k, v in series.items()}
+
+
+def traffic_digest(frame: pd.DataFrame) -> str:
+    """A short hash of the requests, independent of their order and of the files' paths."""
+    columns = [c for c in _DIGEST_COLUMNS if c in frame]
+    plain = pd.DataFrame(
+        {c: frame[c].astype(str).to_numpy(dtype=object) if c != "timestamp" else frame[c].astype(str) for c in columns}
+    )
+    hashes = np.sort(pd.util.hash_pandas_object(plain, index=False).to_numpy(dtype=np.uint64))
+    return hashlib.sha256(hashes.tobytes()).hexdigest()[:16]
+
+
+def traffic_profile(frame: pd.DataFrame, period_days: float | None) -> Traffic:
+    """Request counts of ``frame`` (priced, tagged requests) and their monthly rate."""
+    priced = ~np.isnan(frame["cost_usd"].to_numpy(dtype=np.float64))
+    return Traffic(
+        requests=len(frame),
+        priced_requests=int(priced.sum()),
+        period_days=period_days,
+        monthly_requests=len(frame) * DAYS_PER_MONTH / period_days if period_days else None,
+        digest=traffic_digest(frame),
+        requests_by_tier=_counts(tier_labels(frame)),
+        requests_by_task=_counts(task_labels(frame)),
+        requests_by_model=_counts(original_models(frame)),
+    )
+
+
+def replay_profile(frame: pd.DataFrame, policy: Policy, r: Replayed) -> ReplayProfile:
+    """Cost of the replayed traffic per tier, task type and routed model (USD over the period)."""
+    cost = np.nan_to_num(r.cost_usd)
+    return ReplayProfile(
+        document=policy.model_dump(mode="json"),
+        unpriced_requests=int(np.isnan(r.cost_usd).sum()),
+        cost_by_tier_usd=_sums(tier_labels(frame), cost),
+        cost_by_task_usd=_sums(task_labels(frame), cost),
+        cost_by_model_usd=_sums(r.routed_model, cost),
+    )
+
+
+# -- prices ------------------------------------------------------------------------------
+
+
+def _route_models(route: Route) -> Iterable[str]:
+    for target in (route.to, *((route.cascade.first, route.cascade.then) if route.cascade else ())):
+        if target is not None and target.model is not None:
+            yield target.model
+    yield from route.fallbacks
+    if route.verify is not None:
+        yield route.verify.model
+    if route.compression is not None and route.compression.model is not None:
+        yield route.compression.model
+
+
+def policy_models(policy: Policy) -> set[str]:
+    """Every model name a policy can send traffic to, as the policy spells them."""
+    names = {m for models in policy.tiers.values() for m in models}
+    for route in policy.routes:
+        names.update(_route_models(route))
+    return names
+
+
+def _rates(rates: Rates) -> dict[str, float]:
+    return {k: v for k, v in rates.as_dict().items() if v is not None}
+
+
+def _model_fields(model: ModelPrice) -> dict[str, Any]:
+    """One model's prices in the price-table layout (``build_model`` reads it back)."""
+    data: dict[str, Any] = {"provider": model.provider, "aliases": sorted(model.aliases), **_rates(model.rates)}
+    data.update({mode: _rates(model.modes[mode]) for mode in MODE_NAMES if mode in model.modes})
+    if model.tiers:
+        data["tiers"] = [
+            {"above": t.above, **_rates(t.rates), **{m: _rates(t.modes[m]) for m in MODE_NAMES if m in t.modes}}
+            for t in model.tiers
+        ]
+    if model.per_request_usd:
+        data["per_request"] = model.per_request_usd
+    data["context_window"] = model.context_window
+    data["max_output_tokens"] = model.max_output_tokens
+    data["supports"] = sorted(model.supports)
+    return data
+
+
+def price_snapshot(table: PriceTable, names: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The prices of the models ``names`` resolve to (unpriced names are left out), by model name."""
+    resolved = {hit.model for name in names if name and (hit := table.resolve(str(name))) is not None}
+    return {name: _model_fields(table.get(name)) for name in sorted(resolved)}
+
+
+def table_with_snapshot(table: PriceTable, snapshot: Mapping[str, Mapping[str, Any]]) -> PriceTable:
+    """``table`` with the snapshot's models replacing (or adding to) its own.
+
+    Models the snapshot does not hold keep ``table``'s prices: a model the baseline
+    neither used nor could route to has no recorded price, and pricing it as today keeps
+    its cost out of the price effect.
+    """
+    snapped = [build_model(name, fields, SNAPSHOT_TABLE, (SNAPSHOT_TABLE,)) for name, fields in snapshot.items()]
+    kept = [m for m in table.models if m.name not in snapshot]
+    as_of = max((t.as_of for t in table.tables), default=date(1970, 1, 1))
+    info = TableInfo(SNAPSHOT_TABLE, SNAPSHOT_TABLE, SNAPSHOT_TABLE, as_of, False)
+    return PriceTable([*kept, *snapped], [*table.tables, info], sellers=table.sellers)
