@@ -110,7 +110,8 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        ends = exc.pos >= len(text.rstrip())
+        # json reports a cut inside a string at the string's start, not at the end of the text.
+        ends = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
         why = "it ends in the middle of the JSON: the file is truncated" if ends else "it is not valid JSON"
         raise _fail(path, f"{why} (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
     if not isinstance(data, dict):

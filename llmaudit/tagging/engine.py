@@ -15,6 +15,7 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from llmaudit.tagging.lexicon import TASK_TYPES, TEXT_TASK_TYPES, load_lexicon
 from llmaudit.tagging.rules import TagRules, high_stakes_mask, rule_label, rule_mask
@@ -46,6 +47,8 @@ SHORT_CHARS: Final = 120
 
 _K = len(TEXT_TASK_TYPES)
 _IDX = {name: i for i, name in enumerate(TEXT_TASK_TYPES)}
+_TYPE_INDEX = {name: i for i, name in enumerate(TASK_TYPES)}  # TEXT_TASK_TYPES is its prefix
+_BASE_TIERS = np.array([BASE_TIER[name] for name in TASK_TYPES], dtype=np.int64)
 
 
 class _Reasons:
@@ -62,58 +65,57 @@ class _Reasons:
             if len(self.codes) == 64:  # more distinct codes than bits: keep the first 64
                 return
             self.codes.append(code)
-        self.bits[mask] |= np.uint64(1) << np.uint64(self.codes.index(code))
+        self.bits |= mask.astype(np.uint64) << np.uint64(self.codes.index(code))
 
-    def strings(self) -> np.ndarray:
+    def strings(self) -> pa.Array:
+        """One string per row; the loop runs over distinct combinations, not rows."""
         combos, inverse = np.unique(self.bits, return_inverse=True)
-        texts = np.empty(len(combos), dtype=object)
-        for j, combo in enumerate(combos):
-            texts[j] = ",".join(code for b, code in enumerate(self.codes) if int(combo) >> b & 1)
-        return texts[inverse]
+        texts = [",".join(code for b, code in enumerate(self.codes) if int(combo) >> b & 1) for combo in combos]
+        return pa.array(texts, pa.large_string()).take(pa.array(inverse.astype(np.int64)))
 
 
 def _score(sig: Signals, frame: pd.DataFrame, reasons: _Reasons) -> np.ndarray:
-    """Score matrix [rows, text task types]."""
+    """Score matrix [text task types, rows] (one contiguous row of scores per task type)."""
     lex = load_lexicon()
     n = len(frame)
-    score = np.zeros((n, _K), dtype=np.float32)
+    score = np.zeros((_K, n), dtype=np.float32)
     weights = {c.task_type: (c.weight, c.reason) for c in lex.classes}
     for task_type, hit in sig.keywords.items():
         weight, reason = weights.get(task_type, (2.5, f"kw:{task_type}"))
-        score[:, _IDX[task_type]] += weight * hit
+        score[_IDX[task_type]] += weight * hit
         reasons.add(reason, hit)
     for task_type, hit in sig.system_keywords.items():
         # The system prompt describes the feature; it counts, but less than the request.
-        score[:, _IDX[task_type]] += 0.75 * hit
+        score[_IDX[task_type]] += 0.75 * hit
         reasons.add(f"sys:{task_type}", hit & ~sig.keywords.get(task_type, np.zeros(n, bool)))
 
     st = sig.structure
     code_block, code_syntax, trace, math = st["code_block"], st["code_syntax"], st["stack_trace"], st["math_notation"]
-    score[:, _IDX["code"]] += 1.5 * code_block + 1.0 * code_syntax + 3.0 * trace
+    score[_IDX["code"]] += 1.5 * code_block + 1.0 * code_syntax + 3.0 * trace
     reasons.add("code_block", code_block)
     reasons.add("code_syntax", code_syntax & ~code_block)
     reasons.add("stack_trace", trace)
-    score[:, _IDX["math"]] += 1.5 * (math & ~code_block & ~code_syntax & ~sig.keywords["code"])
+    score[_IDX["math"]] += 1.5 * (math & ~code_block & ~code_syntax & ~sig.keywords["code"])
     reasons.add("math_notation", math)
 
     # "Translate the strings in this snippet", "fix the grammar in this comment": the
     # instruction is text work on code, so the code evidence counts less.
     text_work = sig.keywords["translation"] | sig.keywords["rewrite"]
-    score[:, _IDX["code"]] *= np.where(text_work, 0.4, 1.0).astype(np.float32)
+    score[_IDX["code"]] *= np.where(text_work, 0.4, 1.0).astype(np.float32)
 
     structured = bool_column(frame, "structured_output")
     tools = numeric_column(frame, "tool_count") > 0
-    score[:, _IDX["extraction"]] += 1.0 * structured
+    score[_IDX["extraction"]] += 1.0 * structured
     reasons.add("structured_output", structured)
     reasons.add("tools", tools)
 
     turns = numeric_column(frame, "turns")
     multi = turns >= 3
-    score[:, _IDX["chat"]] += 1.0 * multi
+    score[_IDX["chat"]] += 1.0 * multi
     reasons.add("turns>=3", multi)
 
     # A question that asks for nothing else is a question.
-    score[:, _IDX["qa"]] += 0.75 * sig.question_end
+    score[_IDX["qa"]] += 0.75 * sig.question_end
     reasons.add("question", sig.question_end)
     return score
 
@@ -147,20 +149,22 @@ def tag_requests(
     reasons = _Reasons(n)
     score = _score(sig, frame, reasons)
 
-    # Best and runner-up scores decide the type and the confidence.
-    order = np.argsort(-score, axis=1, kind="stable")
-    best = order[:, 0]
-    top = score[np.arange(n), best]
-    second = score[np.arange(n), order[:, 1]] if _K > 1 else np.zeros(n)
-    names = np.asarray(TEXT_TASK_TYPES, dtype=object)
-    task = names[best].copy()
+    # Best and runner-up scores decide the type and the confidence; ties go to the earlier type.
+    columns = np.arange(n)
+    best = np.argmax(score, axis=0) if n else np.zeros(0, dtype=np.int64)
+    top = score[best, columns]
+    runner_up = score.copy()
+    runner_up[best, columns] = -np.inf
+    second = runner_up.max(axis=0) if n else np.zeros(0, dtype=np.float32)
+    # Task types as indices into TASK_TYPES until the output column is built.
+    task = best.astype(np.int64)
     has_text = sig.has_text
     nothing = top <= 0
     # Text with no instruction we recognize: a short line is conversation, a longer one a question.
     fallback_chat = has_text & nothing & (sig.chars < SHORT_CHARS)
-    task[fallback_chat] = "chat"
-    task[has_text & nothing & ~fallback_chat] = "qa"
-    task[~has_text] = "unknown"
+    task[fallback_chat] = _TYPE_INDEX["chat"]
+    task[has_text & nothing & ~fallback_chat] = _TYPE_INDEX["qa"]
+    task[~has_text] = _TYPE_INDEX["unknown"]
     reasons.add("no_keywords", has_text & nothing)
     reasons.add("no_text", ~has_text)
 
@@ -169,7 +173,7 @@ def tag_requests(
     confidence[~has_text] = 0.2
 
     # Tiers: the type's base, then length, hardness and ease.
-    tier = np.vectorize(BASE_TIER.get, otypes=[np.int64])(task) if n else np.zeros(0, dtype=np.int64)
+    tier = _BASE_TIERS[task]
     input_tokens = numeric_column(frame, "input_tokens")
     output_tokens = np.maximum(numeric_column(frame, "output_tokens"), numeric_column(frame, "max_output_tokens"))
     reasoning = numeric_column(frame, "reasoning_tokens") > 0
@@ -188,7 +192,7 @@ def tag_requests(
     reasons.add("output>2k", long_out)
     reasons.add("hard_kw", hard)
     reasons.add("reasoning_tokens", reasoning)
-    easy = sig.easy & ~up_to_2 & np.isin(task, ("rewrite", "classification", "extraction"))
+    easy = sig.easy & ~up_to_2 & np.isin(task, [_TYPE_INDEX[t] for t in ("rewrite", "classification", "extraction")])
     tier = np.where(easy, 0, tier)
     reasons.add("easy_kw", easy)
 
@@ -208,7 +212,7 @@ def tag_requests(
             continue
         label = rule_label(rule)
         if rule.task_type is not None:
-            task[mask] = rule.task_type
+            task[mask] = _TYPE_INDEX[rule.task_type]
             confidence[mask] = np.maximum(confidence[mask], 0.95)
         if rule.tier is not None:
             tier[mask] = rule.tier
@@ -219,10 +223,10 @@ def tag_requests(
         reasons.add(label, mask)
 
     out = frame.copy(deep=False)
-    out["task_type"] = pd.array(task.astype(str) if n else np.zeros(0, dtype=str), dtype="str")
+    out["task_type"] = pd.array(pa.array(TASK_TYPES, pa.large_string()).take(pa.array(task)), dtype="str")
     out["complexity_tier"] = tier.astype(np.int64)
     out["tag_confidence"] = confidence.astype(np.float64)
-    out["tag_reasons"] = pd.array(reasons.strings() if n else np.zeros(0, dtype=object), dtype="str")
+    out["tag_reasons"] = pd.array(reasons.strings(), dtype="str")
     return out
 
 

@@ -5,13 +5,24 @@ expressions, byte slicing), which release the GIL, so tagging can run on worker 
 Text is read through short windows of the last user message (``user_text``): its first
 bytes (where instructions usually are), its last bytes when it is long (where "...in one
 line" usually is) and a longer body window for structure (code, stack traces, math).
-When a sample shows the instruction windows repeat (templated traffic), each pattern
-runs once per distinct window instead of once per row.
+
+Speed (docs/tagging.md, "Speed"): an RE2 pass costs about 1.8 ns per byte of window
+whatever the pattern (a 13-way alternation scans as fast as one word), plus a fixed
+compile and warm-up cost per call. So the work is counted in passes times bytes, and
+cut three ways, all exact (every pattern's answer is the same as matching it alone):
+
+- group testing: the patterns of a group run as one alternation over every window; each
+  member then runs only over the windows the alternation matched, and the group's last
+  member is known without a pass where no other member matched (see ``match_all``);
+- windows that repeat (templated traffic) are matched once per distinct value;
+- the tail window is matched only for long messages, and sliced before it is gathered.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -23,6 +34,34 @@ from llmaudit.tagging.lexicon import STRUCTURE_SIGNALS, Lexicon
 # Below this share of distinct windows in a sample, matching distinct windows pays off.
 _DEDUP_BELOW = 0.5
 _SAMPLE = 20_000
+_DEDUP_MIN_ROWS = 2_000
+# Keyword patterns per group-testing pass; qa (anchored questions) matches too often to share a pass.
+# Group-testing order: rarest first (share of rows matching each in the evaluation prompts),
+# so the first half of a group usually fails and the second half needs no pass of its own.
+# Patterns not listed (the user's) come first.
+_RARE_FIRST = (
+    "hard",
+    "easy",
+    "summarization",
+    "creative",
+    "chat",
+    "reasoning",
+    "rewrite",
+    "extraction",
+    "code",
+    "translation",
+    "classification",
+    "math",
+    "qa",
+)
+_STRUCTURE_RARE_FIRST = ("stack_trace", "code_block", "code_syntax", "math_notation")
+# Measured costs of pc.match_substring_regex (docs/tagging.md, "Speed"): per byte scanned,
+# per value, and compile plus DFA warm-up per pattern per call.
+_SECONDS_PER_BYTE = 1.8e-9
+_SECONDS_PER_VALUE = 5e-8
+_SECONDS_PER_PATTERN = 7.5e-4
+
+Text: TypeAlias = pa.Array | pa.ChunkedArray
 
 
 @dataclass(frozen=True)
@@ -44,8 +83,12 @@ class Signals:
     """The message ends with a question mark (any script)."""
 
 
-def text_column(frame: pd.DataFrame, name: str) -> pa.Array:
-    """A text column as an Arrow string array (all nulls when the column is absent)."""
+def text_column(frame: pd.DataFrame, name: str) -> Text:
+    """A text column as an Arrow string array (all nulls when the column is absent).
+
+    Chunked columns stay chunked: every kernel used here accepts them, and joining the
+    chunks would copy the whole text.
+    """
     if name not in frame.columns:
         return pa.nulls(len(frame), pa.large_string())
     series = frame[name]
@@ -53,39 +96,123 @@ def text_column(frame: pd.DataFrame, name: str) -> pa.Array:
         arr = pa.array(series, from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         arr = pa.array(series.astype("string"), from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = arr.cast(pa.large_string())
     return arr
 
 
-def _window(binary: pa.Array, start: int, stop: int) -> pa.Array:
-    return pc.binary_slice(binary, start, stop)
+def _match(values: Text, pattern: str) -> np.ndarray:
+    return np.asarray(pc.fill_null(pc.match_substring_regex(values, pattern), False), dtype=bool)
 
 
-def _match(window: pa.Array, pattern: str) -> np.ndarray:
-    return np.asarray(pc.fill_null(pc.match_substring_regex(window, pattern), False), dtype=bool)
+def _take(values: Text, rows: np.ndarray) -> Text:
+    return values if len(rows) == len(values) else pc.take(values, pa.array(rows, type=pa.int64()))
 
 
-class _Matcher:
-    """Runs patterns over a window, once per distinct value when values repeat."""
+def _alternation(patterns: Sequence[str]) -> str:
+    # Each pattern keeps its own flags ((?i), (?m)) inside its group.
+    return patterns[0] if len(patterns) == 1 else "|".join(f"(?:{p})" for p in patterns)
 
-    def __init__(self, window: pa.Array) -> None:
-        self.indices: np.ndarray | None = None
-        self.values = window
-        n = len(window)
-        if n > 2 * _SAMPLE:
-            step = max(1, n // _SAMPLE)
-            sample = pc.take(window, pa.array(np.arange(0, n, step)))
-            if len(pc.unique(sample)) < _DEDUP_BELOW * len(sample):
-                encoded = pc.dictionary_encode(window)
-                self.values = encoded.dictionary
-                self.indices = np.asarray(pc.fill_null(encoded.indices, 0), dtype=np.int64)
 
-    def __call__(self, pattern: str) -> np.ndarray:
-        hit = _match(self.values, pattern)
-        return hit if self.indices is None else hit[self.indices]
+def match_all(values: Text, patterns: Sequence[str], groups: Sequence[Sequence[int]]) -> np.ndarray:
+    """``hit[i, r]``: ``patterns[i]`` matches ``values[r]``, exactly as if each pattern ran alone.
+
+    Group testing: a group's alternation runs over every value, then the group is halved
+    and each half tested the same way, but only over the values the whole group matched.
+    Where the first half matched nothing, the second half is known to match, so its own
+    alternation is skipped there; a pattern left alone where its group is known to match
+    needs no pass at all. Since a window matches one or two task types at most, most
+    windows cost one or two passes instead of one per pattern.
+    """
+    n = len(values)
+    hit = np.zeros((len(patterns), n), dtype=bool)
+    if n == 0:
+        return hit
+    everything = np.arange(n)
+    for group in groups:
+        _solve(values, patterns, list(group), everything, np.zeros(n, dtype=bool), hit)
+    return hit
+
+
+def _solve(
+    values: Text, patterns: Sequence[str], group: list[int], rows: np.ndarray, known: np.ndarray, hit: np.ndarray
+) -> None:
+    """Fill ``hit[group][:, rows]``. ``values`` holds the windows of ``rows`` (global row
+    numbers); ``known`` marks those where some member of ``group`` surely matches."""
+    if len(group) > 1 and not _worth_grouping(values, len(group)):
+        for i in group:  # too little text to pay for the alternation's compile and warm-up
+            hit[i, rows] = _match(values, patterns[i])
+        return
+    unknown = np.flatnonzero(~known)
+    if len(unknown):
+        found = _match(_take(values, unknown), _alternation([patterns[i] for i in group]))
+        known = known.copy()
+        known[unknown] = found
+    if len(group) == 1:
+        hit[group[0], rows[known]] = True
+        return
+    keep = np.flatnonzero(known)
+    if not len(keep):
+        return
+    values, rows = _take(values, keep), rows[keep]
+    half = len(group) // 2
+    first, second = group[:half], group[half:]
+    _solve(values, patterns, first, rows, np.zeros(len(rows), dtype=bool), hit)
+    first_hit = hit[np.asarray(first)][:, rows].any(axis=0)
+    _solve(values, patterns, second, rows, np.asarray(~first_hit, dtype=bool), hit)
+
+
+def _worth_grouping(values: Text, k: int) -> bool:
+    """Whether one pass over ``values`` costs more than compiling and warming up ``k`` patterns.
+
+    Group testing saves passes but compiles every pattern once more per level; below this
+    much text (small chunks, or few windows left) plain passes are cheaper.
+    """
+    data_bytes = values.nbytes if isinstance(values, pa.Array) else sum(c.nbytes for c in values.chunks)
+    return data_bytes * _SECONDS_PER_BYTE + len(values) * _SECONDS_PER_VALUE > k * _SECONDS_PER_PATTERN
+
+
+def _distinct(values: Text, always: bool = False) -> tuple[pa.Array, np.ndarray | None]:
+    """``values`` as one chunk, or its distinct values and each row's index into them when
+    values repeat (templated traffic) or ``always``."""
+    # One chunk: taking rows from a chunked array would join its chunks on every call.
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    n = len(values)
+    if not always:
+        if n < _DEDUP_MIN_ROWS:
+            return values, None
+        step = max(1, n // _SAMPLE)
+        sample = values if step == 1 else pc.take(values, pa.array(np.arange(0, n, step)))
+        if len(pc.unique(sample)) >= _DEDUP_BELOW * len(sample):
+            return values, None
+    encoded = pc.dictionary_encode(values)
+    return encoded.dictionary, np.asarray(pc.fill_null(encoded.indices, 0), dtype=np.int64)
+
+
+def match_windows(windows: Sequence[tuple[Text, bool]], patterns: Sequence[str], order: list[int]) -> list[np.ndarray]:
+    """``match_all`` over several window columns at once: one call per pattern and level
+    for all of them (compiling and warming up a pattern costs as much as scanning a few MB).
+
+    ``windows`` are (values, always deduplicate); returns one ``hit`` matrix per column.
+    """
+    parts = [_distinct(values, always) for values, always in windows]
+    distinct = [part for part, _ in parts]
+    joined = distinct[0] if len(distinct) == 1 else pa.concat_arrays(distinct)
+    hit = match_all(joined, patterns, [order])
+    out = []
+    start = 0
+    for part, indices in parts:
+        block = hit[:, start : start + len(part)]
+        out.append(block if indices is None else block[:, indices])
+        start += len(part)
+    return out
+
+
+def rare_first(names: Sequence[str], order: Sequence[str] = _RARE_FIRST) -> list[int]:
+    """Indices of ``names``, rarest first (names missing from ``order`` before all others)."""
+    rank = {name: k for k, name in enumerate(order)}
+    return sorted(range(len(names)), key=lambda i: (rank.get(names[i], -1), i))
 
 
 def extract_signals(frame: pd.DataFrame, lexicon: Lexicon, extra: dict[str, str] | None = None) -> Signals:
@@ -94,45 +221,53 @@ def extract_signals(frame: pd.DataFrame, lexicon: Lexicon, extra: dict[str, str]
     ``extra`` maps task types to additional patterns (from the user's rules file), matched
     on the same windows and OR-ed into that task type's keywords.
     """
-    len(frame)
+    extra = extra or {}
     user = text_column(frame, "user_text")
     if "user_text" not in frame.columns and "prompt_text" in frame.columns:
         user = text_column(frame, "prompt_text")
     binary = pc.fill_null(user.cast(pa.large_binary()), b"")
     chars = np.asarray(pc.binary_length(binary), dtype=np.int64)
-    has_text = np.asarray(pc.fill_null(pc.is_valid(user), False)) & (chars > 0)
+    has_text = np.asarray(pc.fill_null(pc.is_valid(user), False), dtype=bool) & (chars > 0)
 
-    head = _Matcher(_window(binary, 0, lexicon.head_chars))
+    # Head, tail and system windows: the lexicon's classes, the user's keywords, hard and
+    # easy, in one set of passes. Only the head counts for easy, only the classes for the
+    # system prompt; the rest is matched on the way and dropped.
+    names = [c.task_type for c in lexicon.classes]
+    patterns = [c.pattern for c in lexicon.classes]
+    n_classes = len(names)
+    for task_type, pattern in extra.items():
+        # The user's patterns are case-insensitive too; they join their task type's keywords.
+        names.append(task_type)
+        patterns.append(f"(?i){pattern}")
+    names += ["hard", "easy"]
+    patterns += [lexicon.hard, lexicon.easy]
+    windows: list[tuple[Text, bool]] = [(pc.binary_slice(binary, 0, lexicon.head_chars), False)]
     long_rows = np.flatnonzero(chars > lexicon.head_chars)
-    tail_values = None
     if len(long_rows):
-        tail_values = pc.binary_slice(pc.take(binary, pa.array(long_rows)), -lexicon.tail_chars)
-    body = pc.binary_slice(binary, 0, lexicon.body_chars)
-
-    def head_or_tail(pattern: str) -> np.ndarray:
-        hit = head(pattern)
-        if tail_values is not None:
-            hit[long_rows] |= _match(tail_values, pattern)
-        return hit
+        windows.append((_take(pc.binary_slice(binary, -lexicon.tail_chars), long_rows), False))
+    system = text_column(frame, "system_text")
+    has_system = bool(pc.sum(pc.is_valid(system)).as_py())
+    if has_system:
+        # A system prompt is shared by a whole feature: always match its distinct values only.
+        windows.append((pc.binary_slice(pc.fill_null(system.cast(pa.large_binary()), b""), 0, 400), True))
+    hits = match_windows(windows, patterns, rare_first(names))
+    head_hit = hits[0]
+    if len(long_rows):
+        head_hit[:-1, long_rows] |= hits[1][:-1]
+    system_keywords: dict[str, np.ndarray] = {}
+    if has_system:
+        system_keywords = dict(zip(names[:n_classes], hits[-1][:n_classes], strict=True))
 
     keywords: dict[str, np.ndarray] = {}
-    for cls in lexicon.classes:
-        pattern = cls.pattern
-        if extra and cls.task_type in extra:
-            pattern = f"{pattern}|(?:{extra[cls.task_type]})"
-        keywords[cls.task_type] = head_or_tail(pattern)
-    for task_type, pattern in (extra or {}).items():
-        if task_type not in keywords:
-            keywords[task_type] = head_or_tail(f"(?i){pattern}")
+    for name, hit in zip(names[:-2], head_hit[:-2], strict=True):
+        keywords[name] = keywords[name] | hit if name in keywords else hit
 
-    structure = {name: _match(body, lexicon.structure[name]) for name in STRUCTURE_SIGNALS}
-
-    system = text_column(frame, "system_text")
-    system_keywords: dict[str, np.ndarray] = {}
-    if pc.sum(pc.is_valid(system)).as_py():
-        sys_head = _Matcher(pc.binary_slice(pc.fill_null(system.cast(pa.large_binary()), b""), 0, 400))
-        for cls in lexicon.classes:
-            system_keywords[cls.task_type] = sys_head(cls.pattern)
+    (structure_hit,) = match_windows(
+        [(pc.binary_slice(binary, 0, lexicon.body_chars), False)],
+        [lexicon.structure[s] for s in STRUCTURE_SIGNALS],
+        rare_first(STRUCTURE_SIGNALS, _STRUCTURE_RARE_FIRST),
+    )
+    structure = dict(zip(STRUCTURE_SIGNALS, structure_hit, strict=True))
 
     last = pc.binary_slice(binary, -3)
     question_end = _match(last, "[?\uff1f]\\s*$")
@@ -140,8 +275,8 @@ def extract_signals(frame: pd.DataFrame, lexicon: Lexicon, extra: dict[str, str]
         has_text=has_text,
         chars=chars,
         keywords=keywords,
-        hard=head_or_tail(lexicon.hard),
-        easy=head(lexicon.easy),
+        hard=head_hit[-2],
+        easy=head_hit[-1],
         structure=structure,
         system_keywords=system_keywords,
         question_end=question_end & has_text,

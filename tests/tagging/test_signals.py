@@ -1,0 +1,63 @@
+# ruff: noqa: RUF001
+"""Group testing in signals.match_all gives exactly what one pass per pattern gives."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from llmaudit.tagging import signals
+from llmaudit.tagging.lexicon import STRUCTURE_SIGNALS, load_lexicon
+
+TEXTS = [
+    "Classify this review as positive or negative: great!",
+    "Summarize the above in one line and translate it into German.",
+    "Write a python script that solves 3x + 2 = 11, step by step.",
+    "hello there",
+    "",
+    "Prove this is NP-complete.",
+    "请把下面这段话翻译成英文：我们明天开会。",
+    "```js\nconst msg = 1;\n```\nFix the grammar in this comment",
+    "Traceback (most recent call last):\n  File \"a.py\", line 3, in <module>\nKeyError: 'user'",
+    "What are some good names for a cat?",
+]
+
+
+def one_pass_each(values: pa.Array, patterns: list[str]) -> np.ndarray:
+    return np.array([np.asarray(pc.fill_null(pc.match_substring_regex(values, p), False)) for p in patterns])
+
+
+@pytest.mark.parametrize("force_groups", [True, False])
+def test_match_all_equals_one_pass_per_pattern(monkeypatch: pytest.MonkeyPatch, force_groups: bool) -> None:
+    # Force group testing (and, in the second run, plain passes) whatever the size of the input.
+    monkeypatch.setattr(signals, "_worth_grouping", lambda values, k: force_groups)
+    lex = load_lexicon()
+    patterns = [c.pattern for c in lex.classes] + [lex.hard, lex.easy]
+    patterns += [lex.structure[s] for s in STRUCTURE_SIGNALS]
+    values = pa.array([t.encode() for t in TEXTS * 3], pa.large_binary())
+    expected = one_pass_each(values, patterns)
+    assert expected.any(axis=1).sum() >= 10  # most patterns match something here
+    for order in (list(range(len(patterns))), list(reversed(range(len(patterns))))):
+        np.testing.assert_array_equal(signals.match_all(values, patterns, [order]), expected)
+
+
+def test_match_windows_deduplicates_and_maps_back() -> None:
+    values = pa.array([b"translate this", b"hello", b"translate this", b""] * 1000, pa.large_binary())
+    other = pa.array([b"hello", b"xyz"], pa.large_binary())
+    head, tail = signals.match_windows([(values, False), (other, True)], [r"\btranslate\b", "hello"], [0, 1])
+    assert head.shape == (2, 4000) and tail.shape == (2, 2)
+    np.testing.assert_array_equal(head[:, :4], [[True, False, True, False], [False, True, False, False]])
+    np.testing.assert_array_equal(tail, [[False, False], [True, False]])
+
+
+def test_chunked_text_gives_the_same_signals() -> None:
+    import pandas as pd
+
+    from llmaudit.tagging import tag_requests
+
+    texts = TEXTS * 300
+    chunked = pd.DataFrame({"user_text": pd.array(pa.chunked_array([texts[:1000], texts[1000:]]), dtype="str")})
+    single = pd.DataFrame({"user_text": pd.array(texts, dtype="str")})
+    pd.testing.assert_frame_equal(tag_requests(chunked), tag_requests(single))
