@@ -97,6 +97,14 @@ def analyze_command(
             show_default=False,
         ),
     ] = None,
+    tag: Annotated[
+        bool,
+        typer.Option(
+            "--tag/--no-tag",
+            help="Tag every request by task type and complexity tier (--no-tag skips it: faster, but no by-task and "
+            "by-tier breakdowns and no overspend finding).",
+        ),
+    ] = True,
     tag_rules: opt.TagRulesOpt = None,
     sample: Annotated[
         int,
@@ -141,7 +149,9 @@ def analyze_command(
     if not log_args:
         raise UsageError("no logs given", hint="pass LOGS (files, directories, globs or -), or --claude-code")
     sources = expand_inputs(log_args)
-    writer = PerRequestWriter(per_request, include_prompts=include_prompts) if per_request else None
+    if not tag and (sample or tag_rules is not None):
+        raise UsageError("--sample and --tag-rules need tagging", hint="drop --no-tag")
+    writer = PerRequestWriter(per_request, include_prompts=include_prompts, tagged=tag) if per_request else None
     with ProgressObserver(sources, enabled=not quiet) as progress:
         reader = RequestReader(sources, ingest, observer=progress)
         try:
@@ -151,6 +161,7 @@ def analyze_command(
                 AnalyzeOptions(
                     group_by=tuple(dict.fromkeys(str(g) for g in group_by)),
                     timezone=timezone,
+                    tag=tag,
                     tag_rules=rules,
                     sample=sample,
                     seller=sold_by,

@@ -261,3 +261,15 @@ def test_seller_prices_and_bill_level_fees_hand_computed(capsys: pytest.CaptureF
 
     code, _, err = run(capsys, "analyze", str(logs), "-q", "--pricing", str(prices), "--seller", "nobody")
     assert code == 2 and "no seller named 'nobody'" in err and "gw" in err
+
+
+def test_no_tag_skips_tagging(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    priced = tmp_path / "priced.csv"
+    app = str(ROOT / "sample_logs" / "app")
+    code, out, _ = run(capsys, "analyze", app, "-q", "-f", "json", "--no-tag", "--per-request", str(priced))
+    assert code == 0
+    data = json.loads(out)
+    assert data["by_task"] == [] and data["by_tier"] == []
+    assert "overspend" not in {f["id"] for f in data["findings"]}
+    assert "task_type" not in pd.read_csv(priced).columns
+    assert run(capsys, "analyze", app, "-q", "--no-tag", "--sample", "2")[0] == 2
