@@ -9,6 +9,7 @@ relative to the file that holds them. Command-line flags always win over the con
 logs: [logs/]                      # LOGS when none are given on the command line
 pricing: [prices/private.yaml]     # extra price tables (--pricing)
 policies: [policies/tiered.yaml]   # default --policy files
+quality: quality.yaml              # --quality (simulate)
 tag_rules: rules/tags.yaml         # --tag-rules
 timezone: Europe/Berlin            # --timezone
 check:                             # thresholds for `llmaudit check`
@@ -51,6 +52,7 @@ class ConfigSpec(BaseModel):
     logs: list[str] = Field(default_factory=list)
     pricing: list[str] = Field(default_factory=list)
     policies: list[str] = Field(default_factory=list)
+    quality: str | None = None
     tag_rules: str | None = None
     timezone: str | None = None
     check: CheckThresholds = Field(default_factory=CheckThresholds)
@@ -64,6 +66,7 @@ class ProjectConfig:
     logs: tuple[str, ...] = ()
     pricing: tuple[Path, ...] = ()
     policies: tuple[Path, ...] = ()
+    quality: Path | None = None
     tag_rules: Path | None = None
     timezone: str | None = None
     check: CheckThresholds = field(default_factory=CheckThresholds)
@@ -80,6 +83,7 @@ def _from_spec(spec: ConfigSpec, path: Path) -> ProjectConfig:
         logs=_resolve(base, spec.logs),
         pricing=tuple(Path(p) for p in _resolve(base, spec.pricing)),
         policies=tuple(Path(p) for p in _resolve(base, spec.policies)),
+        quality=base / spec.quality if spec.quality else None,
         tag_rules=base / spec.tag_rules if spec.tag_rules else None,
         timezone=spec.timezone,
         check=spec.check,

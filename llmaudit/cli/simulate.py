@@ -24,6 +24,7 @@ from llmaudit.simulate import load_policy, replay
 from llmaudit.simulate.billing import policy_seller
 from llmaudit.simulate.collect import collect
 from llmaudit.simulate.match import original_models
+from llmaudit.simulate.quality import QualityScores, load_quality, request_keys, served_scores
 from llmaudit.simulate.run import NamedPolicy, simulate
 
 EPILOG = """\
@@ -34,6 +35,7 @@ Examples:
   llmaudit simulate sample_logs/ -P examples/policies/four-tiers.yaml -P examples/policies/cascade.yaml
   llmaudit simulate --policy tiers.yaml              # logs and pricing from llmaudit.yaml
   llmaudit simulate logs/ -P tiers.yaml --format markdown -o simulation.md --per-request routed.csv
+  llmaudit simulate sample_logs/ -P examples/policies/task-map.yaml --quality examples/quality.yaml
 """
 
 
@@ -61,6 +63,16 @@ def simulate_command(
             "--config",
             metavar="FILE",
             help="Project config (default: ./llmaudit.yaml or [tool.llmaudit]).",
+            show_default=False,
+        ),
+    ] = None,
+    quality: Annotated[
+        Path | None,
+        typer.Option(
+            "--quality",
+            metavar="FILE",
+            help="Quality scores per model and task type (YAML; docs/policies.md, 'Quality scores'): adds each "
+            "policy's expected quality, the change vs baseline, floors and the cost-quality frontier.",
             show_default=False,
         ),
     ] = None,
@@ -125,6 +137,8 @@ def simulate_command(
     table = load_pricing([*project.pricing, *pricing])
     for named in policies:  # an unknown billing.seller fails before the logs are read
         policy_seller(named.policy, named.source, table)
+    quality_path = quality or project.quality
+    scores = load_quality(quality_path, table) if quality_path is not None else None
     tag = tagger(tag_rules or project.tag_rules)
     sources = expand_inputs(log_args)
     with ProgressObserver(sources, enabled=not quiet) as progress:
@@ -137,17 +151,22 @@ def simulate_command(
         policies,
         inputs=[InputFile(f.source, f.format, f.lines_read, f.parsed, f.skipped_total) for f in stats.files],
         pricing=[PricingSource(i.name, i.path, i.source, i.as_of.isoformat(), i.shipped) for i in table.tables],
+        quality=scores,
     )
     if per_request is not None:
-        write_table(per_request, _per_request_rows(frame, table, policies))
+        write_table(per_request, _per_request_rows(frame, table, policies, scores))
     emit(render(report, output_format, RenderOptions(color=wants_color(output), width=width(output))), output)
 
 
-def _per_request_rows(frame: pd.DataFrame, table, policies: list[NamedPolicy]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    """One row per request and policy: where it went and what it cost there."""
+def _per_request_rows(  # type: ignore[no-untyped-def]
+    frame: pd.DataFrame, table, policies: list[NamedPolicy], scores: QualityScores | None = None
+) -> pd.DataFrame:
+    """One row per request and policy: where it went and what it cost there (and its expected quality)."""
     parts = []
+    tasks, ids = request_keys(frame)
     for named in policies:
         r = replay(frame, table, named.policy)
+        quality = {} if scores is None else {"expected_quality": served_scores(scores, r, tasks, ids)}
         parts.append(
             pd.DataFrame(
                 {
@@ -162,6 +181,7 @@ def _per_request_rows(frame: pd.DataFrame, table, policies: list[NamedPolicy]) -
                     "baseline_cost_usd": frame["cost_usd"].to_numpy(dtype=np.float64),
                     "cost_usd": r.cost_usd,
                     "reason": r.reason,
+                    **quality,
                 }
             )
         )

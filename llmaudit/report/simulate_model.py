@@ -2,7 +2,8 @@
 
 ``to_dict`` gives the JSON contract (``schema_version``, ``baseline.total_cost_usd``,
 ``policies[]`` with totals, savings, ``by_tier[]``, ``by_task[]``, ``markup[]``,
-``flat_vs_metered``). Money is USD, unrounded; renderers round.
+``flat_vs_metered``; with ``--quality`` each policy's ``quality``, the report's ``quality``
+and ``frontier``). Money is USD, unrounded; renderers round.
 """
 
 from __future__ import annotations
@@ -154,6 +155,53 @@ class Traffic:
 
 
 @dataclass(frozen=True)
+class QualityRow:
+    """Expected quality of one complexity tier, in the quality file's scale (None: nothing scored)."""
+
+    key: str
+    expected: float | None
+    baseline: float | None
+    change: float | None
+    unscored_requests: int
+    floor: float | None
+    below_floor: bool
+
+
+@dataclass(frozen=True)
+class PolicyQuality:
+    """Request-weighted mean score of the model serving each request, and of the logged model.
+
+    Unscored requests (no score for their model and task type) are left out of each mean;
+    the two means can therefore cover different requests when the counts differ.
+    """
+
+    expected: float | None
+    baseline: float | None
+    change: float | None
+    unscored_requests: int
+    baseline_unscored_requests: int
+    floor: float | None
+    below_floor: bool
+    """Below the overall ``floor`` or below a per-tier floor in ``by_tier``."""
+    by_tier: tuple[QualityRow, ...]
+
+
+@dataclass(frozen=True)
+class QualitySummary:
+    """The quality file a run used and the baseline's place on the cost-quality frontier."""
+
+    source: str
+    scale: str
+    low: float
+    high: float
+    floor: float | None
+    floors: dict[str, float]
+    baseline: float | None
+    baseline_unscored_requests: int
+    baseline_on_frontier: bool
+
+
+@dataclass(frozen=True)
 class PolicyResult:
     name: str
     source: str
@@ -174,6 +222,8 @@ class PolicyResult:
     replay: ReplayProfile | None = None
     billed_by: str | None = None
     """The seller of ``billing.seller`` whose bill (fees included) is the policy's cost; None: list prices."""
+    quality: PolicyQuality | None = None
+    """Expected quality under ``--quality FILE``; None without a quality file."""
 
 
 @dataclass(frozen=True)
@@ -189,6 +239,10 @@ class SimulateReport:
     # a policy can route to, by model name in the price-table layout (llmaudit/simulate/snapshot.py).
     traffic: Traffic | None = None
     prices: dict[str, dict[str, Any]] | None = None
+    # With --quality FILE (additive): the file, and the policies on the cost-quality frontier
+    # (no other policy, the baseline included, is cheaper-or-equal and better-or-equal), cheapest first.
+    quality: QualitySummary | None = None
+    frontier: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -57,6 +57,8 @@ class Replayed:
     rerouted: np.ndarray  # bool: the model changed
     reprice: Repricer | None = field(default=None, repr=False, compare=False)
     """The same calls priced by another table (a seller's prices); see :class:`Repricer`."""
+    then_model: np.ndarray | None = None  # object: a cascade's second model (None where no cascade)
+    escalation: np.ndarray | None = None  # float: the share sent on to ``then_model`` (0 where no cascade)
 
 
 def prepare(frame: pd.DataFrame, policy: Policy) -> pd.DataFrame:
@@ -380,6 +382,8 @@ def replay(
     reason[ok & ~priced] = KEPT_UNPRICED
     open_rows = ok & priced
     steps: list[_Step] = []
+    then_model = np.full(n, None, dtype=object)
+    escalation = np.zeros(n)
     for i, route in enumerate(policy.routes):
         label = route.name or f"routes[{i}]"
         mask = open_rows & match_mask(frame, route.match, table)
@@ -394,6 +398,7 @@ def replay(
             then, lost2 = r.destination(rows, route.cascade.then, route, f"routes.{label}.cascade.then")
             path[rows] = (pd.Series(first) + " -> " + pd.Series(then) + " (cascade)").to_numpy(dtype=object)
             chosen, lost = first, lost1 | lost2
+            then_model[rows], escalation[rows] = then, _escalation(route, frame, rows)
         else:
             assert route.to is not None
             chosen, lost = r.destination(rows, route.to, route, f"routes.{label}.to")
@@ -426,6 +431,8 @@ def replay(
         context_failover=failover,
         rerouted=routed != r.original,
         reprice=Repricer(r, steps, list_cost, hits),
+        then_model=then_model,
+        escalation=escalation,
     )
 
 

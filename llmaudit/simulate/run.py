@@ -4,7 +4,8 @@ The baseline is the logged traffic priced as ``analyze`` prices it. For each pol
 totals and the monthly projection, savings, what happens per complexity tier and task
 type (which models traffic left and where it went), the routing matrix, response-cache
 and failover counts, the cost through fee scenarios, and flat-rate plans against metered
-billing with the spread of per-request and daily cost.
+billing with the spread of per-request and daily cost; with quality scores, the expected
+quality per policy and tier and the cost-quality frontier (quality.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from llmaudit.report.model import InputFile, PricingSource
 from llmaudit.report.simulate_model import (
     Baseline,
     PolicyResult,
+    QualitySummary,
     RouteRow,
     SimulateReport,
     SliceRow,
@@ -30,6 +32,7 @@ from llmaudit.report.simulate_model import (
 from llmaudit.simulate.billing import FeeScenario, bill_policy, flat_vs_metered, policy_seller
 from llmaudit.simulate.match import original_models
 from llmaudit.simulate.policy import Policy
+from llmaudit.simulate.quality import QualityScores, frontier, policy_quality, request_keys, served_scores
 from llmaudit.simulate.replay import Replayed, replay
 from llmaudit.simulate.snapshot import policy_models, price_snapshot, replay_profile, traffic_profile
 
@@ -105,8 +108,13 @@ def simulate(
     pricing: Sequence[PricingSource] = (),
     fee_scenarios: Sequence[FeeScenario] = (),
     failure_rates: dict[str, float] | None = None,
+    quality: QualityScores | None = None,
 ) -> SimulateReport:
-    """Replay ``frame`` (priced, tagged requests) under each policy; the report compares them."""
+    """Replay ``frame`` (priced, tagged requests) under each policy; the report compares them.
+
+    With ``quality`` each policy also gets its expected quality, and the report the
+    cost-quality frontier (see ``llmaudit/simulate/quality.py``).
+    """
     base = frame["cost_usd"].to_numpy(dtype=np.float64)
     baseline_total = float(np.nansum(base))
     stamps = frame["timestamp"].dropna()
@@ -128,6 +136,9 @@ def simulate(
         policy_seller(named.policy, named.source, table)
     results = []
     bill_warnings: list[str] = []
+    if quality is not None:
+        tasks, ids = request_keys(frame)
+        base_scores = quality.score(original_models(frame), tasks, ids)
     for named in policies:
         r = replay(frame, table, named.policy, failure_rates)
         # The policy's bill: list prices, or as its billing.seller sells the same calls (fees included).
@@ -164,9 +175,16 @@ def simulate(
                 flat_vs_metered=flat_vs_metered(frame, billed, named.policy, months),
                 replay=replay_profile(frame, named.policy, r),
                 billed_by=bill.seller,
+                quality=None
+                if quality is None
+                else policy_quality(quality, served_scores(quality, r, tasks, ids), base_scores, tier_key),
             )
         )
     warnings = ((note,) if note else ()) + tuple(bill_warnings)
+    summary, on_frontier = None, None
+    if quality is not None:
+        summary, on_frontier = _quality_summary(quality, baseline_total, base_scores, results)
+        warnings += _quality_warnings(quality, frame, results)
     # What `llmaudit check` needs to replay later traffic the way this run did (snapshot.py).
     routable = set(pd.unique(original_models(frame))).union(*(policy_models(p.policy) for p in policies))
     return SimulateReport(
@@ -178,4 +196,47 @@ def simulate(
         warnings,
         traffic=traffic_profile(frame, days),
         prices=price_snapshot(table, routable),
+        quality=summary,
+        frontier=on_frontier,
     )
+
+
+def _quality_summary(
+    quality: QualityScores, baseline_total: float, base_scores: np.ndarray, results: list[PolicyResult]
+) -> tuple[QualitySummary, tuple[str, ...]]:
+    """The file's summary and the policies on the cost-quality frontier (baseline included as a point)."""
+    baseline_quality = float(np.nanmean(base_scores)) if (~np.isnan(base_scores)).any() else None
+    points = [(baseline_total, baseline_quality)]
+    points += [(p.total_cost_usd, p.quality.expected if p.quality else None) for p in results]
+    on = frontier(points)
+    summary = QualitySummary(
+        source=quality.source,
+        scale=quality.scale,
+        low=quality.low,
+        high=quality.high,
+        floor=quality.floor,
+        floors={f"tier {tier}": value for tier, value in sorted(quality.floors.items())},
+        baseline=baseline_quality,
+        baseline_unscored_requests=int(np.isnan(base_scores).sum()),
+        baseline_on_frontier=0 in on,
+    )
+    return summary, tuple(results[i - 1].name for i in on if i > 0)
+
+
+def _quality_warnings(quality: QualityScores, frame: pd.DataFrame, results: list[PolicyResult]) -> tuple[str, ...]:
+    out = []
+    logged = set(pd.unique(original_models(frame)))
+    for name in quality.unpriced_models:
+        if name not in logged:
+            out.append(
+                f"{quality.source}: scores.{name}: no price and no logged request uses this model name "
+                "(check the spelling; its scores are unused)"
+            )
+    counts = [p.quality.baseline_unscored_requests for p in results if p.quality]
+    unscored = max([*counts, *(p.quality.unscored_requests for p in results if p.quality)], default=0)
+    if unscored:
+        out.append(
+            f"quality: up to {unscored:,} requests (baseline or a policy) have no score for their model and task "
+            f"type and are left out of the expected quality (add scores or a 'default' per model in {quality.source})"
+        )
+    return tuple(out)

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from llmaudit.report.fmt import count, money, pct
-from llmaudit.report.simulate_model import MarkupRow, PlanRow, PolicyResult, RouteRow, SimulateReport, SliceRow
+from llmaudit.report.simulate_model import (
+    MarkupRow,
+    PlanRow,
+    PolicyResult,
+    QualityRow,
+    QualitySummary,
+    RouteRow,
+    SimulateReport,
+    SliceRow,
+)
 
 POLICY_HEADER = ("monthly", "period cost", "savings", "savings %", "rerouted", "cache hits", "failovers")
 SLICE_HEADER = ("requests", "rerouted", "baseline", "policy", "savings", "moved from", "moved to")
@@ -110,4 +119,86 @@ def distribution_lines(p: PolicyResult) -> list[tuple[str, str]]:
     if d.daily_mean is not None:
         cv = f", CV {d.daily_cv:.2f}" if d.daily_cv is not None else ""
         lines.append(("Daily spend", f"mean {money(d.daily_mean)}, std {money(d.daily_std)}{cv} over {d.days} days"))
+    return lines
+
+
+# -- quality (simulate --quality FILE) ------------------------------------------------------
+
+QUALITY_HEADER = "quality"
+SLICE_QUALITY_AT = 5  # the quality column goes before "moved from"
+BASELINE = "baseline (as logged)"
+
+
+def score(q: QualitySummary, value: float | None, signed: bool = False) -> str:
+    """A score in the quality file's scale, with the digits its range calls for."""
+    if value is None:
+        return "n/a"
+    span = q.high - q.low
+    digits = 3 if span <= 1 else 2 if span <= 10 else 1
+    return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+
+
+def _quality(q: QualitySummary, expected: float | None, change: float | None, below: bool) -> str:
+    text = score(q, expected)
+    if change is not None:
+        text += f" ({score(q, change, signed=True)})"
+    return text + (" BELOW FLOOR" if below else "")
+
+
+def baseline_quality_cell(report: SimulateReport) -> list[str]:
+    q = report.quality
+    return [] if q is None else [score(q, q.baseline)]
+
+
+def policy_quality_cell(report: SimulateReport, p: PolicyResult) -> list[str]:
+    q = report.quality
+    if q is None:
+        return []
+    if p.quality is None:
+        return ["n/a"]
+    return [_quality(q, p.quality.expected, p.quality.change, p.quality.below_floor)]
+
+
+def slice_header(report: SimulateReport, tiers: bool) -> tuple[str, ...]:
+    """SLICE_HEADER, with the quality column in the per-tier table when scores are given."""
+    if not tiers or report.quality is None:
+        return SLICE_HEADER
+    return (*SLICE_HEADER[:SLICE_QUALITY_AT], QUALITY_HEADER, *SLICE_HEADER[SLICE_QUALITY_AT:])
+
+
+def tier_slice_cells(report: SimulateReport, p: PolicyResult, row: SliceRow) -> list[str]:
+    """slice_cells for a complexity tier, with its expected quality when scores are given."""
+    cells = slice_cells(row)
+    q = report.quality
+    if q is None:
+        return cells
+    by_key: dict[str, QualityRow] = {r.key: r for r in p.quality.by_tier} if p.quality else {}
+    tier = by_key.get(row.key)
+    cell = "n/a" if tier is None else _quality(q, tier.expected, tier.change, tier.below_floor)
+    return [*cells[:SLICE_QUALITY_AT], cell, *cells[SLICE_QUALITY_AT:]]
+
+
+def quality_lines(report: SimulateReport) -> list[str]:
+    """What the quality column means, the frontier, and which policies fall below a floor."""
+    q = report.quality
+    if q is None or report.frontier is None:
+        return []
+    bounds = [f"floor {score(q, q.floor)}"] if q.floor is not None else []
+    bounds += [f"{key} floor {score(q, value)}" for key, value in q.floors.items()]
+    lines = [
+        f"Quality: expected score (scale {q.scale}, from {q.source}) of the model answering each request, "
+        "in brackets the change vs baseline" + "".join(f"; {b}" for b in bounds)
+    ]
+    cost = {p.name: p.total_cost_usd for p in report.policies}
+    on = [(report.baseline.total_cost_usd, BASELINE)] if q.baseline_on_frontier else []
+    on = sorted(on + [(cost[name], name) for name in report.frontier], key=lambda item: item[0])
+    off = ([] if q.baseline_on_frontier else [BASELINE]) + [n for n in cost if n not in report.frontier]
+    lines.append(
+        "Cost-quality frontier (cheapest first): "
+        + (", ".join(name for _, name in on) or "none")
+        + (f"; dominated or unscored: {', '.join(off)}" if off else "")
+    )
+    below = [p.name for p in report.policies if p.quality is not None and p.quality.below_floor]
+    if below:
+        lines.append(f"Below the quality floor: {', '.join(below)}")
     return lines

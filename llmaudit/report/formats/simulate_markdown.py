@@ -10,19 +10,26 @@ from llmaudit.report.simulate_model import SimulateReport
 def render(report: SimulateReport, options: object) -> str:
     lines = [f"## {s.headline(report)}", ""]
     rows = [
-        ["baseline (as logged)", *s.baseline_cells(report)],
-        *([p.name, *s.policy_cells(p)] for p in report.policies),
+        ["baseline (as logged)", *s.baseline_cells(report), *s.baseline_quality_cell(report)],
+        *([p.name, *s.policy_cells(p), *s.policy_quality_cell(report, p)] for p in report.policies),
     ]
-    lines += _table(("policy", *s.POLICY_HEADER), rows, range(1, 8))
+    quality = (s.QUALITY_HEADER,) if report.quality is not None else ()
+    lines += _table(("policy", *s.POLICY_HEADER, *quality), rows, range(1, 8 + len(quality)))
     lines.append("")
+    if report.quality is not None:
+        lines += [f"- {line}" for line in s.quality_lines(report)] + [""]
     for p in report.policies:
         lines += [f"### Policy `{p.name}` ({p.source})", ""]
         if p.description:
             lines += [p.description, ""]
-        for title, slices in (("By complexity tier", p.by_tier), ("By task type", p.by_task)):
-            lines += [f"**{title}**", ""]
-            lines += _table(("", *s.SLICE_HEADER), [[r.key, *s.slice_cells(r)] for r in slices], range(1, 6))
-            lines.append("")
+        tier_header = s.slice_header(report, tiers=True)
+        tier_rows = [[r.key, *s.tier_slice_cells(report, p, r)] for r in p.by_tier]
+        lines += ["**By complexity tier**", ""]
+        lines += _table(("", *tier_header), tier_rows, range(1, 6 + len(tier_header) - len(s.SLICE_HEADER)))
+        lines.append("")
+        lines += ["**By task type**", ""]
+        lines += _table(("", *s.SLICE_HEADER), [[r.key, *s.slice_cells(r)] for r in p.by_task], range(1, 6))
+        lines.append("")
         moved = [r for r in p.routing if r.from_model != r.to_model]
         if moved:
             lines += ["**Traffic moved (top)**", ""]

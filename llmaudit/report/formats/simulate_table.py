@@ -10,7 +10,7 @@ from rich.text import Text
 
 from llmaudit.report.formats import _simulate_sections as s
 from llmaudit.report.formats.table_format import _new_table
-from llmaudit.report.simulate_model import SimulateReport, SliceRow
+from llmaudit.report.simulate_model import PolicyResult, SimulateReport, SliceRow
 
 # Columns kept on a narrow terminal (below NARROW characters): the ones that tell the story.
 NARROW = 110
@@ -22,16 +22,29 @@ def _pick(cells: list[str], keep: tuple[int, ...] | None) -> list[str]:
     return cells if keep is None else [cells[i] for i in keep]
 
 
-def _slice_table(title: str, rows: tuple[SliceRow, ...], narrow: bool) -> Table:
-    """Numbers in the middle, the models traffic moved between as wrapping text at the end."""
-    keep = _SLICE_NARROW if narrow else None
-    header = _pick(list(s.SLICE_HEADER), keep)
+def _slice_table(
+    title: str,
+    rows: tuple[SliceRow, ...],
+    narrow: bool,
+    quality: tuple[SimulateReport, PolicyResult] | None = None,
+) -> Table:
+    """Numbers in the middle, the models traffic moved between as wrapping text at the end.
+
+    ``quality`` (the report and policy, for the per-tier table) adds the expected quality column.
+    """
+    full = s.slice_header(quality[0], tiers=True) if quality else s.SLICE_HEADER
+    keep: tuple[int, ...] | None = _SLICE_NARROW if narrow else None
+    if keep is not None and len(full) > len(s.SLICE_HEADER):  # the quality column stays on a narrow terminal
+        at = s.SLICE_QUALITY_AT
+        keep = (*(i for i in keep if i < at), at, *(i + 1 for i in keep if i >= at))
+    header = _pick(list(full), keep)
     numeric = [h for h in header if h not in ("moved from", "moved to")]
     table = _new_table(title, ("",), numeric, [r.key for r in rows])
     for name in header[len(numeric) :]:
         table.add_column(name, overflow="fold", ratio=1, min_width=12)
     for row in rows:
-        table.add_row(row.key, *_pick(s.slice_cells(row), keep))
+        cells = s.tier_slice_cells(*quality, row) if quality else s.slice_cells(row)
+        table.add_row(row.key, *_pick(cells, keep))
     return table
 
 
@@ -51,17 +64,22 @@ def render(report: SimulateReport, options: object) -> str:
     keep = _OVERVIEW_NARROW if narrow else None
     console.print(Text(s.headline(report), style="bold"))
     names = ["baseline (as logged)", *(p.name for p in report.policies)]
-    overview = _new_table("Policies", ("policy",), _pick(list(s.POLICY_HEADER), keep), names)
-    overview.add_row(names[0], *_pick(s.baseline_cells(report), keep))
+    quality = [s.QUALITY_HEADER] if report.quality is not None else []
+    overview = _new_table("Policies", ("policy",), _pick(list(s.POLICY_HEADER), keep) + quality, names)
+    overview.add_row(names[0], *_pick(s.baseline_cells(report), keep), *s.baseline_quality_cell(report))
     for p in report.policies:
-        overview.add_row(p.name, *_pick(s.policy_cells(p), keep))
+        overview.add_row(p.name, *_pick(s.policy_cells(p), keep), *s.policy_quality_cell(report, p))
     console.print(overview)
+    for line in s.quality_lines(report):
+        console.print(Text(line))
+    if report.quality is not None:
+        console.print()
     for p in report.policies:
         console.print(Text(f"Policy {p.name!r} ({p.source})", style="bold"))
         if p.description:
             console.print(Text(p.description, style="dim"))
-        for title, rows in (("By complexity tier", p.by_tier), ("By task type", p.by_task)):
-            console.print(_slice_table(title, rows, narrow))
+        console.print(_slice_table("By complexity tier", p.by_tier, narrow, (report, p) if report.quality else None))
+        console.print(_slice_table("By task type", p.by_task, narrow))
         moved = [r for r in p.routing if r.from_model != r.to_model]
         if moved:
             table = _new_table("Traffic moved (top)", ("from", "to"), s.ROUTE_HEADER, [r.from_model for r in moved])
