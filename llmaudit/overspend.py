@@ -16,7 +16,8 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from llmaudit.pricing import ModelPrice, PriceTable, price_requests
+from llmaudit.pricing import ModelPrice, PriceTable
+from llmaudit.pricing.cost import PRICING_INPUTS, costs_on
 
 FRONTIER_BLENDED_USD: Final = 2.50
 CANDIDATES: Final = 8
@@ -50,15 +51,18 @@ class Overspend:
         )
         rows = np.flatnonzero(eligible)
         if len(rows):
-            subset = priced.iloc[rows]
+            # Only the columns pricing reads: the text columns are never copied.
+            subset = priced.loc[eligible, list(PRICING_INPUTS)]
+            input_tokens = subset["input_tokens"].to_numpy()
+            output_tokens = subset["output_tokens"].to_numpy()
             for name in self.candidates:
                 model = self.table.get(name)
                 fits = np.ones(len(rows), dtype=bool)
                 if model.context_window:
-                    fits &= subset["input_tokens"].to_numpy() <= model.context_window
+                    fits &= input_tokens <= model.context_window
                 if model.max_output_tokens:
-                    fits &= subset["output_tokens"].to_numpy() <= model.max_output_tokens
-                cost = price_requests(subset.assign(model=name), self.table)["cost_usd"].to_numpy()
+                    fits &= output_tokens <= model.max_output_tokens
+                cost = costs_on(subset, self.table, name)
                 better = fits & ~(cost >= best_cost[rows])  # NaN (no best yet) counts as better
                 best_cost[rows[better]] = cost[better]
                 best_model[rows[better]] = name

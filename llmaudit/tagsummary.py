@@ -42,21 +42,28 @@ class TagAccumulator:
         if "task_type" not in priced:
             return
         cost = priced["cost_usd"].to_numpy(dtype=np.float64)
-        work = pd.DataFrame(
-            {
-                "task_type": priced["task_type"].to_numpy(dtype=object),
-                "complexity_tier": priced["complexity_tier"].to_numpy(),
-                "model": priced["priced_model"].astype(object).fillna(priced["model"].astype(object)).to_numpy(),
-                "requests": 1,
-                "input_tokens": priced["input_tokens"].to_numpy(),
-                "output_tokens": priced["output_tokens"].to_numpy(),
-                "cost_usd": np.nan_to_num(cost),
-                "unpriced": np.isnan(cost).astype(np.int64),
-            }
+        measures = np.column_stack(
+            [
+                np.ones(len(priced)),
+                priced["input_tokens"].to_numpy(dtype=np.float64),
+                priced["output_tokens"].to_numpy(dtype=np.float64),
+                np.nan_to_num(cost),
+                np.isnan(cost).astype(np.float64),
+            ]
         )
+        model_codes, models = pd.factorize(priced["priced_model"].fillna(priced["model"]), use_na_sentinel=False)
         for key in self.parts:
-            self.parts[key].append(work.groupby(key, sort=False)[list(_MEASURES)].sum())
-            self.models[key].append(work.groupby([key, "model"], sort=False)["cost_usd"].sum())
+            codes, keys = pd.factorize(priced[key], use_na_sentinel=False)
+            sums = np.column_stack(
+                [np.bincount(codes, weights=measures[:, j], minlength=len(keys)) for j in range(len(_MEASURES))]
+            )
+            self.parts[key].append(pd.DataFrame(sums, index=pd.Index(keys), columns=list(_MEASURES)))
+            # Cost per (key, model): one bincount over the combined code.
+            pair = codes * len(models) + model_codes
+            by_pair = np.bincount(pair, weights=measures[:, 3], minlength=len(keys) * len(models))
+            seen = np.bincount(pair, minlength=len(keys) * len(models)) > 0
+            index = pd.MultiIndex.from_product([pd.Index(keys), pd.Index(models)])
+            self.models[key].append(pd.Series(by_pair, index=index)[seen])
         if "overspend_eligible" in priced:
             eligible = priced["overspend_eligible"].to_numpy(dtype=bool)
             compared = priced["cheapest_fit_model"].notna().to_numpy()

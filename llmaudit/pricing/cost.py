@@ -29,8 +29,8 @@ from llmaudit.schema import PRICING_MODES, check_columns
 
 _K: Final = {kind: i for i, kind in enumerate(RATE_KINDS)}
 _MODE_CODE: Final[dict[str, int]] = {mode: i for i, mode in enumerate(PRICING_MODES)}
-_NEEDED: Final = (
-    "model",
+# What the cost formula reads (besides the model): ``costs_on`` needs only these.
+PRICING_INPUTS: Final = (
     "pricing_mode",
     "input_tokens",
     "cache_read_tokens",
@@ -39,6 +39,7 @@ _NEEDED: Final = (
     "output_tokens",
     "reasoning_tokens",
 )
+_NEEDED: Final = ("model", *PRICING_INPUTS)
 
 
 def resolve_models(models: pd.Series, table: PriceTable) -> tuple[np.ndarray, dict[str, str | None]]:
@@ -64,11 +65,51 @@ def price_requests(frame: pd.DataFrame, table: PriceTable, *, model_column: str 
     prices routed traffic through it). The input frame is not modified.
     """
     check_columns(frame, (*_NEEDED, model_column), "price_requests")
-    n = len(frame)
     midx, _ = resolve_models(frame[model_column], table)
     priced = midx >= 0
     safe = np.where(priced, midx, 0)
+    components, fee, uncached = _cost_parts(frame, safe, table)
+    columns: dict[str, object] = {}
+    total = np.zeros(len(frame))
+    for name, value in components.items():
+        value = np.where(priced, value, np.nan)
+        columns[name] = value
+        total = total + value
+    fee = np.where(priced, fee, np.nan)
+    columns["cost_request_fee_usd"] = fee
+    columns["cost_usd"] = total + fee
+    # What prompt caching saved: the cached tokens at the plain input rate, minus what their
+    # reads and writes cost. Negative when writes cost more than the reads save.
+    columns["cache_savings_usd"] = np.where(
+        priced, uncached - columns["cost_cache_read_usd"] - columns["cost_cache_write_usd"], np.nan
+    )
+    # Names via Arrow's take on the table's name list: no Python string per row.
+    index = pa.array(safe, mask=~priced)
+    names = pa.array([m.name for m in table.models] or [""], pa.string())
+    providers = pa.array([m.provider for m in table.models] or [None], pa.string())
+    columns["priced_model"] = names.take(index).to_pandas().astype("str").array
+    columns["priced_provider"] = providers.take(index).to_pandas().astype("str").array
+    # assign() copies lazily (copy-on-write): the input frame is left untouched.
+    return frame.assign(**columns)
 
+
+def costs_on(frame: pd.DataFrame, table: PriceTable, model: str) -> np.ndarray:
+    """USD of every row of ``frame`` (token columns and ``pricing_mode``) if sent to ``model``.
+
+    The same formula as ``price_requests``, without resolving names or building columns:
+    for comparing one set of requests across many candidate models. ``model`` must be
+    in the table (``KeyError`` otherwise).
+    """
+    components, fee, _ = _cost_parts(frame, np.full(len(frame), table.index[model]), table)
+    return sum(components.values(), fee)
+
+
+def _cost_parts(
+    frame: pd.DataFrame, safe: np.ndarray, table: PriceTable
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Per-kind USD of each row priced on model number ``safe`` (FORMATS.md section 2), the
+    per-request fee, and what the cached tokens would have cost at the input rate."""
+    n = len(frame)
     thresholds, rates, fees = table.rate_arrays
     P = frame["input_tokens"].to_numpy(dtype=np.float64)
     R = frame["cache_read_tokens"].to_numpy(dtype=np.float64)
@@ -90,35 +131,13 @@ def price_requests(frame: pd.DataFrame, table: PriceTable, *, model_column: str 
     else:
         r = np.zeros((n, len(RATE_KINDS)))
         fee = np.zeros(n)
-
     per_million = 1e6
     components = {
-        "cost_input_usd": (P - R - W) * r[:, _K["input"]],
-        "cost_cache_read_usd": R * r[:, _K["cache_read"]],
-        "cost_cache_write_usd": (W - W1h) * r[:, _K["cache_write"]] + W1h * r[:, _K["cache_write_1h"]],
-        "cost_output_usd": (C - Z) * r[:, _K["output"]],
-        "cost_reasoning_usd": Z * r[:, _K["reasoning"]],
+        "cost_input_usd": (P - R - W) * r[:, _K["input"]] / per_million,
+        "cost_cache_read_usd": R * r[:, _K["cache_read"]] / per_million,
+        "cost_cache_write_usd": ((W - W1h) * r[:, _K["cache_write"]] + W1h * r[:, _K["cache_write_1h"]]) / per_million,
+        "cost_output_usd": (C - Z) * r[:, _K["output"]] / per_million,
+        "cost_reasoning_usd": Z * r[:, _K["reasoning"]] / per_million,
     }
-    columns: dict[str, object] = {}
-    total = np.zeros(n)
-    for name, value in components.items():
-        value = np.where(priced, value / per_million, np.nan)
-        columns[name] = value
-        total = total + value
-    fee = np.where(priced, fee, np.nan)
-    columns["cost_request_fee_usd"] = fee
-    columns["cost_usd"] = total + fee
-    # What prompt caching saved: the cached tokens at the plain input rate, minus what their
-    # reads and writes cost. Negative when writes cost more than the reads save.
     uncached = (R + W) * r[:, _K["input"]] / per_million
-    columns["cache_savings_usd"] = np.where(
-        priced, uncached - columns["cost_cache_read_usd"] - columns["cost_cache_write_usd"], np.nan
-    )
-    # Names via Arrow's take on the table's name list: no Python string per row.
-    index = pa.array(safe, mask=~priced)
-    names = pa.array([m.name for m in table.models] or [""], pa.string())
-    providers = pa.array([m.provider for m in table.models] or [None], pa.string())
-    columns["priced_model"] = names.take(index).to_pandas().astype("str").array
-    columns["priced_provider"] = providers.take(index).to_pandas().astype("str").array
-    # assign() copies lazily (copy-on-write): the input frame is left untouched.
-    return frame.assign(**columns)
+    return components, fee, uncached
