@@ -93,15 +93,22 @@ def price_requests(frame: pd.DataFrame, table: PriceTable, *, model_column: str 
     return frame.assign(**columns)
 
 
-def costs_on(frame: pd.DataFrame, table: PriceTable, model: str) -> np.ndarray:
-    """USD of every row of ``frame`` (token columns and ``pricing_mode``) if sent to ``model``.
+def costs_on(frame: pd.DataFrame, table: PriceTable, model: str | np.ndarray) -> np.ndarray:
+    """USD of every row of ``frame`` (the ``PRICING_INPUTS`` columns) if sent to ``model``.
 
-    The same formula as ``price_requests``, without resolving names or building columns:
-    for comparing one set of requests across many candidate models. ``model`` must be
-    in the table (``KeyError`` otherwise).
+    ``model`` is one name for every row, or one per row. The same formula as
+    ``price_requests``, without building its columns: for comparing requests across
+    candidate models. A name the table cannot price gives NaN.
     """
-    components, fee, _ = _cost_parts(frame, np.full(len(frame), table.index[model]), table)
-    return sum(components.values(), fee)
+    if isinstance(model, str):
+        codes, names = np.zeros(len(frame), dtype=np.intp), pd.Index([model], dtype=object)
+    else:
+        codes, names = pd.factorize(pd.Series(model, dtype=object), use_na_sentinel=False)
+    by_name, _ = resolve_models(pd.Series(np.asarray(names, dtype=object), dtype=object), table)
+    midx = by_name[codes]
+    priced = midx >= 0
+    components, fee, _ = _cost_parts(frame, np.where(priced, midx, 0), table)
+    return np.where(priced, sum(components.values(), fee), np.nan)
 
 
 def _cost_parts(

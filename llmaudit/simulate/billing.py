@@ -294,8 +294,10 @@ def _distribution(cost: np.ndarray, stamps: pd.Series) -> Distribution | None:
     if not len(values):
         return None
     mean = float(values.mean())
-    daily = pd.Series(values, index=stamps[priced].dt.floor("D").to_numpy()).groupby(level=0).sum()
-    daily = daily[daily.index.notna()]
+    # Day numbers as int64 (iterating a million tz-aware timestamps as objects takes seconds).
+    days = stamps[priced].dt.floor("D").array.asi8
+    known = days != np.iinfo(np.int64).min  # NaT: no timestamp, no day
+    daily = pd.Series(values[known]).groupby(days[known]).sum()
     daily_mean = float(daily.mean()) if len(daily) else None
     daily_std = float(daily.std(ddof=0)) if len(daily) else None
     p50, p95, p99 = (float(x) for x in np.percentile(values, [50, 95, 99]))

@@ -32,7 +32,8 @@ import numpy as np
 import pandas as pd
 
 from llmaudit.errors import ConfigError
-from llmaudit.pricing import ModelPrice, PriceTable, price_requests
+from llmaudit.pricing import ModelPrice, PriceTable
+from llmaudit.pricing.cost import costs_on
 from llmaudit.simulate.match import match_mask, original_models
 from llmaudit.simulate.policy import Policy, Route, Target
 from llmaudit.simulate.response_cache import cache_hits
@@ -80,7 +81,8 @@ class _Replayer:
         self.failure_rates = failure_rates
         self.bill = table  # prices the chosen calls; routing always compares self.table's prices
         self.original = original_models(frame)
-        self.modes = frame["pricing_mode"].to_numpy(dtype=object)  # once: price() takes rows of it
+        # Once, as a categorical: price() takes rows of it (an object column would be re-inferred as text).
+        self.modes = pd.Categorical(frame["pricing_mode"].astype(object))
         self.tiers = {name: [self._model(m, f"tiers.{name}") for m in models] for name, models in policy.tiers.items()}
         self.model_rank = {m: policy.tier_rank(t) for t, models in self.tiers.items() for m in models}
 
@@ -140,14 +142,8 @@ class _Replayer:
         tokens: dict[str, np.ndarray],
         table: PriceTable | None = None,
     ) -> np.ndarray:
-        frame = pd.DataFrame(
-            {
-                "model": model if isinstance(model, np.ndarray) else np.full(len(rows), model, dtype=object),
-                "pricing_mode": self.modes[rows],
-                **{k: v.astype(np.int64) for k, v in tokens.items()},
-            }
-        )
-        return price_requests(frame, table or self.bill)["cost_usd"].to_numpy()
+        frame = pd.DataFrame({"pricing_mode": self.modes[rows], **tokens})
+        return costs_on(frame, table or self.bill, model)
 
     def fits(self, rows: np.ndarray, model: str, tokens: dict[str, np.ndarray], route: Route) -> np.ndarray:
         price = self.table.get(model)

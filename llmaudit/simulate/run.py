@@ -46,21 +46,23 @@ class NamedPolicy:
 
 
 def _top(values: pd.Series, k: int = 2) -> tuple[str, ...]:
-    return tuple(str(v) for v in values.value_counts().index[:k])
+    counts = values.value_counts()
+    return tuple(str(v) for v in counts[counts > 0].index[:k])
 
 
 def _slices(
     key: pd.Series, base: np.ndarray, cost: np.ndarray, frame: pd.DataFrame, r: Replayed
 ) -> tuple[SliceRow, ...]:
-    original = pd.Series(original_models(frame))
+    original = original_models(frame)
     work = pd.DataFrame(
         {
-            "key": key.to_numpy(),
+            "key": pd.Categorical(key.to_numpy()),
             "base": np.nan_to_num(base),
             "cost": np.nan_to_num(cost),
             "rerouted": r.rerouted,
-            "from": original.to_numpy(),
-            "to": r.routed_model,
+            # Categoricals: object arrays would be re-inferred as text, row by row.
+            "from": pd.Categorical(original),
+            "to": pd.Categorical(r.routed_model),
         }
     )
     rows = []
@@ -87,9 +89,14 @@ def _slices(
 def _routing(frame: pd.DataFrame, base: np.ndarray, r: Replayed) -> tuple[RouteRow, ...]:
     original = original_models(frame)
     work = pd.DataFrame(
-        {"from": original, "to": r.routed_model, "base": np.nan_to_num(base), "cost": np.nan_to_num(r.cost_usd)}
+        {
+            "from": pd.Categorical(original),
+            "to": pd.Categorical(r.routed_model),
+            "base": np.nan_to_num(base),
+            "cost": np.nan_to_num(r.cost_usd),
+        }
     )
-    grouped = work.groupby(["from", "to"], sort=False).agg(
+    grouped = work.groupby(["from", "to"], sort=False, observed=True).agg(
         requests=("base", "size"), base=("base", "sum"), cost=("cost", "sum")
     )
     grouped = grouped.sort_values(["base", "requests"], ascending=False).head(TOP_ROUTES)

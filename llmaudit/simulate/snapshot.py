@@ -51,21 +51,40 @@ def task_labels(frame: pd.DataFrame) -> pd.Series:
     return frame["task_type"].astype(object).fillna("untagged")
 
 
+def _codes(keys: pd.Series | np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Factorized keys (-1 for missing), without turning an object array into a text column."""
+    values = keys if isinstance(keys, pd.Series) else np.asarray(keys, dtype=object)
+    codes, uniques = pd.factorize(values)
+    return codes, [str(u) for u in uniques]
+
+
 def _sums(keys: pd.Series | np.ndarray, values: np.ndarray) -> dict[str, float]:
-    series = pd.Series(values, index=np.asarray(keys, dtype=object)).groupby(level=0, sort=True).sum()
-    return {str(k): float(v) for k, v in series.items()}
+    codes, names = _codes(keys)
+    known = codes >= 0
+    sums = np.bincount(codes[known], weights=values[known], minlength=len(names))
+    return {k: float(v) for k, v in sorted(zip(names, sums, strict=True))}
 
 
 def _counts(keys: pd.Series | np.ndarray) -> dict[str, int]:
-    series = pd.Series(np.asarray(keys, dtype=object)).value_counts().sort_index()
-    return {str(k): int(v) for k, v in series.items()}
+    codes, names = _codes(keys)
+    counts = np.bincount(codes[codes >= 0], minlength=len(names))
+    return {k: int(v) for k, v in sorted(zip(names, counts, strict=True))}
+
+
+def _nanoseconds(stamps: pd.Series) -> np.ndarray:
+    """UTC nanoseconds since the epoch (NaT as the int64 minimum), without per-row objects."""
+    return pd.to_datetime(stamps, utc=True).array.asi8
 
 
 def traffic_digest(frame: pd.DataFrame) -> str:
     """A short hash of the requests, independent of their order and of the files' paths."""
     columns = [c for c in _DIGEST_COLUMNS if c in frame]
+    # Timestamps as their int64 nanoseconds (formatting a million of them as text takes seconds).
     plain = pd.DataFrame(
-        {c: frame[c].astype(str).to_numpy(dtype=object) if c != "timestamp" else frame[c].astype(str) for c in columns}
+        {
+            c: frame[c].astype(str).to_numpy(dtype=object) if c != "timestamp" else _nanoseconds(frame[c])
+            for c in columns
+        }
     )
     hashes = np.sort(pd.util.hash_pandas_object(plain, index=False).to_numpy(dtype=np.uint64))
     return hashlib.sha256(hashes.tobytes()).hexdigest()[:16]
