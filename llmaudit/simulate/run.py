@@ -34,7 +34,14 @@ from llmaudit.simulate.match import original_models
 from llmaudit.simulate.policy import Policy
 from llmaudit.simulate.quality import QualityScores, frontier, policy_quality, request_keys, served_scores
 from llmaudit.simulate.replay import Replayed, replay
-from llmaudit.simulate.snapshot import policy_models, price_snapshot, replay_profile, traffic_profile
+from llmaudit.simulate.snapshot import (
+    policy_models,
+    price_snapshot,
+    replay_profile,
+    task_labels,
+    tier_labels,
+    traffic_profile,
+)
 
 TOP_ROUTES: Final = 20
 
@@ -45,63 +52,64 @@ class NamedPolicy:
     source: str
 
 
-def _top(values: pd.Series, k: int = 2) -> tuple[str, ...]:
-    counts = values.value_counts()
-    return tuple(str(v) for v in counts[counts > 0].index[:k])
+def _top(codes: pd.Series, names: Sequence[object], k: int = 2) -> tuple[str, ...]:
+    """The ``k`` most frequent names (by their codes), ties in order of first appearance."""
+    return tuple(str(names[c]) for c in codes.value_counts().index[:k])
 
 
 def _slices(
-    key: pd.Series, base: np.ndarray, cost: np.ndarray, frame: pd.DataFrame, r: Replayed
+    key: pd.Series, base: np.ndarray, cost: np.ndarray, original: np.ndarray, r: Replayed
 ) -> tuple[SliceRow, ...]:
-    original = original_models(frame)
+    """One row per value of ``key``: requests, cost before and after, the models moved from and to.
+
+    Grouped on integer codes: object arrays of names would be re-inferred as text, row by row.
+    """
+    key_codes, key_names = pd.factorize(key, sort=True)
+    from_codes, from_names = pd.factorize(original, use_na_sentinel=False)
+    to_codes, to_names = pd.factorize(r.routed_model, use_na_sentinel=False)
     work = pd.DataFrame(
         {
-            "key": pd.Categorical(key.to_numpy()),
+            "key": key_codes,
             "base": np.nan_to_num(base),
             "cost": np.nan_to_num(cost),
             "rerouted": r.rerouted,
-            # Categoricals: object arrays would be re-inferred as text, row by row.
-            "from": pd.Categorical(original),
-            "to": pd.Categorical(r.routed_model),
+            "from": from_codes,
+            "to": to_codes,
         }
     )
     rows = []
-    for key_value, group in work.groupby("key", sort=True, observed=True):
+    for code, group in work[work["key"] >= 0].groupby("key", sort=True):
         moved = group[group["rerouted"]]
         saved = float(group["base"].sum() - group["cost"].sum())
         base_sum = float(group["base"].sum())
         rows.append(
             SliceRow(
-                key=str(key_value),
+                key=str(key_names[code]),
                 requests=len(group),
                 rerouted=len(moved),
                 baseline_cost_usd=base_sum,
                 policy_cost_usd=float(group["cost"].sum()),
                 savings_usd=saved,
                 savings_pct=saved / base_sum if base_sum else None,
-                moved_from=_top(moved["from"]),
-                moved_to=_top(moved["to"]),
+                moved_from=_top(moved["from"], from_names),
+                moved_to=_top(moved["to"], to_names),
             )
         )
     return tuple(rows)
 
 
-def _routing(frame: pd.DataFrame, base: np.ndarray, r: Replayed) -> tuple[RouteRow, ...]:
-    original = original_models(frame)
+def _routing(original: np.ndarray, base: np.ndarray, r: Replayed) -> tuple[RouteRow, ...]:
+    from_codes, from_names = pd.factorize(original, use_na_sentinel=False)
+    to_codes, to_names = pd.factorize(r.routed_model, use_na_sentinel=False)
     work = pd.DataFrame(
-        {
-            "from": pd.Categorical(original),
-            "to": pd.Categorical(r.routed_model),
-            "base": np.nan_to_num(base),
-            "cost": np.nan_to_num(r.cost_usd),
-        }
+        {"from": from_codes, "to": to_codes, "base": np.nan_to_num(base), "cost": np.nan_to_num(r.cost_usd)}
     )
-    grouped = work.groupby(["from", "to"], sort=False, observed=True).agg(
+    grouped = work.groupby(["from", "to"], sort=False).agg(
         requests=("base", "size"), base=("base", "sum"), cost=("cost", "sum")
     )
     grouped = grouped.sort_values(["base", "requests"], ascending=False).head(TOP_ROUTES)
     return tuple(
-        RouteRow(str(a), str(b), int(g["requests"]), float(g["base"]), float(g["cost"]))
+        RouteRow(str(from_names[a]), str(to_names[b]), int(g["requests"]), float(g["base"]), float(g["cost"]))
         for (a, b), g in grouped.iterrows()
     )
 
@@ -123,6 +131,7 @@ def simulate(
     cost-quality frontier (see ``llmaudit/simulate/quality.py``).
     """
     base = frame["cost_usd"].to_numpy(dtype=np.float64)
+    original = original_models(frame)
     baseline_total = float(np.nansum(base))
     stamps = frame["timestamp"].dropna()
     first, last = (stamps.min(), stamps.max()) if len(stamps) else (None, None)
@@ -136,9 +145,8 @@ def simulate(
         period_days=days,
         projection_note=note,
     )
-    tier = frame["complexity_tier"] if "complexity_tier" in frame else pd.Series(np.nan, index=frame.index)
-    tier_key = ("tier " + tier.fillna(-1).astype(np.int64).astype(str)).where(tier.notna(), "untagged")
-    task = frame["task_type"].astype(object) if "task_type" in frame else pd.Series("untagged", index=frame.index)
+    tier_key = tier_labels(frame)
+    task = task_labels(frame)
     for named in policies:  # an unknown billing.seller fails before any replay
         policy_seller(named.policy, named.source, table)
     results = []
@@ -175,12 +183,12 @@ def simulate(
                 cache_hits=int(r.cache_hit.sum()),
                 cache_savings_usd=float(np.nansum(base[r.cache_hit])),
                 context_failovers=int(r.context_failover.sum()),
-                by_tier=_slices(tier_key.fillna("untagged"), base, billed.cost_usd, frame, billed),
-                by_task=_slices(task.fillna("untagged"), base, billed.cost_usd, frame, billed),
-                routing=_routing(frame, base, billed),
+                by_tier=_slices(tier_key, base, billed.cost_usd, original, billed),
+                by_task=_slices(task, base, billed.cost_usd, original, billed),
+                routing=_routing(original, base, billed),
                 markup=bill.markup,
                 flat_vs_metered=flat_vs_metered(frame, billed, named.policy, months),
-                replay=replay_profile(frame, named.policy, r),
+                replay=replay_profile(frame, named.policy, r, tier_key, task),
                 billed_by=bill.seller,
                 quality=None
                 if quality is None

@@ -40,15 +40,27 @@ _DIGEST_COLUMNS: Final = ("timestamp", "model", "input_tokens", "output_tokens",
 
 
 def tier_labels(frame: pd.DataFrame) -> pd.Series:
-    """``tier 0`` .. ``tier 3`` per request, ``untagged`` where the tagger gave none."""
-    tier = frame["complexity_tier"] if "complexity_tier" in frame else pd.Series(np.nan, index=frame.index)
-    return ("tier " + tier.fillna(-1).astype(np.int64).astype(str)).where(tier.notna(), "untagged")
+    """``tier 0`` .. ``tier 3`` per request, ``untagged`` where the tagger gave none (a categorical:
+    labels are made once per tier, not once per request)."""
+    n = len(frame)
+    if "complexity_tier" not in frame:
+        return pd.Series(pd.Categorical.from_codes(np.zeros(n, dtype=np.int64), ["untagged"]), index=frame.index)
+    tier = pd.to_numeric(frame["complexity_tier"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    known = ~np.isnan(tier)
+    top = int(tier[known].max()) if known.any() else -1
+    codes = np.where(known, np.nan_to_num(tier), top + 1).astype(np.int64)
+    labels = [f"tier {i}" for i in range(top + 1)] + ["untagged"]
+    return pd.Series(pd.Categorical.from_codes(codes, labels), index=frame.index)
 
 
 def task_labels(frame: pd.DataFrame) -> pd.Series:
+    """The task type per request, ``untagged`` where there is none (a categorical)."""
     if "task_type" not in frame:
-        return pd.Series("untagged", index=frame.index, dtype=object)
-    return frame["task_type"].astype(object).fillna("untagged")
+        n = len(frame)
+        return pd.Series(pd.Categorical.from_codes(np.zeros(n, dtype=np.int64), ["untagged"]), index=frame.index)
+    codes, names = pd.factorize(frame["task_type"])
+    labels = [str(x) for x in names] + ["untagged"]
+    return pd.Series(pd.Categorical.from_codes(np.where(codes < 0, len(names), codes), labels), index=frame.index)
 
 
 def _codes(keys: pd.Series | np.ndarray) -> tuple[np.ndarray, list[str]]:
@@ -105,14 +117,22 @@ def traffic_profile(frame: pd.DataFrame, period_days: float | None) -> Traffic:
     )
 
 
-def replay_profile(frame: pd.DataFrame, policy: Policy, r: Replayed) -> ReplayProfile:
-    """Cost of the replayed traffic per tier, task type and routed model (USD over the period)."""
+def replay_profile(
+    frame: pd.DataFrame, policy: Policy, r: Replayed, tiers: pd.Series | None = None, tasks: pd.Series | None = None
+) -> ReplayProfile:
+    """Cost of the replayed traffic per tier, task type and routed model (USD over the period).
+
+    ``tiers`` and ``tasks`` are ``tier_labels(frame)`` and ``task_labels(frame)`` when the
+    caller has them already.
+    """
     cost = np.nan_to_num(r.cost_usd)
+    tiers = tier_labels(frame) if tiers is None else tiers
+    tasks = task_labels(frame) if tasks is None else tasks
     return ReplayProfile(
         document=policy.model_dump(mode="json"),
         unpriced_requests=int(np.isnan(r.cost_usd).sum()),
-        cost_by_tier_usd=_sums(tier_labels(frame), cost),
-        cost_by_task_usd=_sums(task_labels(frame), cost),
+        cost_by_tier_usd=_sums(tiers, cost),
+        cost_by_task_usd=_sums(tasks, cost),
         cost_by_model_usd=_sums(r.routed_model, cost),
     )
 
