@@ -83,6 +83,11 @@ class _Replayer:
         self.original = original_models(frame)
         # Once, as a categorical: price() takes rows of it (an object column would be re-inferred as text).
         self.modes = pd.Categorical(frame["pricing_mode"].astype(object))
+        # Token columns and tokenizer ratios as arrays, once: every candidate model reads them.
+        self.token_arrays = {name: frame[name].to_numpy(dtype=np.float64) for name in (*TOKENS, *OUTPUTS)}
+        self.orig_ratio = (
+            frame["priced_provider"].astype(object).map(policy.tokenizer_ratios).fillna(1.0).to_numpy(dtype=np.float64)
+        )
         self.tiers = {name: [self._model(m, f"tiers.{name}") for m in models] for name, models in policy.tiers.items()}
         self.model_rank = {m: policy.tier_rank(t) for t, models in self.tiers.items() for m in models}
 
@@ -112,15 +117,13 @@ class _Replayer:
 
     def tokens_on(self, rows: np.ndarray, model: str, route: Route | None) -> dict[str, np.ndarray]:
         """The rows' tokens as ``model`` would count and produce them."""
-        f = self.frame
         same = self.original[rows] == model
         price = self.table.get(model)
         ratios = self.policy.tokenizer_ratios
-        orig_ratio = f["priced_provider"].iloc[rows].map(ratios).fillna(1.0).to_numpy(dtype=np.float64)
-        ratio = np.where(same, 1.0, ratios.get(price.provider or "", 1.0) / orig_ratio)
+        ratio = np.where(same, 1.0, ratios.get(price.provider or "", 1.0) / self.orig_ratio[rows])
         squeeze = 1.0 - (route.compression.input_reduction if route and route.compression else 0.0)
         keep_cache = self.policy.cache.prompt_caching and self._supports(model, "prompt_caching") and squeeze == 1.0
-        out = {name: f[name].to_numpy(dtype=np.float64)[rows] for name in (*TOKENS, *OUTPUTS)}
+        out = {name: values[rows] for name, values in self.token_arrays.items()}
         prompt = np.round(out["input_tokens"] * ratio * squeeze)
         cached = {name: np.where(same | keep_cache, np.round(out[name] * ratio), 0.0) for name in TOKENS[1:]}
         cached["cache_write_1h_tokens"] = np.minimum(cached["cache_write_1h_tokens"], cached["cache_write_tokens"])
