@@ -53,7 +53,7 @@ Examples:
 def analyze_command(
     logs: Annotated[
         list[str] | None,
-        typer.Argument(help=opt.LOGS_HELP + " Optional with --claude-code.", metavar="[LOGS]...", show_default=False),
+        typer.Argument(help=opt.LOGS_HELP + " Optional with --claude-code.", metavar="LOGS", show_default=False),
     ] = None,
     claude_code: Annotated[
         bool,

@@ -71,7 +71,7 @@ def check_command(
     logs: Annotated[
         list[str] | None,
         typer.Argument(
-            help=opt.LOGS_HELP + " Optional when llmaudit.yaml names them.", metavar="[LOGS]...", show_default=False
+            help=opt.LOGS_HELP + " Optional when llmaudit.yaml names them.", metavar="LOGS", show_default=False
         ),
     ] = None,
     policy: Annotated[
@@ -253,7 +253,7 @@ def baseline_command(
     logs: Annotated[
         list[str] | None,
         typer.Argument(
-            help=opt.LOGS_HELP + " Optional when llmaudit.yaml names them.", metavar="[LOGS]...", show_default=False
+            help=opt.LOGS_HELP + " Optional when llmaudit.yaml names them.", metavar="LOGS", show_default=False
         ),
     ] = None,
     policy: Annotated[

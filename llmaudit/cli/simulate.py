@@ -44,7 +44,7 @@ def simulate_command(
     logs: Annotated[
         list[str] | None,
         typer.Argument(
-            help=opt.LOGS_HELP + " Optional when llmaudit.yaml names them.", metavar="[LOGS]...", show_default=False
+            help=opt.LOGS_HELP + " Optional when llmaudit.yaml names them.", metavar="LOGS", show_default=False
         ),
     ] = None,
     policy: Annotated[
