@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from llmaudit.pricing import ModelPrice, PriceTable
-from llmaudit.pricing.cost import PRICING_INPUTS, costs_on
+from llmaudit.pricing.cost import PRICING_INPUTS, cost_floor, costs_on
 
 FRONTIER_BLENDED_USD: Final = 2.50
 CANDIDATES: Final = 8
@@ -62,10 +62,15 @@ class Overspend:
                     fits &= input_tokens <= model.context_window
                 if model.max_output_tokens:
                     fits &= output_tokens <= model.max_output_tokens
-                cost = costs_on(subset, self.table, name)
-                better = fits & ~(cost >= best_cost[rows])  # NaN (no best yet) counts as better
-                best_cost[rows[better]] = cost[better]
-                best_model[rows[better]] = name
+                # Price only the rows this model could still win (its cost floor is below the best so far).
+                floor = cost_floor(self.table, name, input_tokens, output_tokens)
+                todo = np.flatnonzero(fits & ~(floor >= best_cost[rows]))
+                if not len(todo):
+                    continue
+                cost = costs_on(subset.iloc[todo], self.table, name)
+                better = ~(cost >= best_cost[rows[todo]])  # NaN (no best yet) counts as better
+                best_cost[rows[todo[better]]] = cost[better]
+                best_model[rows[todo[better]]] = name
         return priced.assign(
             overspend_eligible=eligible, cheapest_fit_model=best_model, cheapest_fit_cost_usd=best_cost
         )

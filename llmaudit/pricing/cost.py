@@ -111,6 +111,18 @@ def costs_on(frame: pd.DataFrame, table: PriceTable, model: str | np.ndarray) ->
     return np.where(priced, sum(components.values(), fee), np.nan)
 
 
+def cost_floor(table: PriceTable, model: str, input_tokens: np.ndarray, output_tokens: np.ndarray) -> np.ndarray:
+    """A lower bound of what ``model`` charges for these tokens: every input token at the
+    model's cheapest input-side rate and every output token at its cheapest output-side
+    rate, over all tiers and pricing modes, plus the per-request fee. For skipping
+    candidates that cannot win a comparison before pricing them."""
+    _, rates, fees = table.rate_arrays
+    i = table.index[model]
+    low_in = rates[i][:, :, [_K["input"], _K["cache_read"], _K["cache_write"], _K["cache_write_1h"]]].min()
+    low_out = rates[i][:, :, [_K["output"], _K["reasoning"]]].min()
+    return (input_tokens * low_in + output_tokens * low_out) / 1e6 + fees[i]
+
+
 def _cost_parts(
     frame: pd.DataFrame, safe: np.ndarray, table: PriceTable
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:

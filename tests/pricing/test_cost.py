@@ -301,3 +301,34 @@ def test_cache_savings_against_pricing_the_cached_tokens_as_plain_input(table) -
     ]
     savings = price_requests(requests_frame(rows), table)["cache_savings_usd"].tolist()
     assert savings == pytest.approx([0.008625, -0.006, 0.0], abs=1e-15)
+
+
+def test_cost_floor_never_exceeds_the_cost_of_any_shipped_model() -> None:
+    """The overspend comparison skips a candidate whose floor is above the best cost so far: the floor must be a
+    true lower bound, for every model, tier, pricing mode and token mix."""
+    from llmaudit.pricing.cost import cost_floor, costs_on
+
+    shipped = load_pricing()
+    rng = np.random.default_rng(7)
+    n = 400
+    prompt = rng.integers(0, 400_000, n)
+    read = (prompt * rng.random(n) * 0.5).astype(np.int64)
+    write = ((prompt - read) * rng.random(n) * 0.5).astype(np.int64)
+    output = rng.integers(0, 40_000, n)
+    frame = pd.DataFrame(
+        {
+            "pricing_mode": rng.choice(["standard", "batch", "priority", "flex"], n),
+            "input_tokens": prompt,
+            "cache_read_tokens": read,
+            "cache_write_tokens": write,
+            "cache_write_1h_tokens": (write * rng.random(n)).astype(np.int64),
+            "output_tokens": output,
+            "reasoning_tokens": (output * rng.random(n)).astype(np.int64),
+        }
+    )
+    for model in shipped.models:
+        floor = cost_floor(shipped, model.name, frame["input_tokens"].to_numpy(), frame["output_tokens"].to_numpy())
+        cost = costs_on(frame, shipped, model.name)
+        assert (floor <= cost + 1e-12).all(), model.name
+        # costs_on is price_requests' formula without its columns: the same numbers
+        assert np.array_equal(cost, price_requests(frame.assign(model=model.name), shipped)["cost_usd"].to_numpy())
