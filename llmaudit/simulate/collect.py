@@ -3,7 +3,8 @@
 Unlike ``analyze``, which aggregates chunk by chunk, a simulation needs every request at
 once (response-cache hits look back in time; failure rates come from the whole log).
 Text columns are dropped as soon as a chunk is tagged, and repeated strings become
-categoricals, so a request costs about a hundred bytes.
+categoricals: the frame holds about 270 bytes a request (measured on the 1M benchmark's
+records; the request id and tag reasons are most of it).
 """
 
 from __future__ import annotations
