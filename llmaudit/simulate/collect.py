@@ -4,7 +4,7 @@ Unlike ``analyze``, which aggregates chunk by chunk, a simulation needs every re
 once (response-cache hits look back in time; failure rates come from the whole log).
 Text columns are dropped as soon as a chunk is tagged, and repeated strings become
 categoricals: the frame holds about 270 bytes a request (measured on the 1M benchmark's
-records; the request id and tag reasons are most of it).
+records; the tag reasons and request ids are the largest columns).
 """
 
 from __future__ import annotations
