@@ -14,22 +14,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from llmaudit.errors import ConfigError
+from llmaudit.tagging.lexicon import TASK_TYPES
 from llmaudit.yamlsrc import load_yaml, validate
 
-TASK_TYPES = (
-    "classification",
-    "extraction",
-    "summarization",
-    "translation",
-    "rewrite",
-    "qa",
-    "chat",
-    "creative",
-    "code",
-    "math",
-    "reasoning",
-    "unknown",
-)
 TaskType = Literal[TASK_TYPES]  # type: ignore[valid-type]
 Tier = Annotated[int, Field(ge=0, le=3)]
 Share = Annotated[float, Field(ge=0, le=1)]

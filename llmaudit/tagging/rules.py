@@ -21,23 +21,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from llmaudit.errors import ConfigError
 from llmaudit.schema import TAG_SEPARATOR
+from llmaudit.tagging.lexicon import TASK_TYPES
 from llmaudit.tagging.signals import text_column
 from llmaudit.yamlsrc import load_yaml, validate
 
-TaskTypeName = Literal[
-    "classification",
-    "extraction",
-    "summarization",
-    "translation",
-    "rewrite",
-    "qa",
-    "chat",
-    "creative",
-    "code",
-    "math",
-    "reasoning",
-    "unknown",
-]
+TaskTypeName = Literal[TASK_TYPES]  # type: ignore[valid-type]
 Tier = Annotated[int, Field(ge=0, le=3)]
 METADATA_FIELDS = ("feature", "tags", "team", "project", "user", "model")
 
