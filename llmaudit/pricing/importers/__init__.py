@@ -18,7 +18,7 @@ import fnmatch
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -88,6 +88,53 @@ class ImportResult:
             "notes": summary,
             "models": {key: dict(fields) for key, fields in self.models.items()},
         }
+
+
+@dataclass
+class Collector:
+    """What an importer's loop accumulates: accepted models, skips with reasons, counts."""
+
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    skipped: list[Skipped] = field(default_factory=list)
+    not_carried: Counter[str] = field(default_factory=Counter)
+    filtered: int = 0
+    seen: dict[str, str] = field(default_factory=dict)
+
+    def skip(self, key: str, reason: str) -> None:
+        self.skipped.append(Skipped(key, reason))
+
+    def duplicate(self, key: str) -> bool:
+        """Skip ``key`` when a model of the same name (ignoring case) is in already."""
+        if key.lower() not in self.seen:
+            return False
+        self.skip(key, f"duplicate name: same as {self.seen[key.lower()]!r} ignoring case")
+        return True
+
+    def add(self, key: str, build: Callable[[], dict[str, Any]]) -> bool:
+        """Build the entry's fields and keep them if they pass the unit checks; else skip with the reason."""
+        try:
+            fields = build()
+        except ValueError as exc:
+            self.skip(key, f"no per-token price: {exc}")
+            return False
+        errors = problems(fields)
+        if errors:
+            self.skip(key, f"implausible: {errors[0]}")
+            return False
+        self.seen[key.lower()] = key
+        self.models[key] = fields
+        return True
+
+    def result(self, name: str, source: str, as_of: date) -> ImportResult:
+        return ImportResult(
+            name=name,
+            source=source,
+            as_of=as_of,
+            models=self.models,
+            skipped=tuple(self.skipped),
+            not_carried=dict(sorted(self.not_carried.items())),
+            filtered_out=self.filtered,
+        )
 
 
 class Importer(Protocol):

@@ -36,15 +36,15 @@ service tiers, DeepSeek's off-peak windows, Databricks DBU prices.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
 from llmaudit.errors import PricingError
-from llmaudit.pricing.importers import ImportFilters, ImportResult, Skipped, ordered, per_million, problems, usd
+from llmaudit.pricing.importers import Collector, ImportFilters, ImportResult, ordered, per_million, usd
 from llmaudit.pricing.spec import MODE_NAMES
 
 # Entries priced per token for text generation.
@@ -185,49 +185,24 @@ class LiteLLMImporter:
                 f"{source}: not LiteLLM's price JSON (expected an object of models with 'litellm_provider')",
                 hint="use `llmaudit pricing import openrouter` for OpenRouter's /api/v1/models listing",
             )
-        models: dict[str, dict[str, Any]] = {}
-        skipped: list[Skipped] = []
-        not_carried: Counter[str] = Counter()
-        seen: dict[str, str] = {}
-        filtered = 0
+        out = Collector()
         for key, entry in data.items():
             if key == "sample_spec" or not isinstance(entry, Mapping) or "litellm_provider" not in entry:
                 continue  # the documentation entry and non-model sections
-            provider = entry.get("litellm_provider")
-            if not filters.accepts(key, provider):
-                filtered += 1
+            if not filters.accepts(key, entry.get("litellm_provider")):
+                out.filtered += 1
                 continue
             if entry.get("mode") not in MODES:
-                skipped.append(Skipped(key, f"not a text-generation model: mode {entry.get('mode')!r}"))
+                out.skip(key, f"not a text-generation model: mode {entry.get('mode')!r}")
                 continue
-            if key.lower() in seen:
-                skipped.append(Skipped(key, f"duplicate name: same as {seen[key.lower()]!r} ignoring case"))
+            if out.duplicate(key) or not out.add(key, functools.partial(self._model, key, entry)):
                 continue
-            try:
-                fields = self._model(key, entry)
-            except ValueError as exc:
-                skipped.append(Skipped(key, f"no per-token price: {exc}"))
-                continue
-            errors = problems(fields)
-            if errors:
-                skipped.append(Skipped(key, f"implausible: {errors[0]}"))
-                continue
-            seen[key.lower()] = key
-            models[key] = fields
             for k, v in entry.items():
                 if ("cost" in k or "pricing" in k) and v and not _RATE_KEY.match(k) and k not in _IGNORED:
-                    not_carried[_not_carried_family(k)] += 1
+                    out.not_carried[_not_carried_family(k)] += 1
                 if k == "off_peak_pricing":
-                    not_carried["off_peak_pricing"] += 1
-        return ImportResult(
-            name="litellm",
-            source=source,
-            as_of=as_of,
-            models=models,
-            skipped=tuple(skipped),
-            not_carried=dict(sorted(not_carried.items())),
-            filtered_out=filtered,
-        )
+                    out.not_carried["off_peak_pricing"] += 1
+        return out.result("litellm", source, as_of)
 
     def _model(self, key: str, entry: Mapping[str, Any]) -> dict[str, Any]:
         provider = entry.get("litellm_provider")

@@ -27,14 +27,14 @@ who bills them. Image, audio and web-search prices are not carried.
 
 from __future__ import annotations
 
-from collections import Counter
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
 from llmaudit.errors import PricingError
-from llmaudit.pricing.importers import ImportFilters, ImportResult, Skipped, ordered, per_million, problems, usd
+from llmaudit.pricing.importers import Collector, ImportFilters, ImportResult, ordered, per_million, usd
 
 _TOKEN_PRICES: Final = {
     "prompt": "input",
@@ -64,52 +64,30 @@ class OpenRouterImporter:
                 f'{source}: not OpenRouter\'s models listing (expected {{"data": [...]}})',
                 hint="fetch https://openrouter.ai/api/v1/models, or use `pricing import litellm` for LiteLLM's JSON",
             )
-        models: dict[str, dict[str, Any]] = {}
-        skipped: list[Skipped] = []
-        not_carried: Counter[str] = Counter()
-        seen: dict[str, str] = {}
-        filtered = 0
+        out = Collector()
         for item in listing:
             key = item.get("id") if isinstance(item, Mapping) else None
             if not isinstance(key, str) or not key.strip():
-                skipped.append(Skipped(str(key), "no model id"))
+                out.skip(str(key), "no model id")
                 continue
             if not filters.accepts(key, key.split("/", 1)[0] if "/" in key else None):
-                filtered += 1
+                out.filtered += 1
                 continue
-            if key.lower() in seen:
-                skipped.append(Skipped(key, f"duplicate name: same as {seen[key.lower()]!r} ignoring case"))
+            if out.duplicate(key):
                 continue
             pricing = item.get("pricing")
             if not isinstance(pricing, Mapping):
-                skipped.append(Skipped(key, "no per-token price: no 'pricing' object"))
+                out.skip(key, "no per-token price: no 'pricing' object")
                 continue
             if any(str(v).strip() == "-1" for v in pricing.values()):
-                skipped.append(Skipped(key, "no per-token price: priced per request by the routed model (-1)"))
+                out.skip(key, "no per-token price: priced per request by the routed model (-1)")
                 continue
-            try:
-                fields = self._model(item, pricing)
-            except ValueError as exc:
-                skipped.append(Skipped(key, f"no per-token price: {exc}"))
+            if not out.add(key, functools.partial(self._model, item, pricing)):
                 continue
-            errors = problems(fields)
-            if errors:
-                skipped.append(Skipped(key, f"implausible: {errors[0]}"))
-                continue
-            seen[key.lower()] = key
-            models[key] = fields
             for name, value in pricing.items():
                 if name not in _KNOWN and usd(value):
-                    not_carried[name] += 1
-        return ImportResult(
-            name="openrouter",
-            source=source,
-            as_of=as_of,
-            models=models,
-            skipped=tuple(skipped),
-            not_carried=dict(sorted(not_carried.items())),
-            filtered_out=filtered,
-        )
+                    out.not_carried[name] += 1
+        return out.result("openrouter", source, as_of)
 
     def _model(self, item: Mapping[str, Any], pricing: Mapping[str, Any]) -> dict[str, Any]:
         discount = usd(pricing.get("discount")) or 0.0
