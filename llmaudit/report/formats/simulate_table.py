@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import io
-
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from llmaudit.report.formats import _simulate_sections as s
-from llmaudit.report.formats.table_format import _new_table
+from llmaudit.report.formats.table_format import _new_table, console_text, new_console
 from llmaudit.report.simulate_model import PolicyResult, SimulateReport, SliceRow
 
 # Columns kept on a narrow terminal (below NARROW characters): the ones that tell the story.
@@ -49,17 +46,7 @@ def _slice_table(
 
 
 def render(report: SimulateReport, options: object) -> str:
-    color = bool(getattr(options, "color", False))
-    width = int(getattr(options, "width", 100))
-    console = Console(
-        file=io.StringIO(),
-        width=width,
-        force_terminal=color,
-        no_color=not color,
-        color_system="standard" if color else None,
-        highlight=False,
-        emoji=False,
-    )
+    console, color, width = new_console(options)
     narrow = width < NARROW
     keep = _OVERVIEW_NARROW if narrow else None
     console.print(Text(s.headline(report), style="bold"))
@@ -108,5 +95,4 @@ def render(report: SimulateReport, options: object) -> str:
         console.print()
     for warning in report.warnings:
         console.print(Text(f"! {warning}", style="yellow"))
-    rendered: str = console.file.getvalue()  # type: ignore[attr-defined]
-    return rendered if color else "\n".join(line.rstrip() for line in rendered.split("\n"))
+    return console_text(console, color)

@@ -45,6 +45,29 @@ def _new_table(title: str, label_columns: Sequence[str], numeric: Sequence[str],
     return table
 
 
+def new_console(options: object) -> tuple[Console, bool, int]:
+    """A console that records into a string at ``options.width``, in colour only if ``options.color``."""
+    color = bool(getattr(options, "color", False))
+    width = int(getattr(options, "width", 100))
+    console = Console(
+        file=io.StringIO(),
+        width=width,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        highlight=False,
+        emoji=False,
+    )
+    return console, color, width
+
+
+def console_text(console: Console, color: bool) -> str:
+    """What ``new_console`` recorded. Rich pads every line to the width; plain text should not
+    carry trailing blanks."""
+    rendered: str = console.file.getvalue()  # type: ignore[attr-defined]
+    return rendered if color else "\n".join(line.rstrip() for line in rendered.split("\n"))
+
+
 def _breakdown(title: str, label: str, rows: Sequence[BreakdownRow], shown: Sequence[int]) -> Table:
     table = _new_table(title, (label,), [BREAKDOWN_HEADER[i] for i in shown], [r.key for r in rows])
     for row in rows:
@@ -63,17 +86,7 @@ def _tagged(title: str, label: str, rows: Sequence[TaggedRow]) -> Table:
 
 
 def render(report: AnalyzeReport, options: object) -> str:
-    color = bool(getattr(options, "color", False))
-    width = int(getattr(options, "width", 100))
-    console = Console(
-        file=io.StringIO(),
-        width=width,
-        force_terminal=color,
-        no_color=not color,
-        color_system="standard" if color else None,
-        highlight=False,
-        emoji=False,
-    )
+    console, color, width = new_console(options)
     console.print(Text(headline(report), style="bold"))
     summary = Table.grid(padding=(0, 2))
     summary.add_column(style="bold")
@@ -154,6 +167,4 @@ def render(report: AnalyzeReport, options: object) -> str:
     for warning in report.warnings:
         console.print(Text(f"{SEVERITY_MARK['warning']} {warning}", style="yellow"))
     console.print(Text(prices_line(report), style="dim"))
-    rendered: str = console.file.getvalue()  # type: ignore[attr-defined]
-    # Rich pads every line to the width; plain text should not carry trailing blanks.
-    return rendered if color else "\n".join(line.rstrip() for line in rendered.split("\n"))
+    return console_text(console, color)
