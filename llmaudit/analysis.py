@@ -37,16 +37,21 @@ from llmaudit.report.model import (
     SellerFee,
     SkipRow,
     Summary,
+    TaggedRow,
     TokenTotals,
     UnpricedRow,
 )
 from llmaudit.schema import COST_COMPONENTS, TAG_SEPARATOR, TOKEN_COLUMNS
-from llmaudit.tagging import TagRules, tag_requests
+from llmaudit.tagging import TIER_NAMES, TagRules, tag_requests
 from llmaudit.tagsummary import TagAccumulator
 
+# Breakdowns of tagged traffic, with the models that carry each one's cost.
+TAG_DIMENSIONS: Final = ("task_type", "complexity_tier")
+MAIN_MODELS: Final = 2
 GROUP_DIMENSIONS: Final = ("user", "feature", "tag", "team", "project", "session", "provider", "model", "day")
 _TOKEN_SUMS: Final = tuple(c for c in TOKEN_COLUMNS if c != "cache_write_1h_tokens")
 _SUMMED: Final = ("requests", *_TOKEN_SUMS, "cost_usd", "cache_savings_usd", "unpriced")
+_COST: Final = _SUMMED.index("cost_usd")
 
 Sink = Callable[[pd.DataFrame], None]
 
@@ -89,6 +94,7 @@ class _Accumulator:
         self.table = table
         self.options = options
         self.partials: dict[str, list[pd.DataFrame]] = defaultdict(list)
+        self.model_costs: dict[str, list[pd.Series]] = defaultdict(list)  # (tag value, model) -> cost
         self.seen_as: dict[str, set[str]] = defaultdict(set)
         self.unpriced: list[pd.DataFrame] = []
         self.totals: dict[str, float] = defaultdict(float)
@@ -136,7 +142,8 @@ class _Accumulator:
             self.first = lo if self.first is None else min(self.first, lo)
             self.last = hi if self.last is None else max(self.last, hi)
 
-        for name in ("model", "provider", "day", *self.options.group_by):
+        tagged = TAG_DIMENSIONS if "task_type" in priced else ()
+        for name in ("model", "provider", "day", *self.options.group_by, *tagged):
             key = _dimension(priced, name, self.options.timezone)
             rows = np.arange(len(priced))
             if name == "tag":
@@ -147,6 +154,16 @@ class _Accumulator:
                 [np.bincount(codes, weights=measures[rows, j], minlength=len(uniques)) for j in range(len(_SUMMED))]
             )
             self.partials[name].append(pd.DataFrame(sums, index=pd.Index(uniques), columns=list(_SUMMED)))
+            if name == "model":  # first in the loop: the tag breakdowns' models
+                model_codes, model_names = codes, uniques
+            elif name in TAG_DIMENSIONS:
+                # Cost per (tag value, model): one bincount over the combined code.
+                pair = codes * len(model_names) + model_codes
+                size = len(uniques) * len(model_names)
+                by_pair = np.bincount(pair, weights=measures[:, _COST], minlength=size)
+                seen = np.bincount(pair, minlength=size) > 0
+                index = pd.MultiIndex.from_product([pd.Index(uniques), pd.Index(model_names)])
+                self.model_costs[name].append(pd.Series(by_pair, index=index)[seen])
 
         raw_codes, raw_names = pd.factorize(priced["model"], use_na_sentinel=False)
         first_of_each = np.unique(raw_codes, return_index=True)[1]
@@ -185,6 +202,35 @@ class _Accumulator:
             frame.index = [k.strftime("%Y-%m-%d") if not pd.isna(k) else "(no timestamp)" for k in frame.index]
         total = self.totals["cost_usd"]
         return tuple(_row(BreakdownRow, str(key), r, total) for key, r in frame.iterrows())
+
+    def tagged_rows(self, name: str) -> tuple[TaggedRow, ...]:
+        """By task type (costliest first) or by complexity tier (in tier order), with main models."""
+        frame = self.breakdown(name)
+        if not len(frame):
+            return ()
+        if name == "complexity_tier":
+            frame = frame.sort_index()
+        models = pd.concat(self.model_costs[name]).groupby(level=[0, 1]).sum()
+        total = self.totals["cost_usd"]
+        out = []
+        for value, r in frame.iterrows():
+            top = models.loc[value].sort_values(ascending=False).head(MAIN_MODELS)
+            row = _row(BreakdownRow, str(value), r, total)
+            tier = name == "complexity_tier"
+            out.append(
+                TaggedRow(
+                    key=str(int(value)) if tier else str(value),
+                    requests=row.requests,
+                    input_tokens=row.input_tokens,
+                    output_tokens=row.output_tokens,
+                    cost_usd=row.cost_usd,
+                    share=row.share,
+                    unpriced_requests=row.unpriced_requests,
+                    main_models=tuple(str(m) for m in top.index),
+                    name=TIER_NAMES.get(int(value)) if tier else None,
+                )
+            )
+        return tuple(out)
 
     def model_rows(self) -> tuple[ModelRow, ...]:
         frame = self.breakdown("model")
@@ -358,8 +404,8 @@ def _build_report(
         warnings=tuple(warnings),
         model_names=names,
         reconciliation=reconciliation,
-        by_task=acc.tags.rows("task_type", total_cost),
-        by_tier=acc.tags.rows("complexity_tier", total_cost),
+        by_task=acc.tagged_rows("task_type"),
+        by_tier=acc.tagged_rows("complexity_tier"),
         samples=acc.tags.sample_rows(),
         seller=_seller_bill(options.seller, total_cost, int(t["requests"]), days, projected),
     )

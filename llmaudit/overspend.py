@@ -42,7 +42,7 @@ class Overspend:
     def annotate(self, priced: pd.DataFrame) -> pd.DataFrame:
         n = len(priced)
         best_cost = np.full(n, np.nan)
-        best_model = np.full(n, None, dtype=object)
+        best = np.full(n, -1)  # index into self.candidates; -1: no candidate fits
         tier = priced["complexity_tier"].to_numpy() if "complexity_tier" in priced else np.full(n, -1)
         eligible = (
             np.isin(tier, EASY_TIERS)
@@ -55,7 +55,7 @@ class Overspend:
             subset = priced.loc[eligible, list(PRICING_INPUTS)]
             input_tokens = subset["input_tokens"].to_numpy()
             output_tokens = subset["output_tokens"].to_numpy()
-            for name in self.candidates:
+            for number, name in enumerate(self.candidates):
                 model = self.table.get(name)
                 fits = np.ones(len(rows), dtype=bool)
                 if model.context_window:
@@ -70,7 +70,7 @@ class Overspend:
                 cost = costs_on(subset.iloc[todo], self.table, name)
                 better = ~(cost >= best_cost[rows[todo]])  # NaN (no best yet) counts as better
                 best_cost[rows[todo[better]]] = cost[better]
-                best_model[rows[todo[better]]] = name
-        return priced.assign(
-            overspend_eligible=eligible, cheapest_fit_model=best_model, cheapest_fit_cost_usd=best_cost
-        )
+                best[rows[todo[better]]] = number
+        # A categorical from codes: names without a Python string per row.
+        cheapest = pd.Categorical.from_codes(best, categories=pd.Index(self.candidates, dtype=object))
+        return priced.assign(overspend_eligible=eligible, cheapest_fit_model=cheapest, cheapest_fit_cost_usd=best_cost)
