@@ -41,7 +41,7 @@ import pyarrow.compute as pc
 from llmaudit.errors import ConfigError
 from llmaudit.ingest import columns as col
 from llmaudit.ingest.formats._common import MESSAGES, NUM, STR
-from llmaudit.ingest.formats.generic_csv import CsvReader, JoinedStream, header_names
+from llmaudit.ingest.formats.generic_csv import CsvReader, JoinedStream, sniffed_header
 from llmaudit.ingest.formats.generic_mapping import (
     FIELD_KINDS,
     ColumnMapping,
@@ -76,14 +76,9 @@ def _never(record: Mapping[str, Any]) -> bool:
 
 def sniff_bytes(head: bytes | bytearray) -> bool:
     """A CSV whose header row auto-maps a model and a token count."""
-    head = head.lstrip()  # blank lines before the header
-    if head[:1] in (b"{", b"["):
+    names = sniffed_header(head)
+    if names is None:
         return False
-    try:
-        line = head.split(b"\n", 1)[0].decode("utf-8").lstrip("\ufeff").rstrip("\r")
-    except UnicodeDecodeError:
-        return False
-    names, _ = header_names(line, None)
     found = auto_map(names)
     return len(names) > 1 and "model" in found and ("input_tokens" in found or "output_tokens" in found)
 

@@ -94,6 +94,18 @@ class _Utf8Stream(io.RawIOBase):
         return n
 
 
+def sniffed_header(head: bytes | bytearray) -> list[str] | None:
+    """The column names of a file's first line when it looks like a CSV header (not JSON, UTF-8)."""
+    head = bytes(head).lstrip()  # blank lines before the header
+    if head[:1] in (b"{", b"["):
+        return None
+    try:
+        line = head.split(b"\n", 1)[0].decode("utf-8").lstrip("\ufeff").rstrip("\r")
+    except UnicodeDecodeError:
+        return None
+    return header_names(line, None)[0]
+
+
 def header_names(line: str, delimiter: str | None) -> tuple[list[str], str]:
     """Column names of a header line and the delimiter (the most frequent candidate if not given)."""
     if delimiter is None:

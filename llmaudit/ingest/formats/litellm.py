@@ -77,7 +77,7 @@ import pyarrow.compute as pc
 from llmaudit.ingest import columns as col
 from llmaudit.ingest import tabular
 from llmaudit.ingest.formats._common import MESSAGES, NUM, STR
-from llmaudit.ingest.formats.generic_csv import header_names
+from llmaudit.ingest.formats.generic_csv import sniffed_header
 from llmaudit.ingest.jsonl import Normalizer
 from llmaudit.ingest.registry import Converted, register
 
@@ -166,13 +166,8 @@ def sniff(record: Mapping[str, Any]) -> bool:
 
 def sniff_bytes(head: bytes | bytearray) -> bool:
     """A SpendLogs CSV export (or Parquet column names): request_id and spend, plus startTime or call_type."""
-    try:
-        line = bytes(head).lstrip().split(b"\n", 1)[0].decode("utf-8").lstrip("\ufeff").rstrip("\r")
-    except UnicodeDecodeError:
-        return False
-    if line[:1] in ("{", "["):
-        return False
-    names = {n.lower() for n in header_names(line, None)[0]}
+    header = sniffed_header(head)
+    names = {n.lower() for n in header or ()}
     return {"request_id", "spend"} <= names and bool({"starttime", "call_type"} & names)
 
 
