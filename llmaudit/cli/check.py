@@ -13,15 +13,13 @@ from llmaudit.check.render import RENDERERS
 from llmaudit.check.run import SameRunBaseline, check
 from llmaudit.cli import options as opt
 from llmaudit.cli.app import app
-from llmaudit.cli.common import ingest_options, tagger
-from llmaudit.cli.console import ProgressObserver, emit, stderr_console, width
+from llmaudit.cli.common import ingest_options, read_requests
+from llmaudit.cli.console import emit, stderr_console, width
 from llmaudit.cli.simulate import simulate_command
 from llmaudit.config import load_config
 from llmaudit.errors import EXIT_GATE_FAILED, UsageError
-from llmaudit.ingest import RequestReader, expand_inputs
 from llmaudit.pricing import load_pricing
 from llmaudit.simulate import load_policy
-from llmaudit.simulate.collect import collect
 
 CheckFormat = Literal[tuple(RENDERERS)]  # type: ignore[valid-type]
 
@@ -47,19 +45,6 @@ Examples:
   llmaudit baseline logs/ --policy policy.yaml -o base.json
   llmaudit check logs/ --policy policy.yaml --baseline base.json
 """
-
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        metavar="FILE",
-        help="Project config (default: ./llmaudit.yaml or [tool.llmaudit]).",
-        show_default=False,
-    ),
-]
-TimezoneOpt = Annotated[
-    str | None, typer.Option("--timezone", "--tz", metavar="ZONE", help="As for analyze (default UTC).")
-]
 
 
 def _threshold(flag: str, text: str) -> Any:
@@ -143,7 +128,7 @@ def check_command(
             show_default=False,
         ),
     ] = None,
-    config: ConfigOpt = None,
+    config: opt.ConfigOpt = None,
     pricing: opt.Pricing = [],  # noqa: B006
     input_format: opt.InputFormatOpt = "auto",
     output_format: Annotated[
@@ -153,7 +138,7 @@ def check_command(
     output: opt.Output = None,
     since: opt.Since = None,
     until: opt.Until = None,
-    timezone: TimezoneOpt = None,
+    timezone: opt.ProjectTimezone = None,
     batch_input: opt.BatchInput = [],  # noqa: B006
     mapping: opt.Mapping = None,
     map_fields: opt.MapOpt = [],  # noqa: B006
@@ -234,11 +219,7 @@ def check_command(
         until=until,
         timezone=timezone or project.timezone or "UTC",
     )
-    sources = expand_inputs(log_args)
-    with ProgressObserver(sources, enabled=not quiet) as progress:
-        frame = collect(
-            RequestReader(sources, ingest, observer=progress), table, tagger(tag_rules or project.tag_rules)
-        )
+    frame, _ = read_requests(log_args, ingest, table, tag_rules or project.tag_rules, quiet=quiet)
     report = check(frame, table, head_policy, against, thresholds)
     emit(RENDERERS[output_format](report, width(output)), output)
     if not report.verdict.passed:
@@ -266,13 +247,13 @@ def baseline_command(
             show_default=False,
         ),
     ] = [],  # noqa: B006
-    config: ConfigOpt = None,
+    config: opt.ConfigOpt = None,
     pricing: opt.Pricing = [],  # noqa: B006
     input_format: opt.InputFormatOpt = "auto",
     output: opt.Output = None,
     since: opt.Since = None,
     until: opt.Until = None,
-    timezone: TimezoneOpt = None,
+    timezone: opt.ProjectTimezone = None,
     batch_input: opt.BatchInput = [],  # noqa: B006
     mapping: opt.Mapping = None,
     map_fields: opt.MapOpt = [],  # noqa: B006

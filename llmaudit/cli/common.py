@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from llmaudit.ingest import IngestOptions
+from llmaudit.cli.console import ProgressObserver
+from llmaudit.ingest import IngestOptions, IngestStats, RequestReader, expand_inputs
 from llmaudit.ingest.formats.generic_mapping import cli_settings
+from llmaudit.pricing import PriceTable
+from llmaudit.simulate.collect import collect
 from llmaudit.tagging import load_tag_rules, tag_requests
 from llmaudit.timeutil import check_timezone, parse_moment
 
@@ -46,3 +49,15 @@ def tagger(rules_path: Path | str | None) -> Callable[[pd.DataFrame], pd.DataFra
     """The tagging step for a reader's worker threads, with the user's rules file if any."""
     rules = load_tag_rules(rules_path) if rules_path is not None else None
     return functools.partial(tag_requests, rules=rules)
+
+
+def read_requests(
+    log_args: Sequence[str], ingest: IngestOptions, table: PriceTable, tag_rules: Path | str | None, *, quiet: bool
+) -> tuple[pd.DataFrame, IngestStats]:
+    """Every request of the logs, tagged and priced in one frame (simulate, check), with the
+    reading's accounting; progress on stderr unless ``quiet``."""
+    sources = expand_inputs(log_args)
+    with ProgressObserver(sources, enabled=not quiet) as progress:
+        reader = RequestReader(sources, ingest, observer=progress)
+        frame = collect(reader, table, tagger(tag_rules))
+    return frame, reader.stats

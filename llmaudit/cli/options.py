@@ -156,3 +156,18 @@ TagRulesOpt = Annotated[
         show_default=False,
     ),
 ]
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        metavar="FILE",
+        help="Project config (default: ./llmaudit.yaml or [tool.llmaudit]).",
+        show_default=False,
+    ),
+]
+
+# For commands whose project config may also set the zone (None: the config's, else UTC).
+ProjectTimezone = Annotated[
+    str | None, typer.Option("--timezone", "--tz", metavar="ZONE", help="As for analyze (default UTC).")
+]

@@ -11,18 +11,16 @@ import typer
 
 from llmaudit.cli import options as opt
 from llmaudit.cli.app import app
-from llmaudit.cli.common import ingest_options, tagger
-from llmaudit.cli.console import ProgressObserver, emit, wants_color, width
+from llmaudit.cli.common import ingest_options, read_requests
+from llmaudit.cli.console import emit, wants_color, width
 from llmaudit.config import load_config
 from llmaudit.errors import UsageError
-from llmaudit.ingest import RequestReader, expand_inputs
 from llmaudit.pricing import load_pricing
 from llmaudit.report import RenderOptions, render
 from llmaudit.report.model import InputFile, PricingSource
 from llmaudit.report.per_request import write_table
 from llmaudit.simulate import load_policy, replay
 from llmaudit.simulate.billing import policy_seller
-from llmaudit.simulate.collect import collect
 from llmaudit.simulate.match import original_models
 from llmaudit.simulate.quality import QualityScores, load_quality, request_keys, served_scores
 from llmaudit.simulate.run import NamedPolicy, simulate
@@ -57,15 +55,7 @@ def simulate_command(
             show_default=False,
         ),
     ] = [],  # noqa: B006
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config",
-            metavar="FILE",
-            help="Project config (default: ./llmaudit.yaml or [tool.llmaudit]).",
-            show_default=False,
-        ),
-    ] = None,
+    config: opt.ConfigOpt = None,
     quality: Annotated[
         Path | None,
         typer.Option(
@@ -91,9 +81,7 @@ def simulate_command(
     ] = None,
     since: opt.Since = None,
     until: opt.Until = None,
-    timezone: Annotated[
-        str | None, typer.Option("--timezone", "--tz", metavar="ZONE", help="As for analyze (default UTC).")
-    ] = None,
+    timezone: opt.ProjectTimezone = None,
     batch_input: opt.BatchInput = [],  # noqa: B006
     mapping: opt.Mapping = None,
     map_fields: opt.MapOpt = [],  # noqa: B006
@@ -139,12 +127,7 @@ def simulate_command(
         policy_seller(named.policy, named.source, table)
     quality_path = quality or project.quality
     scores = load_quality(quality_path, table) if quality_path is not None else None
-    tag = tagger(tag_rules or project.tag_rules)
-    sources = expand_inputs(log_args)
-    with ProgressObserver(sources, enabled=not quiet) as progress:
-        reader = RequestReader(sources, ingest, observer=progress)
-        frame = collect(reader, table, tag)
-    stats = reader.stats
+    frame, stats = read_requests(log_args, ingest, table, tag_rules or project.tag_rules, quiet=quiet)
     report = simulate(
         frame,
         table,
