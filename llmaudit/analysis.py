@@ -19,7 +19,8 @@ import pandas as pd
 from llmaudit import __version__
 from llmaudit.ingest import SKIP_REASONS, RequestReader
 from llmaudit.overspend import Overspend
-from llmaudit.pricing import PriceTable, Seller, price_requests, seller_fees
+from llmaudit.pricing import PriceTable, Seller, price_requests
+from llmaudit.pricing.sellers import period_fees
 from llmaudit.projection import DAYS_PER_MONTH, projection
 from llmaudit.reconcile import BillAccumulator
 from llmaudit.reconcile import findings as reconciliation_findings
@@ -417,10 +418,8 @@ def _seller_bill(
     """The seller's bill-level fees on the log's period and on the projected month."""
     if seller is None:
         return None
-    period = seller_fees(seller, metered, requests, days) if days else None
-    monthly = None
-    if projected is not None and days:
-        monthly = seller_fees(seller, projected, round(requests * DAYS_PER_MONTH / days), DAYS_PER_MONTH)
+    period = period_fees(seller, metered, requests, days) if days else None
+    monthly = period_fees(seller, metered, requests, days, month=True) if projected is not None and days else None
     fees = tuple(SellerFee(i.name, i.usd, i.description) for i in period.items) if period else ()
     return SellerBill(
         seller=seller.name,

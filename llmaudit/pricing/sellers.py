@@ -281,6 +281,33 @@ def seller_fees(
     return FeeBreakdown(seller.name, float(period_days), float(metered_usd), tuple(items))
 
 
+def period_fees(
+    seller: Seller,
+    billed_usd: float,
+    requests: int,
+    days: float,
+    *,
+    byok_usd: float = 0.0,
+    month: bool = False,
+) -> FeeBreakdown:
+    """``seller_fees`` for a logged period of ``days`` with ``requests`` calls, or (``month``)
+    for the projected month: spend and calls scaled to DAYS_PER_MONTH days, one credit
+    purchase. ``byok_usd`` > 0: the traffic runs on your own keys (valued at the seller's
+    prices), so its calls count for the BYOK fee instead of being bought with credits."""
+    if month:
+        scale = DAYS_PER_MONTH / days
+        billed_usd, byok_usd, requests = billed_usd * scale, byok_usd * scale, round(requests * scale)
+        days = DAYS_PER_MONTH
+    return seller_fees(
+        seller,
+        billed_usd,
+        0 if byok_usd else requests,
+        days,
+        byok_metered_usd=byok_usd,
+        byok_requests=requests if byok_usd else 0,
+    )
+
+
 def _credit_fee(seller: Seller, metered_usd: float, purchase_usd: float | None) -> FeeItem:
     fee = seller.credit_fee
     if fee is None:

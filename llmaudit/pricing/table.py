@@ -173,6 +173,7 @@ class PriceTable:
         """Plausibility warnings found while loading (never printed by the core)."""
         self.sold_by = sold_by
         """The seller whose prices these are (``as_sold_by``), or ``None`` for list prices."""
+        self._sold: dict[str, PriceTable] = {}  # as_sold_by, per seller of this table
 
     def __len__(self) -> int:
         return len(self.models)
@@ -210,7 +211,12 @@ class PriceTable:
         """
         from llmaudit.pricing.sellers import sold_by
 
-        return sold_by(self, self.seller(seller) if isinstance(seller, str) else seller)
+        chosen = self.seller(seller) if isinstance(seller, str) else seller
+        if self.sellers.get(chosen.name) is not chosen:
+            return sold_by(self, chosen)  # a seller from elsewhere: not cached
+        if chosen.name not in self._sold:  # built once: simulate bills every policy through every seller
+            self._sold[chosen.name] = sold_by(self, chosen)
+        return self._sold[chosen.name]
 
     @cached_property
     def rate_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

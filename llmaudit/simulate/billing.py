@@ -25,9 +25,8 @@ import numpy as np
 import pandas as pd
 
 from llmaudit.errors import ConfigError, LlmauditError, PricingError
-from llmaudit.pricing import FeeBreakdown, PriceTable, Seller, seller_fees
-from llmaudit.pricing.sellers import sold_by
-from llmaudit.projection import DAYS_PER_MONTH
+from llmaudit.pricing import FeeBreakdown, PriceTable, Seller
+from llmaudit.pricing.sellers import period_fees
 from llmaudit.report.simulate_model import Distribution, FeeLine, FlatVsMetered, MarkupRow, PlanRow
 from llmaudit.simulate.policy import FlatPlan, Policy
 from llmaudit.simulate.replay import Replayed
@@ -118,29 +117,14 @@ def _monthly(breakdown: FeeBreakdown | None) -> tuple[FeeLine, ...]:
 
 
 def _fees(seller: Seller, billed_usd: float, byok_usd: float, period: _Period, *, monthly: bool) -> FeeBreakdown | None:
-    """The seller's bill-level fees for the logged period, or for a projected month (one credit purchase a month).
+    """The seller's bill-level fees for the logged period, or for a projected month (None without them).
 
     ``billed_usd``: what the seller bills for tokens; ``byok_usd``: traffic on your own key,
     valued at the seller's prices (the BYOK fee's base).
     """
-    if not period.days:
+    if not period.days or (monthly and not period.months):
         return None
-    calls = period.requests
-    days = period.days
-    if monthly:
-        if not period.months:
-            return None
-        billed_usd, byok_usd = billed_usd / period.months, byok_usd / period.months
-        calls, days = round(period.requests / period.months), DAYS_PER_MONTH
-    byok_calls = calls if byok_usd else 0
-    return seller_fees(
-        seller,
-        billed_usd,
-        0 if byok_usd else calls,
-        days,
-        byok_metered_usd=byok_usd,
-        byok_requests=byok_calls,
-    )
+    return period_fees(seller, billed_usd, period.requests, period.days, byok_usd=byok_usd, month=monthly)
 
 
 def _unpriced_models(r: Replayed, sold: PriceTable, missing: np.ndarray, policy: Policy) -> tuple[str, ...]:
@@ -157,7 +141,7 @@ def _seller_rows(
 ) -> tuple[list[MarkupRow], np.ndarray]:
     """The seller's row(s): with credits (and on own keys, when it has a BYOK fee), and its per-request cost."""
     assert r.reprice is not None
-    sold = sold_by(table, seller)
+    sold = table.as_sold_by(seller)
     cost = r.reprice(sold)
     missing = np.isnan(cost) & ~np.isnan(list_cost)
     unpriced = int(missing.sum())

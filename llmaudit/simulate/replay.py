@@ -323,7 +323,7 @@ class Repricer:
         cost[self._kept & np.isin(self._codes, [codes[n] for n in unsold if n in codes])] = np.nan
         rows = np.flatnonzero(self._kept & np.isin(self._codes, [codes[n] for n in changed - unsold if n in codes]))
         if len(rows):
-            logged = {name: r.frame[name].to_numpy(dtype=np.float64)[rows] for name in (*TOKENS, *OUTPUTS)}
+            logged = {name: values[rows] for name, values in r.token_arrays.items()}
             cost[rows] = r.price(rows, r.original[rows], logged)
         for step, models in zip(self._steps, self._step_models, strict=True):
             if not models & changed:
@@ -332,12 +332,7 @@ class Repricer:
             if routed & changed:  # a verify, compression or fallback model: the whole step
                 cost[step.rows] = r.step_cost(step)
                 continue
-            touched = pd.Series(step.chosen).isin(changed).to_numpy()
-            if step.then is not None:
-                touched = touched | pd.Series(step.then).isin(changed).to_numpy()
-            lost = pd.Series(step.chosen).isin(unsold).to_numpy()
-            if step.then is not None:
-                lost = lost | pd.Series(step.then).isin(unsold).to_numpy()
+            touched, lost = _uses(step, changed), _uses(step, unsold)
             cost[step.rows[lost]] = np.nan  # the other table does not sell a model these rows need
             sel = touched & ~lost
             if sel.any():
@@ -352,6 +347,16 @@ class Repricer:
                 cost[part.rows] = r.step_cost(part)
         cost[self._hits] = 0.0
         return cost
+
+
+def _uses(step: _Step, names: set[str]) -> np.ndarray:
+    """Rows of ``step`` whose routed model (or a cascade's second) is one of ``names``."""
+    wanted = list(names)
+    # dtype=object: the names stay objects (a text column would be built string by string)
+    hit = pd.Series(step.chosen, dtype=object).isin(wanted).to_numpy()
+    if step.then is not None:
+        hit = hit | pd.Series(step.then, dtype=object).isin(wanted).to_numpy()
+    return hit
 
 
 def _same_price(a: ModelPrice, b: ModelPrice) -> bool:
