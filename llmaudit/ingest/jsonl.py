@@ -12,6 +12,7 @@ chunks that contain a problem.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -76,6 +77,40 @@ def iter_chunks(stream: BinaryIO, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> Ite
         chunk = Chunk(buf, line)
         yield chunk
         line += chunk.n_lines
+
+
+def sample_records(data: bytes | bytearray, limit: int) -> list[dict[str, Any]]:
+    """Up to ``limit`` JSON objects from the lines of ``data`` (lines that do not parse are passed over)."""
+    records: list[dict[str, Any]] = []
+    for raw in bytes(data).split(b"\n"):
+        if len(records) >= limit:
+            break
+        try:
+            value = json.loads(raw) if raw.strip() else None
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if isinstance(value, dict):
+            records.append(value)
+    return records
+
+
+def sampled_chunks(
+    stream: BinaryIO, chunk_bytes: int, records: int, max_bytes: int
+) -> tuple[list[dict[str, Any]], Iterator[Chunk]]:
+    """The first ``records`` JSON objects within the first ``max_bytes`` bytes, and every chunk
+    of ``stream`` (those read for the sample included). The sample does not depend on the
+    chunk size, so neither does a schema typed from it."""
+    chunks = iter_chunks(stream, chunk_bytes)
+    head: list[Chunk] = []
+    sample: list[dict[str, Any]] = []
+    seen = 0
+    for chunk in chunks:
+        head.append(chunk)
+        sample += sample_records(chunk.data[: max(max_bytes - seen, 0)], records - len(sample))
+        seen += len(chunk.data)
+        if len(sample) >= records or seen >= max_bytes:
+            break
+    return sample, itertools.chain(head, chunks)
 
 
 def _read_into(stream: BinaryIO, target: memoryview) -> int:

@@ -17,9 +17,6 @@ Parquet is streamed by ``llmaudit.ingest.parquet``.
 from __future__ import annotations
 
 import functools
-import io
-import itertools
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, BinaryIO, Final
@@ -33,9 +30,9 @@ import pyarrow.json as pj
 from llmaudit.errors import InputError
 from llmaudit.ingest import columns as col
 from llmaudit.ingest.formats._common import MESSAGES, content_text
-from llmaudit.ingest.formats.generic_csv import CsvReader, JoinedStream
+from llmaudit.ingest.formats.generic_csv import CsvReader, peek
 from llmaudit.ingest.formats.generic_mapping import ColumnMapping
-from llmaudit.ingest.jsonl import Normalizer, ParsedChunk, iter_chunks, parse_chunk
+from llmaudit.ingest.jsonl import Normalizer, ParsedChunk, parse_chunk, sampled_chunks
 from llmaudit.ingest.parallel import ordered_map
 from llmaudit.ingest.parquet import ColumnPlan, is_parquet, is_text, read_parquet
 from llmaudit.ingest.registry import ConvertFn, LogFormat
@@ -115,35 +112,14 @@ def read_by_content(
     source = str(getattr(stream, "name", None) or "<input>")
     if isinstance(plan, SourceColumns):
         plan = replace(plan, source=source)
-    head = b""
-    while not head.strip():
-        block = stream.read(max(1, min(chunk_bytes, 1 << 16)))
-        if not block:
-            break
-        head += block
+    head, joined = peek(stream, chunk_bytes)
     if is_parquet(head):
         yield from read_parquet(getattr(stream, "path", None), source, chunk_bytes, plan)
         return
-    joined: BinaryIO = io.BufferedReader(JoinedStream(head, stream), buffer_size=1 << 20)  # type: ignore[assignment]
     if head.lstrip()[:1] in (b"{", b"[") or not head.strip():
         yield from read_json_lines(joined, chunk_bytes, json_schema, normalizer)
     else:
         yield from _PlanCsvReader(plan, source).read(joined, chunk_bytes)
-
-
-def sample_records(data: bytes | bytearray, limit: int) -> list[dict[str, Any]]:
-    """Up to ``limit`` JSON objects from the complete lines of ``data``."""
-    records: list[dict[str, Any]] = []
-    for raw in bytes(data).split(b"\n"):
-        if len(records) >= limit:
-            break
-        try:
-            value = json.loads(raw) if raw.strip() else None
-        except (ValueError, UnicodeDecodeError):
-            continue
-        if isinstance(value, dict):
-            records.append(value)
-    return records
 
 
 def read_json_lines(
@@ -157,20 +133,10 @@ def read_json_lines(
     The sample is the first ``SAMPLE_RECORDS`` objects within the first ``SAMPLE_BYTES``
     bytes, whatever the chunk size, so the schema (and the result) never depends on it.
     """
-    chunks = iter_chunks(stream, chunk_bytes)
-    head = []
-    sample: list[dict[str, Any]] = []
-    seen = 0
-    for chunk in chunks:
-        head.append(chunk)
-        room = SAMPLE_BYTES - seen
-        sample += sample_records(chunk.data[:room], SAMPLE_RECORDS - len(sample))
-        seen += len(chunk.data)
-        if len(sample) >= SAMPLE_RECORDS or seen >= SAMPLE_BYTES:
-            break
+    sample, chunks = sampled_chunks(stream, chunk_bytes, SAMPLE_RECORDS, SAMPLE_BYTES)
     schema = json_schema(sample)
     normalize = normalizer(schema) if normalizer is not None else None
-    yield from ordered_map(lambda chunk: parse_chunk(chunk, schema, normalize), itertools.chain(head, chunks))
+    yield from ordered_map(lambda chunk: parse_chunk(chunk, schema, normalize), chunks)
 
 
 def sample_kind(sample: Sequence[Mapping[str, Any]], key: str) -> str | None:

@@ -26,9 +26,6 @@ file whose column names) auto-maps a model and a token count is recognized by it
 from __future__ import annotations
 
 import functools
-import io
-import itertools
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Final
@@ -41,7 +38,7 @@ import pyarrow.compute as pc
 from llmaudit.errors import ConfigError
 from llmaudit.ingest import columns as col
 from llmaudit.ingest.formats._common import MESSAGES, NUM, STR
-from llmaudit.ingest.formats.generic_csv import CsvReader, JoinedStream, sniffed_header
+from llmaudit.ingest.formats.generic_csv import CsvReader, peek, sniffed_header
 from llmaudit.ingest.formats.generic_mapping import (
     FIELD_KINDS,
     ColumnMapping,
@@ -50,7 +47,7 @@ from llmaudit.ingest.formats.generic_mapping import (
     load_mapping,
     split_path,
 )
-from llmaudit.ingest.jsonl import Chunk, ParsedChunk, iter_chunks, parse_chunk
+from llmaudit.ingest.jsonl import Chunk, ParsedChunk, parse_chunk, sampled_chunks
 from llmaudit.ingest.parallel import ordered_map
 from llmaudit.ingest.parquet import is_parquet, read_parquet
 from llmaudit.ingest.registry import Converted, LogFormat, register
@@ -166,30 +163,9 @@ def _json_kind(value: Any) -> str:
     return "text"
 
 
-def _sample(data: bytes | bytearray) -> list[dict[str, Any]]:
-    records = []
-    for raw in data[:_SAMPLE_BYTES].split(b"\n"):
-        try:
-            value = json.loads(raw) if raw.strip() else None
-        except (ValueError, UnicodeDecodeError):
-            continue
-        if isinstance(value, dict):
-            records.append(value)
-            if len(records) >= SAMPLE_RECORDS:
-                break
-    return records
-
-
 def _read_jsonl(mapping: ColumnMapping, stream: BinaryIO, chunk_bytes: int, source: str) -> Iterator[ParsedChunk]:
     """The standard chunked JSON Lines path, with a schema typed from the first records."""
-    chunks = iter_chunks(stream, chunk_bytes)
-    head: list[Chunk] = []
-    sample: list[dict[str, Any]] = []
-    for chunk in chunks:
-        head.append(chunk)
-        sample += _sample(chunk.data)
-        if len(sample) >= SAMPLE_RECORDS or sum(len(c.data) for c in head) >= _SAMPLE_BYTES:
-            break
+    sample, chunks = sampled_chunks(stream, chunk_bytes, SAMPLE_RECORDS, _SAMPLE_BYTES)
     if sample:
         keys = list(dict.fromkeys(k for record in sample for k in record))
         mapping = mapping.complete(keys, source, "record keys")
@@ -202,7 +178,7 @@ def _read_jsonl(mapping: ColumnMapping, stream: BinaryIO, chunk_bytes: int, sour
         return parsed
 
     # Parsed ahead on a thread pool, like the standard JSON Lines path.
-    yield from ordered_map(parse, itertools.chain(head, chunks))
+    yield from ordered_map(parse, chunks)
 
 
 def _check_sampled(mapping: ColumnMapping, sample: Sequence[Mapping[str, Any]], source: str) -> None:
@@ -226,17 +202,11 @@ def _check_sampled(mapping: ColumnMapping, sample: Sequence[Mapping[str, Any]], 
 def read_tables(mapping: ColumnMapping, stream: BinaryIO, chunk_bytes: int) -> Iterator[ParsedChunk]:
     """Parquet (magic bytes), JSON Lines or CSV (first non-blank byte); tables come out canonical-named."""
     source = str(getattr(stream, "name", None) or "<input>")
-    head = b""
-    while not head.strip():
-        block = stream.read(max(1, min(chunk_bytes, 1 << 16)))
-        if not block:
-            break
-        head += block
+    head, joined = peek(stream, chunk_bytes)
     if is_parquet(head):
         # The mapping resolves against the Parquet column names as it does against a CSV header.
         yield from read_parquet(getattr(stream, "path", None), source, chunk_bytes, CsvReader(mapping, source))
         return
-    joined = io.BufferedReader(JoinedStream(head, stream), buffer_size=1 << 20)
     is_json = head.lstrip()[:1] in (b"{", b"[")
     if mapping.format == "csv" and is_json:
         raise ConfigError(

@@ -65,6 +65,19 @@ class JoinedStream(io.RawIOBase):
         return len(data)
 
 
+def peek(stream: BinaryIO, chunk_bytes: int) -> tuple[bytes, BinaryIO]:
+    """The first bytes of ``stream`` up to some that are not blank (to tell Parquet, JSON Lines
+    and CSV apart), and a buffered stream over the whole content, those bytes included."""
+    head = b""
+    while not head.strip():
+        block = stream.read(max(1, min(chunk_bytes, 1 << 16)))
+        if not block:
+            break
+        head += block
+    joined: BinaryIO = io.BufferedReader(JoinedStream(head, stream), buffer_size=1 << 20)  # type: ignore[assignment]
+    return head, joined
+
+
 class _Utf8Stream(io.RawIOBase):
     """``stream`` with bytes that are not UTF-8 replaced by U+FFFD (pure ASCII passes as is)."""
 
