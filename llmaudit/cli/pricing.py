@@ -8,7 +8,6 @@ one error boundary in :mod:`llmaudit.cli`.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
@@ -29,8 +28,10 @@ from llmaudit.pricing.catalog import list_models, model_summary, show_model
 from llmaudit.pricing.diff import diff_tables
 from llmaudit.pricing.importers import IMPORTERS, ImportFilters, import_price_list
 from llmaudit.pricing.spec import RATE_KINDS
+from llmaudit.report import RenderOptions
 from llmaudit.report.fmt import money
 from llmaudit.report.formats.json_format import dumps
+from llmaudit.report.formats.table_format import console_text, new_console
 
 HELP = """\
 Inspect, check, compare and import price tables.
@@ -73,21 +74,11 @@ def _load(pricing: Sequence[Path], no_default: bool) -> PriceTable:
 
 
 def _console(output: Path | None) -> Console:
-    color = wants_color(output)
-    return Console(
-        file=io.StringIO(),
-        width=width(output),
-        force_terminal=color,
-        no_color=not color,
-        color_system="standard" if color else None,
-        highlight=False,
-    )
+    return new_console(RenderOptions(color=wants_color(output), width=width(output)))[0]
 
 
 def _text(console: Console) -> str:
-    file = console.file
-    assert isinstance(file, io.StringIO)
-    return file.getvalue()
+    return console_text(console, console.is_terminal)
 
 
 def _table(title: str, columns: Sequence[str], numeric: Sequence[str] = (), labels: Sequence[str] = ()) -> Table:
