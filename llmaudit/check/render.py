@@ -13,14 +13,15 @@ from collections.abc import Callable
 from typing import Final
 
 from rich import box
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from llmaudit.check.decompose import Driver, Effect
 from llmaudit.check.model import CheckReport, Side
+from llmaudit.report import RenderOptions
 from llmaudit.report.fmt import count, money, pct
 from llmaudit.report.formats.json_format import clean, dumps
+from llmaudit.report.formats.table_format import console_text, new_console
 
 MARKER: Final = "<!-- llmaudit-check -->"
 # Below half a cent a month a figure is rounding noise and shows as zero.
@@ -159,15 +160,7 @@ def render_markdown(report: CheckReport) -> str:
 
 
 def render_table(report: CheckReport, width: int = 100, color: bool = False) -> str:
-    console = Console(
-        file=io.StringIO(),
-        width=width,
-        force_terminal=color,
-        no_color=not color,
-        color_system="standard" if color else None,
-        highlight=False,
-        emoji=False,
-    )
+    console, _, _ = new_console(RenderOptions(color=color, width=width))
     style = "bold green" if report.verdict.passed else "bold red"
     console.print(Text(f"llmaudit check {verdict_line(report)}", style=style))
     for f in report.verdict.failures:
@@ -190,8 +183,7 @@ def render_table(report: CheckReport, width: int = 100, color: bool = False) -> 
         sides.add_row(*row)
     console.print(sides)
     console.print(f"Thresholds: {_thresholds(report)}", markup=False)
-    out: str = console.file.getvalue()  # type: ignore[attr-defined]
-    return out
+    return console_text(console, color)
 
 
 # -- JSON and CSV ------------------------------------------------------------------------

@@ -29,7 +29,7 @@ def _escape(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> list[str]:
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> list[str]:
     """A Markdown table; columns whose index is in ``right`` are right-aligned (numbers)."""
     align = ["---:" if i in right else "---" for i in range(len(header))]
     lines = ["| " + " | ".join(_escape(h) for h in header) + " |", "| " + " | ".join(align) + " |"]
@@ -40,20 +40,20 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence
 def _breakdown(title: str, label: str, rows: Sequence[BreakdownRow]) -> list[str]:
     if not rows:
         return []
-    table = _table((label, *BREAKDOWN_HEADER), [[r.key, *breakdown_cells(r)] for r in rows], range(1, 8))
+    table = markdown_table((label, *BREAKDOWN_HEADER), [[r.key, *breakdown_cells(r)] for r in rows], range(1, 8))
     return [f"### {title}", "", *table, ""]
 
 
 def _tagged(title: str, label: str, rows: Sequence[TaggedRow]) -> list[str]:
     if not rows:
         return []
-    table = _table((label, *TAGGED_HEADER), [[tagged_label(r), *tagged_cells(r)] for r in rows], range(1, 6))
+    table = markdown_table((label, *TAGGED_HEADER), [[tagged_label(r), *tagged_cells(r)] for r in rows], range(1, 6))
     return [f"### {title}", "", *table, ""]
 
 
 def render(report: AnalyzeReport, options: object) -> str:
     lines = [f"## {headline(report)}", ""]
-    lines += _table(("", ""), summary_rows(report))
+    lines += markdown_table(("", ""), summary_rows(report))
     lines.append("")
     if report.findings:
         lines += ["### Findings", ""]
@@ -64,7 +64,7 @@ def render(report: AnalyzeReport, options: object) -> str:
     lines += [
         "### By model",
         "",
-        *_table(
+        *markdown_table(
             ("model", "provider", *BREAKDOWN_HEADER),
             [[model_label(r), r.provider or "", *breakdown_cells(r)] for r in report.by_model],
             range(2, 9),
@@ -84,11 +84,11 @@ def render(report: AnalyzeReport, options: object) -> str:
         lines += _breakdown(f"By {dimension}", dimension, rows)
     if report.samples:
         lines += ["### Sample of tagged requests (--sample)", ""]
-        lines += _table(SAMPLE_HEADER, [sample_cells(r) for r in report.samples], (1, 2))
+        lines += markdown_table(SAMPLE_HEADER, [sample_cells(r) for r in report.samples], (1, 2))
         lines.append("")
     if report.reconciliation:
         lines += ["### Billed (as logged) vs list price", ""]
-        lines += _table(
+        lines += markdown_table(
             ("provider", "model", *RECONCILIATION_HEADER),
             [[r.provider, r.model, *reconciliation_cells(r)] for r in report.reconciliation],
             range(2, 7),
@@ -96,7 +96,7 @@ def render(report: AnalyzeReport, options: object) -> str:
         lines.append("")
     if report.unpriced:
         lines += ["### Unpriced models (not in the total)", ""]
-        lines += _table(
+        lines += markdown_table(
             ("model", "requests", "input tokens", "output tokens"),
             [[r.model, count(r.requests), count(r.input_tokens), count(r.output_tokens)] for r in report.unpriced],
             (1, 2, 3),
@@ -104,7 +104,7 @@ def render(report: AnalyzeReport, options: object) -> str:
         lines.append("")
     if report.skipped:
         lines += ["### Skipped lines", ""]
-        lines += _table(
+        lines += markdown_table(
             ("reason", "count", "examples", "how to fix"),
             [[s.description, count(s.count), ", ".join(s.examples[:3]), s.hint] for s in report.skipped],
             (1,),
