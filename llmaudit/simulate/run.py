@@ -153,7 +153,7 @@ def simulate(
     bill_warnings: list[str] = []
     if quality is not None:
         tasks, ids = request_keys(frame)
-        base_scores = quality.score(original_models(frame), tasks, ids)
+        base_scores = quality.score(original, tasks, ids)
     for named in policies:
         r = replay(frame, table, named.policy, failure_rates)
         # The policy's bill: list prices, or as its billing.seller sells the same calls (fees included).
@@ -199,9 +199,9 @@ def simulate(
     summary, on_frontier = None, None
     if quality is not None:
         summary, on_frontier = _quality_summary(quality, baseline_total, base_scores, results)
-        warnings += _quality_warnings(quality, frame, results)
+        warnings += _quality_warnings(quality, original, results)
     # What `llmaudit check` needs to replay later traffic the way this run did (snapshot.py).
-    routable = set(pd.unique(original_models(frame))).union(*(policy_models(p.policy) for p in policies))
+    routable = set(pd.unique(original)).union(*(policy_models(p.policy) for p in policies))
     return SimulateReport(
         __version__,
         tuple(inputs),
@@ -238,9 +238,9 @@ def _quality_summary(
     return summary, tuple(results[i - 1].name for i in on if i > 0)
 
 
-def _quality_warnings(quality: QualityScores, frame: pd.DataFrame, results: list[PolicyResult]) -> tuple[str, ...]:
+def _quality_warnings(quality: QualityScores, original: np.ndarray, results: list[PolicyResult]) -> tuple[str, ...]:
     out = []
-    logged = set(pd.unique(original_models(frame)))
+    logged = set(pd.unique(original))
     for name in quality.unpriced_models:
         if name not in logged:
             out.append(
