@@ -32,7 +32,7 @@ import pandas as pd
 
 from llmaudit.pricing import PriceTable
 from llmaudit.simulate import Policy, replay
-from llmaudit.simulate.snapshot import task_labels, tier_labels
+from llmaudit.simulate.snapshot import sums_by, task_labels, tier_labels
 
 EffectName = Literal["volume", "mix", "prices", "routing", "caching"]
 EFFECTS: Final[tuple[EffectName, ...]] = ("volume", "mix", "prices", "routing", "caching")
@@ -75,11 +75,6 @@ class Effect:
     drivers: tuple[Driver, ...]
 
 
-def _sums(keys: pd.Series | np.ndarray, values: np.ndarray) -> dict[str, float]:
-    series = pd.Series(values, index=np.asarray(keys, dtype=object)).groupby(level=0, sort=True).sum()
-    return {str(k): float(v) for k, v in series.items()}
-
-
 def evaluate(frame: pd.DataFrame, table: PriceTable, policy: Policy, months: float) -> Step:
     """Replay ``frame`` (requests priced with ``table``) under ``policy``; cost per month.
 
@@ -92,9 +87,9 @@ def evaluate(frame: pd.DataFrame, table: PriceTable, policy: Policy, months: flo
     frame = frame.reset_index(drop=True)
     return Step(
         monthly_usd=float(cost.sum()),
-        by_tier=_sums(tier_labels(frame), cost),
-        by_task=_sums(task_labels(frame), cost),
-        by_model=_sums(result.routed_model, cost),
+        by_tier=sums_by(tier_labels(frame), cost),
+        by_task=sums_by(task_labels(frame), cost),
+        by_model=sums_by(result.routed_model, cost),
         unpriced_requests=int(np.isnan(result.cost_usd).sum()),
     )
 

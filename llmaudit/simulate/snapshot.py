@@ -70,7 +70,8 @@ def _codes(keys: pd.Series | np.ndarray) -> tuple[np.ndarray, list[str]]:
     return codes, [str(u) for u in uniques]
 
 
-def _sums(keys: pd.Series | np.ndarray, values: np.ndarray) -> dict[str, float]:
+def sums_by(keys: pd.Series | np.ndarray, values: np.ndarray) -> dict[str, float]:
+    """``values`` summed per key (missing keys left out), keys as text in sorted order."""
     codes, names = _codes(keys)
     known = codes >= 0
     sums = np.bincount(codes[known], weights=values[known], minlength=len(names))
@@ -131,9 +132,9 @@ def replay_profile(
     return ReplayProfile(
         document=policy.model_dump(mode="json"),
         unpriced_requests=int(np.isnan(r.cost_usd).sum()),
-        cost_by_tier_usd=_sums(tiers, cost),
-        cost_by_task_usd=_sums(tasks, cost),
-        cost_by_model_usd=_sums(r.routed_model, cost),
+        cost_by_tier_usd=sums_by(tiers, cost),
+        cost_by_task_usd=sums_by(tasks, cost),
+        cost_by_model_usd=sums_by(r.routed_model, cost),
     )
 
 
