@@ -192,12 +192,14 @@ def load_baseline(path: Path, policy_name: str | None = None) -> SavedBaseline:
         first = exc.errors()[0]
         where = f"policies[{saved.name}].replay.document.{_where(first['loc'])}"
         raise _fail(path, f"the saved policy is not valid: {where}: {first['msg']}") from None
+    prices: dict[str, dict[str, Any]] = {}
     for name, fields in report.prices.items():
         try:
             spec = ModelSpec.model_validate(fields)
             if spec.input is None or spec.output is None:
                 raise ValueError("input and output prices are required")
-            build_model(name, spec.model_dump(exclude_none=True), SNAPSHOT_TABLE)
+            prices[name] = spec.model_dump(exclude_none=True)
+            build_model(name, prices[name], SNAPSHOT_TABLE)
         except (ValidationError, ValueError) as exc:
             raise _fail(path, f"prices.{name}: not a valid price snapshot ({str(exc).splitlines()[0]})") from None
     traffic = report.traffic
@@ -219,7 +221,6 @@ def load_baseline(path: Path, policy_name: str | None = None) -> SavedBaseline:
         by_model={k: v / months for k, v in profile.cost_by_model_usd.items()},
         unpriced_requests=profile.unpriced_requests,
     )
-    prices = {name: ModelSpec.model_validate(f).model_dump(exclude_none=True) for name, f in report.prices.items()}
     return SavedBaseline(
         path=str(path),
         tool_version=report.tool_version,
