@@ -96,9 +96,8 @@ def floats(arr: pa.Array) -> np.ndarray:
         return np.array(arr.cast(pa.float64(), safe=False).to_numpy(zero_copy_only=False), dtype=np.float64)
     if pa.types.is_boolean(arr.type):
         return np.full(len(arr), np.nan)
-    return pd.to_numeric(pd.Series(arr.cast(pa.string()).to_numpy(zero_copy_only=False)), errors="coerce").to_numpy(
-        dtype=np.float64
-    )
+    numbers = pd.to_numeric(pd.Series(arr.cast(pa.string()).to_numpy(zero_copy_only=False)), errors="coerce")
+    return np.array(numbers, dtype=np.float64)  # a copy: to_numpy may share a read-only buffer
 
 
 def strings(arr: pa.Array) -> pa.Array:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pyarrow as pa
 
+from llmaudit.cli import main
 from llmaudit.ingest.columns import floats
 
 
@@ -20,3 +23,11 @@ def test_floats_of_text_and_booleans() -> None:
     assert np.isnan(floats(pa.array([True]))).all()
     text = floats(pa.array(["1.5", "n/a", None]))
     assert text[0] == 1.5 and np.isnan(text[1]) and np.isnan(text[2])
+    text[1] = 0.0  # writable too (finalize fills absent counts in place)
+
+
+def test_a_record_of_another_shape_with_text_counts_is_a_user_error(tmp_path: Path) -> None:
+    """Found by hand: usage counts as text in a record no format recognizes crashed with exit 3."""
+    logs = tmp_path / "logs.jsonl"
+    logs.write_text('{"model": "gpt-4o", "usage": {"prompt_tokens": "x"}}\n')
+    assert main(["analyze", str(logs), "-q"]) == 2
