@@ -104,7 +104,7 @@ def is_text(arr: pa.Array | pa.ChunkedArray) -> bool:
 def _chunk(batch: pa.RecordBatch, columns: dict[str, str], plan: ColumnPlan, first: int) -> ParsedChunk:
     k = batch.num_rows
     parsed = ParsedChunk(pa.table({}), np.arange(first, first + k, dtype=np.int64), k)
-    skip = np.full(k, None, dtype=object)
+    skip = np.empty(k, dtype=object)  # object arrays start as None
     out: dict[str, pa.Array] = {}
     for name, column in columns.items():
         values = batch.column(column)

@@ -44,7 +44,7 @@ class Converted:
         if self.has_usage is None:
             self.has_usage = np.ones(self.n, dtype=bool)
         if self.skip is None:
-            self.skip = np.full(self.n, None, dtype=object)
+            self.skip = np.empty(self.n, dtype=object)  # object arrays start as None
 
     def mark_unrecognized(self, known: np.ndarray, wrapped: bool) -> None:
         """Skip bare records the format does not recognize (``known`` False).

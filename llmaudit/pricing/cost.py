@@ -17,6 +17,7 @@ Rates are USD per million tokens, already resolved through every fallback by
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 import numpy as np
@@ -40,6 +41,13 @@ PRICING_INPUTS: Final = (
     "reasoning_tokens",
 )
 _NEEDED: Final = ("model", *PRICING_INPUTS)
+_COMPONENTS: Final = (
+    "cost_input_usd",
+    "cost_cache_read_usd",
+    "cost_cache_write_usd",
+    "cost_output_usd",
+    "cost_reasoning_usd",
+)
 
 
 def resolve_models(models: pd.Series, table: PriceTable) -> tuple[np.ndarray, dict[str, str | None]]:
@@ -93,6 +101,19 @@ def price_requests(frame: pd.DataFrame, table: PriceTable, *, model_column: str 
     return frame.assign(**columns)
 
 
+def mode_codes(modes: pd.Series | pd.Categorical | np.ndarray) -> np.ndarray:
+    """Each row's pricing mode as its index in ``PRICING_MODES`` (unknown: standard), as int8."""
+    codes, names = pd.factorize(modes, use_na_sentinel=False)
+    lookup = np.array([_MODE_CODE.get(str(m), 0) for m in names] or [0], dtype=np.int8)
+    return lookup[codes] if len(codes) else np.zeros(0, dtype=np.int8)
+
+
+def model_index(table: PriceTable, model: str) -> int:
+    """``model``'s row in the table's rate arrays, -1 when the table cannot price it."""
+    hit = table.resolve(model)
+    return table.index[hit.model] if hit is not None else -1
+
+
 def costs_on(frame: pd.DataFrame, table: PriceTable, model: str | np.ndarray) -> np.ndarray:
     """USD of every row of ``frame`` (the ``PRICING_INPUTS`` columns) if sent to ``model``.
 
@@ -101,13 +122,28 @@ def costs_on(frame: pd.DataFrame, table: PriceTable, model: str | np.ndarray) ->
     candidate models. A name the table cannot price gives NaN.
     """
     if isinstance(model, str):
-        codes, names = np.zeros(len(frame), dtype=np.intp), pd.Index([model], dtype=object)
+        midx: int | np.ndarray = model_index(table, model)
     else:
         codes, names = pd.factorize(pd.Series(model, dtype=object), use_na_sentinel=False)
-    by_name, _ = resolve_models(pd.Series(np.asarray(names, dtype=object), dtype=object), table)
-    midx = by_name[codes]
+        by_name, _ = resolve_models(pd.Series(np.asarray(names, dtype=object), dtype=object), table)
+        midx = by_name[codes]
+    tokens = {name: frame[name].to_numpy(dtype=np.float64) for name in PRICING_INPUTS[1:]}
+    return costs_of(tokens, mode_codes(frame["pricing_mode"]), table, midx)
+
+
+def costs_of(
+    tokens: Mapping[str, np.ndarray], mode: np.ndarray, table: PriceTable, midx: int | np.ndarray
+) -> np.ndarray:
+    """``costs_on`` for token arrays (the ``PRICING_INPUTS`` token columns as float64), pricing
+    modes as ``mode_codes`` and the model as its ``model_index`` (one for all rows, or per row;
+    -1 gives NaN)."""
+    if isinstance(midx, (int, np.integer)):
+        if midx < 0:
+            return np.full(len(mode), np.nan)
+        components, fee, _ = _cost_arrays(tokens, mode, int(midx), table)
+        return sum(components.values(), fee)  # type: ignore[return-value]
     priced = midx >= 0
-    components, fee, _ = _cost_parts(frame, np.where(priced, midx, 0), table)
+    components, fee, _ = _cost_arrays(tokens, mode, np.where(priced, midx, 0), table)
     return np.where(priced, sum(components.values(), fee), np.nan)
 
 
@@ -126,37 +162,56 @@ def cost_floor(table: PriceTable, model: str, input_tokens: np.ndarray, output_t
 def _cost_parts(
     frame: pd.DataFrame, safe: np.ndarray, table: PriceTable
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-    """Per-kind USD of each row priced on model number ``safe`` (FORMATS.md section 2), the
-    per-request fee, and what the cached tokens would have cost at the input rate."""
-    n = len(frame)
-    thresholds, rates, fees = table.rate_arrays
-    P = frame["input_tokens"].to_numpy(dtype=np.float64)
-    R = frame["cache_read_tokens"].to_numpy(dtype=np.float64)
-    W = frame["cache_write_tokens"].to_numpy(dtype=np.float64)
-    W1h = frame["cache_write_1h_tokens"].to_numpy(dtype=np.float64)
-    C = frame["output_tokens"].to_numpy(dtype=np.float64)
-    Z = frame["reasoning_tokens"].to_numpy(dtype=np.float64)
+    """``_cost_arrays`` of a frame's ``PRICING_INPUTS`` columns."""
+    tokens = {name: frame[name].to_numpy(dtype=np.float64) for name in PRICING_INPUTS[1:]}
+    return _cost_arrays(tokens, mode_codes(frame["pricing_mode"]), safe, table)
 
-    if len(table) and thresholds.shape[1]:
-        tier = (P[:, None] > thresholds[safe]).sum(axis=1)
-    else:
-        tier = np.zeros(n, dtype=np.int64)
-    mode_codes, mode_names = pd.factorize(frame["pricing_mode"], use_na_sentinel=False)
-    mode_lookup = np.array([_MODE_CODE.get(str(m), 0) for m in mode_names], dtype=np.int64)
-    mode = mode_lookup[mode_codes] if n else np.zeros(0, dtype=np.int64)
-    if len(table):
-        r = rates[safe, tier, mode]  # [n, kinds]
-        fee = fees[safe]
-    else:
-        r = np.zeros((n, len(RATE_KINDS)))
-        fee = np.zeros(n)
+
+def _cost_arrays(
+    tokens: Mapping[str, np.ndarray], mode: np.ndarray, safe: int | np.ndarray, table: PriceTable
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Per-kind USD of each row priced on model number ``safe`` (FORMATS.md section 2), the
+    per-request fee, and what the cached tokens would have cost at the input rate.
+
+    ``safe`` is one model number for every row or one per row. Each rate is gathered per
+    row as one flat index into the table's rates (a scalar when every row shares it).
+    """
+    P = tokens["input_tokens"]
+    R = tokens["cache_read_tokens"]
+    W = tokens["cache_write_tokens"]
+    W1h = tokens["cache_write_1h_tokens"]
+    C = tokens["output_tokens"]
+    Z = tokens["reasoning_tokens"]
+    n = len(P)
+    thresholds, rates, fees = table.rate_arrays
+    if not len(table):
+        zero = np.zeros(n)
+        components = dict.fromkeys(_COMPONENTS, zero)
+        return components, zero, zero
+    # The long-context tier each row falls in: the number of its model's thresholds it exceeds.
+    tier: int | np.ndarray = 0
+    for t in range(thresholds.shape[1]):
+        above = thresholds[safe, t]
+        if np.isscalar(above) and not np.isfinite(above):
+            continue
+        tier = tier + (above < P)
+    _, tiers, modes, kinds = rates.shape
+    index: int | np.ndarray = mode.astype(np.intp)
+    if n and mode.min() == mode.max():
+        index = int(mode[0])  # every row in one mode: a scalar index
+    flat = (safe * tiers + tier) * modes + index
+    by_kind = rates.reshape(-1, kinds)
+    r = {kind: by_kind[:, k][flat] for k, kind in enumerate(RATE_KINDS)}
+    fee = fees[safe]
+    if np.isscalar(fee):
+        fee = np.full(n, fee)
     per_million = 1e6
     components = {
-        "cost_input_usd": (P - R - W) * r[:, _K["input"]] / per_million,
-        "cost_cache_read_usd": R * r[:, _K["cache_read"]] / per_million,
-        "cost_cache_write_usd": ((W - W1h) * r[:, _K["cache_write"]] + W1h * r[:, _K["cache_write_1h"]]) / per_million,
-        "cost_output_usd": (C - Z) * r[:, _K["output"]] / per_million,
-        "cost_reasoning_usd": Z * r[:, _K["reasoning"]] / per_million,
+        "cost_input_usd": (P - R - W) * r["input"] / per_million,
+        "cost_cache_read_usd": R * r["cache_read"] / per_million,
+        "cost_cache_write_usd": ((W - W1h) * r["cache_write"] + W1h * r["cache_write_1h"]) / per_million,
+        "cost_output_usd": (C - Z) * r["output"] / per_million,
+        "cost_reasoning_usd": Z * r["reasoning"] / per_million,
     }
-    uncached = (R + W) * r[:, _K["input"]] / per_million
+    uncached = (R + W) * r["input"] / per_million
     return components, fee, uncached

@@ -20,9 +20,33 @@ _BOUNDS = (
 )
 
 
+def _categorical(values: pd.Series) -> pd.Categorical:
+    return values.array if isinstance(values.dtype, pd.CategoricalDtype) else pd.Categorical(values)
+
+
+def model_codes(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """``original_models`` as integer codes into an object array of names (-1: no name).
+
+    Built from the columns' categories: names are looked at once each, never per row.
+    """
+    priced, logged = _categorical(frame["priced_model"]), _categorical(frame["model"])
+    names = list(dict.fromkeys([*map(str, priced.categories), *map(str, logged.categories)]))
+    position = {name: i for i, name in enumerate(names)}
+    # A trailing -1: code -1 (missing) indexes the last entry.
+    from_priced = np.array([position[str(x)] for x in priced.categories] + [-1], dtype=np.intp)
+    from_logged = np.array([position[str(x)] for x in logged.categories] + [-1], dtype=np.intp)
+    codes = np.where(priced.codes >= 0, from_priced[priced.codes], from_logged[logged.codes])
+    return codes, np.array(names, dtype=object)
+
+
+def names_of(codes: np.ndarray, names: np.ndarray) -> np.ndarray:
+    """``names[codes]`` as objects, NaN where the code is -1."""
+    return np.append(names, np.nan).astype(object)[codes]
+
+
 def original_models(frame: pd.DataFrame) -> np.ndarray:
     """The model each request was priced as (its logged name when unpriced), as objects."""
-    return frame["priced_model"].astype(object).fillna(frame["model"].astype(object)).to_numpy(dtype=object)
+    return names_of(*model_codes(frame))
 
 
 def _isin(values: pd.Series, wanted: Sequence[object]) -> np.ndarray:

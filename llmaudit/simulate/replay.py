@@ -33,8 +33,8 @@ import pandas as pd
 
 from llmaudit.errors import ConfigError
 from llmaudit.pricing import ModelPrice, PriceTable
-from llmaudit.pricing.cost import costs_on
-from llmaudit.simulate.match import match_mask, original_models
+from llmaudit.pricing.cost import costs_of, mode_codes, model_index
+from llmaudit.simulate.match import _categorical, match_mask, model_codes, names_of
 from llmaudit.simulate.policy import Policy, Route, Target
 from llmaudit.simulate.response_cache import cache_hits
 
@@ -60,6 +60,18 @@ class Replayed:
     """The same calls priced by another table (a seller's prices); see :class:`Repricer`."""
     then_model: np.ndarray | None = None  # object: a cascade's second model (None where no cascade)
     escalation: np.ndarray | None = None  # float: the share sent on to ``then_model`` (0 where no cascade)
+    model_names: np.ndarray | None = field(default=None, repr=False, compare=False)
+    """Object array of model names ``routed_codes`` and ``original_codes`` index (-1: no name)."""
+    routed_codes: np.ndarray | None = field(default=None, repr=False, compare=False)
+    original_codes: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+
+def distinct(codes: np.ndarray) -> np.ndarray:
+    """The distinct non-negative values of small integer ``codes``, ascending (-1 left out).
+
+    One counting pass: ``np.unique`` sorts or hashes all rows, several times slower here.
+    """
+    return np.flatnonzero(np.bincount(codes[codes >= 0])) if len(codes) else np.zeros(0, dtype=np.intp)
 
 
 def prepare(frame: pd.DataFrame, policy: Policy) -> pd.DataFrame:
@@ -73,6 +85,26 @@ def prepare(frame: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     return frame.assign(task_type=task.fillna("unknown"), effective_tier=effective)
 
 
+@dataclass(frozen=True)
+class _View:
+    """The columns pricing reads, gathered once for some rows (a candidate loop reuses them)."""
+
+    rows: np.ndarray
+    tokens: dict[str, np.ndarray]
+    original: np.ndarray  # model codes
+    orig_ratio: np.ndarray | None  # None: no tokenizer ratios in the policy
+    mode: np.ndarray
+
+    def take(self, sel: np.ndarray) -> _View:
+        return _View(
+            self.rows[sel],
+            {name: values[sel] for name, values in self.tokens.items()},
+            self.original[sel],
+            None if self.orig_ratio is None else self.orig_ratio[sel],
+            self.mode[sel],
+        )
+
+
 class _Replayer:
     def __init__(self, frame: pd.DataFrame, table: PriceTable, policy: Policy, failure_rates: dict[str, float]):
         self.frame = frame
@@ -80,16 +112,42 @@ class _Replayer:
         self.policy = policy
         self.failure_rates = failure_rates
         self.bill = table  # prices the chosen calls; routing always compares self.table's prices
-        self.original = original_models(frame)
-        # Once, as a categorical: price() takes rows of it (an object column would be re-inferred as text).
-        self.modes = pd.Categorical(frame["pricing_mode"].astype(object))
+        # Models as integer codes into self.names (grows with the policy's models): names
+        # are compared and grouped as integers, never as a million strings.
+        self.original_codes, names = model_codes(frame)
+        self.names = list(names)
+        self.code = {name: i for i, name in enumerate(self.names)}
+        self.modes = mode_codes(frame["pricing_mode"])
         # Token columns and tokenizer ratios as arrays, once: every candidate model reads them.
         self.token_arrays = {name: frame[name].to_numpy(dtype=np.float64) for name in (*TOKENS, *OUTPUTS)}
         self.orig_ratio = (
             frame["priced_provider"].astype(object).map(policy.tokenizer_ratios).fillna(1.0).to_numpy(dtype=np.float64)
+            if policy.tokenizer_ratios
+            else None
         )
+        self.tool_count = frame["tool_count"].to_numpy()
         self.tiers = {name: [self._model(m, f"tiers.{name}") for m in models] for name, models in policy.tiers.items()}
         self.model_rank = {m: policy.tier_rank(t) for t, models in self.tiers.items() for m in models}
+        task = _categorical(frame["task_type"])
+        self.task_codes, self.task_names = task.codes, [str(x) for x in task.categories]
+
+    @property
+    def original(self) -> np.ndarray:
+        """The logged (priced) model of every row, as objects."""
+        return names_of(self.original_codes, np.array(self.names, dtype=object))
+
+    def code_of(self, model: str) -> int:
+        """``model``'s code, registering the name when new."""
+        code = self.code.get(model)
+        if code is None:
+            code = self.code[model] = len(self.names)
+            self.names.append(model)
+        return code
+
+    def view(self, rows: np.ndarray) -> _View:
+        ratio = None if self.orig_ratio is None else self.orig_ratio[rows]
+        tokens = {name: values[rows] for name, values in self.token_arrays.items()}
+        return _View(rows, tokens, self.original_codes[rows], ratio, self.modes[rows])
 
     # -- names --------------------------------------------------------------------------
 
@@ -115,48 +173,67 @@ class _Replayer:
         supports = self.table.get(model).supports
         return not supports or capability in supports  # no capability data: assume yes
 
-    def tokens_on(self, rows: np.ndarray, model: str, route: Route | None) -> dict[str, np.ndarray]:
-        """The rows' tokens as ``model`` would count and produce them."""
-        same = self.original[rows] == model
+    def tokens_on(self, view: _View, model: str, route: Route | None) -> dict[str, np.ndarray]:
+        """The rows' tokens as ``model`` would count and produce them.
+
+        Token counts are whole numbers held as floats, so a ratio of exactly 1 is skipped
+        rather than multiplied and rounded: the result is the same, bit for bit.
+        """
+        same = view.original == self.code.get(model, -2)
         price = self.table.get(model)
-        ratios = self.policy.tokenizer_ratios
-        ratio = np.where(same, 1.0, ratios.get(price.provider or "", 1.0) / self.orig_ratio[rows])
+        out = view.tokens
+        ratio: float | np.ndarray = 1.0
+        if view.orig_ratio is not None:
+            new = self.policy.tokenizer_ratios.get(price.provider or "", 1.0)
+            ratio = np.where(same, 1.0, new / view.orig_ratio)
         squeeze = 1.0 - (route.compression.input_reduction if route and route.compression else 0.0)
         keep_cache = self.policy.cache.prompt_caching and self._supports(model, "prompt_caching") and squeeze == 1.0
-        out = {name: values[rows] for name, values in self.token_arrays.items()}
-        prompt = np.round(out["input_tokens"] * ratio * squeeze)
-        cached = {name: np.where(same | keep_cache, np.round(out[name] * ratio), 0.0) for name in TOKENS[1:]}
+
+        def scaled(values: np.ndarray, factor: float | np.ndarray) -> np.ndarray:
+            return values if isinstance(factor, float) and factor == 1.0 else np.round(values * factor)
+
+        if isinstance(ratio, np.ndarray):
+            prompt = np.round(out["input_tokens"] * ratio * squeeze)
+        else:
+            prompt = scaled(out["input_tokens"], squeeze)
+        cached = {
+            name: scaled(out[name], ratio) if keep_cache else np.where(same, scaled(out[name], ratio), 0.0)
+            for name in TOKENS[1:]
+        }
         cached["cache_write_1h_tokens"] = np.minimum(cached["cache_write_1h_tokens"], cached["cache_write_tokens"])
-        reasoning = np.where(same | self._supports(model, "reasoning"), out["reasoning_tokens"], 0.0)
+        reasoning = out["reasoning_tokens"]
+        if not self._supports(model, "reasoning"):
+            reasoning = np.where(same, reasoning, 0.0)
         visible = out["output_tokens"] - out["reasoning_tokens"]
-        output_ratio = self.policy.models.get(model, None)
-        scale = np.where(same, 1.0, output_ratio.output_ratio if output_ratio else 1.0)
+        traits = self.policy.models.get(model, None)
+        output_ratio = traits.output_ratio if traits else 1.0
+        output = visible if output_ratio == 1.0 else np.round(visible * np.where(same, 1.0, output_ratio))
         return {
             "input_tokens": np.maximum(prompt, cached["cache_read_tokens"] + cached["cache_write_tokens"]),
             **cached,
-            "output_tokens": np.round(visible * scale) + reasoning,
+            "output_tokens": output + reasoning,
             "reasoning_tokens": reasoning,
         }
 
     def price(
-        self,
-        rows: np.ndarray,
-        model: str | np.ndarray,
-        tokens: dict[str, np.ndarray],
-        table: PriceTable | None = None,
+        self, view: _View, model: str | np.ndarray, tokens: dict[str, np.ndarray], table: PriceTable | None = None
     ) -> np.ndarray:
-        frame = pd.DataFrame({"pricing_mode": self.modes[rows], **tokens})
-        return costs_on(frame, table or self.bill, model)
+        """USD of the view's rows with ``tokens`` on ``model`` (a name, or model codes per row)."""
+        table = table or self.bill
+        if isinstance(model, str):
+            return costs_of(tokens, view.mode, table, model_index(table, model))
+        lookup = np.array([model_index(table, str(name)) for name in self.names] + [-1], dtype=np.intp)
+        return costs_of(tokens, view.mode, table, lookup[model])
 
-    def fits(self, rows: np.ndarray, model: str, tokens: dict[str, np.ndarray], route: Route) -> np.ndarray:
+    def fits(self, view: _View, model: str, tokens: dict[str, np.ndarray], route: Route) -> np.ndarray:
         price = self.table.get(model)
-        ok = np.ones(len(rows), dtype=bool)
+        ok = np.ones(len(view.rows), dtype=bool)
         if price.context_window:
             ok &= tokens["input_tokens"] <= price.context_window
         if price.max_output_tokens:
             ok &= tokens["output_tokens"] <= price.max_output_tokens
         if not self._supports(model, "tools"):
-            ok &= self.frame["tool_count"].to_numpy()[rows] == 0
+            ok &= self.tool_count[view.rows] == 0
         for capability in route.requires:
             if not self._supports(model, capability):
                 ok[:] = False
@@ -164,25 +241,26 @@ class _Replayer:
 
     # -- routing ------------------------------------------------------------------------
 
-    def cheapest(self, rows: np.ndarray, models: list[str], route: Route) -> tuple[np.ndarray, np.ndarray]:
-        """Per row, the cheapest of ``models`` that fits (None where none does) and its cost."""
-        best = np.full(len(rows), None, dtype=object)
-        best_cost = np.full(len(rows), np.inf)
+    def cheapest(self, view: _View, models: list[str], route: Route) -> tuple[np.ndarray, np.ndarray]:
+        """Per row, the code of the cheapest of ``models`` that fits (-1 where none does) and its cost."""
+        best = np.full(len(view.rows), -1, dtype=np.intp)
+        best_cost = np.full(len(view.rows), np.inf)
         for model in dict.fromkeys(models):
-            tokens = self.tokens_on(rows, model, route)
-            cost = np.where(self.fits(rows, model, tokens, route), self.price(rows, model, tokens, self.table), np.inf)
+            tokens = self.tokens_on(view, model, route)
+            cost = np.where(self.fits(view, model, tokens, route), self.price(view, model, tokens, self.table), np.inf)
             better = cost < best_cost
-            best[better], best_cost[better] = model, cost[better]
+            best[better], best_cost[better] = self.code_of(model), cost[better]
         return best, best_cost
 
     def destination(self, rows: np.ndarray, target: Target, route: Route, where: str) -> tuple[np.ndarray, np.ndarray]:
-        """Chosen model per row and whether it took a context/capability failover."""
+        """Chosen model code per row and whether it took a context/capability failover."""
         models, rank = self._candidates(target, where)
         floors = self.policy.quality_floor
-        chosen = np.full(len(rows), None, dtype=object)
+        chosen = np.full(len(rows), -1, dtype=np.intp)
         failover = np.zeros(len(rows), dtype=bool)
+        view = self.view(rows)
         tiers = self.frame["effective_tier"].to_numpy()[rows]
-        for tier in np.unique(tiers):
+        for tier in distinct(tiers):
             group = tiers == tier
             floor = floors.get(int(tier))
             first = models
@@ -197,27 +275,29 @@ class _Replayer:
             for number, stage in enumerate(stages):
                 if not len(pending) or not stage:
                     continue
-                picked, _ = self.cheapest(rows[pending], stage, route)
+                picked, _ = self.cheapest(view.take(pending), stage, route)
                 chosen[pending] = picked
-                pending = pending[pd.isna(picked)]
+                pending = pending[picked < 0]
                 if number == 0:
                     failover[pending] = True  # did not fit its first choice: counted as a failover
-        kept = pd.isna(chosen)
-        chosen[kept] = self.original[rows][kept]
+        kept = chosen < 0
+        chosen[kept] = view.original[kept]
         return chosen, failover
 
-    def cost_per_model(self, rows: np.ndarray, models: np.ndarray, route: Route | None) -> np.ndarray:
-        """Cost of each row on its own model (a loop over the distinct models only)."""
-        cost = np.zeros(len(rows))
-        for model in pd.unique(models):
-            sel = models == model
-            cost[sel] = self.price(rows[sel], model, self.tokens_on(rows[sel], model, route))
+    def cost_per_model(self, view: _View, models: np.ndarray, route: Route | None) -> np.ndarray:
+        """Cost of each row on its own model (model codes; a loop over the distinct models only)."""
+        cost = np.zeros(len(view.rows))
+        for code in distinct(models):
+            sel = models == code
+            part = view.take(sel)
+            model = self.names[code]
+            cost[sel] = self.price(part, model, self.tokens_on(part, model, route))
         return cost
 
-    def extra_call(self, rows: np.ndarray, model: str, scale: float, output: bool = True) -> np.ndarray:
+    def extra_call(self, view: _View, model: str, scale: float, output: bool = True) -> np.ndarray:
         """Cost of one more call per row on ``model`` with the request's tokens scaled (no cache)."""
-        tokens = self.tokens_on(rows, model, None)
-        zero = np.zeros(len(rows))
+        tokens = self.tokens_on(view, model, None)
+        zero = np.zeros(len(view.rows))
         scaled = {
             "input_tokens": np.round(tokens["input_tokens"] * scale),
             "cache_read_tokens": zero,
@@ -226,40 +306,61 @@ class _Replayer:
             "output_tokens": np.round(tokens["output_tokens"] * scale) if output else zero,
             "reasoning_tokens": np.round(tokens["reasoning_tokens"] * scale) if output else zero,
         }
-        return self.price(rows, model, scaled)
+        return self.price(view, model, scaled)
 
-    def failure_overhead(self, rows: np.ndarray, models: np.ndarray, cost: np.ndarray, route: Route) -> np.ndarray:
+    def failure_overhead(self, view: _View, models: np.ndarray, cost: np.ndarray, route: Route) -> np.ndarray:
         """Expected extra cost of failed attempts on the new model: p x (failed attempt + retry - cost)."""
         mode = self.policy.failures.failed_attempt_cost
-        extra = np.zeros(len(rows))
-        moved = models != self.original[rows]
+        extra = np.zeros(len(view.rows))
+        moved = models != view.original
         fallback = self._model(route.fallbacks[0], "fallbacks") if route.fallbacks else None
-        for model in pd.unique(models[moved]):
-            sel = moved & (models == model)
+        for code in distinct(models[moved]):
+            model = self.names[code]
+            sel = moved & (models == code)
             traits = self.policy.models.get(model)
             rate = traits.failure_rate if traits and traits.failure_rate is not None else None
             rate = self.failure_rates.get(model, 0.0) if rate is None else rate
             if not rate:
                 continue
-            own = cost[sel]
-            attempt = {"none": 0.0, "full": own, "input": self.extra_call(rows[sel], model, 1.0, output=False)}[mode]
-            retry = own if fallback is None else self.cost_per_model(rows[sel], np.full(sel.sum(), fallback), route)
+            own, part = cost[sel], view.take(sel)
+            attempt = {"none": 0.0, "full": own, "input": self.extra_call(part, model, 1.0, output=False)}[mode]
+            if fallback is None:
+                retry = own
+            else:
+                retry = self.cost_per_model(part, np.full(len(part.rows), self.code_of(fallback)), route)
             extra[sel] = rate * (attempt + retry - own)
         return extra
 
+    def escalation(self, route: Route, rows: np.ndarray) -> np.ndarray:
+        """A cascade's escalation rate per row (by tier, then by task type, else its default)."""
+        assert route.cascade is not None
+        rate = route.cascade.escalation
+        if not isinstance(rate, dict):
+            return np.full(len(rows), float(rate))
+        by_task = self.task_codes[rows]
+        by_tier = self.frame["effective_tier"].to_numpy()[rows]
+        out = np.full(len(rows), rate.get("default", 0.0))
+        for key, value in rate.items():
+            if key.startswith("tier") and key[4:].isdigit():
+                out = np.where(by_tier == int(key[4:]), value, out)
+        for key, value in rate.items():
+            if not key.startswith("tier") and key != "default" and key in self.task_names:
+                out = np.where(by_task == self.task_names.index(key), value, out)
+        return out
+
     def step_cost(self, step: _Step) -> np.ndarray:
         """Expected cost of a route's rows: the chosen call(s), verify and compression passes, failures."""
-        route, rows = step.route, step.rows
-        base = cost = self.cost_per_model(rows, step.chosen, route)
+        route, view = step.route, self.view(step.rows)
+        base = cost = self.cost_per_model(view, step.chosen, route)
         if step.then is not None:
-            cost = base + _escalation(route, self.frame, rows) * self.cost_per_model(rows, step.then, route)
+            cost = base + self.escalation(route, step.rows) * self.cost_per_model(view, step.then, route)
         if step.verifier is not None:
             assert route.verify is not None
-            cost = cost + self.extra_call(rows, step.verifier, route.verify.token_scale)
+            cost = cost + self.extra_call(view, step.verifier, route.verify.token_scale)
         if step.reader is not None:
-            read = self.extra_call(rows, step.reader, 1.0, output=False)  # the compressor reads the whole prompt...
-            cost = cost + read + _compressed_output_cost(self, rows, step.reader, route)  # ...and writes it shorter
-        return cost + self.failure_overhead(rows, step.chosen, base, route)
+            read = self.extra_call(view, step.reader, 1.0, output=False)  # the compressor reads the whole prompt...
+            cost = cost + read + _compressed_output_cost(self, view, step.reader, route)  # ...and writes it shorter
+        return cost + self.failure_overhead(view, step.chosen, base, route)
 
 
 @dataclass(frozen=True)
@@ -268,8 +369,8 @@ class _Step:
 
     route: Route
     rows: np.ndarray
-    chosen: np.ndarray  # the routed model (a cascade's first)
-    then: np.ndarray | None  # a cascade's second model
+    chosen: np.ndarray  # code of the routed model (a cascade's first)
+    then: np.ndarray | None  # code of a cascade's second model
     verifier: str | None
     reader: str | None  # the compression model
 
@@ -289,16 +390,20 @@ class Repricer:
         self._steps = steps
         self._list_cost = list_cost
         self._hits = hits
-        self._codes, self._names = pd.factorize(pd.Series(replayer.original, dtype=object))
+        names = replayer.names
+        self._originals = {names[c] for c in distinct(replayer.original_codes)}
         self._kept = np.ones(len(list_cost), dtype=bool)
+        self._routed: list[set[str]] = []  # per step: the chosen and cascade-second models
         self._step_models: list[set[str]] = []
         for step in steps:
             self._kept[step.rows] = False
-            models = set(pd.unique(step.chosen)) | {step.verifier, step.reader}
-            models |= set(pd.unique(step.then)) if step.then is not None else set()
+            codes = distinct(step.chosen) if step.then is None else distinct(np.concatenate([step.chosen, step.then]))
+            routed = {names[c] for c in codes}
+            models = routed | {m for m in (step.verifier, step.reader) if m is not None}
             if step.route.fallbacks:
                 models.add(replayer._model(step.route.fallbacks[0], "fallbacks"))
-            self._step_models.append({str(m) for m in models if m is not None})
+            self._routed.append(routed)
+            self._step_models.append(models)
 
     def _changed(self, bill: PriceTable, names: set[str]) -> set[str]:
         """Of ``names``, those ``bill`` prices differently from the replay's table (or not at all)."""
@@ -316,23 +421,22 @@ class Repricer:
         """USD per request (aligned with the replay's rows) under ``bill``'s prices."""
         r = copy.copy(self._replayer)
         r.bill = bill
-        changed = self._changed(bill, {str(m) for m in self._names}.union(*self._step_models))
+        changed = self._changed(bill, self._originals.union(*self._step_models))
         unsold = {name for name in changed if bill.resolve(name) is None}
         cost = self._list_cost.copy()
-        codes = {str(name): i for i, name in enumerate(self._names)}
-        cost[self._kept & np.isin(self._codes, [codes[n] for n in unsold if n in codes])] = np.nan
-        rows = np.flatnonzero(self._kept & np.isin(self._codes, [codes[n] for n in changed - unsold if n in codes]))
+        original = r.original_codes
+        cost[self._kept & np.isin(original, _codes(r, unsold & self._originals))] = np.nan
+        rows = np.flatnonzero(self._kept & np.isin(original, _codes(r, (changed - unsold) & self._originals)))
         if len(rows):
-            logged = {name: values[rows] for name, values in r.token_arrays.items()}
-            cost[rows] = r.price(rows, r.original[rows], logged)
-        for step, models in zip(self._steps, self._step_models, strict=True):
+            logged = r.view(rows)
+            cost[rows] = r.price(logged, logged.original, logged.tokens)
+        for step, routed, models in zip(self._steps, self._routed, self._step_models, strict=True):
             if not models & changed:
                 continue
-            routed = models - set(pd.unique(step.chosen)) - set(() if step.then is None else pd.unique(step.then))
-            if routed & changed:  # a verify, compression or fallback model: the whole step
+            if (models - routed) & changed:  # a verify, compression or fallback model: the whole step
                 cost[step.rows] = r.step_cost(step)
                 continue
-            touched, lost = _uses(step, changed), _uses(step, unsold)
+            touched, lost = _uses(step, _codes(r, changed)), _uses(step, _codes(r, unsold))
             cost[step.rows[lost]] = np.nan  # the other table does not sell a model these rows need
             sel = touched & ~lost
             if sel.any():
@@ -349,13 +453,15 @@ class Repricer:
         return cost
 
 
-def _uses(step: _Step, names: set[str]) -> np.ndarray:
-    """Rows of ``step`` whose routed model (or a cascade's second) is one of ``names``."""
-    wanted = list(names)
-    # dtype=object: the names stay objects (a text column would be built string by string)
-    hit = pd.Series(step.chosen, dtype=object).isin(wanted).to_numpy()
+def _codes(r: _Replayer, names: set[str]) -> list[int]:
+    return [r.code[name] for name in names if name in r.code]
+
+
+def _uses(step: _Step, codes: list[int]) -> np.ndarray:
+    """Rows of ``step`` whose routed model (or a cascade's second) is one of ``codes``."""
+    hit = np.isin(step.chosen, codes)
     if step.then is not None:
-        hit = hit | pd.Series(step.then, dtype=object).isin(wanted).to_numpy()
+        hit = hit | np.isin(step.then, codes)
     return hit
 
 
@@ -375,9 +481,10 @@ def replay(
     frame = prepare(frame.reset_index(drop=True), policy)
     r = _Replayer(frame, table, policy, failure_rates if failure_rates is not None else observed_failure_rates(frame))
     n = len(frame)
-    routed = r.original.copy()
-    path = r.original.copy()
-    reason = np.full(n, NO_RULE, dtype=object)
+    routed = r.original_codes.copy()
+    path = r.original
+    reason = np.empty(n, dtype=object)
+    reason[:] = NO_RULE  # (np.full fills an object array element by element, ten times slower)
     cost = frame["cost_usd"].to_numpy(dtype=np.float64).copy()
     failover = np.zeros(n, dtype=bool)
     ok = (frame["status"] == "ok").to_numpy()
@@ -386,7 +493,7 @@ def replay(
     reason[ok & ~priced] = KEPT_UNPRICED
     open_rows = ok & priced
     steps: list[_Step] = []
-    then_model = np.full(n, None, dtype=object)
+    then_model = np.full(n, -1, dtype=np.intp)
     escalation = np.zeros(n)
     for i, route in enumerate(policy.routes):
         label = route.name or f"routes[{i}]"
@@ -400,13 +507,13 @@ def replay(
         if route.cascade is not None:
             first, lost1 = r.destination(rows, route.cascade.first, route, f"routes.{label}.cascade.first")
             then, lost2 = r.destination(rows, route.cascade.then, route, f"routes.{label}.cascade.then")
-            path[rows] = (pd.Series(first) + " -> " + pd.Series(then) + " (cascade)").to_numpy(dtype=object)
+            path[rows] = _cascade_labels(r.names, first, then)
             chosen, lost = first, lost1 | lost2
-            then_model[rows], escalation[rows] = then, _escalation(route, frame, rows)
+            then_model[rows], escalation[rows] = then, r.escalation(route, rows)
         else:
             assert route.to is not None
             chosen, lost = r.destination(rows, route.to, route, f"routes.{label}.to")
-            path[rows] = chosen
+            path[rows] = np.array(r.names, dtype=object)[chosen]
         verifier = r._model(route.verify.model, f"routes.{label}.verify") if route.verify is not None else None
         reader = None
         if route.compression is not None and route.compression.model is not None:
@@ -426,24 +533,35 @@ def replay(
         hits = cache_hits(frame["prompt_hash"].to_numpy(), routed, frame["timestamp"], eligible, response.ttl_seconds)
         cost[hits] = 0.0
         path[hits] = "cache hit"
+    names = np.array(r.names, dtype=object)
     return Replayed(
-        routed_model=routed,
+        routed_model=names_of(routed, names),
         path=path,
         reason=reason,
         cost_usd=cost,
         cache_hit=hits,
         context_failover=failover,
-        rerouted=routed != r.original,
+        rerouted=routed != r.original_codes,
         reprice=Repricer(r, steps, list_cost, hits),
-        then_model=then_model,
+        then_model=np.append(names, np.array([None], dtype=object))[then_model],
         escalation=escalation,
+        model_names=names,
+        routed_codes=routed,
+        original_codes=r.original_codes,
     )
 
 
-def _compressed_output_cost(r: _Replayer, rows: np.ndarray, model: str, route: Route) -> np.ndarray:
+def _cascade_labels(names: list[str], first: np.ndarray, then: np.ndarray) -> np.ndarray:
+    """``"a -> b (cascade)"`` per row, each distinct pair formatted once."""
+    pairs, inverse = np.unique(first * len(names) + then, return_inverse=True)
+    labels = [f"{names[p // len(names)]} -> {names[p % len(names)]} (cascade)" for p in pairs]
+    return np.array(labels, dtype=object)[inverse.ravel()]
+
+
+def _compressed_output_cost(r: _Replayer, view: _View, model: str, route: Route) -> np.ndarray:
     assert route.compression is not None
-    written = np.round(r.tokens_on(rows, model, None)["input_tokens"] * (1 - route.compression.input_reduction))
-    zero = np.zeros(len(rows))
+    written = np.round(r.tokens_on(view, model, None)["input_tokens"] * (1 - route.compression.input_reduction))
+    zero = np.zeros(len(view.rows))
     tokens = {
         "input_tokens": zero,
         "cache_read_tokens": zero,
@@ -452,28 +570,14 @@ def _compressed_output_cost(r: _Replayer, rows: np.ndarray, model: str, route: R
         "output_tokens": written,
         "reasoning_tokens": zero,
     }
-    return r.price(rows, model, tokens)
-
-
-def _escalation(route: Route, frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
-    assert route.cascade is not None
-    rate = route.cascade.escalation
-    if not isinstance(rate, dict):
-        return np.full(len(rows), float(rate))
-    default = rate.get("default", 0.0)
-    by_task = frame["task_type"].to_numpy(dtype=object)[rows]
-    by_tier = frame["effective_tier"].to_numpy()[rows]
-    out = np.full(len(rows), default)
-    for key, value in rate.items():
-        if key.startswith("tier") and key[4:].isdigit():
-            out = np.where(by_tier == int(key[4:]), value, out)
-    for key, value in rate.items():
-        if not key.startswith("tier") and key != "default":
-            out = np.where(by_task == key, value, out)
-    return out
+    return r.price(view, model, tokens)
 
 
 def observed_failure_rates(frame: pd.DataFrame) -> dict[str, float]:
     """Share of failed requests per priced model in the logs."""
-    failed = (frame["status"] != "ok").astype(np.float64)
-    return failed.groupby(original_models(frame)).mean().to_dict()
+    codes, names = model_codes(frame)
+    known = codes >= 0
+    failed = (frame["status"] != "ok").to_numpy()[known]
+    requests = np.bincount(codes[known], minlength=len(names))
+    failures = np.bincount(codes[known], weights=failed, minlength=len(names))
+    return {str(names[i]): float(failures[i] / requests[i]) for i in np.flatnonzero(requests)}

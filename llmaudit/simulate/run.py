@@ -10,6 +10,7 @@ quality per policy and tier and the cost-quality frontier (quality.py).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Final
@@ -30,10 +31,10 @@ from llmaudit.report.simulate_model import (
     SliceRow,
 )
 from llmaudit.simulate.billing import FeeScenario, bill_policy, flat_vs_metered, policy_seller
-from llmaudit.simulate.match import original_models
+from llmaudit.simulate.match import model_codes, names_of
 from llmaudit.simulate.policy import Policy
 from llmaudit.simulate.quality import QualityScores, frontier, policy_quality, request_keys, served_scores
-from llmaudit.simulate.replay import Replayed, replay
+from llmaudit.simulate.replay import Replayed, distinct, observed_failure_rates, replay
 from llmaudit.simulate.snapshot import (
     policy_models,
     price_snapshot,
@@ -52,64 +53,79 @@ class NamedPolicy:
     source: str
 
 
-def _top(codes: pd.Series, names: Sequence[object], k: int = 2) -> tuple[str, ...]:
+def _top(codes: np.ndarray, names: np.ndarray, k: int = 2) -> tuple[str, ...]:
     """The ``k`` most frequent names (by their codes), ties in order of first appearance."""
-    return tuple(str(names[c]) for c in codes.value_counts().index[:k])
+    counts = np.bincount(codes + 1)[1:] if len(codes) else np.zeros(0, dtype=np.int64)  # code -1: no name
+    present = np.flatnonzero(counts)
+    first = np.array([np.argmax(codes == c) for c in present], dtype=np.int64)  # a few models: a pass each
+    order = np.lexsort((first, -counts[present]))[:k]
+    return tuple(str(names[c]) for c in present[order])
 
 
-def _slices(
-    key: pd.Series, base: np.ndarray, cost: np.ndarray, original: np.ndarray, r: Replayed
-) -> tuple[SliceRow, ...]:
-    """One row per value of ``key``: requests, cost before and after, the models moved from and to.
+@dataclass(frozen=True)
+class _Groups:
+    """Rows grouped by a key (tier or task type), once per run: a stable sort of its codes,
+    so each group's sums add its requests in log order (as summing the group's own column would)."""
 
-    Grouped on integer codes: object arrays of names would be re-inferred as text, row by row.
-    """
-    key_codes, key_names = pd.factorize(key, sort=True)
-    from_codes, from_names = pd.factorize(original, use_na_sentinel=False)
-    to_codes, to_names = pd.factorize(r.routed_model, use_na_sentinel=False)
-    work = pd.DataFrame(
-        {
-            "key": key_codes,
-            "base": np.nan_to_num(base),
-            "cost": np.nan_to_num(cost),
-            "rerouted": r.rerouted,
-            "from": from_codes,
-            "to": to_codes,
-        }
-    )
+    names: Sequence[object]
+    order: np.ndarray
+    bounds: np.ndarray  # group i is order[bounds[i]:bounds[i + 1]]
+
+    @classmethod
+    def of(cls, key: pd.Series) -> _Groups:
+        codes, names = pd.factorize(key, sort=True)
+        order = np.argsort(codes, kind="stable")
+        return cls(names, order, np.searchsorted(codes[order], np.arange(len(names) + 1)))
+
+
+def _slices(groups: _Groups, base: np.ndarray, cost: np.ndarray, r: Replayed) -> tuple[SliceRow, ...]:
+    """One row per value of the key: requests, cost before and after, the models moved from and to."""
+    assert r.original_codes is not None and r.routed_codes is not None and r.model_names is not None
+    names = np.append(r.model_names, np.array([np.nan], dtype=object))  # code -1: no name
+    order = groups.order
+    base, cost, moved = np.nan_to_num(base)[order], np.nan_to_num(cost)[order], r.rerouted[order]
+    from_codes, to_codes = r.original_codes[order], r.routed_codes[order]
     rows = []
-    for code, group in work[work["key"] >= 0].groupby("key", sort=True):
-        moved = group[group["rerouted"]]
-        saved = float(group["base"].sum() - group["cost"].sum())
-        base_sum = float(group["base"].sum())
+    for code, (start, stop) in enumerate(itertools.pairwise(groups.bounds)):
+        if start == stop:
+            continue
+        group = slice(start, stop)
+        here = moved[group]
+        base_sum, cost_sum = float(base[group].sum()), float(cost[group].sum())
+        saved = float(base[group].sum() - cost[group].sum())
         rows.append(
             SliceRow(
-                key=str(key_names[code]),
-                requests=len(group),
-                rerouted=len(moved),
+                key=str(groups.names[code]),
+                requests=int(stop - start),
+                rerouted=int(here.sum()),
                 baseline_cost_usd=base_sum,
-                policy_cost_usd=float(group["cost"].sum()),
+                policy_cost_usd=cost_sum,
                 savings_usd=saved,
                 savings_pct=saved / base_sum if base_sum else None,
-                moved_from=_top(moved["from"], from_names),
-                moved_to=_top(moved["to"], to_names),
+                moved_from=_top(from_codes[group][here], names),
+                moved_to=_top(to_codes[group][here], names),
             )
         )
     return tuple(rows)
 
 
-def _routing(original: np.ndarray, base: np.ndarray, r: Replayed) -> tuple[RouteRow, ...]:
-    from_codes, from_names = pd.factorize(original, use_na_sentinel=False)
-    to_codes, to_names = pd.factorize(r.routed_model, use_na_sentinel=False)
+def _routing(base: np.ndarray, r: Replayed) -> tuple[RouteRow, ...]:
+    assert r.original_codes is not None and r.routed_codes is not None and r.model_names is not None
+    names = np.append(r.model_names, np.array([np.nan], dtype=object))  # code -1: no name
     work = pd.DataFrame(
-        {"from": from_codes, "to": to_codes, "base": np.nan_to_num(base), "cost": np.nan_to_num(r.cost_usd)}
+        {
+            "from": r.original_codes,
+            "to": r.routed_codes,
+            "base": np.nan_to_num(base),
+            "cost": np.nan_to_num(r.cost_usd),
+        }
     )
     grouped = work.groupby(["from", "to"], sort=False).agg(
         requests=("base", "size"), base=("base", "sum"), cost=("cost", "sum")
     )
     grouped = grouped.sort_values(["base", "requests"], ascending=False).head(TOP_ROUTES)
     return tuple(
-        RouteRow(str(from_names[a]), str(to_names[b]), int(g["requests"]), float(g["base"]), float(g["cost"]))
+        RouteRow(str(names[a]), str(names[b]), int(g["requests"]), float(g["base"]), float(g["cost"]))
         for (a, b), g in grouped.iterrows()
     )
 
@@ -131,7 +147,10 @@ def simulate(
     cost-quality frontier (see ``llmaudit/simulate/quality.py``).
     """
     base = frame["cost_usd"].to_numpy(dtype=np.float64)
-    original = original_models(frame)
+    codes, names = model_codes(frame)
+    logged = {str(names[c]) for c in distinct(codes)}  # the models the traffic was priced as
+    if failure_rates is None:
+        failure_rates = observed_failure_rates(frame)  # once for every policy
     baseline_total = float(np.nansum(base))
     stamps = frame["timestamp"].dropna()
     first, last = (stamps.min(), stamps.max()) if len(stamps) else (None, None)
@@ -147,13 +166,14 @@ def simulate(
     )
     tier_key = tier_labels(frame)
     task = task_labels(frame)
+    by_tier, by_task = _Groups.of(tier_key), _Groups.of(task)
     for named in policies:  # an unknown billing.seller fails before any replay
         policy_seller(named.policy, named.source, table)
     results = []
     bill_warnings: list[str] = []
     if quality is not None:
         tasks, ids = request_keys(frame)
-        base_scores = quality.score(original, tasks, ids)
+        base_scores = quality.score(names_of(codes, names), tasks, ids)
     for named in policies:
         r = replay(frame, table, named.policy, failure_rates)
         # The policy's bill: list prices, or as its billing.seller sells the same calls (fees included).
@@ -183,9 +203,9 @@ def simulate(
                 cache_hits=int(r.cache_hit.sum()),
                 cache_savings_usd=float(np.nansum(base[r.cache_hit])),
                 context_failovers=int(r.context_failover.sum()),
-                by_tier=_slices(tier_key, base, billed.cost_usd, original, billed),
-                by_task=_slices(task, base, billed.cost_usd, original, billed),
-                routing=_routing(original, base, billed),
+                by_tier=_slices(by_tier, base, billed.cost_usd, billed),
+                by_task=_slices(by_task, base, billed.cost_usd, billed),
+                routing=_routing(base, billed),
                 markup=bill.markup,
                 flat_vs_metered=flat_vs_metered(frame, billed, named.policy, months),
                 replay=replay_profile(frame, named.policy, r, tier_key, task),
@@ -199,9 +219,9 @@ def simulate(
     summary, on_frontier = None, None
     if quality is not None:
         summary, on_frontier = _quality_summary(quality, baseline_total, base_scores, results)
-        warnings += _quality_warnings(quality, original, results)
+        warnings += _quality_warnings(quality, logged, results)
     # What `llmaudit check` needs to replay later traffic the way this run did (snapshot.py).
-    routable = set(pd.unique(original)).union(*(policy_models(p.policy) for p in policies))
+    routable = logged.union(*(policy_models(p.policy) for p in policies))
     return SimulateReport(
         __version__,
         tuple(inputs),
@@ -238,9 +258,8 @@ def _quality_summary(
     return summary, tuple(results[i - 1].name for i in on if i > 0)
 
 
-def _quality_warnings(quality: QualityScores, original: np.ndarray, results: list[PolicyResult]) -> tuple[str, ...]:
+def _quality_warnings(quality: QualityScores, logged: set[str], results: list[PolicyResult]) -> tuple[str, ...]:
     out = []
-    logged = set(pd.unique(original))
     for name in quality.unpriced_models:
         if name not in logged:
             out.append(

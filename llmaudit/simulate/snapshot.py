@@ -89,16 +89,23 @@ def _nanoseconds(stamps: pd.Series) -> np.ndarray:
     return pd.to_datetime(stamps, utc=True).array.asi8
 
 
+def _as_text(values: pd.Series) -> pd.Categorical:
+    """``values.astype(str)`` as a categorical: each distinct value is converted once.
+
+    Hashing a categorical hashes its categories and takes them by code, which is what
+    pandas does for a column of strings, so the digest is the same as hashing the text.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    text = pd.Series(uniques).astype(str).to_numpy(dtype=object)
+    text_codes, categories = pd.factorize(text)  # a missing value stays missing (code -1)
+    return pd.Categorical.from_codes(text_codes[codes], categories=categories)
+
+
 def traffic_digest(frame: pd.DataFrame) -> str:
     """A short hash of the requests, independent of their order and of the files' paths."""
     columns = [c for c in _DIGEST_COLUMNS if c in frame]
     # Timestamps as their int64 nanoseconds (formatting a million of them as text takes seconds).
-    plain = pd.DataFrame(
-        {
-            c: frame[c].astype(str).to_numpy(dtype=object) if c != "timestamp" else _nanoseconds(frame[c])
-            for c in columns
-        }
-    )
+    plain = pd.DataFrame({c: _as_text(frame[c]) if c != "timestamp" else _nanoseconds(frame[c]) for c in columns})
     hashes = np.sort(pd.util.hash_pandas_object(plain, index=False).to_numpy(dtype=np.uint64))
     return hashlib.sha256(hashes.tobytes()).hexdigest()[:16]
 
@@ -134,8 +141,16 @@ def replay_profile(
         unpriced_requests=int(np.isnan(r.cost_usd).sum()),
         cost_by_tier_usd=sums_by(tiers, cost),
         cost_by_task_usd=sums_by(tasks, cost),
-        cost_by_model_usd=sums_by(r.routed_model, cost),
+        cost_by_model_usd=sums_by(_routed(r), cost),
     )
+
+
+def _routed(r: Replayed) -> pd.Series | np.ndarray:
+    """The routed model per request, as a categorical when the replay has its codes."""
+    if r.routed_codes is None or r.model_names is None:
+        return r.routed_model
+    names = pd.Index(r.model_names, dtype=object)
+    return pd.Series(pd.Categorical.from_codes(r.routed_codes, categories=names))
 
 
 # -- prices ------------------------------------------------------------------------------

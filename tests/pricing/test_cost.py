@@ -332,3 +332,33 @@ def test_cost_floor_never_exceeds_the_cost_of_any_shipped_model() -> None:
         assert (floor <= cost + 1e-12).all(), model.name
         # costs_on is price_requests' formula without its columns: the same numbers
         assert np.array_equal(cost, price_requests(frame.assign(model=model.name), shipped)["cost_usd"].to_numpy())
+
+
+def test_costs_on_one_mode_and_long_context_tiers_match_the_per_row_formula() -> None:
+    """costs_on shortcuts rows that share a pricing mode and models without tiers (scalar rates); the numbers
+    must be those of the per-row path, on both sides of a long-context threshold."""
+    from llmaudit.pricing.cost import costs_on
+
+    shipped = load_pricing()
+    tiered = [m.name for m in shipped.models if m.tiers]
+    assert tiered, "the shipped tables have a model with a long-context tier"
+    prompt = np.array([1_000, 150_000, 199_999, 200_000, 200_001, 900_000])
+    for mode in ("standard", "batch"):
+        frame = pd.DataFrame(
+            {
+                "pricing_mode": [mode] * len(prompt),
+                "input_tokens": prompt,
+                "cache_read_tokens": prompt // 4,
+                "cache_write_tokens": prompt // 8,
+                "cache_write_1h_tokens": prompt // 16,
+                "output_tokens": np.full(len(prompt), 2_000),
+                "reasoning_tokens": np.full(len(prompt), 500),
+            }
+        )
+        for name in [*tiered, shipped.models[0].name]:
+            one = costs_on(frame, shipped, name)
+            per_row = costs_on(frame, shipped, np.array([name] * len(prompt), dtype=object))
+            assert np.array_equal(one, per_row), (mode, name)
+            assert np.array_equal(one, price_requests(frame.assign(model=name), shipped)["cost_usd"].to_numpy())
+    # A model the table cannot price gives NaN on the single-name path too.
+    assert np.isnan(costs_on(frame, shipped, "no-such-model")).all()

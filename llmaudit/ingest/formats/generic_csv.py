@@ -265,7 +265,7 @@ class CsvReader:
             self._attribute(parsed, int(np.count_nonzero(invalid < records[-1])))
             self._next = int(records[-1]) + 1
 
-        skip = np.full(k, None, dtype=object)
+        skip = np.empty(k, dtype=object)  # object arrays start as None
         details: dict[str, str] = {}
         blank = np.ones(k, dtype=bool)
         for name in batch.schema.names:
