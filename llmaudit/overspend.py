@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from llmaudit.pricing import ModelPrice, PriceTable
-from llmaudit.pricing.cost import PRICING_INPUTS, cost_floor, costs_on
+from llmaudit.pricing.cost import PRICING_INPUTS, cost_floor, costs_of, mode_codes, model_index
 
 FRONTIER_BLENDED_USD: Final = 2.50
 CANDIDATES: Final = 8
@@ -51,10 +51,10 @@ class Overspend:
         )
         rows = np.flatnonzero(eligible)
         if len(rows):
-            # Only the columns pricing reads: the text columns are never copied.
-            subset = priced.loc[eligible, list(PRICING_INPUTS)]
-            input_tokens = subset["input_tokens"].to_numpy()
-            output_tokens = subset["output_tokens"].to_numpy()
+            # Only the columns pricing reads, as arrays of the eligible rows: the text is never copied.
+            tokens = {c: priced[c].to_numpy(dtype=np.float64)[rows] for c in PRICING_INPUTS[1:]}
+            mode = mode_codes(priced["pricing_mode"])[rows]
+            input_tokens, output_tokens = tokens["input_tokens"], tokens["output_tokens"]
             for number, name in enumerate(self.candidates):
                 model = self.table.get(name)
                 fits = np.ones(len(rows), dtype=bool)
@@ -67,7 +67,8 @@ class Overspend:
                 todo = np.flatnonzero(fits & ~(floor >= best_cost[rows]))
                 if not len(todo):
                     continue
-                cost = costs_on(subset.iloc[todo], self.table, name)
+                some = {c: values[todo] for c, values in tokens.items()}
+                cost = costs_of(some, mode[todo], self.table, model_index(self.table, name))
                 better = ~(cost >= best_cost[rows[todo]])  # NaN (no best yet) counts as better
                 best_cost[rows[todo[better]]] = cost[better]
                 best[rows[todo[better]]] = number

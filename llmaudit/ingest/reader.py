@@ -23,7 +23,15 @@ from llmaudit.errors import InputError, MalformedRecordError, UsageError
 from llmaudit.ingest import envelope
 from llmaudit.ingest.accounting import HARMLESS_REASONS, SKIP_REASONS, FileStats, IngestStats
 from llmaudit.ingest.finalize import finalize
-from llmaudit.ingest.jsonl import DEFAULT_CHUNK_BYTES, Chunk, ExactShape, ParsedChunk, iter_chunks, parse_chunk
+from llmaudit.ingest.jsonl import (
+    DEFAULT_CHUNK_BYTES,
+    TABLE_CHUNK_BYTES,
+    Chunk,
+    ExactShape,
+    ParsedChunk,
+    iter_chunks,
+    parse_chunk,
+)
 from llmaudit.ingest.parallel import ordered_map
 from llmaudit.ingest.parquet import is_parquet, parquet_header
 from llmaudit.ingest.registry import (
@@ -364,7 +372,8 @@ class RequestReader:
 
         if fmt.read_tables is not None:
             stream = _ReplayStream(first, rest, source.display, None if opened.compressed else source.path)
-            tables = fmt.read_tables(stream, self.options.chunk_bytes)  # type: ignore[arg-type]
+            chunk_bytes = min(self.options.chunk_bytes, TABLE_CHUNK_BYTES)
+            tables = fmt.read_tables(stream, chunk_bytes)  # type: ignore[arg-type]
             results = ordered_map(to_frame, tables)
         else:
             shape = ExactShape.infer(first.data)

@@ -265,3 +265,31 @@ def test_since_and_until_keep_the_period_and_count_the_rest(tmp_path: Path) -> N
     frame, stats = read_all(path, since=since, until=until)
     assert frame["request_id"].tolist() == [f"c{i}" for i in range(10, 20)]
     assert stats.skipped["outside_period"] == 21  # 20 outside, 1 without a timestamp
+
+
+def test_json_in_16_mb_chunks_and_tables_in_8_mb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """JSON logs take 16 MB a chunk (about 23,000 records); CSV and Parquet, with 5 to 30 times more rows
+    per byte, stay at 8 MB (memory), and a smaller chunk asked for still wins."""
+    import llmaudit.ingest.formats.generic_csv as generic_csv
+    import llmaudit.ingest.reader as reader_module
+
+    seen: dict[str, int] = {}
+    iter_chunks, csv_read = reader_module.iter_chunks, generic_csv.CsvReader.read
+
+    def spy_chunks(stream, chunk_bytes):  # type: ignore[no-untyped-def]
+        seen["json"] = chunk_bytes
+        return iter_chunks(stream, chunk_bytes)
+
+    def spy_csv(self, stream, chunk_bytes):  # type: ignore[no-untyped-def]
+        seen["csv"] = chunk_bytes
+        return csv_read(self, stream, chunk_bytes)
+
+    monkeypatch.setattr(reader_module, "iter_chunks", spy_chunks)
+    monkeypatch.setattr(generic_csv.CsvReader, "read", spy_csv)
+    write_lines(tmp_path / "a.jsonl", [chat(1)])
+    (tmp_path / "b.csv").write_text("model,input_tokens,output_tokens\ngpt-4o,10,5\n")
+    read_all(tmp_path / "a.jsonl")
+    read_all(tmp_path / "b.csv")
+    assert seen == {"json": 16 << 20, "csv": 8 << 20}
+    read_all(tmp_path / "b.csv", chunk_bytes=4096)
+    assert seen["csv"] == 4096

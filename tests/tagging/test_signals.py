@@ -61,3 +61,22 @@ def test_chunked_text_gives_the_same_signals() -> None:
     chunked = pd.DataFrame({"user_text": pd.array(pa.chunked_array([texts[:1000], texts[1000:]]), dtype="str")})
     single = pd.DataFrame({"user_text": pd.array(texts, dtype="str")})
     pd.testing.assert_frame_equal(tag_requests(chunked), tag_requests(single))
+
+
+def test_windows_are_deduplicated_when_a_few_repeat_and_the_tags_do_not_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Matching distinct windows only is exact; it is used once about one window in seven repeats
+    (here 30% of the rows repeat earlier ones)."""
+    import pandas as pd
+
+    from llmaudit.tagging import tag_requests
+
+    unique = [f"{TEXTS[i % len(TEXTS)]} #{i}" for i in range(2_800)]
+    texts = unique + unique[:1_200]
+    values = pa.array([t.encode() for t in texts], pa.large_binary())
+    _, indices = signals._distinct(values)
+    assert indices is not None and indices.max() == 2_799  # deduplicated: 2,800 distinct windows
+    frame = pd.DataFrame({"user_text": pd.array(texts, dtype="str")})
+    deduplicated = tag_requests(frame)
+    monkeypatch.setattr(signals, "_DEDUP_BELOW", 0.0)  # never deduplicate
+    assert signals._distinct(values)[1] is None
+    pd.testing.assert_frame_equal(deduplicated, tag_requests(frame))
