@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from llmaudit import __version__
+from llmaudit.ingest.parallel import default_workers, ordered_map
 from llmaudit.pricing import PriceTable
 from llmaudit.projection import DAYS_PER_MONTH, projection
 from llmaudit.report.model import InputFile, PricingSource
@@ -169,12 +170,12 @@ def simulate(
     by_tier, by_task = _Groups.of(tier_key), _Groups.of(task)
     for named in policies:  # an unknown billing.seller fails before any replay
         policy_seller(named.policy, named.source, table)
-    results = []
-    bill_warnings: list[str] = []
+    base_scores: np.ndarray | None = None
     if quality is not None:
         tasks, ids = request_keys(frame)
         base_scores = quality.score(names_of(codes, names), tasks, ids)
-    for named in policies:
+
+    def run_one(named: NamedPolicy) -> tuple[PolicyResult, tuple[str, ...]]:
         r = replay(frame, table, named.policy, failure_rates)
         # The policy's bill: list prices, or as its billing.seller sells the same calls (fees included).
         bill = bill_policy(
@@ -187,37 +188,41 @@ def simulate(
             scenarios=fee_scenarios,
         )
         billed = replace(r, cost_usd=bill.cost_usd)
-        bill_warnings += bill.warnings
         total = bill.total_usd
         saved = baseline_total - total
-        results.append(
-            PolicyResult(
-                name=named.policy.name,
-                source=named.source,
-                description=named.policy.description,
-                total_cost_usd=total,
-                projected_monthly_cost_usd=bill.monthly_usd if months and monthly is not None else None,
-                savings_usd=saved,
-                savings_pct=saved / baseline_total if baseline_total else None,
-                rerouted_requests=int(r.rerouted.sum()),
-                cache_hits=int(r.cache_hit.sum()),
-                cache_savings_usd=float(np.nansum(base[r.cache_hit])),
-                context_failovers=int(r.context_failover.sum()),
-                by_tier=_slices(by_tier, base, billed.cost_usd, billed),
-                by_task=_slices(by_task, base, billed.cost_usd, billed),
-                routing=_routing(base, billed),
-                markup=bill.markup,
-                flat_vs_metered=flat_vs_metered(frame, billed, named.policy, months),
-                replay=replay_profile(frame, named.policy, r, tier_key, task),
-                billed_by=bill.seller,
-                quality=None
-                if quality is None
-                else policy_quality(quality, served_scores(quality, r, tasks, ids), base_scores, tier_key),
-            )
+        result = PolicyResult(
+            name=named.policy.name,
+            source=named.source,
+            description=named.policy.description,
+            total_cost_usd=total,
+            projected_monthly_cost_usd=bill.monthly_usd if months and monthly is not None else None,
+            savings_usd=saved,
+            savings_pct=saved / baseline_total if baseline_total else None,
+            rerouted_requests=int(r.rerouted.sum()),
+            cache_hits=int(r.cache_hit.sum()),
+            cache_savings_usd=float(np.nansum(base[r.cache_hit])),
+            context_failovers=int(r.context_failover.sum()),
+            by_tier=_slices(by_tier, base, billed.cost_usd, billed),
+            by_task=_slices(by_task, base, billed.cost_usd, billed),
+            routing=_routing(base, billed),
+            markup=bill.markup,
+            flat_vs_metered=flat_vs_metered(frame, billed, named.policy, months),
+            replay=replay_profile(frame, named.policy, r, tier_key, task),
+            billed_by=bill.seller,
+            quality=None
+            if quality is None or base_scores is None
+            else policy_quality(quality, served_scores(quality, r, tasks, ids), base_scores, tier_key),
         )
+        return result, bill.warnings
+
+    # Policies replay side by side on the worker threads: numpy and pandas do most of the
+    # work without the GIL. Results keep the policies' order; the first error raised wins.
+    outcomes = list(ordered_map(run_one, policies, workers=min(len(policies), default_workers())))
+    results = [result for result, _ in outcomes]
+    bill_warnings = [w for _, warnings in outcomes for w in warnings]
     warnings = ((note,) if note else ()) + tuple(bill_warnings)
     summary, on_frontier = None, None
-    if quality is not None:
+    if quality is not None and base_scores is not None:
         summary, on_frontier = _quality_summary(quality, baseline_total, base_scores, results)
         warnings += _quality_warnings(quality, logged, results)
     # What `llmaudit check` needs to replay later traffic the way this run did (snapshot.py).
