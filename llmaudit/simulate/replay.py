@@ -256,12 +256,14 @@ class _Replayer:
         """Chosen model code per row and whether it took a context/capability failover."""
         models, rank = self._candidates(target, where)
         floors = self.policy.quality_floor
+        fallbacks = [self._model(m, f"{where}.fallbacks") for m in route.fallbacks]
         chosen = np.full(len(rows), -1, dtype=np.intp)
         failover = np.zeros(len(rows), dtype=bool)
         view = self.view(rows)
         tiers = self.frame["effective_tier"].to_numpy()[rows]
+        # The stages each tier tries in order; tiers with the same stages are routed together.
+        plans: dict[tuple[tuple[str, ...], ...], list[int]] = {}
         for tier in distinct(tiers):
-            group = tiers == tier
             floor = floors.get(int(tier))
             first = models
             floor_rank = self.policy.tier_rank(floor) if floor else None
@@ -269,13 +271,15 @@ class _Replayer:
                 first, start = self.tiers[floor], floor_rank  # lifted to the quality floor
             else:
                 start = rank if rank is not None else -1
-            stages = [first, [self._model(m, f"{where}.fallbacks") for m in route.fallbacks]]
-            stages += [self.tiers[t] for t in self.policy.tiers if self.policy.tier_rank(t) > start]
-            pending = np.flatnonzero(group)
-            for number, stage in enumerate(stages):
+            above = [self.tiers[t] for t in self.policy.tiers if self.policy.tier_rank(t) > start]
+            plan = tuple(tuple(stage) for stage in (first, fallbacks, *above))
+            plans.setdefault(plan, []).append(int(tier))
+        for plan, group_tiers in plans.items():
+            pending = np.arange(len(rows)) if len(plans) == 1 else np.flatnonzero(np.isin(tiers, group_tiers))
+            for number, stage in enumerate(plan):
                 if not len(pending) or not stage:
                     continue
-                picked, _ = self.cheapest(view.take(pending), stage, route)
+                picked, _ = self.cheapest(view if len(pending) == len(rows) else view.take(pending), list(stage), route)
                 chosen[pending] = picked
                 pending = pending[picked < 0]
                 if number == 0:
