@@ -77,6 +77,7 @@ def price_requests(frame: pd.DataFrame, table: PriceTable, *, model_column: str 
     priced = midx >= 0
     safe = np.where(priced, midx, 0)
     components, fee, uncached = _cost_parts(frame, safe, table)
+    assert uncached is not None
     columns: dict[str, object] = {}
     total = np.zeros(len(frame))
     for name, value in components.items():
@@ -140,11 +141,11 @@ def costs_of(
     if isinstance(midx, (int, np.integer)):
         if midx < 0:
             return np.full(len(mode), np.nan)
-        components, fee, _ = _cost_arrays(tokens, mode, int(midx), table)
-        return sum(components.values(), fee)  # type: ignore[return-value]
+        components, fee, _ = _cost_arrays(tokens, mode, int(midx), table, with_uncached=False)
+        return _total(components, fee)
     priced = midx >= 0
-    components, fee, _ = _cost_arrays(tokens, mode, np.where(priced, midx, 0), table)
-    return np.where(priced, sum(components.values(), fee), np.nan)
+    components, fee, _ = _cost_arrays(tokens, mode, np.where(priced, midx, 0), table, with_uncached=False)
+    return np.where(priced, _total(components, fee), np.nan)
 
 
 def cost_floor(table: PriceTable, model: str, input_tokens: np.ndarray, output_tokens: np.ndarray) -> np.ndarray:
@@ -161,15 +162,20 @@ def cost_floor(table: PriceTable, model: str, input_tokens: np.ndarray, output_t
 
 def _cost_parts(
     frame: pd.DataFrame, safe: np.ndarray, table: PriceTable
-) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray | None]:
     """``_cost_arrays`` of a frame's ``PRICING_INPUTS`` columns."""
     tokens = {name: frame[name].to_numpy(dtype=np.float64) for name in PRICING_INPUTS[1:]}
     return _cost_arrays(tokens, mode_codes(frame["pricing_mode"]), safe, table)
 
 
 def _cost_arrays(
-    tokens: Mapping[str, np.ndarray], mode: np.ndarray, safe: int | np.ndarray, table: PriceTable
-) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    tokens: Mapping[str, np.ndarray],
+    mode: np.ndarray,
+    safe: int | np.ndarray,
+    table: PriceTable,
+    *,
+    with_uncached: bool = True,
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray | None]:
     """Per-kind USD of each row priced on model number ``safe`` (FORMATS.md section 2), the
     per-request fee, and what the cached tokens would have cost at the input rate.
 
@@ -205,13 +211,43 @@ def _cost_arrays(
     fee = fees[safe]
     if np.isscalar(fee):
         fee = np.full(n, fee)
+    # In place, in the formula's own order: the same floats as the expressions in the module
+    # doc, with fewer million-row temporaries.
     per_million = 1e6
+    cost_input = np.subtract(P, R)
+    cost_input -= W
+    cost_input *= r["input"]
+    cost_input /= per_million
+    cost_write = np.subtract(W, W1h)
+    cost_write *= r["cache_write"]
+    cost_write += W1h * r["cache_write_1h"]
+    cost_write /= per_million
+    cost_output = np.subtract(C, Z)
+    cost_output *= r["output"]
+    cost_output /= per_million
     components = {
-        "cost_input_usd": (P - R - W) * r["input"] / per_million,
-        "cost_cache_read_usd": R * r["cache_read"] / per_million,
-        "cost_cache_write_usd": ((W - W1h) * r["cache_write"] + W1h * r["cache_write_1h"]) / per_million,
-        "cost_output_usd": (C - Z) * r["output"] / per_million,
-        "cost_reasoning_usd": Z * r["reasoning"] / per_million,
+        "cost_input_usd": cost_input,
+        "cost_cache_read_usd": _per_million(R, r["cache_read"]),
+        "cost_cache_write_usd": cost_write,
+        "cost_output_usd": cost_output,
+        "cost_reasoning_usd": _per_million(Z, r["reasoning"]),
     }
-    uncached = (R + W) * r["input"] / per_million
+    uncached = _per_million(R + W, r["input"]) if with_uncached else None
     return components, fee, uncached
+
+
+def _per_million(tokens: np.ndarray, rate: np.ndarray | np.floating) -> np.ndarray:
+    out = np.multiply(tokens, rate)
+    out /= 1e6
+    return out
+
+
+def _total(components: dict[str, np.ndarray], fee: np.ndarray | np.floating) -> np.ndarray:
+    """fee + each component, in order (``fee + a == a + fee`` exactly), into the first
+    component's array: the caller does not need the components afterwards."""
+    parts = iter(components.values())
+    total = next(parts)
+    total += fee
+    for part in parts:
+        total += part
+    return total
