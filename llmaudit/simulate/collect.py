@@ -20,42 +20,32 @@ from llmaudit.pricing import PriceTable, price_requests
 from llmaudit.schema import TOKEN_COLUMNS
 
 Tagger = Callable[[pd.DataFrame], pd.DataFrame]
+# Repeated strings: kept as categoricals.
+_CATEGORIES: Final = (
+    "provider",
+    "model",
+    "priced_model",
+    "priced_provider",
+    "pricing_mode",
+    "status",
+    "user",
+    "feature",
+    "tags",
+    "team",
+    "project",
+    "task_type",
+)
 # What routing, billing, the per-request file and ``check`` read (a text column never is).
 KEPT: Final = (
     "request_id",
     "timestamp",
-    "provider",
-    "model",
     *TOKEN_COLUMNS,
-    "pricing_mode",
-    "status",
-    "user",
-    "feature",
-    "tags",
-    "team",
-    "project",
+    *_CATEGORIES,
     "prompt_hash",
     "tool_count",
-    "task_type",
     "complexity_tier",
     "tag_confidence",
     "cost_usd",
-    "priced_model",
-    "priced_provider",
-)
-_CATEGORIES = (
-    "provider",
-    "model",
-    "priced_model",
-    "priced_provider",
-    "pricing_mode",
-    "status",
-    "user",
-    "feature",
-    "tags",
-    "team",
-    "project",
-    "task_type",
 )
 
 
