@@ -19,7 +19,7 @@ from llmaudit.pricing import load_pricing
 from llmaudit.report import RenderOptions, render
 from llmaudit.report.model import InputFile, PricingSource
 from llmaudit.report.per_request import write_table
-from llmaudit.simulate import load_policy, replay
+from llmaudit.simulate import Replayed, load_policy
 from llmaudit.simulate.billing import policy_seller
 from llmaudit.simulate.match import original_models
 from llmaudit.simulate.quality import QualityScores, load_quality, request_keys, served_scores
@@ -128,6 +128,7 @@ def simulate_command(
     quality_path = quality or project.quality
     scores = load_quality(quality_path, table) if quality_path is not None else None
     frame, stats = read_requests(log_args, ingest, table, tag_rules or project.tag_rules, quiet=quiet)
+    replays: dict[str, Replayed] = {}  # for --per-request: the replays the report was built from
     report = simulate(
         frame,
         table,
@@ -135,20 +136,21 @@ def simulate_command(
         inputs=[InputFile(f.source, f.format, f.lines_read, f.parsed, f.skipped_total) for f in stats.files],
         pricing=[PricingSource(i.name, i.path, i.source, i.as_of.isoformat(), i.shipped) for i in table.tables],
         quality=scores,
+        on_replay=(lambda named, r: replays.__setitem__(named.policy.name, r)) if per_request is not None else None,
     )
     if per_request is not None:
-        write_table(per_request, _per_request_rows(frame, table, policies, scores))
+        write_table(per_request, _per_request_rows(frame, [(p, replays[p.policy.name]) for p in policies], scores))
     emit(render(report, output_format, RenderOptions(color=wants_color(output), width=width(output))), output)
 
 
-def _per_request_rows(  # type: ignore[no-untyped-def]
-    frame: pd.DataFrame, table, policies: list[NamedPolicy], scores: QualityScores | None = None
+def _per_request_rows(
+    frame: pd.DataFrame, replays: list[tuple[NamedPolicy, Replayed]], scores: QualityScores | None = None
 ) -> pd.DataFrame:
-    """One row per request and policy: where it went and what it cost there (and its expected quality)."""
+    """One row per request and policy: where it went and what it cost there as billed (and its expected quality)."""
     parts = []
     tasks, ids = request_keys(frame)
-    for named in policies:
-        r = replay(frame, table, named.policy)
+    original = original_models(frame)
+    for named, r in replays:
         quality = {} if scores is None else {"expected_quality": served_scores(scores, r, tasks, ids)}
         parts.append(
             pd.DataFrame(
@@ -156,7 +158,7 @@ def _per_request_rows(  # type: ignore[no-untyped-def]
                     "policy": named.policy.name,
                     "request_id": frame["request_id"].to_numpy(),
                     "timestamp": frame["timestamp"].to_numpy(),
-                    "original_model": original_models(frame),
+                    "original_model": original,
                     "routed_model": r.routed_model,
                     "path": r.path,
                     "cache_hit": r.cache_hit,

@@ -11,7 +11,7 @@ quality per policy and tier and the cost-quality frontier (quality.py).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Final
 
@@ -141,11 +141,14 @@ def simulate(
     fee_scenarios: Sequence[FeeScenario] = (),
     failure_rates: dict[str, float] | None = None,
     quality: QualityScores | None = None,
+    on_replay: Callable[[NamedPolicy, Replayed], None] | None = None,
 ) -> SimulateReport:
     """Replay ``frame`` (priced, tagged requests) under each policy; the report compares them.
 
     With ``quality`` each policy also gets its expected quality, and the report the
-    cost-quality frontier (see ``llmaudit/simulate/quality.py``).
+    cost-quality frontier (see ``llmaudit/simulate/quality.py``). ``on_replay`` receives
+    each policy's replay with its cost as billed (a ``billing.seller``'s prices and
+    per-request fees when the policy names one), from a worker thread.
     """
     base = frame["cost_usd"].to_numpy(dtype=np.float64)
     codes, names = model_codes(frame)
@@ -188,6 +191,8 @@ def simulate(
             scenarios=fee_scenarios,
         )
         billed = replace(r, cost_usd=bill.cost_usd)
+        if on_replay is not None:
+            on_replay(named, billed)
         total = bill.total_usd
         saved = baseline_total - total
         result = PolicyResult(

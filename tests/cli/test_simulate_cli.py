@@ -127,3 +127,31 @@ def test_bad_policy_names_file_and_line(capsys: pytest.CaptureFixture[str], tmp_
     code, _, err = run(capsys, "simulate", "sample_logs", "-P", str(bad), "-q")
     assert code == 2
     assert f"{bad}:5: routes[0].cascade_typo: unknown field" in err
+
+
+def test_per_request_costs_are_what_each_policy_bills(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """With billing.seller the per-request file gives the seller's prices (per-request fees included), so each
+    policy's rows add up to its total less the bill-level fees; without one, to its total."""
+    target = tmp_path / "routed.csv"
+    args = [
+        "simulate",
+        "sample_logs",
+        "-P",
+        "examples/policies/task-map.yaml",
+        "-P",
+        "examples/policies/via-openrouter.yaml",
+    ]
+    code, out, err = run(capsys, *args, "--per-request", str(target), "-q", "-f", "json")
+    assert code == 0, err
+    report = {p["name"]: p for p in json.loads(out)["policies"]}
+    rows = pd.read_csv(target)
+    sums = rows.groupby("policy")["cost_usd"].sum()
+    assert sums["task-map"] == pytest.approx(report["task-map"]["total_cost_usd"], rel=1e-9)
+    routed = report["via-openrouter"]
+    assert routed["billed_by"] == "openrouter"
+    credits = next(m for m in routed["markup"] if m["seller"] == "openrouter")
+    assert credits["period_fees_usd"] > 0
+    assert sums["via-openrouter"] == pytest.approx(routed["total_cost_usd"] - credits["period_fees_usd"], rel=1e-9)
+    # ...which is not the list-price cost of the same calls
+    listed = next(m for m in routed["markup"] if m["seller"] == "direct")
+    assert sums["via-openrouter"] != pytest.approx(listed["period_cost_usd"], rel=1e-6)
