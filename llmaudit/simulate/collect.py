@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Final
 
 import pandas as pd
+import pyarrow as pa
 
 from llmaudit.ingest import RequestReader
 from llmaudit.pricing import PriceTable, price_requests
@@ -61,5 +62,9 @@ def collect(reader: RequestReader, table: PriceTable, tagger: Tagger | None = No
     # The reader still needs every canonical column (line numbers of dropped duplicates).
     frames = [frame[[c for c in KEPT if c in frame.columns]] for frame in reader]
     frame = pd.concat(frames, ignore_index=True)
+    del frames  # the chunks' Arrow buffers (text columns, tags) are free from here on...
     categories = {c: "category" for c in _CATEGORIES if c in frame.columns}
-    return frame.astype(categories)
+    frame = frame.astype(categories)
+    # ...so hand them back to the system before the replays allocate their own arrays.
+    pa.default_memory_pool().release_unused()
+    return frame
