@@ -125,7 +125,7 @@ class _Replayer:
             if policy.tokenizer_ratios
             else None
         )
-        self.tool_count = frame["tool_count"].to_numpy()
+        self.tool_count = frame["tool_count"].to_numpy() if "tool_count" in frame else np.zeros(len(frame))
         self.tiers = {name: [self._model(m, f"tiers.{name}") for m in models] for name, models in policy.tiers.items()}
         self.model_rank = {m: policy.tier_rank(t) for t, models in self.tiers.items() for m in models}
         task = _categorical(frame["task_type"])

@@ -98,6 +98,13 @@ def test_tier_takes_the_cheapest_model_that_fits(table) -> None:  # type: ignore
     assert result.context_failover.tolist() == [False, False, True, False]
 
 
+def test_logs_without_a_tool_count_need_no_tools(table) -> None:  # type: ignore[no-untyped-def]
+    p = policy(tiers={"budget": ["tiny", "small"]}, routes=[{"to": {"tier": "budget"}}])
+    frame = traffic(table, [dict(input_tokens=1000, output_tokens=100)]).drop(columns=["tool_count"])
+    # tiny (no tools support) fits: 1000*0.1 + 100*0.4 = 140 -> $0.00014
+    assert replay(frame, table, p).routed_model.tolist() == ["tiny"]
+
+
 def test_quality_floor_and_round_up(table) -> None:  # type: ignore[no-untyped-def]
     p = policy(
         tiers={"budget": ["small"], "frontier": ["big"]},
