@@ -45,7 +45,13 @@ def _period_days(frame: pd.DataFrame) -> float:
 
 
 def _tables(table: PriceTable) -> tuple[str, ...]:
-    return tuple(info.name for info in table.tables)
+    """The price tables in load order, the shipped ones as one entry (naming all eight says nothing)."""
+    shipped = [info for info in table.tables if info.shipped]
+    own = tuple(info.name for info in table.tables if not info.shipped)
+    if not shipped:
+        return own
+    as_of = max(info.as_of for info in shipped).isoformat()
+    return (f"shipped ({len(shipped)} tables, as of {as_of})", *own)
 
 
 def _describe(days: float, requests: int, digest: str) -> str:

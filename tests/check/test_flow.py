@@ -92,6 +92,17 @@ def test_unchanged_pull_request_passes_with_nothing_moved(repo: Path, capsys: py
     assert report["head"]["monthly_cost_usd"] == pytest.approx(25.00)
 
 
+def test_price_tables_name_the_shipped_ones_as_one(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from llmaudit.pricing import load_pricing
+
+    shipped = load_pricing().tables
+    newest = max(t.as_of for t in shipped).isoformat()
+    code, report, err = check(capsys, repo)
+    assert code == 0, err
+    # the project's own table by name, after the shipped ones counted once
+    assert report["head"]["pricing"] == [f"shipped ({len(shipped)} tables, as of {newest})", "team-prices"]
+
+
 def test_doubling_frontier_traffic_fails_on_volume_and_routing(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # The pull request doubles chat traffic (10 -> 20 requests in the month) and sends chat
     # to the frontier tier instead of the budget one.
