@@ -75,7 +75,8 @@ def simulate_command(
         typer.Option(
             "--per-request",
             metavar="PATH",
-            help="Write each request under each policy (routed model, path, cache outcome, cost, reason).",
+            help="Write each request under each policy (routed model, path, cache outcome, cost as the policy "
+            "bills it, reason).",
             show_default=False,
         ),
     ] = None,
