@@ -225,7 +225,7 @@ def simulate(
     outcomes = list(ordered_map(run_one, policies, workers=min(len(policies), default_workers())))
     results = [result for result, _ in outcomes]
     bill_warnings = [w for _, warnings in outcomes for w in warnings]
-    warnings = ((note,) if note else ()) + tuple(bill_warnings)
+    warnings = ((note,) if note else ()) + _unpriced_warning(base, codes, names) + tuple(bill_warnings)
     summary, on_frontier = None, None
     if quality is not None and base_scores is not None:
         summary, on_frontier = _quality_summary(quality, baseline_total, base_scores, results)
@@ -243,6 +243,20 @@ def simulate(
         prices=price_snapshot(table, routable),
         quality=summary,
         frontier=on_frontier,
+    )
+
+
+def _unpriced_warning(base: np.ndarray, codes: np.ndarray, names: np.ndarray) -> tuple[str, ...]:
+    """Requests on models without a price: never counted as free, so said out loud."""
+    unpriced = np.isnan(base)
+    if not unpriced.any():
+        return ()
+    models = [str(names[c]) for c in distinct(codes[unpriced])]
+    shown = ", ".join(models[:5]) + (f" and {len(models) - 5} more" if len(models) > 5 else "")
+    shown = shown or "no model name"
+    return (
+        f"{int(unpriced.sum()):,} of {len(base):,} requests are on models without a price ({shown}): they are left "
+        "out of the baseline and of every policy's cost (add the models to a price table with --pricing)",
     )
 
 

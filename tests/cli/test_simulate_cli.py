@@ -155,3 +155,22 @@ def test_per_request_costs_are_what_each_policy_bills(capsys: pytest.CaptureFixt
     # ...which is not the list-price cost of the same calls
     listed = next(m for m in routed["markup"] if m["seller"] == "direct")
     assert sums["via-openrouter"] != pytest.approx(listed["period_cost_usd"], rel=1e-6)
+
+
+def test_unpriced_requests_are_said_not_counted_as_free(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    log = tmp_path / "requests.jsonl"
+    lines = [
+        {"id": "a", "model": "gpt-4o", "usage": {"prompt_tokens": 1000, "completion_tokens": 100}},
+        {"id": "b", "model": "gpt-4o", "usage": {"prompt_tokens": 1000, "completion_tokens": 100}},
+        {"id": "c", "model": "our-own-model", "usage": {"prompt_tokens": 1000, "completion_tokens": 100}},
+    ]
+    log.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    policy = str(ROOT / "examples/policies/task-map.yaml")
+    code, out, err = run(capsys, "simulate", str(log), "-P", policy, "-f", "json")
+    assert code == 0, err
+    report = json.loads(out)
+    # gpt-4o at $2.50 in / $10 out per million: 2 x (0.0025 + 0.001) = $0.007; the third request has no price
+    assert report["baseline"]["priced_requests"] == 2
+    assert report["baseline"]["total_cost_usd"] == pytest.approx(0.007)
+    said = "1 of 3 requests are on models without a price (our-own-model)"
+    assert any(w.startswith(said) for w in report["warnings"])
