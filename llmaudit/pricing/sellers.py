@@ -334,9 +334,10 @@ def _byok_fee(seller: Seller, byok_usd: float, byok_requests: int, period_days: 
     allowance = fee.free_requests_per_month * period_days / DAYS_PER_MONTH
     charged = max(0.0, byok_requests - allowance)
     usd = byok_usd * (charged / byok_requests) * fee.pct / 100.0
+    span = "a month" if abs(period_days - DAYS_PER_MONTH) < 1e-9 else f"{period_days:.1f} days"
     return FeeItem(
         "byok",
         usd,
         f"{fee.pct:g}% of the BYOK cost of {charged:,.0f} of {byok_requests:,} requests "
-        f"above the free {allowance:,.0f} for {period_days:g} days",
+        f"above the free {allowance:,.0f} for {span}",
     )

@@ -79,6 +79,7 @@ def test_byok_fee_only_above_the_monthly_allowance() -> None:
     # cost ($1,000), at 5% -> $50.00
     fees = seller_fees(byok, 0.0, 0, MONTH, byok_metered_usd=3000.0, byok_requests=1_500_000)
     assert fees.fee("byok") == pytest.approx(50.00, abs=1e-9)
+    assert next(i for i in fees.items if i.name == "byok").description.endswith("above the free 1,000,000 for a month")
     # 0.8M requests: all within the allowance -> $0
     assert seller_fees(byok, 0.0, 0, MONTH, byok_metered_usd=1600.0, byok_requests=800_000).fee("byok") == 0.0
     # the same 1.5M requests over two months: allowance 2M -> $0
