@@ -25,7 +25,6 @@ from llmaudit.ingest.accounting import HARMLESS_REASONS, SKIP_REASONS, FileStats
 from llmaudit.ingest.finalize import finalize
 from llmaudit.ingest.jsonl import (
     DEFAULT_CHUNK_BYTES,
-    TABLE_CHUNK_BYTES,
     Chunk,
     ExactShape,
     ParsedChunk,
@@ -372,8 +371,7 @@ class RequestReader:
 
         if fmt.read_tables is not None:
             stream = _ReplayStream(first, rest, source.display, None if opened.compressed else source.path)
-            chunk_bytes = min(self.options.chunk_bytes, TABLE_CHUNK_BYTES)
-            tables = fmt.read_tables(stream, chunk_bytes)  # type: ignore[arg-type]
+            tables = fmt.read_tables(stream, self.options.chunk_bytes)  # type: ignore[arg-type]
             results = ordered_map(to_frame, tables)
         else:
             shape = ExactShape.infer(first.data)

@@ -32,7 +32,7 @@ from llmaudit.ingest import columns as col
 from llmaudit.ingest.formats._common import MESSAGES, content_text
 from llmaudit.ingest.formats.generic_csv import CsvReader, peek
 from llmaudit.ingest.formats.generic_mapping import ColumnMapping
-from llmaudit.ingest.jsonl import Normalizer, ParsedChunk, parse_chunk, sampled_chunks
+from llmaudit.ingest.jsonl import TABLE_CHUNK_BYTES, Normalizer, ParsedChunk, parse_chunk, sampled_chunks
 from llmaudit.ingest.parallel import ordered_map
 from llmaudit.ingest.parquet import ColumnPlan, is_parquet, is_text, read_parquet
 from llmaudit.ingest.registry import ConvertFn, LogFormat
@@ -113,13 +113,14 @@ def read_by_content(
     if isinstance(plan, SourceColumns):
         plan = replace(plan, source=source)
     head, joined = peek(stream, chunk_bytes)
+    table_bytes = min(chunk_bytes, TABLE_CHUNK_BYTES)  # CSV and Parquet hold far more rows per byte
     if is_parquet(head):
-        yield from read_parquet(getattr(stream, "path", None), source, chunk_bytes, plan)
+        yield from read_parquet(getattr(stream, "path", None), source, table_bytes, plan)
         return
     if head.lstrip()[:1] in (b"{", b"[") or not head.strip():
         yield from read_json_lines(joined, chunk_bytes, json_schema, normalizer)
     else:
-        yield from _PlanCsvReader(plan, source).read(joined, chunk_bytes)
+        yield from _PlanCsvReader(plan, source).read(joined, table_bytes)
 
 
 def read_json_lines(

@@ -293,3 +293,17 @@ def test_json_in_16_mb_chunks_and_tables_in_8_mb(tmp_path: Path, monkeypatch: py
     assert seen == {"json": 16 << 20, "csv": 8 << 20}
     read_all(tmp_path / "b.csv", chunk_bytes=4096)
     assert seen["csv"] == 4096
+    # The formats that read JSON Lines and tables alike (LiteLLM, Helicone) follow the same split.
+    import llmaudit.ingest.tabular as tabular
+
+    sampled = tabular.sampled_chunks
+
+    def spy_sampled(stream, chunk_bytes, *rest):  # type: ignore[no-untyped-def]
+        seen["tabular json"] = chunk_bytes
+        return sampled(stream, chunk_bytes, *rest)
+
+    monkeypatch.setattr(tabular, "sampled_chunks", spy_sampled)
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "logs"
+    read_all(fixtures / "litellm" / "payload.jsonl")
+    read_all(fixtures / "helicone" / "requests.csv")
+    assert seen == {"json": 16 << 20, "csv": 8 << 20, "tabular json": 16 << 20}

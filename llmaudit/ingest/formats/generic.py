@@ -47,7 +47,7 @@ from llmaudit.ingest.formats.generic_mapping import (
     load_mapping,
     split_path,
 )
-from llmaudit.ingest.jsonl import Chunk, ParsedChunk, parse_chunk, sampled_chunks
+from llmaudit.ingest.jsonl import TABLE_CHUNK_BYTES, Chunk, ParsedChunk, parse_chunk, sampled_chunks
 from llmaudit.ingest.parallel import ordered_map
 from llmaudit.ingest.parquet import is_parquet, read_parquet
 from llmaudit.ingest.registry import Converted, LogFormat, register
@@ -203,9 +203,10 @@ def read_tables(mapping: ColumnMapping, stream: BinaryIO, chunk_bytes: int) -> I
     """Parquet (magic bytes), JSON Lines or CSV (first non-blank byte); tables come out canonical-named."""
     source = str(getattr(stream, "name", None) or "<input>")
     head, joined = peek(stream, chunk_bytes)
+    table_bytes = min(chunk_bytes, TABLE_CHUNK_BYTES)  # CSV and Parquet hold far more rows per byte
     if is_parquet(head):
         # The mapping resolves against the Parquet column names as it does against a CSV header.
-        yield from read_parquet(getattr(stream, "path", None), source, chunk_bytes, CsvReader(mapping, source))
+        yield from read_parquet(getattr(stream, "path", None), source, table_bytes, CsvReader(mapping, source))
         return
     is_json = head.lstrip()[:1] in (b"{", b"[")
     if mapping.format == "csv" and is_json:
@@ -216,7 +217,7 @@ def read_tables(mapping: ColumnMapping, stream: BinaryIO, chunk_bytes: int) -> I
     if is_json or not head.strip():
         yield from _read_jsonl(mapping, joined, chunk_bytes, source)
     else:
-        yield from CsvReader(mapping, source).read(joined, chunk_bytes)
+        yield from CsvReader(mapping, source).read(joined, table_bytes)
 
 
 def configure(settings: Mapping[str, Any]) -> LogFormat:
