@@ -29,7 +29,7 @@ from llmaudit.pricing import FeeBreakdown, PriceTable, Seller
 from llmaudit.pricing.sellers import period_fees
 from llmaudit.report.simulate_model import Distribution, FeeLine, FlatVsMetered, MarkupRow, PlanRow
 from llmaudit.simulate.policy import FlatPlan, Policy
-from llmaudit.simulate.replay import Replayed
+from llmaudit.simulate.replay import Replayed, distinct
 from llmaudit.yamlsrc import load_yaml
 
 TIER_KEYS: Final = ("tier0", "tier1", "tier2", "tier3")
@@ -129,7 +129,10 @@ def _fees(seller: Seller, billed_usd: float, byok_usd: float, period: _Period, *
 
 def _unpriced_models(r: Replayed, sold: PriceTable, missing: np.ndarray, policy: Policy) -> tuple[str, ...]:
     """Models the seller does not sell among those the unpriced requests need."""
-    wanted = set(pd.unique(r.routed_model[missing]).tolist())
+    if r.routed_codes is not None and r.model_names is not None:
+        wanted = {r.model_names[c] for c in distinct(r.routed_codes[missing])}
+    else:
+        wanted = set(pd.unique(r.routed_model[missing]).tolist())
     for route in policy.routes:
         wanted |= {m for m in (route.verify.model if route.verify else None,) if m}
         wanted |= {m for m in (route.compression.model if route.compression else None,) if m}

@@ -44,6 +44,11 @@ def names_of(codes: np.ndarray, names: np.ndarray) -> np.ndarray:
     return np.append(names, np.nan).astype(object)[codes]
 
 
+def by_code(codes: np.ndarray, names: np.ndarray) -> pd.Series:
+    """Model codes as a categorical (-1: missing), to group or count without a string per row."""
+    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object)))
+
+
 def original_models(frame: pd.DataFrame) -> np.ndarray:
     """The model each request was priced as (its logged name when unpriced), as objects."""
     return names_of(*model_codes(frame))
@@ -73,8 +78,9 @@ def match_mask(frame: pd.DataFrame, match: Match, table: PriceTable) -> np.ndarr
         pattern = rf"(?:^|{re.escape(TAG_SEPARATOR)})(?:{alternatives})(?:{re.escape(TAG_SEPARATOR)}|$)"
         mask &= frame["tags"].str.contains(pattern, regex=True, na=False).to_numpy()
     if match.model is not None:
-        names = {hit.model if (hit := table.resolve(m)) else m for m in match.model}
-        mask &= np.isin(original_models(frame), sorted(names))
+        wanted = {hit.model if (hit := table.resolve(m)) else m for m in match.model}
+        codes, names = model_codes(frame)
+        mask &= np.isin(codes, [i for i, name in enumerate(names) if name in wanted])
     for name, column, op in _BOUNDS:
         bound = getattr(match, name)
         if bound is not None:

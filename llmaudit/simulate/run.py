@@ -82,7 +82,6 @@ class _Groups:
 def _slices(groups: _Groups, base: np.ndarray, cost: np.ndarray, r: Replayed) -> tuple[SliceRow, ...]:
     """One row per value of the key: requests, cost before and after, the models moved from and to."""
     assert r.original_codes is not None and r.routed_codes is not None and r.model_names is not None
-    names = np.append(r.model_names, np.array([np.nan], dtype=object))  # code -1: no name
     order = groups.order
     base, cost, moved = np.nan_to_num(base)[order], np.nan_to_num(cost)[order], r.rerouted[order]
     from_codes, to_codes = r.original_codes[order], r.routed_codes[order]
@@ -93,7 +92,7 @@ def _slices(groups: _Groups, base: np.ndarray, cost: np.ndarray, r: Replayed) ->
         group = slice(start, stop)
         here = moved[group]
         base_sum, cost_sum = float(base[group].sum()), float(cost[group].sum())
-        saved = float(base[group].sum() - cost[group].sum())
+        saved = base_sum - cost_sum
         rows.append(
             SliceRow(
                 key=str(groups.names[code]),
@@ -103,8 +102,8 @@ def _slices(groups: _Groups, base: np.ndarray, cost: np.ndarray, r: Replayed) ->
                 policy_cost_usd=cost_sum,
                 savings_usd=saved,
                 savings_pct=saved / base_sum if base_sum else None,
-                moved_from=_top(from_codes[group][here], names),
-                moved_to=_top(to_codes[group][here], names),
+                moved_from=_top(from_codes[group][here], r.model_names),
+                moved_to=_top(to_codes[group][here], r.model_names),
             )
         )
     return tuple(rows)

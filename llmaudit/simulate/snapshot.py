@@ -30,7 +30,7 @@ from llmaudit.pricing.spec import MODE_NAMES
 from llmaudit.pricing.table import Rates, build_model
 from llmaudit.projection import DAYS_PER_MONTH
 from llmaudit.report.simulate_model import ReplayProfile, Traffic
-from llmaudit.simulate.match import original_models
+from llmaudit.simulate.match import by_code, model_codes
 from llmaudit.simulate.policy import Policy, Route
 from llmaudit.simulate.replay import Replayed
 
@@ -121,7 +121,7 @@ def traffic_profile(frame: pd.DataFrame, period_days: float | None) -> Traffic:
         digest=traffic_digest(frame),
         requests_by_tier=_counts(tier_labels(frame)),
         requests_by_task=_counts(task_labels(frame)),
-        requests_by_model=_counts(original_models(frame)),
+        requests_by_model=_counts(by_code(*model_codes(frame))),
     )
 
 
@@ -149,8 +149,7 @@ def _routed(r: Replayed) -> pd.Series | np.ndarray:
     """The routed model per request, as a categorical when the replay has its codes."""
     if r.routed_codes is None or r.model_names is None:
         return r.routed_model
-    names = pd.Index(r.model_names, dtype=object)
-    return pd.Series(pd.Categorical.from_codes(r.routed_codes, categories=names))
+    return by_code(r.routed_codes, r.model_names)
 
 
 # -- prices ------------------------------------------------------------------------------
