@@ -307,3 +307,20 @@ def test_json_in_16_mb_chunks_and_tables_in_8_mb(tmp_path: Path, monkeypatch: py
     read_all(fixtures / "litellm" / "payload.jsonl")
     read_all(fixtures / "helicone" / "requests.csv")
     assert seen == {"json": 16 << 20, "csv": 8 << 20, "tabular json": 16 << 20}
+
+
+def test_the_first_chunk_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shape inferred from the first chunk comes with that chunk's table: it is handed out once, equal to
+    what parsing the chunk against the shape gives, and later chunks are parsed as before."""
+    import llmaudit.ingest.jsonl as jsonl
+
+    data = "".join(chat(i) + "\n" for i in range(50)).encode()
+    shape = jsonl.ExactShape.infer(data)
+    assert shape is not None
+    expected = jsonl._read_json(data, shape.schema, unexpected="error")
+    calls: list[int] = []
+    read_json = jsonl._read_json
+    monkeypatch.setattr(jsonl, "_read_json", lambda *a, **k: calls.append(1) or read_json(*a, **k))
+    assert shape.parse(data).equals(expected) and calls == []
+    again = bytes(data)  # the same bytes in another chunk object: parsed
+    assert shape.parse(again).equals(expected) and calls == [1]
