@@ -130,7 +130,9 @@ class _Accumulator:
         # Empty: a successful call with no visible output (nothing, or only hidden reasoning).
         # Embeddings answer with vectors, not tokens: never empty.
         visible = (priced["output_tokens"] - priced["reasoning_tokens"]).to_numpy()
-        embedding = priced["model"].str.contains("embed", case=False, regex=False, na=False).to_numpy(dtype=bool)
+        raw_codes, raw_names = pd.factorize(priced["model"], use_na_sentinel=False)
+        is_embedding = np.array(["embed" in str(name).lower() for name in raw_names], dtype=bool)  # per model name
+        embedding = is_embedding[raw_codes] if len(raw_codes) else np.zeros(0, dtype=bool)
         empty = (~failed) & (visible == 0) & ~embedding
         t["failed"] += int(failed.sum())
         t["failed_cost"] += float(np.nansum(cost[failed]))
@@ -166,7 +168,6 @@ class _Accumulator:
                 index = pd.MultiIndex.from_product([pd.Index(uniques), pd.Index(model_names)])
                 self.model_costs[name].append(pd.Series(by_pair, index=index)[seen])
 
-        raw_codes, raw_names = pd.factorize(priced["model"], use_na_sentinel=False)
         first_of_each = np.unique(raw_codes, return_index=True)[1]
         priced_names = priced["priced_model"].to_numpy(dtype=object)[first_of_each]
         for raw, priced_name in zip(raw_names, priced_names, strict=True):
@@ -182,8 +183,8 @@ class _Accumulator:
         # request. Failed calls are left out: they leave nothing a cache could serve.
         has_prompt = ((priced["prompt_hash"] != 0) & (priced["status"] == "ok")).to_numpy()
         if has_prompt.any():
-            model_codes, models = pd.factorize(priced["priced_model"].fillna(priced["model"]), use_na_sentinel=False)
-            model_hash = pd.util.hash_array(np.asarray(models, dtype=object), categorize=False)[model_codes]
+            # The "model" dimension's codes from the loop above: priced model, else the logged name.
+            model_hash = pd.util.hash_array(np.asarray(model_names, dtype=object), categorize=False)[model_codes]
             self.prompt_keys.append(priced["prompt_hash"].to_numpy()[has_prompt] ^ model_hash[has_prompt])
             self.prompt_costs.append(cost[has_prompt])
 
