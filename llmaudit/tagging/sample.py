@@ -45,7 +45,7 @@ def redact(text: pd.Series | pa.Array, max_chars: int) -> pd.Series | pa.Array:
     cut = pc.binary_join_element_wise(pc.utf8_slice_codeunits(arr, 0, max(max_chars - 1, 0)), ellipsis, empty)
     arr = pc.if_else(too_long, cut, arr)
     if series_index is not None:
-        values = pd.array(arr.to_pylist(), dtype="str")
+        values = pd.array(arr, dtype="str")  # from Arrow directly: no Python string per row
         return pd.Series(values, index=series_index, name=getattr(text, "name", None))
     return arr
 
@@ -60,13 +60,12 @@ def sample_by_class(tagged: pd.DataFrame, n: int, seed: int = 0) -> pd.DataFrame
     rng = np.random.default_rng(seed)
     keys = rng.random(len(tagged))
     order = {name: i for i, name in enumerate(TASK_TYPES)}
-    work = pd.DataFrame(
-        {
-            "rank": tagged["task_type"].map(order).fillna(len(order)).to_numpy(),
-            "key": keys,
-            "pos": np.arange(len(tagged)),
-        }
-    )
-    work = work.sort_values(["rank", "key"], kind="stable")
-    picked = work.groupby("rank", sort=True).head(n)["pos"].to_numpy()
-    return tagged.iloc[picked]
+    # Ranks per distinct task type, not per row (unknown names and missing ones last).
+    codes, names = pd.factorize(tagged["task_type"])
+    ranks = np.array([order.get(str(name), len(order)) for name in names] + [len(order)], dtype=np.int64)
+    rank = ranks[codes]
+    picked = []
+    for value in np.unique(rank):  # at most one pass per task type
+        rows = np.flatnonzero(rank == value)
+        picked.append(rows[np.argsort(keys[rows], kind="stable")[:n]])  # the n lowest keys, rows in order on ties
+    return tagged.iloc[np.concatenate(picked) if picked else np.zeros(0, dtype=np.int64)]
