@@ -30,9 +30,7 @@ from llmaudit.report.model import (
     BreakdownRow,
     CostBreakdown,
     Finding,
-    InputFile,
     ModelRow,
-    PricingSource,
     Resolution,
     SellerBill,
     SellerFee,
@@ -41,6 +39,8 @@ from llmaudit.report.model import (
     TaggedRow,
     TokenTotals,
     UnpricedRow,
+    input_files,
+    pricing_sources,
 )
 from llmaudit.schema import COST_COMPONENTS, TAG_SEPARATOR, TOKEN_COLUMNS
 from llmaudit.tagging import TIER_NAMES, TagRules, tag_requests
@@ -381,20 +381,8 @@ def _build_report(
     )
     return AnalyzeReport(
         tool_version=__version__,
-        inputs=(
-            *(InputFile(f.source, f.format, f.lines_read, f.parsed, f.skipped_total) for f in stats.files),
-            *(InputFile(path, fmt, 0, 0, 0, role="join") for path, fmt in stats.companions),
-        ),
-        pricing=tuple(
-            PricingSource(
-                i.name,
-                i.path if not i.shipped else f"(shipped) {i.path.rsplit('/', 1)[-1]}",
-                i.source,
-                i.as_of.isoformat(),
-                i.shipped,
-            )
-            for i in table.tables
-        ),
+        inputs=input_files(stats),
+        pricing=pricing_sources(table),
         summary=summary,
         by_model=by_model,
         by_provider=acc.rows("provider"),

@@ -29,7 +29,7 @@ from llmaudit.pricing.diff import diff_tables
 from llmaudit.pricing.importers import IMPORTERS, ImportFilters, import_price_list
 from llmaudit.pricing.spec import RATE_KINDS
 from llmaudit.report import RenderOptions
-from llmaudit.report.fmt import money
+from llmaudit.report.fmt import money, plural
 from llmaudit.report.formats.json_format import dumps
 from llmaudit.report.formats.table_format import console_text, new_console
 
@@ -96,18 +96,10 @@ def _table(title: str, columns: Sequence[str], numeric: Sequence[str] = (), labe
     return table
 
 
-def _path(info: TableInfo) -> str:
-    return f"(shipped) {Path(info.path).name}" if info.shipped else info.path
-
-
 def _located(where: str) -> str:
     """``file:line`` with a shipped table's file shown as ``(shipped) name.yaml`` (stable across installs)."""
     shipped = str(shipped_pricing_dir())
     return f"(shipped) {where[len(shipped) + 1 :]}" if where.startswith(shipped + "/") else where
-
-
-def _n(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def _fee(value: float) -> str:
@@ -126,7 +118,7 @@ def _emit_json(data: Any, output: Path | None) -> None:
 
 def _tables_json(tables: Sequence[TableInfo]) -> list[dict[str, Any]]:
     return [
-        {"name": t.name, "path": _path(t), "source": t.source, "as_of": t.as_of.isoformat(), "shipped": t.shipped}
+        {"name": t.name, "path": t.shown_path, "source": t.source, "as_of": t.as_of.isoformat(), "shipped": t.shipped}
         for t in tables
     ]
 
@@ -343,7 +335,7 @@ def show_command(
     console.print(view)
     sources = _table("Tables", ("table", "as of", "source", "path"))
     for t in detail.tables:
-        sources.add_row(t.name, t.as_of.isoformat(), t.source, _path(t))
+        sources.add_row(t.name, t.as_of.isoformat(), t.source, t.shown_path)
     console.print(sources)
     emit(_text(console), output)
 
@@ -442,8 +434,9 @@ def validate_command(
     else:
         lines = [f"error: {f}" for f in report.errors] + [f"warning: {f}" for f in report.warnings]
         summary = (
-            f"{_n(len(report.files), 'file')}, {_n(report.models, 'model')}, {_n(report.sellers, 'seller')}: "
-            f"{_n(len(report.errors), 'error')}, {_n(len(report.warnings), 'warning')}"
+            f"{plural(len(report.files), 'file')}, {plural(report.models, 'model')}, "
+            f"{plural(report.sellers, 'seller')}: "
+            f"{plural(len(report.errors), 'error')}, {plural(len(report.warnings), 'warning')}"
         )
         emit("\n".join([*lines, summary + ("" if not failed else " (failed)")]) + "\n", output)
     if failed:
@@ -492,7 +485,7 @@ def diff_command(
     console = _console(output)
     console.print(
         f"{old} -> {new}: {len(diff.added)} added, {len(diff.removed)} removed, "
-        f"{_n(len(diff.changed_models), 'model')} changed ({_n(len(diff.changed), 'price')}), "
+        f"{plural(len(diff.changed_models), 'model')} changed ({plural(len(diff.changed), 'price')}), "
         f"{diff.unchanged} unchanged",
         markup=False,
         soft_wrap=True,

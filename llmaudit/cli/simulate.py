@@ -17,7 +17,7 @@ from llmaudit.config import load_config
 from llmaudit.errors import UsageError
 from llmaudit.pricing import load_pricing
 from llmaudit.report import RenderOptions, render
-from llmaudit.report.model import InputFile, PricingSource
+from llmaudit.report.model import input_files, pricing_sources
 from llmaudit.report.per_request import write_table
 from llmaudit.simulate import Replayed, load_policy
 from llmaudit.simulate.billing import policy_seller
@@ -134,8 +134,8 @@ def simulate_command(
         frame,
         table,
         policies,
-        inputs=[InputFile(f.source, f.format, f.lines_read, f.parsed, f.skipped_total) for f in stats.files],
-        pricing=[PricingSource(i.name, i.path, i.source, i.as_of.isoformat(), i.shipped) for i in table.tables],
+        inputs=input_files(stats),
+        pricing=pricing_sources(table),
         quality=scores,
         on_replay=(lambda named, r: replays.__setitem__(named.policy.name, r)) if per_request is not None else None,
     )

@@ -61,6 +61,11 @@ class TableInfo:
     as_of: date
     shipped: bool
 
+    @property
+    def shown_path(self) -> str:
+        """The path for reports: a shipped table as ``(shipped) name.yaml``, the same on every install."""
+        return f"(shipped) {self.path.replace(chr(92), '/').rsplit('/', 1)[-1]}" if self.shipped else self.path
+
 
 @dataclass(frozen=True)
 class Rates:

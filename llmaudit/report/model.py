@@ -7,7 +7,11 @@ change). Money is USD, unrounded here; renderers round.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+if TYPE_CHECKING:
+    from llmaudit.ingest import IngestStats
+    from llmaudit.pricing import PriceTable
 
 SCHEMA_VERSION: Final = "1.0"
 
@@ -214,6 +218,19 @@ class PricingSource:
     source: str
     as_of: str
     shipped: bool
+
+
+def input_files(stats: IngestStats) -> tuple[InputFile, ...]:
+    """Every file read: the logs (each line accounted for) and the files joined into them."""
+    return (
+        *(InputFile(f.source, f.format, f.lines_read, f.parsed, f.skipped_total) for f in stats.files),
+        *(InputFile(path, fmt, 0, 0, 0, role="join") for path, fmt in stats.companions),
+    )
+
+
+def pricing_sources(table: PriceTable) -> tuple[PricingSource, ...]:
+    """The price tables a report was priced with, in load order."""
+    return tuple(PricingSource(i.name, i.shown_path, i.source, i.as_of.isoformat(), i.shipped) for i in table.tables)
 
 
 @dataclass(frozen=True)

@@ -174,3 +174,14 @@ def test_unpriced_requests_are_said_not_counted_as_free(capsys: pytest.CaptureFi
     assert report["baseline"]["total_cost_usd"] == pytest.approx(0.007)
     said = "1 of 3 requests are on models without a price (our-own-model)"
     assert any(w.startswith(said) for w in report["warnings"])
+
+
+def test_shipped_price_tables_are_named_as_analyze_names_them(capsys: pytest.CaptureFixture[str]) -> None:
+    """No install path in the JSON (a saved baseline is the same on every machine), as in analyze's."""
+    code, out, err = run(capsys, "simulate", "sample_logs", "-P", "examples/policies/task-map.yaml", "-f", "json")
+    assert code == 0, err
+    simulated = json.loads(out)["pricing"]
+    code, out, err = run(capsys, "analyze", "sample_logs", "-f", "json", "-q")
+    assert code == 0, err
+    assert simulated == json.loads(out)["pricing"]
+    assert all(p["path"].startswith("(shipped) ") and p["path"].endswith(".yaml") for p in simulated if p["shipped"])
