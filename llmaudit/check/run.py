@@ -20,7 +20,7 @@ from llmaudit.check.gate import Thresholds, judge
 from llmaudit.check.model import CheckReport, Side
 from llmaudit.errors import InputError
 from llmaudit.pricing import PriceTable, price_requests
-from llmaudit.projection import DAYS_PER_MONTH, projection
+from llmaudit.projection import DAYS_PER_MONTH, SHORT_PERIOD_DAYS, projection
 from llmaudit.report.fmt import count
 from llmaudit.simulate import Policy
 from llmaudit.simulate.snapshot import traffic_digest
@@ -81,10 +81,21 @@ def check(
     else:
         base_policy, base_table = baseline.policy or policy, baseline.table or table
     base_frame = frame if base_table is table else price_requests(frame, base_table)
-    c1 = evaluate(base_frame, base_table, base_policy, months)
-    c2 = evaluate(frame, table, base_policy, months)
-    c3 = evaluate(frame, table, policy.model_copy(update={"cache": base_policy.cache}), months)
-    c4 = evaluate(frame, table, policy, months)
+    done: list[tuple[pd.DataFrame, PriceTable, Policy, Step]] = []
+
+    def step(frame: pd.DataFrame, table: PriceTable, policy: Policy) -> Step:
+        """``evaluate``, once per distinct inputs: with only a baseline policy or only baseline
+        prices (or an unchanged cache section) two steps are the same replay."""
+        for seen_frame, seen_table, seen_policy, result in done:
+            if seen_frame is frame and seen_table is table and seen_policy == policy:
+                return result
+        done.append((frame, table, policy, evaluate(frame, table, policy, months)))
+        return done[-1][3]
+
+    c1 = step(base_frame, base_table, base_policy)
+    c2 = step(frame, table, base_policy)
+    c3 = step(frame, table, policy.model_copy(update={"cache": base_policy.cache}))
+    c4 = step(frame, table, policy)
     notes: list[str] = []
     if isinstance(baseline, SavedBaseline):
         c0: Step = baseline.step
@@ -120,7 +131,7 @@ def check(
             unpriced_requests=c1.unpriced_requests,
             digest=digest,
         )
-    if days < 7:
+    if days < SHORT_PERIOD_DAYS:
         notes.append(f"the head traffic spans only {days * 24:.1f} hours: the monthly projection is rough")
     effects = decompose(c0, base_side.monthly_requests, head_monthly_requests, (c1, c2, c3, c4))
     change = c4.monthly_usd - c0.monthly_usd

@@ -21,16 +21,16 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from llmaudit.errors import UsageError
 from llmaudit.pricing.spec import SellerSpec
+from llmaudit.projection import DAYS_PER_MONTH
 
 if TYPE_CHECKING:
     from llmaudit.pricing.table import ModelPrice, PriceTable
 
 # Average days per calendar month (as analyze's monthly projection uses).
-DAYS_PER_MONTH: Final = 365.25 / 12
 
 
 @dataclass(frozen=True)

@@ -203,6 +203,32 @@ def test_policy_change_compared_in_one_run(repo: Path, capsys: pytest.CaptureFix
     assert effects(report) == pytest.approx({"volume": 0, "mix": 0, "prices": 0, "routing": 23.00, "caching": 0})
 
 
+def test_steps_with_the_same_inputs_replay_once(
+    repo: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import llmaudit.check.run as check_run
+
+    calls: list[str] = []
+    evaluate = check_run.evaluate
+    monkeypatch.setattr(
+        check_run,
+        "evaluate",
+        lambda frame, table, policy, months: calls.append(policy.name) or evaluate(frame, table, policy, months),
+    )
+    old = tmp_path / "old-policy.yaml"
+    old.write_text((repo / "policy.yaml").read_text().replace("to: {tier: budget}", "to: {tier: frontier}"))
+    # Only a baseline policy (same cache section): steps 1 and 2 both replay the base policy on
+    # the same prices, steps 3 and 4 the head policy: 2 replays instead of 4.
+    code, _, err = run(capsys, "check", "-q", "--baseline-policy", str(old), "-f", "json")
+    assert code in (0, 1), err
+    assert len(calls) == 2
+    # Only baseline prices: step 1 on the old prices; steps 2, 3 and 4 are one replay on the new.
+    calls.clear()
+    code, _, err = run(capsys, "check", "-q", "--baseline-pricing", str(repo / "prices.yaml"), "-f", "json")
+    assert code in (0, 1), err
+    assert len(calls) == 2
+
+
 def test_same_inputs_give_the_same_bytes(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     branch(repo, "more-frontier")
     write_project(repo, chat=20)
