@@ -135,9 +135,14 @@ class _Columns:
     def __init__(self, table: pa.Table) -> None:
         self.table = table
         self.n = table.num_rows
+        self._combined: dict[str, pa.Array] = {}  # each column joined into one array once
 
     def each(self, names: tuple[str, ...]) -> list[pa.Array]:
-        return [self.table.column(name).combine_chunks() for name in names if name in self.table.column_names]
+        present = [name for name in names if name in self.table.column_names]
+        for name in present:
+            if name not in self._combined:
+                self._combined[name] = self.table.column(name).combine_chunks()
+        return [self._combined[name] for name in present]
 
     def text(self, *names: str) -> pa.Array:
         present = [col.strings(a) for a in self.each(names)]
@@ -298,6 +303,8 @@ def _first_reason(f: _Columns) -> pa.Array:
 
 
 def convert(table: pa.Table, request: pa.Array | None) -> Converted:
+    """Model-call spans to canonical columns; the span reader (``_otlp.read_tables``) has
+    already skipped every other span as ``not_a_request``."""
     n = table.num_rows
     f = _Columns(table)
     conv = Converted(n)
@@ -329,7 +336,6 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
     c["max_output_tokens"] = f.number("gen_ai.request.max_tokens")
     c["source_cost_usd"] = f.number("gen_ai.usage.cost")
     _prompt(f, c)
-    conv.mark(~is_request(table), "not_a_request")  # the reader drops these already; kept for direct calls
     return conv
 
 
