@@ -251,8 +251,12 @@ def _prompt(conv: Converted, messages: pa.Array) -> None:
         is_json = pc.fill_null(pc.is_in(pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(text), 0, 1), _JSON), False)
         plain = pc.if_else(is_json, pa.scalar(None, STR), text)
         blocks = tabular.content_as_blocks(messages)  # contents as text or blocks: all parsed as blocks
-        holder = tabular.json_values(blocks, pa.struct([("messages", tabular.BLOCK_MESSAGES)]))
-        messages = pc.coalesce(tabular.json_values(blocks, tabular.BLOCK_MESSAGES), col.get(holder, "messages"))
+        # A bare list becomes {"messages": [...]} like the holder form: one parse of the column for both.
+        trimmed = pc.utf8_trim_whitespace(blocks)
+        bare = pc.fill_null(pc.starts_with(trimmed, "["), False)
+        held = pc.if_else(bare, pc.binary_join_element_wise('{"messages":', trimmed, "}", ""), blocks)
+        holder = tabular.json_values(held, pa.struct([("messages", tabular.BLOCK_MESSAGES)]))
+        messages = col.get(holder, "messages")
     messages = tabular.flat_messages(messages)
     if pa.types.is_list(messages.type) and pa.types.is_struct(messages.type.value_type):
         text, turns = col.join_messages(messages)
