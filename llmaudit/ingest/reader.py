@@ -30,6 +30,7 @@ from llmaudit.ingest.jsonl import (
     ParsedChunk,
     iter_chunks,
     parse_chunk,
+    sample_records,
 )
 from llmaudit.ingest.parallel import ordered_map
 from llmaudit.ingest.parquet import is_parquet, parquet_header
@@ -117,24 +118,8 @@ class _SeenIds:
 
 
 def _sample_records(data: bytes | bytearray, limit: int = SNIFF_RECORDS) -> list[dict[str, Any]]:
-    records = []
-    head = data[: 1 << 20]
-    lines = head.split(b"\n") if len(data) > len(head) else data.split(b"\n")
-    if len(data) > len(head):
-        lines = lines[:-1]  # the last piece of a cut head may be a partial line
-    for raw in lines:
-        raw = raw.strip()
-        if not raw:
-            continue
-        try:
-            value = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            continue
-        if isinstance(value, dict):
-            records.append(value)
-            if len(records) >= limit:
-                break
-    return records
+    """The records of the first MB of ``data`` (a line cut at the MB does not parse: passed over)."""
+    return sample_records(data[: 1 << 20], limit)
 
 
 def _companion_format(source: InputSource) -> LogFormat | None:
