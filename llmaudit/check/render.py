@@ -18,8 +18,8 @@ from rich.text import Text
 
 from llmaudit.check.decompose import Driver, Effect
 from llmaudit.check.model import CheckReport, Side
-from llmaudit.report import RenderOptions
-from llmaudit.report.fmt import count, money, pct
+from llmaudit.report import RenderOptions, fmt
+from llmaudit.report.fmt import count, money
 from llmaudit.report.formats.json_format import clean, dumps
 from llmaudit.report.formats.table_format import console_text, new_console
 
@@ -44,17 +44,11 @@ MEANING: Final = {
 
 def signed(value: float) -> str:
     """``+$1.20``, ``-$0.40``, ``$0.00`` (noise below half a cent is zero)."""
-    if abs(value) < ZERO:
-        return "$0.00"
-    return f"+{money(value)}" if value > 0 else money(value)
+    return fmt.signed(value, ZERO)
 
 
 def signed_pct(share: float | None) -> str:
-    if share is None:
-        return "n/a"
-    if abs(share) < 0.0005:
-        return "0.0%"
-    return f"+{pct(share)}" if share > 0 else pct(share)
+    return fmt.signed_pct(share, 0.0005)
 
 
 def driver_text(d: Driver) -> str:

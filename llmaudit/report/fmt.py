@@ -24,6 +24,20 @@ def pct(share: float | None, digits: int = 1) -> str:
     return f"{share * 100:.{digits}f}%"
 
 
+def signed(value: float | None, zero: float = 0.0) -> str:
+    """``+$1.20``, ``-$0.40``, ``n/a``; ``$0.00`` when closer to nothing than ``zero``."""
+    if value is not None and abs(value) < zero:
+        value = 0.0
+    return ("+" if value is not None and value > 0 else "") + money(value)
+
+
+def signed_pct(share: float | None, zero: float = 0.0) -> str:
+    """``+12.5%``, ``-3.0%``, ``n/a``; ``0.0%`` when closer to nothing than ``zero``."""
+    if share is not None and abs(share) < zero:
+        share = 0.0
+    return ("+" if share is not None and share > 0 else "") + pct(share)
+
+
 def count(n: int) -> str:
     return f"{n:,}"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from llmaudit.report.fmt import count, money, pct, tokens
+from llmaudit.report.fmt import count, money, pct, signed, signed_pct, tokens
 from llmaudit.report.model import AnalyzeReport, BreakdownRow, ModelRow, ReconciliationRow, SampleRow, TaggedRow
 
 MAX_DAYS_SHOWN = 31
@@ -131,8 +131,7 @@ _VERDICTS = {
 
 
 def reconciliation_cells(row: ReconciliationRow) -> list[str]:
-    gap = "n/a" if row.gap_usd is None else (("+" if row.gap_usd > 0 else "") + money(row.gap_usd))
-    gap_pct = "n/a" if row.gap_pct is None else ("+" if row.gap_pct > 0 else "") + pct(row.gap_pct)
+    gap, gap_pct = signed(row.gap_usd), signed_pct(row.gap_pct)
     return [count(row.requests), money(row.billed_usd), money(row.list_usd), gap, gap_pct, _VERDICTS[row.verdict]]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from llmaudit.report.fmt import count, money, pct
+from llmaudit.report.fmt import count, money, pct, signed
 from llmaudit.report.simulate_model import (
     MarkupRow,
     PlanRow,
@@ -75,7 +75,7 @@ def markup_cells(row: MarkupRow) -> list[str]:
         money(row.annual_cost_usd),
         money(row.token_cost_monthly_usd) + (" (part)" if row.unpriced_requests else ""),
         fees,
-        ("+" if diff and diff > 0 else "") + money(diff),
+        signed(diff),
     ]
 
 
@@ -95,7 +95,7 @@ def plan_cells(row: PlanRow) -> list[str]:
     return [
         money(row.monthly_cost_usd),
         money(row.metered_monthly_cost_usd),
-        ("+" if diff and diff > 0 else "") + money(diff),
+        signed(diff),
         row.cheaper,
         ", ".join(row.cheaper_flat_tiers) or "-",
     ]
