@@ -29,7 +29,6 @@ from llmaudit.report.model import (
     AnalyzeReport,
     BreakdownRow,
     CostBreakdown,
-    Finding,
     ModelRow,
     Resolution,
     SellerBill,
@@ -365,10 +364,9 @@ def _build_report(
     prompts, repeats, repeat_cost = acc.duplicate_prompts()
     reconciliation = acc.bills.rows()
     months = days / DAYS_PER_MONTH if days else None
-    findings = build_findings(summary, by_model, groups, unpriced, acc.totals, prompts, repeats, repeat_cost)
     overspend = acc.tags.finding(total_cost)
-    extra = (overspend,) if overspend is not None else ()
-    findings = tuple(sorted((*extra, *findings, *reconciliation_findings(reconciliation, months)), key=_finding_order))
+    extra = ((overspend,) if overspend is not None else ()) + tuple(reconciliation_findings(reconciliation, months))
+    findings = build_findings(summary, by_model, groups, unpriced, acc.totals, prompts, repeats, repeat_cost, extra)
     warnings = []
     if note:
         warnings.append(note)
@@ -424,12 +422,6 @@ def _seller_bill(
         monthly_fees_usd=monthly.fees_usd if monthly else None,
         projected_monthly_total_usd=monthly.total_usd if monthly else None,
     )
-
-
-def _finding_order(finding: Finding) -> tuple[int, bool, float]:
-    """Critical first (the numbers are incomplete), then the overspend headline, then by cost."""
-    rank = {"critical": 0, "warning": 1, "info": 2}[finding.severity]
-    return rank, finding.id != "overspend", -(finding.cost_usd or 0.0)
 
 
 def _unpriced_rows(parts: Sequence[pd.DataFrame]) -> tuple[UnpricedRow, ...]:

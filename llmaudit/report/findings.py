@@ -16,6 +16,8 @@ WASTE_WARNING_SHARE: Final = 0.01  # failed/empty spend above 1% of the bill is 
 DUPLICATE_WARNING_RATE: Final = 0.05  # 5% of prompts repeated is a caching opportunity
 TOP_N: Final = 3
 _ORDER: Final = {"critical": 0, "warning": 1, "info": 2}
+# Findings that lead their severity: the overspend headline of the tagged report.
+_LEADS: Final = frozenset({"overspend"})
 
 
 def _share(part: float, total: float) -> float | None:
@@ -31,6 +33,7 @@ def build_findings(
     prompts: int,
     repeats: int,
     repeat_cost: float,
+    extra: Sequence[Finding] = (),
 ) -> tuple[Finding, ...]:
     total = summary.total_cost_usd
     out: list[Finding] = []
@@ -177,5 +180,5 @@ def build_findings(
                 "offline (typically within 5-15% of the provider's count).",
             )
         )
-    out.sort(key=lambda f: (_ORDER[f.severity], -(f.cost_usd or 0.0)))
-    return tuple(out)
+    # Critical first (the numbers are incomplete), then the leading findings, then by cost.
+    return tuple(sorted((*out, *extra), key=lambda f: (_ORDER[f.severity], f.id not in _LEADS, -(f.cost_usd or 0.0))))
