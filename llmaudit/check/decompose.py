@@ -32,7 +32,7 @@ import pandas as pd
 
 from llmaudit.pricing import PriceTable
 from llmaudit.simulate import Policy, replay
-from llmaudit.simulate.snapshot import sums_by, task_labels, tier_labels
+from llmaudit.simulate.snapshot import routed_models, sums_by, task_labels, tier_labels
 
 EffectName = Literal["volume", "mix", "prices", "routing", "caching"]
 EFFECTS: Final[tuple[EffectName, ...]] = ("volume", "mix", "prices", "routing", "caching")
@@ -89,7 +89,7 @@ def evaluate(frame: pd.DataFrame, table: PriceTable, policy: Policy, months: flo
         monthly_usd=float(cost.sum()),
         by_tier=sums_by(tier_labels(frame), cost),
         by_task=sums_by(task_labels(frame), cost),
-        by_model=sums_by(result.routed_model, cost),
+        by_model=sums_by(routed_models(result), cost),
         unpriced_requests=int(np.isnan(result.cost_usd).sum()),
     )
 

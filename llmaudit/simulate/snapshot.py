@@ -141,12 +141,12 @@ def replay_profile(
         unpriced_requests=int(np.isnan(r.cost_usd).sum()),
         cost_by_tier_usd=sums_by(tiers, cost),
         cost_by_task_usd=sums_by(tasks, cost),
-        cost_by_model_usd=sums_by(_routed(r), cost),
+        cost_by_model_usd=sums_by(routed_models(r), cost),
     )
 
 
-def _routed(r: Replayed) -> pd.Series | np.ndarray:
-    """The routed model per request, as a categorical when the replay has its codes."""
+def routed_models(r: Replayed) -> pd.Series | np.ndarray:
+    """The routed model per request, as a categorical when the replay has its codes (grouped without strings)."""
     if r.routed_codes is None or r.model_names is None:
         return r.routed_model
     return by_code(r.routed_codes, r.model_names)
