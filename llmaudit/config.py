@@ -1,8 +1,11 @@
 """The project configuration shared by ``simulate`` and ``check``.
 
-Found, in this order: ``--config FILE``; ``llmaudit.yaml`` (or ``.yml``) in the current
-directory; a ``[tool.llmaudit]`` table in ``pyproject.toml`` there. Paths in it are
-relative to the file that holds them. Command-line flags always win over the config.
+Found, in this order: ``--config FILE``; else, in the current directory and then each
+parent up to the repository root (the first directory holding ``.git``; the filesystem
+root outside a repository), as ruff finds its configuration: ``llmaudit.yaml`` (or
+``.yml``), or a ``pyproject.toml`` with a ``[tool.llmaudit]`` table (a ``pyproject.toml``
+without one is passed over). The nearest wins. Paths in it are relative to the file that
+holds them. Command-line flags always win over the config.
 
 ```yaml
 # llmaudit.yaml
@@ -97,16 +100,28 @@ def load_config(explicit: Path | None = None, cwd: Path | None = None) -> Projec
             return _from_pyproject(explicit, required=True)
         doc = load_yaml(explicit)
         return _from_spec(validate(doc, ConfigSpec, what=f"config {explicit}", data=doc.data or {}), explicit)
-    here = cwd or Path.cwd()
-    for name in NAMES:
-        candidate = here / name
-        if candidate.is_file():
-            doc = load_yaml(candidate)
-            return _from_spec(validate(doc, ConfigSpec, what=f"config {candidate}", data=doc.data or {}), candidate)
-    pyproject = here / "pyproject.toml"
-    if pyproject.is_file():
-        return _from_pyproject(pyproject, required=False)
+    for directory in _search_path(cwd or Path.cwd()):
+        for name in NAMES:
+            candidate = directory / name
+            if candidate.is_file():
+                doc = load_yaml(candidate)
+                return _from_spec(validate(doc, ConfigSpec, what=f"config {candidate}", data=doc.data or {}), candidate)
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file():
+            found = _from_pyproject(pyproject, required=False)
+            if found.path is not None:
+                return found
     return ProjectConfig(path=None)
+
+
+def _search_path(start: Path) -> list[Path]:
+    """``start`` and its parents, up to and including the repository root."""
+    path = []
+    for directory in (start.resolve(), *start.resolve().parents):
+        path.append(directory)
+        if (directory / ".git").exists():
+            break
+    return path
 
 
 def _from_pyproject(path: Path, *, required: bool) -> ProjectConfig:

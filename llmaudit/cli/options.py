@@ -162,7 +162,8 @@ ConfigOpt = Annotated[
     typer.Option(
         "--config",
         metavar="FILE",
-        help="Project config (default: ./llmaudit.yaml or [tool.llmaudit]).",
+        help="Project config (default: the nearest llmaudit.yaml or [tool.llmaudit] in pyproject.toml, "
+        "from here up to the repository root).",
         show_default=False,
     ),
 ]
