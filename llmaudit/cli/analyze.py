@@ -11,7 +11,8 @@ from llmaudit.analysis import AnalyzeOptions, analyze
 from llmaudit.cli import options as opt
 from llmaudit.cli.app import app
 from llmaudit.cli.common import ingest_options
-from llmaudit.cli.console import ProgressObserver, emit, wants_color, width
+from llmaudit.cli.console import ProgressObserver, emit, stderr_console, wants_color, width
+from llmaudit.config import load_config
 from llmaudit.errors import UsageError
 from llmaudit.ingest import RequestReader, expand_inputs
 from llmaudit.ingest.formats.claude_code import claude_code_candidates, claude_code_dirs
@@ -21,16 +22,23 @@ from llmaudit.report.per_request import PerRequestWriter
 from llmaudit.tagging import load_tag_rules
 
 
-def _claude_code_logs() -> list[Path]:
-    """Claude Code's projects directories; a usage error saying where it looked when there are none."""
+def _claude_code_logs(other_logs: bool) -> list[Path]:
+    """Claude Code's projects directories.
+
+    None found: a usage error saying where it looked, or only a warning when other logs
+    were given (they are still worth reading).
+    """
     found = claude_code_dirs()
     if not found:
         looked = ", ".join(str(p) for p in claude_code_candidates())
-        raise UsageError(
-            f"--claude-code: no Claude Code session logs found (looked in {looked})",
-            hint="set CLAUDE_CONFIG_DIR to the directory that holds Claude Code's projects/ folder, "
-            "or pass the directory as LOGS",
+        message = f"--claude-code: no Claude Code session logs found (looked in {looked})"
+        hint = (
+            "set CLAUDE_CONFIG_DIR to the directory that holds Claude Code's projects/ folder, "
+            "or pass the directory as LOGS"
         )
+        if not other_logs:
+            raise UsageError(message, hint=hint)
+        stderr_console().print(f"llmaudit: warning: {message}; {hint}", markup=False, highlight=False, soft_wrap=True)
     return found
 
 
@@ -53,7 +61,11 @@ Examples:
 def analyze_command(
     logs: Annotated[
         list[str] | None,
-        typer.Argument(help=opt.LOGS_HELP + " Optional with --claude-code.", metavar="LOGS", show_default=False),
+        typer.Argument(
+            help=opt.LOGS_HELP + " Optional with --claude-code, or when llmaudit.yaml names them.",
+            metavar="LOGS",
+            show_default=False,
+        ),
     ] = None,
     claude_code: Annotated[
         bool,
@@ -63,6 +75,7 @@ def analyze_command(
             "directory in CLAUDE_CONFIG_DIR (comma-separated), else ~/.config/claude/projects and ~/.claude/projects.",
         ),
     ] = False,
+    config: opt.ConfigOpt = None,
     pricing: opt.Pricing = [],  # noqa: B006 - typer reads the default, never mutates it
     input_format: opt.InputFormatOpt = "auto",
     output_format: opt.FormatOpt = "table",
@@ -83,7 +96,7 @@ def analyze_command(
     ] = False,
     since: opt.Since = None,
     until: opt.Until = None,
-    timezone: opt.Timezone = "UTC",
+    timezone: opt.ProjectTimezone = None,
     batch_input: opt.BatchInput = [],  # noqa: B006
     mapping: opt.Mapping = None,
     map_fields: opt.MapOpt = [],  # noqa: B006
@@ -128,6 +141,8 @@ def analyze_command(
     spend, failed requests, duplicate prompts), unpriced models, and every skipped line
     by reason. Prompt text is never printed, except truncated and redacted by --sample.
     """
+    project = load_config(config)
+    timezone = timezone or project.timezone or "UTC"
     ingest = ingest_options(
         input_format=input_format,
         strict=strict,
@@ -138,16 +153,20 @@ def analyze_command(
         until=until,
         timezone=timezone,
     )
-    table = load_pricing(pricing)
+    table = load_pricing([*project.pricing, *pricing])
     sold_by = table.seller(seller) if seller is not None else None
     if sold_by is not None:
         table = table.as_sold_by(sold_by)
-    rules = load_tag_rules(tag_rules) if tag_rules is not None else None
-    log_args = list(logs or [])
+    rules_path = (tag_rules or project.tag_rules) if tag else None  # the config's rules are not for --no-tag
+    rules = load_tag_rules(rules_path) if rules_path is not None else None
+    log_args = list(logs or ([] if claude_code else project.logs))
     if claude_code:
-        log_args += [str(d) for d in _claude_code_logs()]
+        log_args += [str(d) for d in _claude_code_logs(other_logs=bool(log_args))]
     if not log_args:
-        raise UsageError("no logs given", hint="pass LOGS (files, directories, globs or -), or --claude-code")
+        raise UsageError(
+            "no logs given",
+            hint="pass LOGS (files, directories, globs or -), --claude-code, or list them in llmaudit.yaml",
+        )
     sources = expand_inputs(log_args)
     if not tag and (sample or tag_rules is not None):
         raise UsageError("--sample and --tag-rules need tagging", hint="drop --no-tag")

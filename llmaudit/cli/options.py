@@ -136,16 +136,6 @@ Until = Annotated[
     ),
 ]
 
-Timezone = Annotated[
-    str,
-    typer.Option(
-        "--timezone",
-        "--tz",
-        metavar="ZONE",
-        help="Time zone for daily buckets and for --since/--until dates (IANA name, e.g. Europe/Berlin).",
-    ),
-]
-
 TagRulesOpt = Annotated[
     Path | None,
     typer.Option(
@@ -168,7 +158,15 @@ ConfigOpt = Annotated[
     ),
 ]
 
-# For commands whose project config may also set the zone (None: the config's, else UTC).
+# The zone of daily buckets; None: the project config's, else UTC.
 ProjectTimezone = Annotated[
-    str | None, typer.Option("--timezone", "--tz", metavar="ZONE", help="As for analyze (default UTC).")
+    str | None,
+    typer.Option(
+        "--timezone",
+        "--tz",
+        metavar="ZONE",
+        help="Time zone for daily buckets and for --since/--until dates (IANA name, e.g. Europe/Berlin; "
+        "default: llmaudit.yaml's timezone, else UTC).",
+        show_default=False,
+    ),
 ]

@@ -43,3 +43,16 @@ def test_claude_code_says_where_it_looked(
 def test_no_logs_and_no_claude_code_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["analyze"]) == 2
     assert "no logs given" in capsys.readouterr().err
+
+
+def test_claude_code_missing_is_a_warning_when_other_logs_are_given(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("CLAUDE_CONFIG_DIR", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    openai = LOGS / "openai"
+    assert main(["analyze", str(openai), "--claude-code", "-f", "json", "-q"]) == 0
+    captured = capsys.readouterr()
+    assert "warning: --claude-code: no Claude Code session logs found" in captured.err
+    assert {f["format"] for f in json.loads(captured.out)["inputs"]} <= {"openai", "openai (wrapped)"}
