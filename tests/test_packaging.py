@@ -60,6 +60,12 @@ def test_wheel_carries_the_price_tables(wheel: Path) -> None:
     tables = {Path(n).name for n in names if n.startswith("llmaudit/_data/pricing/") and n.endswith(".yaml")}
     shipped = {p.name for p in (ROOT / "pricing").glob("*.yaml")}
     assert tables == shipped
+    for folder in ("sample_logs", "examples"):  # for --demo, and for users to copy
+        inside = {
+            n.removeprefix(f"llmaudit/_data/{folder}/") for n in names if n.startswith(f"llmaudit/_data/{folder}/")
+        }
+        ours = {str(p.relative_to(ROOT / folder)) for p in (ROOT / folder).rglob("*") if p.is_file()}
+        assert inside == ours, folder
     assert f"llm_cost_audit-{llmaudit.__version__}.dist-info/entry_points.txt" in names
 
 
@@ -96,3 +102,8 @@ def test_wheel_installs_and_runs_outside_the_source_tree(wheel: Path, tmp_path: 
     shown = subprocess.run([str(script), "pricing", "show", "gpt-4o"], cwd=work, capture_output=True, text=True)
     assert shown.returncode == 0, shown.stderr
     assert "gpt-4o" in shown.stdout
+    demo = subprocess.run(
+        [str(script), "analyze", "--demo", "-q", "-f", "json"], cwd=work, capture_output=True, text=True
+    )
+    assert demo.returncode == 0, demo.stderr
+    assert '"requests": 2573' in demo.stdout

@@ -19,6 +19,7 @@ from llmaudit.ingest.formats.claude_code import claude_code_candidates, claude_c
 from llmaudit.pricing import load_pricing
 from llmaudit.report import RenderOptions, render
 from llmaudit.report.per_request import PerRequestWriter
+from llmaudit.shipped import demo_logs
 from llmaudit.tagging import load_tag_rules
 
 
@@ -46,6 +47,7 @@ EPILOG = """\
 Examples:
 
 \b
+  llmaudit analyze --demo                                        # the shipped sample logs
   llmaudit analyze sample_logs/
   llmaudit analyze logs/*.jsonl.gz --group-by feature --format markdown -o cost.md
   llmaudit analyze requests.jsonl --pricing my-prices.yaml --per-request priced.parquet
@@ -75,6 +77,7 @@ def analyze_command(
             "directory in CLAUDE_CONFIG_DIR (comma-separated), else ~/.config/claude/projects and ~/.claude/projects.",
         ),
     ] = False,
+    demo: opt.Demo = False,
     config: opt.ConfigOpt = None,
     pricing: opt.Pricing = [],  # noqa: B006 - typer reads the default, never mutates it
     input_format: opt.InputFormatOpt = "auto",
@@ -159,7 +162,9 @@ def analyze_command(
         table = table.as_sold_by(sold_by)
     rules_path = (tag_rules or project.tag_rules) if tag else None  # the config's rules are not for --no-tag
     rules = load_tag_rules(rules_path) if rules_path is not None else None
-    log_args = list(logs or ([] if claude_code else project.logs))
+    if demo and (logs or claude_code):
+        raise UsageError("--demo reads the shipped sample logs", hint="drop LOGS and --claude-code, or drop --demo")
+    log_args = [str(demo_logs())] if demo else list(logs or ([] if claude_code else project.logs))
     if claude_code:
         log_args += [str(d) for d in _claude_code_logs(other_logs=bool(log_args))]
     if not log_args:

@@ -15,7 +15,9 @@ Reads the request logs you already have (OpenAI, Anthropic, Gemini, batch files,
 own JSONL/CSV), prices every request exactly from YAML price tables, and shows where
 the money goes. Everything runs offline.
 
-Start with:  llmaudit analyze sample_logs/
+\b
+Start with:  llmaudit analyze --demo      (the sample logs shipped with llmaudit)
+then:        llmaudit analyze YOUR_LOGS/
 
 Exit codes: 0 ok, 1 gate failed, 2 bad input or usage, 3 internal error, 130 interrupted.
 """

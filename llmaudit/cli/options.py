@@ -170,3 +170,12 @@ ProjectTimezone = Annotated[
         show_default=False,
     ),
 ]
+
+Demo = Annotated[
+    bool,
+    typer.Option(
+        "--demo",
+        help="Run on the sample logs shipped with llmaudit (a month of a help-desk product's traffic in five "
+        "formats): a first command that works anywhere.",
+    ),
+]

@@ -19,6 +19,7 @@ from llmaudit.pricing import load_pricing
 from llmaudit.report import RenderOptions, render
 from llmaudit.report.model import input_files, pricing_sources
 from llmaudit.report.per_request import write_table
+from llmaudit.shipped import DEMO_POLICIES, demo_logs, demo_policies
 from llmaudit.simulate import Replayed, load_policy
 from llmaudit.simulate.billing import policy_seller
 from llmaudit.simulate.match import original_models
@@ -55,6 +56,15 @@ def simulate_command(
             show_default=False,
         ),
     ] = [],  # noqa: B006
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="Replay the sample logs shipped with llmaudit under the example policies (examples/policies: "
+            + ", ".join(DEMO_POLICIES)
+            + "; or your --policy files).",
+        ),
+    ] = False,
     config: opt.ConfigOpt = None,
     quality: Annotated[
         Path | None,
@@ -100,10 +110,12 @@ def simulate_command(
     gateways' fees, and flat-rate plans against metered billing.
     """
     project = load_config(config)
-    log_args = list(logs or project.logs)
+    if demo and logs:
+        raise UsageError("--demo reads the shipped sample logs", hint="drop LOGS, or drop --demo")
+    log_args = [str(demo_logs())] if demo else list(logs or project.logs)
     if not log_args:
         raise UsageError("no logs given", hint="pass LOGS, or name them under 'logs:' in llmaudit.yaml")
-    policy_paths = list(policy or project.policies)
+    policy_paths = list(policy or (demo_policies() if demo else project.policies))
     if not policy_paths:
         raise UsageError(
             "no policy given", hint="pass --policy FILE (see examples/policies/), or list 'policies:' in llmaudit.yaml"

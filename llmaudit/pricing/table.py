@@ -25,7 +25,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -36,6 +35,7 @@ from llmaudit.pricing.resolve import ModelResolver, Resolution
 from llmaudit.pricing.spec import MODE_NAMES, RATE_KINDS
 from llmaudit.pricing.validate import Finding
 from llmaudit.schema import PRICING_MODES
+from llmaudit.shipped import shipped_dir
 
 if TYPE_CHECKING:
     from llmaudit.pricing.sellers import Seller
@@ -288,12 +288,9 @@ def shipped_pricing_dir() -> Path:
     Installed from a wheel they sit in ``llmaudit/_data/pricing``; in a source checkout
     (editable install, tests) they are the repository's top-level ``pricing/``.
     """
-    packaged = Path(str(resources.files("llmaudit"))) / "_data" / "pricing"
-    if packaged.is_dir():
-        return packaged
-    checkout = Path(__file__).resolve().parents[2] / "pricing"
-    if checkout.is_dir():
-        return checkout
+    found = shipped_dir("pricing")
+    if found is not None:
+        return found
     raise PricingError(
         "the shipped price tables are missing from this installation",
         hint="reinstall llmaudit, or pass your own table with --pricing FILE",
