@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from typer import _click as click
+from typer.core import TyperArgument
 
 from llmaudit import __version__
 
@@ -21,6 +23,18 @@ then:        llmaudit analyze YOUR_LOGS/
 
 Exit codes: 0 ok, 1 gate failed, 2 bad input or usage, 3 internal error, 130 interrupted.
 """
+
+def _argument_type(self: TyperArgument, ctx: click.Context) -> str | None:
+    """An argument's help shows its choices (``<litellm|openrouter>``), never a Python type.
+
+    typer appends the annotation to every argument (``LOGS <list[str]>``) with no switch to
+    turn it off; its metavar already says what to pass.
+    """
+    return _typer_argument_type(self, ctx) if self.type_descriptor.is_choice else None
+
+
+_typer_argument_type = TyperArgument.display_type_rich
+TyperArgument.display_type_rich = _argument_type  # type: ignore[method-assign, assignment]
 
 app = typer.Typer(
     name="llmaudit",

@@ -38,3 +38,26 @@ def test_completion_offers_commands_options_and_choices() -> None:
     assert _complete("llmaudit ana") == ["analyze"]
     assert "--per-request" in _complete("llmaudit analyze --per")
     assert {"table", "json", "csv", "markdown"} <= set(_complete("llmaudit analyze --format "))
+
+
+def _commands(group: object, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [path]
+    for name, command in getattr(group, "commands", {}).items():
+        found += _commands(command, (*path, name))
+    return found
+
+
+def test_no_help_shows_a_python_type(capsys: pytest.CaptureFixture[str]) -> None:
+    import typer
+
+    from llmaudit.cli.app import app
+
+    commands = _commands(typer.main.get_command(app))
+    assert ("pricing", "import") in commands and ("analyze",) in commands
+    for path in commands:
+        assert main([*path, "--help"]) == 0
+        out = capsys.readouterr().out
+        for python_type in ("<list[", "<str>", "<int>", "<float>", "<Path>", "<path>", "<bool>"):
+            assert python_type not in out, (path, python_type)
+    assert main(["pricing", "import", "--help"]) == 0
+    assert "FORMAT <litellm|openrouter>" in capsys.readouterr().out  # choices are worth showing
