@@ -47,7 +47,7 @@ EPILOG = """\
 Examples:
 
 \b
-  llmaudit analyze --demo                                        # the shipped sample logs
+  llmaudit analyze --demo                                    # the sample logs shipped with llmaudit
   llmaudit analyze sample_logs/
   llmaudit analyze logs/*.jsonl.gz --group-by feature --format markdown -o cost.md
   llmaudit analyze requests.jsonl --pricing my-prices.yaml --per-request priced.parquet

@@ -26,7 +26,7 @@ CheckFormat = Literal[tuple(RENDERERS)]  # type: ignore[valid-type]
 EPILOG = """\
 Examples:
 
-\\b
+\b
   # on the base branch: save the baseline
   llmaudit baseline logs/ --policy policy.yaml -o base.json
   # on the pull request: compare, fail above +10% or +$500 a month
@@ -41,7 +41,7 @@ Exit codes: 0 within thresholds, 1 a threshold crossed, 2 bad input or usage, 3 
 BASELINE_EPILOG = """\
 Examples:
 
-\\b
+\b
   llmaudit baseline logs/ --policy policy.yaml -o base.json
   llmaudit check logs/ --policy policy.yaml --baseline base.json
 """

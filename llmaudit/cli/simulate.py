@@ -29,7 +29,7 @@ from llmaudit.simulate.run import NamedPolicy, simulate
 EPILOG = """\
 Examples:
 
-\\b
+\b
   llmaudit simulate sample_logs/ --policy examples/policies/task-map.yaml
   llmaudit simulate sample_logs/ -P examples/policies/four-tiers.yaml -P examples/policies/cascade.yaml
   llmaudit simulate --policy tiers.yaml              # logs and pricing from llmaudit.yaml

@@ -57,6 +57,9 @@ def test_no_help_shows_a_python_type(capsys: pytest.CaptureFixture[str]) -> None
     for path in commands:
         assert main([*path, "--help"]) == 0
         out = capsys.readouterr().out
+        assert "\\b" not in out, path  # click's no-rewrap marker, printed literally when escaped
+        for line in out.split("Examples:", 1)[-1].splitlines():  # one example a line, never run together
+            assert line.count("llmaudit ") <= 1 or line.strip().startswith("#"), (path, line)
         for python_type in ("<list[", "<str>", "<int>", "<float>", "<Path>", "<path>", "<bool>"):
             assert python_type not in out, (path, python_type)
     assert main(["pricing", "import", "--help"]) == 0
