@@ -29,6 +29,7 @@ from llmaudit.report.model import (
     AnalyzeReport,
     BreakdownRow,
     CostBreakdown,
+    CrossCell,
     ModelRow,
     Resolution,
     SellerBill,
@@ -95,6 +96,8 @@ class _Accumulator:
         self.options = options
         self.partials: dict[str, list[pd.DataFrame]] = defaultdict(list)
         self.model_costs: dict[str, list[pd.Series]] = defaultdict(list)  # (tag value, model) -> cost
+        self.day_model: list[pd.DataFrame] = []  # (day, model) -> requests, cost
+        self.task_tier: list[pd.DataFrame] = []  # (task type, tier) -> requests, cost
         self.seen_as: dict[str, set[str]] = defaultdict(set)
         self.unpriced: list[pd.DataFrame] = []
         self.totals: dict[str, float] = defaultdict(float)
@@ -145,6 +148,7 @@ class _Accumulator:
             self.last = hi if self.last is None else max(self.last, hi)
 
         tagged = TAG_DIMENSIONS if "task_type" in priced else ()
+        coded: dict[str, tuple[np.ndarray, pd.Index]] = {}
         for name in ("model", "provider", "day", *self.options.group_by, *tagged):
             key = _dimension(priced, name, self.options.timezone)
             rows = np.arange(len(priced))
@@ -156,16 +160,16 @@ class _Accumulator:
                 [np.bincount(codes, weights=measures[rows, j], minlength=len(uniques)) for j in range(len(_SUMMED))]
             )
             self.partials[name].append(pd.DataFrame(sums, index=pd.Index(uniques), columns=list(_SUMMED)))
-            if name == "model":  # first in the loop: the tag breakdowns' models
+            if name != "tag":
+                coded[name] = (codes, pd.Index(uniques))
+            if name == "model":  # first in the loop: the day and tag breakdowns' models
                 model_codes, model_names = codes, uniques
+            elif name == "day":
+                self.day_model.append(_pair_sums(coded[name], coded["model"], measures))
             elif name in TAG_DIMENSIONS:
-                # Cost per (tag value, model): one bincount over the combined code.
-                pair = codes * len(model_names) + model_codes
-                size = len(uniques) * len(model_names)
-                by_pair = np.bincount(pair, weights=measures[:, _COST], minlength=size)
-                seen = np.bincount(pair, minlength=size) > 0
-                index = pd.MultiIndex.from_product([pd.Index(uniques), pd.Index(model_names)])
-                self.model_costs[name].append(pd.Series(by_pair, index=index)[seen])
+                self.model_costs[name].append(_pair_sums(coded[name], coded["model"], measures)["cost_usd"])
+        if tagged:
+            self.task_tier.append(_pair_sums(coded["task_type"], coded["complexity_tier"], measures))
 
         first_of_each = np.unique(raw_codes, return_index=True)[1]
         priced_names = priced["priced_model"].to_numpy(dtype=object)[first_of_each]
@@ -263,6 +267,38 @@ class _Accumulator:
         costs = np.concatenate(self.prompt_costs)
         repeat = pd.Series(keys).duplicated(keep="first").to_numpy()
         return len(keys), int(repeat.sum()), float(np.nansum(costs[repeat]))
+
+
+def _pair_sums(a: tuple[np.ndarray, pd.Index], b: tuple[np.ndarray, pd.Index], measures: np.ndarray) -> pd.DataFrame:
+    """Requests and cost per (a value, b value) pair that occurs: one bincount over the combined code."""
+    (a_codes, a_names), (b_codes, b_names) = a, b
+    pair = a_codes * len(b_names) + b_codes
+    size = len(a_names) * len(b_names)
+    requests = np.bincount(pair, minlength=size)
+    cost = np.bincount(pair, weights=measures[:, _COST], minlength=size)
+    index = pd.MultiIndex.from_product([a_names, b_names])
+    frame = pd.DataFrame({"requests": requests, "cost_usd": cost}, index=index)
+    return frame[requests > 0]
+
+
+def _cross_cells(parts: list[pd.DataFrame], label: Callable[[object], str]) -> tuple[CrossCell, ...]:
+    """Merged pair sums as cells, ordered by row then column."""
+    if not parts:
+        return ()
+    merged = pd.concat(parts).groupby(level=[0, 1]).sum().sort_index()
+    return tuple(
+        CrossCell(row=label(row), column=label(column), requests=int(r["requests"]), cost_usd=float(r["cost_usd"]))
+        for (row, column), r in merged.iterrows()
+    )
+
+
+def _label(value: object) -> str:
+    """A cross-table key as text: a day as its date, a tier as its number."""
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return "(no timestamp)"
+    return str(int(value)) if isinstance(value, (int, np.integer)) else str(value)
 
 
 def _row(cls: type, key: str, r: pd.Series, total: float, **extra: object):  # type: ignore[no-untyped-def]
@@ -394,6 +430,8 @@ def _build_report(
         reconciliation=reconciliation,
         by_task=acc.tagged_rows("task_type"),
         by_tier=acc.tagged_rows("complexity_tier"),
+        by_day_model=_cross_cells(acc.day_model, _label),
+        by_task_tier=_cross_cells(acc.task_tier, _label),
         samples=acc.tags.sample_rows(),
         seller=_seller_bill(options.seller, total_cost, int(t["requests"]), days, projected),
     )

@@ -105,6 +105,21 @@ class TaggedRow:
 
 
 @dataclass(frozen=True)
+class CrossCell:
+    """One cell of a cross table: the traffic where one dimension is ``row`` and another ``column``.
+
+    ``by_day_model``: a day (in the report's time zone) and a model (priced name, else as
+    logged); ``by_task_tier``: a task type and a complexity tier ("0".."3"). Only cells
+    with traffic; unpriced requests count in ``requests`` but add nothing to ``cost_usd``.
+    """
+
+    row: str
+    column: str
+    requests: int
+    cost_usd: float
+
+
+@dataclass(frozen=True)
 class SampleRow:
     """One request shown by ``--sample``: its tags and its prompt, truncated and redacted."""
 
@@ -260,6 +275,9 @@ class AnalyzeReport:
     by_tier: tuple[TaggedRow, ...] = ()
     samples: tuple[SampleRow, ...] = ()
     seller: SellerBill | None = None
+    # Cross tables for charts: cost per day and model, requests and cost per task type and tier.
+    by_day_model: tuple[CrossCell, ...] = ()
+    by_task_tier: tuple[CrossCell, ...] = ()
     schema_version: str = field(default=SCHEMA_VERSION)
 
     def to_dict(self) -> dict[str, Any]:
