@@ -18,8 +18,9 @@ from rich.text import Text
 
 from llmaudit.check.decompose import Driver, Effect
 from llmaudit.check.model import CheckReport, Side
-from llmaudit.report import RenderOptions, fmt
+from llmaudit.report import RenderOptions, fmt, svg
 from llmaudit.report.fmt import count, money
+from llmaudit.report.formats import _html as html
 from llmaudit.report.formats.json_format import clean, dumps
 from llmaudit.report.formats.table_format import console_text, new_console
 
@@ -199,9 +200,82 @@ def render_csv(report: CheckReport) -> str:
     return buffer.getvalue()
 
 
+# -- HTML --------------------------------------------------------------------------------
+
+
+def render_html(report: CheckReport) -> str:
+    """The verdict first, then the effect waterfall from the baseline's monthly cost to the head's."""
+    v = report.verdict
+    sentence = f"llmaudit check {verdict_line(report)}."
+    if v.failures:
+        sentence += " " + " ".join(f.message.rstrip(".") + "." for f in v.failures)
+    moved = [e for e in report.effects if abs(e.change_usd) >= ZERO]
+    if moved:
+        largest = max(moved, key=lambda e: abs(e.change_usd))
+        driver = top_driver(largest, report)
+        sentence += f" The largest effect is {LABELS[largest.name].lower()} ({signed(largest.change_usd)} a month"
+        sentence += f"; {driver})." if driver else ")."
+    chart = svg.waterfall(
+        "effect-waterfall",
+        "From the baseline's projected monthly cost to the pull request's, by effect",
+        ("baseline", report.baseline.monthly_cost_usd),
+        [(LABELS[e.name], e.change_usd) for e in report.effects],
+        ("head", report.head.monthly_cost_usd),
+        money,
+        signed,
+        caption="Effects add up to the total change (USD a month). Red raises the cost, green lowers it.",
+    ).html()
+    effects = html.table(
+        ("effect", "change a month", "% of baseline", "moved most", "what it means"),
+        [
+            *(
+                [
+                    LABELS[e.name],
+                    signed(e.change_usd),
+                    signed_pct(e.pct_of_baseline),
+                    top_driver(e, report),
+                    MEANING[e.name],
+                ]
+                for e in report.effects
+            ),
+            ["Total", signed(report.change_usd), signed_pct(report.change_pct), "", ""],
+        ],
+        (1, 2),
+    )
+    drivers = (
+        "<ul>"
+        + "".join(
+            f"<li><strong>{html.e(LABELS[e.name])}</strong>: "
+            f"{html.e('; '.join(driver_text(d) for d in e.drivers) or 'nothing')}</li>"
+            for e in report.effects
+        )
+        + "</ul>"
+    )
+    body = [
+        html.section("What moved", chart, effects, drivers),
+        html.section(
+            "Baseline and head",
+            html.table(("", "baseline", "head"), _side_rows(report)),
+            f"<p>Thresholds: {html.e(_thresholds(report))}.</p>",
+            f"<p>Baseline: {html.e(report.baseline_source)} ({html.e(report.baseline_kind)}).</p>",
+        ),
+    ]
+    if report.notes:
+        body.append(html.section("Notes", "<ul>" + "".join(f"<li>{html.e(n)}</li>" for n in report.notes) + "</ul>"))
+    return html.page(
+        "llmaudit check",
+        f"{money(report.baseline.monthly_cost_usd)} -> {money(report.head.monthly_cost_usd)} a month",
+        sentence,
+        body,
+        f"llmaudit {report.tool_version}; JSON schema {report.schema_version}.",
+        verdict="pass" if v.passed else "fail",
+    )
+
+
 RENDERERS: Final[dict[str, Callable[[CheckReport, int], str]]] = {
     "markdown": lambda report, width: render_markdown(report),
     "json": lambda report, width: render_json(report),
     "table": lambda report, width: render_table(report, width),
     "csv": lambda report, width: render_csv(report),
+    "html": lambda report, width: render_html(report),
 }

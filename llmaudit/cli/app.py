@@ -24,6 +24,7 @@ then:        llmaudit analyze YOUR_LOGS/
 Exit codes: 0 ok, 1 gate failed, 2 bad input or usage, 3 internal error, 130 interrupted.
 """
 
+
 def _argument_type(self: TyperArgument, ctx: click.Context) -> str | None:
     """An argument's help shows its choices (``<litellm|openrouter>``), never a Python type.
 

@@ -133,7 +133,12 @@ def check_command(
     input_format: opt.InputFormatOpt = "auto",
     output_format: Annotated[
         CheckFormat,  # type: ignore[valid-type]
-        typer.Option("--format", "-f", metavar="FORMAT", help="markdown (a pull-request comment), json, table or csv."),
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help=opt.format_help(RENDERERS).replace("markdown", "markdown (a pull-request comment)"),
+        ),
     ] = "table",
     output: opt.Output = None,
     since: opt.Since = None,

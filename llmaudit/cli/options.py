@@ -6,6 +6,7 @@ new format or renderer appears in ``--help`` without touching the commands.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
@@ -15,8 +16,18 @@ import typer
 from llmaudit.analysis import GROUP_DIMENSIONS
 from llmaudit.ingest import format_choices
 from llmaudit.report import RENDERERS
+from llmaudit.report.formats import SIMULATE_RENDERERS
 
+# Each report type has its own renderers: its --format choices come from its own registry.
 OutputFormat = Literal[tuple(RENDERERS)]  # type: ignore[valid-type]
+SimulateOutputFormat = Literal[tuple(SIMULATE_RENDERERS)]  # type: ignore[valid-type]
+FORMAT_HELP = {
+    "table": "table (terminal)",
+    "json": "json (stable contract)",
+    "csv": "csv",
+    "markdown": "markdown",
+    "html": "html (one self-contained page with charts)",
+}
 InputFormat = Literal[tuple(format_choices(aliases=True))]  # type: ignore[valid-type]
 # typer takes a list of an Enum (not of a Literal) for repeatable choices.
 GroupDimension = StrEnum(  # type: ignore[misc]
@@ -46,14 +57,19 @@ InputFormatOpt = Annotated[
     typer.Option("--input-format", "-i", metavar="FORMAT", help=INPUT_FORMAT_HELP),
 ]
 
+
+def format_help(names: Iterable[str]) -> str:
+    """The --format help: each renderer's name, with what it is for."""
+    return "Report format: " + ", ".join(FORMAT_HELP.get(n, n) for n in names) + "."
+
+
 FormatOpt = Annotated[
     OutputFormat,  # type: ignore[valid-type]
-    typer.Option(
-        "--format",
-        "-f",
-        metavar="FORMAT",
-        help="Report format: table (terminal), json (stable contract), csv, markdown.",
-    ),
+    typer.Option("--format", "-f", metavar="FORMAT", help=format_help(RENDERERS)),
+]
+SimulateFormatOpt = Annotated[
+    SimulateOutputFormat,  # type: ignore[valid-type]
+    typer.Option("--format", "-f", metavar="FORMAT", help=format_help(SIMULATE_RENDERERS)),
 ]
 
 Output = Annotated[

@@ -78,7 +78,7 @@ def simulate_command(
     ] = None,
     pricing: opt.Pricing = [],  # noqa: B006
     input_format: opt.InputFormatOpt = "auto",
-    output_format: opt.FormatOpt = "table",
+    output_format: opt.SimulateFormatOpt = "table",
     output: opt.Output = None,
     per_request: Annotated[
         Path | None,

@@ -22,7 +22,7 @@ from llmaudit.report import RENDERERS, SCHEMA_VERSION, AnalyzeReport, RenderOpti
 
 ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOTS = Path(__file__).parent / "snapshots"
-SUFFIX = {"table": "txt", "json": "json", "csv": "csv", "markdown": "md"}
+SUFFIX = {"table": "txt", "json": "json", "csv": "csv", "markdown": "md", "html": "html"}
 
 
 @pytest.fixture

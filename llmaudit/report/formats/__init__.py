@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 from llmaudit.report.formats import (
     csv_format,
+    html_format,
     json_format,
     markdown_format,
     simulate_csv,
+    simulate_html,
     simulate_markdown,
     simulate_table,
     table_format,
@@ -33,6 +35,7 @@ RENDERERS: dict[str, Renderer] = {
     "json": json_format.render,
     "csv": csv_format.render,
     "markdown": markdown_format.render,
+    "html": html_format.render,
 }
 
 
@@ -41,6 +44,7 @@ SIMULATE_RENDERERS: dict[str, Callable[[SimulateReport, RenderOptions], str]] = 
     "json": lambda report, options: json_format.dumps(report.to_dict()),
     "csv": simulate_csv.render,
     "markdown": simulate_markdown.render,
+    "html": simulate_html.render,
 }
 
 
