@@ -13,11 +13,6 @@ import sys
 import typer
 from typer._click.exceptions import ClickException
 
-# Importing the command modules registers them on the app.
-from llmaudit.cli import analyze as _analyze  # noqa: F401
-from llmaudit.cli import check as _check  # noqa: F401
-from llmaudit.cli import pricing as _pricing  # noqa: F401
-from llmaudit.cli import simulate as _simulate  # noqa: F401
 from llmaudit.cli.app import app
 from llmaudit.cli.console import stderr_console
 from llmaudit.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, LlmauditError

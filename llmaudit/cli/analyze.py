@@ -9,7 +9,7 @@ import typer
 
 from llmaudit.analysis import AnalyzeOptions, analyze
 from llmaudit.cli import options as opt
-from llmaudit.cli.app import app
+from llmaudit.cli.app import command_app
 from llmaudit.cli.common import ingest_options
 from llmaudit.cli.console import ProgressObserver, emit, stderr_console, wants_color, width
 from llmaudit.config import load_config
@@ -57,6 +57,9 @@ Examples:
   llmaudit analyze logs/ --seller openrouter                   # as billed through a gateway, with its fees
   cat today.jsonl | llmaudit analyze - --format json
 """
+
+
+app = command_app()
 
 
 @app.command("analyze", epilog=EPILOG)

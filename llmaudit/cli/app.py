@@ -1,12 +1,20 @@
-"""The typer application and its root options; commands live in their own modules."""
+"""The typer application and its root options; commands live in their own modules.
+
+The root group loads a command's module only when that command runs (or its own help
+is asked for): ``llmaudit --version`` and ``llmaudit --help`` import typer and nothing of
+pandas, pyarrow or numpy, so they answer at once. ``COMMANDS`` names each command's
+module, the typer app in it, and the one-line help the root help lists (a test checks it
+against the command's own).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import importlib
+from typing import Annotated, Any
 
 import typer
 from typer import _click as click
-from typer.core import TyperArgument
+from typer.core import TyperArgument, TyperGroup
 
 from llmaudit import __version__
 
@@ -37,14 +45,69 @@ def _argument_type(self: TyperArgument, ctx: click.Context) -> str | None:
 _typer_argument_type = TyperArgument.display_type_rich
 TyperArgument.display_type_rich = _argument_type  # type: ignore[method-assign, assignment]
 
+SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+# name -> (module, typer app in it, the one line the root help shows)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "analyze": ("llmaudit.cli.analyze", "app", "Price every request in LOGS and report where the money goes."),
+    "simulate": (
+        "llmaudit.cli.simulate",
+        "app",
+        "Replay the logged traffic under routing policies and compare what it would cost.",
+    ),
+    "check": (
+        "llmaudit.cli.check",
+        "check_app",
+        "Fail a pull request that raises projected monthly LLM cost, and say why it moved.",
+    ),
+    "baseline": (
+        "llmaudit.cli.check",
+        "baseline_app",
+        "Save the baseline `llmaudit check` compares with: `simulate --format json` under another name.",
+    ),
+    "pricing": ("llmaudit.cli.pricing", "pricing_app", "Inspect, check, compare and import price tables."),
+}
+
+
+def command_app(**options: Any) -> typer.Typer:
+    """A typer app for one command module, with the root's help settings."""
+    return typer.Typer(
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+        context_settings=SETTINGS,
+        add_completion=False,
+        **options,
+    )
+
+
+class LazyGroup(TyperGroup):
+    """The root group: commands are imported when used, listed from ``COMMANDS`` otherwise."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attribute, _ = COMMANDS[cmd_name]
+        command = typer.main.get_command(getattr(importlib.import_module(module), attribute))
+        command.name = cmd_name
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, short) for name, (_, _, short) in COMMANDS.items()])
+
+
 app = typer.Typer(
     name="llmaudit",
     help=HELP,
+    cls=LazyGroup,
     no_args_is_help=True,
     add_completion=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    context_settings=SETTINGS,
 )
 
 

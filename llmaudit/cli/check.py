@@ -12,7 +12,7 @@ from llmaudit.check.gate import Thresholds
 from llmaudit.check.render import RENDERERS
 from llmaudit.check.run import SameRunBaseline, check
 from llmaudit.cli import options as opt
-from llmaudit.cli.app import app
+from llmaudit.cli.app import command_app
 from llmaudit.cli.common import ingest_options, read_requests
 from llmaudit.cli.console import emit, stderr_console, width
 from llmaudit.cli.simulate import simulate_command
@@ -51,7 +51,11 @@ def _threshold(flag: str, text: str) -> Any:
     return typer.Option(flag, metavar="N", help=text + " Overrides the config's check: section.", show_default=False)
 
 
-@app.command("check", epilog=EPILOG)
+check_app = command_app()
+baseline_app = command_app()
+
+
+@check_app.command("check", epilog=EPILOG)
 def check_command(
     logs: Annotated[
         list[str] | None,
@@ -234,7 +238,7 @@ def check_command(
         raise typer.Exit(EXIT_GATE_FAILED)
 
 
-@app.command("baseline", epilog=BASELINE_EPILOG)
+@baseline_app.command("baseline", epilog=BASELINE_EPILOG)
 def baseline_command(
     logs: Annotated[
         list[str] | None,

@@ -6,12 +6,16 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from llmaudit.errors import UsageError
-from llmaudit.ingest import InputSource
+
+if TYPE_CHECKING:  # the ingest stack and rich's progress load only when a command reads logs
+    from rich.progress import Progress, TaskID
+
+    from llmaudit.ingest import InputSource
 
 DEFAULT_WIDTH = 100
 
@@ -59,6 +63,8 @@ class ProgressObserver:
         self._total = sum(s.size or 0 for s in sources) or None
 
     def __enter__(self) -> ProgressObserver:
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
         if self.enabled:
             self._progress = Progress(
                 TextColumn("[progress.description]{task.description}"),

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from llmaudit.cli import options as opt
-from llmaudit.cli.app import app
+from llmaudit.cli.app import SETTINGS
 from llmaudit.cli.console import emit, wants_color, width
 from llmaudit.errors import EXIT_BAD_INPUT, UsageError
 from llmaudit.pricing import PriceTable, TableInfo, load_pricing, shipped_pricing_dir, validate_pricing
@@ -46,9 +46,10 @@ pricing_app = typer.Typer(
     help=HELP,
     no_args_is_help=True,
     rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings=SETTINGS,
 )
-app.add_typer(pricing_app)
 
 
 class Format(StrEnum):

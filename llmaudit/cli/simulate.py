@@ -10,7 +10,7 @@ import pandas as pd
 import typer
 
 from llmaudit.cli import options as opt
-from llmaudit.cli.app import app
+from llmaudit.cli.app import command_app
 from llmaudit.cli.common import ingest_options, read_requests
 from llmaudit.cli.console import emit, wants_color, width
 from llmaudit.config import load_config
@@ -36,6 +36,9 @@ Examples:
   llmaudit simulate logs/ -P tiers.yaml --format markdown -o simulation.md --per-request routed.csv
   llmaudit simulate sample_logs/ -P examples/policies/task-map.yaml --quality examples/quality.yaml
 """
+
+
+app = command_app()
 
 
 @app.command("simulate", epilog=EPILOG)

@@ -40,11 +40,37 @@ def test_completion_offers_commands_options_and_choices() -> None:
     assert {"table", "json", "csv", "markdown"} <= set(_complete("llmaudit analyze --format "))
 
 
-def _commands(group: object, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+def _commands(group: object, ctx: object, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     found = [path]
-    for name, command in getattr(group, "commands", {}).items():
-        found += _commands(command, (*path, name))
+    if hasattr(group, "list_commands"):
+        for name in group.list_commands(ctx):
+            found += _commands(group.get_command(ctx, name), ctx, (*path, name))
     return found
+
+
+def test_root_help_lists_each_commands_own_first_line() -> None:
+    import typer
+
+    from llmaudit.cli.app import COMMANDS, app
+
+    root = typer.main.get_command(app)
+    ctx = typer.Context(root)
+    for name, (_, _, short) in COMMANDS.items():
+        command = root.get_command(ctx, name)
+        assert command is not None and command.name == name
+        assert (command.help or "").strip().splitlines()[0] == short, name
+
+
+def test_version_and_root_help_load_no_command() -> None:
+    """--version and --help answer without pandas, pyarrow, numpy or any command module."""
+    code = (
+        "import sys; from llmaudit.cli import main; main([{arg!r}]); "
+        "heavy = [m for m in ('pandas', 'pyarrow', 'numpy', 'llmaudit.cli.analyze', 'llmaudit.ingest') "
+        "if m in sys.modules]; print('HEAVY', heavy, file=sys.stderr)"
+    )
+    for arg in ("--version", "--help"):
+        done = subprocess.run([sys.executable, "-c", code.format(arg=arg)], capture_output=True, text=True)
+        assert "HEAVY []" in done.stderr, (arg, done.stderr)
 
 
 def test_no_help_shows_a_python_type(capsys: pytest.CaptureFixture[str]) -> None:
@@ -52,7 +78,8 @@ def test_no_help_shows_a_python_type(capsys: pytest.CaptureFixture[str]) -> None
 
     from llmaudit.cli.app import app
 
-    commands = _commands(typer.main.get_command(app))
+    root = typer.main.get_command(app)
+    commands = _commands(root, typer.Context(root))
     assert ("pricing", "import") in commands and ("analyze",) in commands
     for path in commands:
         assert main([*path, "--help"]) == 0
