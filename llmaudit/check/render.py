@@ -12,8 +12,6 @@ import io
 from collections.abc import Callable
 from typing import Final
 
-from rich import box
-from rich.table import Table
 from rich.text import Text
 
 from llmaudit.check.decompose import Driver, Effect
@@ -21,6 +19,7 @@ from llmaudit.check.model import CheckReport, Side
 from llmaudit.report import RenderOptions, fmt, svg
 from llmaudit.report.fmt import count, money
 from llmaudit.report.formats import _html as html
+from llmaudit.report.formats._fit import Column, FitTable
 from llmaudit.report.formats.json_format import clean, dumps
 from llmaudit.report.formats.table_format import console_text, new_console
 
@@ -162,18 +161,19 @@ def render_table(report: CheckReport, width: int = 100, color: bool = False) -> 
         console.print(f"  {f.threshold}: {f.message}", markup=False)
     for note in report.notes:
         console.print(f"  note: {note}", markup=False)
-    effects = Table(title="Why it moved", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    effects.add_column("effect")
-    effects.add_column("change a month", justify="right", no_wrap=True)
-    effects.add_column("% of baseline", justify="right", no_wrap=True)
-    effects.add_column("moved most", overflow="fold")
+    effects = FitTable(
+        "Why it moved",
+        (Column("effect"), Column("change a month", numeric=True), Column("% of baseline", numeric=True)),
+    )
+    effects.add_column("moved most", wrap=True)
     for e in report.effects:
         effects.add_row(LABELS[e.name], signed(e.change_usd), signed_pct(e.pct_of_baseline), top_driver(e, report))
-    effects.add_row("Total", signed(report.change_usd), signed_pct(report.change_pct), "", style="bold")
+    bold = "bold"
+    effects.add_row(
+        Text("Total", bold), Text(signed(report.change_usd), bold), Text(signed_pct(report.change_pct), bold), ""
+    )
     console.print(effects)
-    sides = Table(title="Baseline and head", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    for name in ("", "baseline", "head"):
-        sides.add_column(name, overflow="fold")
+    sides = FitTable("Baseline and head", (Column(name, wrap=True) for name in ("", "baseline", "head")))
     for row in _side_rows(report):
         sides.add_row(*row)
     console.print(sides)

@@ -15,9 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich import box
 from rich.console import Console
-from rich.table import Table
 
 from llmaudit.cli import options as opt
 from llmaudit.cli.app import SETTINGS
@@ -30,6 +28,7 @@ from llmaudit.pricing.importers import IMPORTERS, ImportFilters, import_price_li
 from llmaudit.pricing.spec import RATE_KINDS
 from llmaudit.report import RenderOptions
 from llmaudit.report.fmt import money, plural
+from llmaudit.report.formats._fit import FitTable
 from llmaudit.report.formats.json_format import dumps
 from llmaudit.report.formats.table_format import console_text, new_console
 
@@ -82,18 +81,12 @@ def _text(console: Console) -> str:
     return console_text(console, console.is_terminal)
 
 
-def _table(title: str, columns: Sequence[str], numeric: Sequence[str] = (), labels: Sequence[str] = ()) -> Table:
-    """A table whose first column fits ``labels`` (up to 48 characters, folding beyond)."""
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, title_style="bold")
-    for i, name in enumerate(columns):
-        widest = max((len(x) for x in labels), default=0) if i == 0 else 0
-        table.add_column(
-            name,
-            overflow="fold",
-            justify="right" if name in numeric else "left",
-            no_wrap=name in numeric,
-            min_width=min(max(widest, len(name)), 48) if i == 0 else None,
-        )
+def _table(title: str, columns: Sequence[str], numeric: Sequence[str] = (), labels: Sequence[str] = ()) -> FitTable:
+    """A table that never cuts a rate or a name (``FitTable``); ``labels`` is kept for the callers."""
+    del labels
+    table = FitTable(title)
+    for name in columns:
+        table.add_column(name, numeric=name in numeric, wrap=name not in numeric)
     return table
 
 

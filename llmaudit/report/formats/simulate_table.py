@@ -6,6 +6,7 @@ from rich.table import Table
 from rich.text import Text
 
 from llmaudit.report.formats import _simulate_sections as s
+from llmaudit.report.formats._fit import FitTable
 from llmaudit.report.formats.table_format import _new_table, console_text, new_console
 from llmaudit.report.simulate_model import PolicyResult, SimulateReport, SliceRow
 
@@ -24,7 +25,7 @@ def _slice_table(
     rows: tuple[SliceRow, ...],
     narrow: bool,
     quality: tuple[SimulateReport, PolicyResult] | None = None,
-) -> Table:
+) -> FitTable:
     """Numbers in the middle, the models traffic moved between as wrapping text at the end.
 
     ``quality`` (the report and policy, for the per-tier table) adds the expected quality column.
@@ -38,7 +39,7 @@ def _slice_table(
     numeric = [h for h in header if h not in ("moved from", "moved to")]
     table = _new_table(title, ("",), numeric, [r.key for r in rows])
     for name in header[len(numeric) :]:
-        table.add_column(name, overflow="fold", ratio=1, min_width=12)
+        table.add_column(name, wrap=True)
     for row in rows:
         cells = s.tier_slice_cells(*quality, row) if quality else s.slice_cells(row)
         table.add_row(row.key, *_pick(cells, keep))

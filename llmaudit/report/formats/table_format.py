@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
-from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from llmaudit.report.fmt import count
+from llmaudit.report.formats._fit import FitTable
 from llmaudit.report.formats._sections import (
     BREAKDOWN_HEADER,
     RECONCILIATION_HEADER,
@@ -34,14 +34,20 @@ from llmaudit.report.model import AnalyzeReport, BreakdownRow, TaggedRow
 _STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 
 
-def _new_table(title: str, label_columns: Sequence[str], numeric: Sequence[str], labels: Sequence[str] = ()) -> Table:
-    """A table whose first label column fits ``labels`` (folding beyond 36 characters)."""
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, title_style="bold")
-    for i, name in enumerate(label_columns):
-        widest = max((len(x) for x in labels), default=0) if i == 0 else 0
-        table.add_column(name, overflow="fold", min_width=min(max(widest, len(name)), 24), max_width=36)
+def _new_table(
+    title: str, label_columns: Sequence[str], numeric: Sequence[str], labels: Sequence[str] = ()
+) -> FitTable:
+    """Label columns, then numeric ones: see ``FitTable`` for how neither is ever cut.
+
+    Label cells may wrap between words (a name has none, so it stays whole); ``labels`` is
+    kept for the callers' convenience: the layout measures the cells themselves.
+    """
+    del labels
+    table = FitTable(title)
+    for name in label_columns:
+        table.add_column(name, wrap=True)
     for name in numeric:
-        table.add_column(name, justify="right", no_wrap=True)
+        table.add_column(name, numeric=True)
     return table
 
 
@@ -68,7 +74,7 @@ def console_text(console: Console, color: bool) -> str:
     return rendered if color else "\n".join(line.rstrip() for line in rendered.split("\n"))
 
 
-def _breakdown(title: str, label: str, rows: Sequence[BreakdownRow], shown: Sequence[int]) -> Table:
+def _breakdown(title: str, label: str, rows: Sequence[BreakdownRow], shown: Sequence[int]) -> FitTable:
     table = _new_table(title, (label,), [BREAKDOWN_HEADER[i] for i in shown], [r.key for r in rows])
     for row in rows:
         cells = breakdown_cells(row)
@@ -76,10 +82,10 @@ def _breakdown(title: str, label: str, rows: Sequence[BreakdownRow], shown: Sequ
     return table
 
 
-def _tagged(title: str, label: str, rows: Sequence[TaggedRow]) -> Table:
+def _tagged(title: str, label: str, rows: Sequence[TaggedRow]) -> FitTable:
     labels = [tagged_label(r) for r in rows]
     table = _new_table(title, (label,), TAGGED_HEADER[:-1], labels)
-    table.add_column(TAGGED_HEADER[-1], overflow="fold")
+    table.add_column(TAGGED_HEADER[-1], wrap=True)
     for row, text in zip(rows, labels, strict=True):
         table.add_row(text, *tagged_cells(row))
     return table
