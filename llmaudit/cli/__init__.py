@@ -21,6 +21,7 @@ from llmaudit.cli import simulate as _simulate  # noqa: F401
 from llmaudit.cli.app import app
 from llmaudit.cli.console import stderr_console
 from llmaudit.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, LlmauditError
+from llmaudit.report.safety import term_message
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,9 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     except LlmauditError as exc:
         if debug:
             raise
-        err.print(f"llmaudit: error: {exc.message}", markup=False, highlight=False, soft_wrap=True)
+        # Messages may quote a log's values: control characters are shown, never sent to the terminal.
+        err.print(f"llmaudit: error: {term_message(exc.message)}", markup=False, highlight=False, soft_wrap=True)
         if exc.hint:
-            err.print(f"  hint: {exc.hint}", markup=False, highlight=False, soft_wrap=True)
+            err.print(f"  hint: {term_message(exc.hint)}", markup=False, highlight=False, soft_wrap=True)
         return exc.exit_code
     except ClickException as exc:
         exc.show()
@@ -51,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             raise
         err.print(
-            f"llmaudit: internal error: {type(exc).__name__}: {exc}\n"
+            f"llmaudit: internal error: {type(exc).__name__}: {term_message(str(exc))}\n"
             "  this is a bug in llmaudit; rerun with --debug for the traceback and report it",
             markup=False,
             highlight=False,

@@ -19,6 +19,7 @@ from llmaudit.cli.simulate import simulate_command
 from llmaudit.config import load_config
 from llmaudit.errors import EXIT_GATE_FAILED, UsageError
 from llmaudit.pricing import load_pricing
+from llmaudit.report.safety import term_message
 from llmaudit.simulate import load_policy
 
 CheckFormat = Literal[tuple(RENDERERS)]  # type: ignore[valid-type]
@@ -225,7 +226,12 @@ def check_command(
     if not report.verdict.passed:
         err = stderr_console()
         for failure in report.verdict.failures:
-            err.print(f"llmaudit: check failed: {failure.message}", markup=False, highlight=False, soft_wrap=True)
+            err.print(
+                f"llmaudit: check failed: {term_message(failure.message)}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
         raise typer.Exit(EXIT_GATE_FAILED)
 
 

@@ -8,10 +8,12 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape as rich_escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from llmaudit.errors import UsageError
 from llmaudit.ingest import InputSource
+from llmaudit.report.safety import term_text
 
 DEFAULT_WIDTH = 100
 
@@ -80,7 +82,9 @@ class ProgressObserver:
         self._done_before += self._current
         self._current = 0
         if self._progress is not None and self._task is not None:
-            self._progress.update(self._task, description=f"{source.display} ({fmt})", completed=self._done_before)
+            # A file name is text, not rich markup, and may hold control characters.
+            label = rich_escape(term_text(f"{source.display} ({fmt})"))
+            self._progress.update(self._task, description=label, completed=self._done_before)
 
     def advanced(self, source: InputSource, raw_bytes: int) -> None:
         self._current = raw_bytes

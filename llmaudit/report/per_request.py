@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from llmaudit.errors import UsageError
+from llmaudit.report.safety import csv_column
 from llmaudit.schema import CANONICAL_DTYPES, PRICED_DTYPES, PRIVATE_COLUMNS, TAG_DTYPES
 
 FORMATS: Final = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
@@ -33,6 +34,13 @@ def _arrow_type(dtype: object) -> pa.DataType:
     if dtype == "datetime64[ns, UTC]":
         return pa.timestamp("ns", tz="UTC")
     return pa.from_numpy_dtype(dtype)  # type: ignore[arg-type]
+
+
+def _csv_safe(frame: pd.DataFrame, text_columns: list[str]) -> pd.DataFrame:
+    """``frame`` with its text cells escaped against spreadsheet formulas (values from logs)."""
+    escaped = {c: csv_column(frame[c]) for c in text_columns if c in frame.columns}
+    changed = {c: v for c, v in escaped.items() if v is not frame[c]}
+    return frame.assign(**changed) if changed else frame
 
 
 class PerRequestWriter:
@@ -52,6 +60,7 @@ class PerRequestWriter:
             self.columns += TAG_COLUMNS
         dtypes = {**CANONICAL_DTYPES, **PRICED_DTYPES, **TAG_DTYPES}
         self.schema = pa.schema([(c, _arrow_type(dtypes[c])) for c in self.columns])
+        self._text_columns = [c for c in self.columns if dtypes[c] == "str"]
         self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -73,6 +82,7 @@ class PerRequestWriter:
                 self._parquet = pq.ParquetWriter(self.tmp, self.schema)
             self._parquet.write_table(table)
         elif self.kind == "csv":
+            frame = _csv_safe(frame, self._text_columns)
             frame.to_csv(self._handle, header=self._first, index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ")
         else:
             text = frame.to_json(orient="records", lines=True, date_format="iso", date_unit="ms")
@@ -112,7 +122,8 @@ def write_table(path: str | Path, frame: pd.DataFrame) -> None:
         if kind == "parquet":
             frame.to_parquet(tmp, index=False)
         elif kind == "csv":
-            frame.to_csv(tmp, index=False)
+            text = [c for c in frame.columns if frame[c].dtype == object or isinstance(frame[c].dtype, pd.StringDtype)]
+            _csv_safe(frame, text).to_csv(tmp, index=False)
         else:
             frame.to_json(tmp, orient="records", lines=True, date_format="iso")
         os.replace(tmp, target)
