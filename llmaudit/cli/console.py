@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.markup import escape as rich_escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
-from llmaudit.errors import UsageError
 from llmaudit.ingest import InputSource
+from llmaudit.report import atomic
 from llmaudit.report.safety import term_text
 
 DEFAULT_WIDTH = 100
@@ -39,14 +39,7 @@ def emit(text: str, output: Path | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, output)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise UsageError(f"--output {output}: cannot write ({exc.strerror})") from None
+    atomic.write_text(output, text, option="--output")
 
 
 class ProgressObserver:

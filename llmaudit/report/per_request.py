@@ -2,13 +2,13 @@
 
 The format follows the extension (``.csv``, ``.jsonl``, ``.parquet``). Rows are written
 chunk by chunk as they are priced, to a temporary file renamed into place on success,
-so a failed run never leaves a half-written file. Prompt text is left out unless the
-caller asks for it.
+so a failed run never leaves a half-written file (``llmaudit.report.atomic``). Prompt
+text is left out unless the caller asks for it; a file holding it is created 0600.
 """
 
 from __future__ import annotations
 
-import os
+import contextlib
 from pathlib import Path
 from typing import Final
 
@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from llmaudit.errors import UsageError
+from llmaudit.report import atomic
 from llmaudit.report.safety import csv_column
 from llmaudit.schema import CANONICAL_DTYPES, PRICED_DTYPES, PRIVATE_COLUMNS, TAG_DTYPES
 
@@ -61,21 +62,27 @@ class PerRequestWriter:
         dtypes = {**CANONICAL_DTYPES, **PRICED_DTYPES, **TAG_DTYPES}
         self.schema = pa.schema([(c, _arrow_type(dtypes[c])) for c in self.columns])
         self._text_columns = [c for c in self.columns if dtypes[c] == "str"]
-        self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        self.tmp = atomic.create_temp(self.path, private=include_prompts, option="--per-request")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             # Kept open across write() calls and closed by close()/abort(): no context manager.
             self._handle = (
                 None if self.kind == "parquet" else open(self.tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115
             )
         except OSError as exc:
-            raise UsageError(f"--per-request {path}: cannot write ({exc.strerror})") from None
+            atomic.discard(self.tmp)
+            raise atomic.write_error("--per-request", self.path, exc) from None
         self._parquet: pq.ParquetWriter | None = None
         self._first = True
         self.rows = 0
 
     def write(self, priced: pd.DataFrame) -> None:
-        frame = priced.loc[:, self.columns]
+        try:
+            self._write(priced.loc[:, self.columns])
+        except OSError as exc:
+            self.abort()
+            raise atomic.write_error("--per-request", self.path, exc) from None
+
+    def _write(self, frame: pd.DataFrame) -> None:
         if self.kind == "parquet":
             table = pa.Table.from_pandas(frame, schema=self.schema, preserve_index=False)
             if self._parquet is None:
@@ -92,22 +99,29 @@ class PerRequestWriter:
         self.rows += len(frame)
 
     def close(self) -> None:
-        if self._parquet is not None:
-            self._parquet.close()
-        elif self.kind == "parquet":
-            pq.write_table(self.schema.empty_table(), self.tmp)
-        if self._handle is not None:
-            if self._first and self.kind == "csv":
-                self._handle.write(",".join(self.columns) + "\n")
-            self._handle.close()
-        os.replace(self.tmp, self.path)
+        try:
+            if self._parquet is not None:
+                self._parquet.close()
+            elif self.kind == "parquet":
+                pq.write_table(self.schema.empty_table(), self.tmp)
+            if self._handle is not None:
+                if self._first and self.kind == "csv":
+                    self._handle.write(",".join(self.columns) + "\n")
+                self._handle.close()
+        except OSError as exc:
+            self.abort()
+            raise atomic.write_error("--per-request", self.path, exc) from None
+        atomic.finish(self.tmp, self.path, "--per-request")
 
     def abort(self) -> None:
-        if self._parquet is not None:
-            self._parquet.close()
-        if self._handle is not None:
-            self._handle.close()
-        self.tmp.unlink(missing_ok=True)
+        """Drop the partial file. Never raises: closing a writer on a full disk flushes and fails,
+        and the temporary file must go all the same."""
+        parquet, handle, self._parquet, self._handle = self._parquet, self._handle, None, None
+        for closer in (parquet, handle):
+            if closer is not None:
+                with contextlib.suppress(Exception):
+                    closer.close()
+        atomic.discard(self.tmp)
 
 
 def write_table(path: str | Path, frame: pd.DataFrame) -> None:
@@ -116,9 +130,8 @@ def write_table(path: str | Path, frame: pd.DataFrame) -> None:
     kind = FORMATS.get(target.suffix.lower())
     if kind is None:
         raise UsageError(f"--per-request {path}: unknown file type", hint="end the name with .csv, .jsonl or .parquet")
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp = atomic.create_temp(target, private=False, option="--per-request")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
         if kind == "parquet":
             frame.to_parquet(tmp, index=False)
         elif kind == "csv":
@@ -126,7 +139,10 @@ def write_table(path: str | Path, frame: pd.DataFrame) -> None:
             _csv_safe(frame, text).to_csv(tmp, index=False)
         else:
             frame.to_json(tmp, orient="records", lines=True, date_format="iso")
-        os.replace(tmp, target)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise UsageError(f"--per-request {path}: cannot write ({exc.strerror})") from None
+        atomic.discard(tmp)
+        raise atomic.write_error("--per-request", target, exc) from None
+    except BaseException:
+        atomic.discard(tmp)
+        raise
+    atomic.finish(tmp, target, "--per-request")
