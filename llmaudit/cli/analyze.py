@@ -12,6 +12,7 @@ from llmaudit.cli import options as opt
 from llmaudit.cli.app import app
 from llmaudit.cli.common import ingest_options
 from llmaudit.cli.console import ProgressObserver, emit, wants_color, width
+from llmaudit.cli.guard import file_inputs, log_inputs, refuse_overwriting, without_own_outputs
 from llmaudit.errors import UsageError
 from llmaudit.ingest import RequestReader, expand_inputs
 from llmaudit.ingest.formats.claude_code import claude_code_candidates, claude_code_dirs
@@ -148,7 +149,12 @@ def analyze_command(
         log_args += [str(d) for d in _claude_code_logs()]
     if not log_args:
         raise UsageError("no logs given", hint="pass LOGS (files, directories, globs or -), or --claude-code")
-    sources = expand_inputs(log_args)
+    sources = without_own_outputs(expand_inputs(log_args), quiet=quiet)
+    refuse_overwriting(
+        {"--output": output, "--per-request": per_request},
+        log_inputs(sources)
+        + file_inputs(pricing=pricing, tag_rules=tag_rules, mapping=mapping, batch_input=batch_input),
+    )
     if not tag and (sample or tag_rules is not None):
         raise UsageError("--sample and --tag-rules need tagging", hint="drop --no-tag")
     writer = PerRequestWriter(per_request, include_prompts=include_prompts, tagged=tag) if per_request else None

@@ -9,6 +9,8 @@ text is left out unless the caller asks for it; a file holding it is created 060
 from __future__ import annotations
 
 import contextlib
+import gzip
+import re
 from pathlib import Path
 from typing import Final
 
@@ -27,6 +29,30 @@ FORMATS: Final = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parque
 _LEAD: Final = ("request_id", "timestamp", "model", "priced_model", "pricing_mode")
 COLUMNS: Final = tuple(dict.fromkeys([*_LEAD, *CANONICAL_DTYPES, *PRICED_DTYPES]))
 TAG_COLUMNS: Final = tuple(TAG_DTYPES)
+
+# How llmaudit knows its own outputs when they land among logs: Parquet files carry this
+# metadata key; CSV and JSON Lines files lead with these columns, in this order (no log
+# format does: ``priced_model`` and ``pricing_mode`` are llmaudit's own).
+OUTPUT_METADATA_KEY: Final = b"llmaudit.output"
+_SIMULATE_LEAD: Final = ("policy", "request_id", "timestamp", "original_model", "routed_model")
+_SIGNATURES: Final = (_LEAD, _SIMULATE_LEAD)
+_JSON_KEY: Final = re.compile(r'[{,]"([a-z_]+)":')
+
+
+def is_llmaudit_output(path: Path) -> bool:
+    """Whether ``path`` is a --per-request file llmaudit wrote (plain or .gz); never raises."""
+    name = path.name.lower().removesuffix(".gz")
+    try:
+        if name.endswith(".parquet"):
+            metadata = pq.read_schema(path).metadata or {}
+            return OUTPUT_METADATA_KEY in metadata
+        opener = gzip.open if path.name.lower().endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:
+            head = handle.readline(65536)
+    except Exception:  # unreadable here is the reader's business: it reports it properly
+        return False
+    keys = _JSON_KEY.findall(head)[:5] if head.startswith("{") else head.split(",", 5)[:5]
+    return tuple(keys) in _SIGNATURES
 
 
 def _arrow_type(dtype: object) -> pa.DataType:
@@ -60,7 +86,9 @@ class PerRequestWriter:
         if tagged:
             self.columns += TAG_COLUMNS
         dtypes = {**CANONICAL_DTYPES, **PRICED_DTYPES, **TAG_DTYPES}
-        self.schema = pa.schema([(c, _arrow_type(dtypes[c])) for c in self.columns])
+        self.schema = pa.schema([(c, _arrow_type(dtypes[c])) for c in self.columns]).with_metadata(
+            {OUTPUT_METADATA_KEY: b"per-request"}
+        )
         self._text_columns = [c for c in self.columns if dtypes[c] == "str"]
         self.tmp = atomic.create_temp(self.path, private=include_prompts, option="--per-request")
         try:
@@ -133,7 +161,9 @@ def write_table(path: str | Path, frame: pd.DataFrame) -> None:
     tmp = atomic.create_temp(target, private=False, option="--per-request")
     try:
         if kind == "parquet":
-            frame.to_parquet(tmp, index=False)
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            metadata = {**(table.schema.metadata or {}), OUTPUT_METADATA_KEY: b"per-request"}
+            pq.write_table(table.replace_schema_metadata(metadata), tmp)
         elif kind == "csv":
             text = [c for c in frame.columns if frame[c].dtype == object or isinstance(frame[c].dtype, pd.StringDtype)]
             _csv_safe(frame, text).to_csv(tmp, index=False)

@@ -238,3 +238,98 @@ def test_debug_keeps_a_user_errors_code(capsys: pytest.CaptureFixture[str]) -> N
     assert main(["--debug", "analyze", "no-such-file.jsonl", "-q"]) == 2
     err = capsys.readouterr().err
     assert "Traceback" in err and "no-such-file.jsonl" in err
+
+
+# -- outputs never replace inputs (18.8) ----------------------------------------------------
+
+POLICY = str(ROOT / "examples" / "policies" / "four-tiers.yaml")
+
+
+@pytest.fixture()
+def logs_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "audit.jsonl").write_text((LOGS / "report" / "audit.jsonl").read_text())
+    return folder
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["analyze", "{log}", "-o", "{log}"],
+        ["analyze", "{dir}", "--per-request", "{log}"],
+        ["analyze", "{dir}/*.jsonl", "-o", "{dir}/../x.csv", "--per-request", "{dir}/../x.csv"],
+        ["analyze", "{dir}", "-o", PRICES],
+        ["simulate", "{dir}", "-P", POLICY, "--per-request", "{log}"],
+        ["simulate", "{dir}", "-P", POLICY, "-o", POLICY],
+        ["check", "{dir}", "-P", POLICY, "--baseline-policy", POLICY, "-o", "{log}"],
+        ["baseline", "{dir}", "-P", POLICY, "-o", "{log}"],
+    ],
+)
+def test_an_output_onto_an_input_is_refused(
+    logs_dir: Path, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    log = logs_dir / "audit.jsonl"
+    before = log.read_bytes(), Path(PRICES).read_bytes(), Path(POLICY).read_bytes()
+    argv = [a.format(log=log, dir=logs_dir) for a in args]
+    code = main([*argv, "--pricing", PRICES, "-q"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "would replace it" in err or "are the same file" in err
+    assert (log.read_bytes(), Path(PRICES).read_bytes(), Path(POLICY).read_bytes()) == before
+    assert not (logs_dir.parent / "x.csv").exists()
+
+
+@pytest.mark.parametrize("name", ["rows.csv", "rows.jsonl", "rows.parquet", "rows.jsonl.gz"])
+def test_own_per_request_output_in_the_logs_folder_is_skipped(
+    logs_dir: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    import gzip
+    import json
+
+    def summary() -> dict[str, int]:
+        code = main(["analyze", str(logs_dir), "--pricing", PRICES, "-f", "json"])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        data = json.loads(out)["summary"]
+        return {"requests": data["requests"], "skipped": data["skipped_lines"], "notes": err.count("note: skipped")}
+
+    first = summary()
+    plain = name.removesuffix(".gz")
+    assert (
+        main(
+            ["analyze", str(logs_dir), "--pricing", PRICES, "-q", "-f", "json", "--per-request", str(logs_dir / plain)]
+        )
+        == 0
+    )
+    if name.endswith(".gz"):
+        data = (logs_dir / plain).read_bytes()
+        (logs_dir / plain).unlink()
+        (logs_dir / name).write_bytes(gzip.compress(data))
+    capsys.readouterr()
+    second = summary()
+    assert first == {"requests": 8, "skipped": 2, "notes": 0}  # the fixture: 8 requests, 2 bad lines
+    assert second == {**first, "notes": 1}
+
+
+def test_simulate_per_request_output_is_skipped_too(logs_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = logs_dir / "routed.parquet"
+    assert main(["simulate", str(logs_dir), "-P", POLICY, "--pricing", PRICES, "-q", "--per-request", str(target)]) == 0
+    capsys.readouterr()
+    assert main(["analyze", str(logs_dir), "--pricing", PRICES, "-f", "json"]) == 0
+    assert "note: skipped" in capsys.readouterr().err
+
+
+def test_only_own_outputs_is_a_clear_error(logs_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = logs_dir.parent / "rows.csv"
+    assert main(["analyze", str(logs_dir), "--pricing", PRICES, "-q", "-f", "json", "--per-request", str(target)]) == 0
+    capsys.readouterr()
+    assert main(["analyze", str(target), "--pricing", PRICES, "-q"]) == 2
+    assert "llmaudit --per-request output, not a log" in capsys.readouterr().err
+
+
+def test_a_log_that_merely_has_a_request_id_column_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = tmp_path / "requests.csv"
+    log.write_text("request_id,timestamp,model,input_tokens,output_tokens\nr1,2025-03-01T10:00:00Z,gpt-4o,1000,100\n")
+    assert main(["analyze", str(log), "--pricing", PRICES, "-q", "-f", "json"]) == 0
+    assert "note: skipped" not in capsys.readouterr().err
