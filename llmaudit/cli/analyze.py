@@ -114,7 +114,8 @@ def analyze_command(
             metavar="N",
             min=0,
             help="Show N requests per task type with their tags and reasons (prompts truncated to 160 characters, "
-            "e-mail addresses, keys and long digit runs redacted), to check the tagger on your data.",
+            "e-mail addresses, passwords, keys, PEM blocks and long digit runs redacted), "
+            "to check the tagger on your data.",
         ),
     ] = 0,
     strict: opt.Strict = False,
