@@ -17,7 +17,8 @@ the money goes. Everything runs offline.
 
 Start with:  llmaudit analyze sample_logs/
 
-Exit codes: 0 ok, 1 gate failed, 2 bad input or usage, 3 internal error, 130 interrupted.
+Exit codes: 0 ok, 1 gate failed, 2 bad input or usage, 3 internal error, 130 interrupted
+(143 SIGTERM, 129 SIGHUP).
 """
 
 app = typer.Typer(
