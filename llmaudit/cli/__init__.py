@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
             err.print(f"  hint: {term_message(exc.hint)}", markup=False, highlight=False, soft_wrap=True)
         return exc.exit_code
     except ClickException as exc:
+        exc.message = term_message(exc.message)  # e.g. "No such option: --<ESC>[2J"
         exc.show()
         return exc.exit_code if exc.exit_code else EXIT_BAD_INPUT
     except (KeyboardInterrupt, typer.Abort):

@@ -133,3 +133,10 @@ def test_error_messages_show_control_characters(capsys: pytest.CaptureFixture[st
     err = capsys.readouterr().err
     assert code == 2
     assert "\x1b" not in err and "nofile\\x1b[2J.jsonl" in err
+
+
+def test_usage_errors_show_control_characters(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["analyze", LOG, "--\x1b]0;pwned\x07"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "\x1b" not in err and "\\x1b]0;pwned" in err
