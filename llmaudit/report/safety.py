@@ -85,7 +85,9 @@ def csv_text(value: str) -> str:
 def csv_column(values: pd.Series) -> pd.Series:
     """``csv_text`` over a whole text column (missing values stay missing)."""
     text = values.astype("string")
-    risky = text.str.match(r"[=+\-@\t\r]").fillna(False) & ~text.str.fullmatch(_NUMBER.pattern).fillna(False)
+    risky = text.str.match(r"[=+\-@\t\r]").fillna(False)
+    if risky.any():  # the number test only where a formula could start: most chunks have none
+        risky &= ~text.str.fullmatch(_NUMBER.pattern).fillna(False)
     returns = text.str.contains("\r", regex=False).fillna(False)
     if returns.any():
         text = text.str.replace("\r\n", "\n", regex=False).str.replace("\r", "\n", regex=False)
