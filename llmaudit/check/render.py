@@ -22,6 +22,7 @@ from llmaudit.report.formats import _html as html
 from llmaudit.report.formats._fit import Column, FitTable
 from llmaudit.report.formats.json_format import clean, dumps
 from llmaudit.report.formats.table_format import console_text, new_console
+from llmaudit.report.safety import csv_text, map_strings, md_text, term_text
 
 MARKER: Final = "<!-- llmaudit-check -->"
 # Below half a cent a month a figure is rounding noise and shows as zero.
@@ -124,6 +125,7 @@ def _thresholds(report: CheckReport) -> str:
 
 
 def render_markdown(report: CheckReport) -> str:
+    report = map_strings(report, md_text)
     v = report.verdict
     icon = ":white_check_mark:" if v.passed else ":x:"
     lines = [MARKER, f"### {icon} llmaudit check {verdict_line(report)}", ""]
@@ -154,6 +156,7 @@ def render_markdown(report: CheckReport) -> str:
 
 
 def render_table(report: CheckReport, width: int = 100, color: bool = False) -> str:
+    report = map_strings(report, term_text)
     console, _, _ = new_console(RenderOptions(color=color, width=width))
     style = "bold green" if report.verdict.passed else "bold red"
     console.print(Text(f"llmaudit check {verdict_line(report)}", style=style))
@@ -190,6 +193,7 @@ def render_json(report: CheckReport) -> str:
 
 def render_csv(report: CheckReport) -> str:
     """One row per effect and a total: name, USD a month, share of the baseline, drivers."""
+    report = map_strings(report, csv_text)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["effect", "change_usd", "pct_of_baseline", "drivers"])

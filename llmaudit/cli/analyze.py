@@ -12,6 +12,7 @@ from llmaudit.cli import options as opt
 from llmaudit.cli.app import command_app
 from llmaudit.cli.common import ingest_options
 from llmaudit.cli.console import ProgressObserver, emit, stderr_console, wants_color, width
+from llmaudit.cli.guard import file_inputs, log_inputs, refuse_overwriting, without_own_outputs
 from llmaudit.config import load_config
 from llmaudit.errors import UsageError
 from llmaudit.ingest import RequestReader, expand_inputs
@@ -132,7 +133,8 @@ def analyze_command(
             metavar="N",
             min=0,
             help="Show N requests per task type with their tags and reasons (prompts truncated to 160 characters, "
-            "e-mail addresses, keys and long digit runs redacted), to check the tagger on your data.",
+            "e-mail addresses, passwords, keys, PEM blocks and long digit runs redacted), "
+            "to check the tagger on your data.",
         ),
     ] = 0,
     strict: opt.Strict = False,
@@ -175,7 +177,18 @@ def analyze_command(
             "no logs given",
             hint="pass LOGS (files, directories, globs or -), --claude-code, or list them in llmaudit.yaml",
         )
-    sources = expand_inputs(log_args)
+    sources = without_own_outputs(expand_inputs(log_args), quiet=quiet)
+    refuse_overwriting(
+        {"--output": output, "--per-request": per_request},
+        log_inputs(sources)
+        + file_inputs(
+            pricing=[*project.pricing, *pricing],
+            tag_rules=rules_path,
+            mapping=mapping,
+            batch_input=batch_input,
+            config=project.path,
+        ),
+    )
     if not tag and (sample or tag_rules is not None):
         raise UsageError("--sample and --tag-rules need tagging", hint="drop --no-tag")
     writer = PerRequestWriter(per_request, include_prompts=include_prompts, tagged=tag) if per_request else None

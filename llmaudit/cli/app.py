@@ -29,7 +29,8 @@ the money goes. Everything runs offline.
 Start with:  llmaudit analyze --demo      (the sample logs shipped with llmaudit)
 then:        llmaudit analyze YOUR_LOGS/
 
-Exit codes: 0 ok, 1 gate failed, 2 bad input or usage, 3 internal error, 130 interrupted.
+Exit codes: 0 ok, 1 gate failed, 2 bad input or usage, 3 internal error, 130 interrupted
+(143 SIGTERM, 129 SIGHUP).
 """
 
 

@@ -15,10 +15,12 @@ from llmaudit.cli import options as opt
 from llmaudit.cli.app import command_app
 from llmaudit.cli.common import ingest_options, read_requests
 from llmaudit.cli.console import emit, stderr_console, width
+from llmaudit.cli.guard import file_inputs
 from llmaudit.cli.simulate import simulate_command
 from llmaudit.config import load_config
 from llmaudit.errors import EXIT_GATE_FAILED, UsageError
 from llmaudit.pricing import load_pricing
+from llmaudit.report.safety import term_message
 from llmaudit.simulate import load_policy
 
 CheckFormat = Literal[tuple(RENDERERS)]  # type: ignore[valid-type]
@@ -228,13 +230,36 @@ def check_command(
         until=until,
         timezone=timezone or project.timezone or "UTC",
     )
-    frame, _ = read_requests(log_args, ingest, table, tag_rules or project.tag_rules, quiet=quiet)
+    frame, _ = read_requests(
+        log_args,
+        ingest,
+        table,
+        tag_rules or project.tag_rules,
+        quiet=quiet,
+        outputs={"--output": output},
+        inputs=file_inputs(
+            policy=policy,
+            baseline=baseline,
+            baseline_policy=baseline_policy,
+            baseline_pricing=baseline_pricing,
+            config=config,
+            pricing=pricing,
+            tag_rules=tag_rules,
+            mapping=mapping,
+            batch_input=batch_input,
+        ),
+    )
     report = check(frame, table, head_policy, against, thresholds)
     emit(RENDERERS[output_format](report, width(output)), output)
     if not report.verdict.passed:
         err = stderr_console()
         for failure in report.verdict.failures:
-            err.print(f"llmaudit: check failed: {failure.message}", markup=False, highlight=False, soft_wrap=True)
+            err.print(
+                f"llmaudit: check failed: {term_message(failure.message)}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
         raise typer.Exit(EXIT_GATE_FAILED)
 
 

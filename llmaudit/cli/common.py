@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from llmaudit.cli.console import ProgressObserver
+from llmaudit.cli.guard import log_inputs, refuse_overwriting, without_own_outputs
 from llmaudit.ingest import IngestOptions, IngestStats, RequestReader, expand_inputs
 from llmaudit.ingest.formats.generic_mapping import cli_settings
 from llmaudit.pricing import PriceTable
@@ -52,11 +53,20 @@ def tagger(rules_path: Path | str | None) -> Callable[[pd.DataFrame], pd.DataFra
 
 
 def read_requests(
-    log_args: Sequence[str], ingest: IngestOptions, table: PriceTable, tag_rules: Path | str | None, *, quiet: bool
+    log_args: Sequence[str],
+    ingest: IngestOptions,
+    table: PriceTable,
+    tag_rules: Path | str | None,
+    *,
+    quiet: bool,
+    outputs: Mapping[str, Path | None] | None = None,
+    inputs: Sequence[tuple[str, Path]] = (),
 ) -> tuple[pd.DataFrame, IngestStats]:
     """Every request of the logs, tagged and priced in one frame (simulate, check), with the
-    reading's accounting; progress on stderr unless ``quiet``."""
-    sources = expand_inputs(log_args)
+    reading's accounting; progress on stderr unless ``quiet``. Refuses ``outputs`` that would
+    replace a log or one of ``inputs``, and skips llmaudit's own outputs among the logs."""
+    sources = without_own_outputs(expand_inputs(log_args), quiet=quiet)
+    refuse_overwriting(outputs or {}, log_inputs(sources) + list(inputs))
     with ProgressObserver(sources, enabled=not quiet) as progress:
         reader = RequestReader(sources, ingest, observer=progress)
         frame = collect(reader, table, tagger(tag_rules))

@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape as rich_escape
 
-from llmaudit.errors import UsageError
+from llmaudit.report import atomic
+from llmaudit.report.safety import term_text
 
 if TYPE_CHECKING:  # the ingest stack and rich's progress load only when a command reads logs
     from rich.progress import Progress, TaskID
@@ -41,14 +43,7 @@ def emit(text: str, output: Path | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, output)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise UsageError(f"--output {output}: cannot write ({exc.strerror})") from None
+    atomic.write_text(output, text, option="--output")
 
 
 class ProgressObserver:
@@ -86,7 +81,9 @@ class ProgressObserver:
         self._done_before += self._current
         self._current = 0
         if self._progress is not None and self._task is not None:
-            self._progress.update(self._task, description=f"{source.display} ({fmt})", completed=self._done_before)
+            # A file name is text, not rich markup, and may hold control characters.
+            label = rich_escape(term_text(f"{source.display} ({fmt})"))
+            self._progress.update(self._task, description=label, completed=self._done_before)
 
     def advanced(self, source: InputSource, raw_bytes: int) -> None:
         self._current = raw_bytes

@@ -13,6 +13,7 @@ from llmaudit.cli import options as opt
 from llmaudit.cli.app import command_app
 from llmaudit.cli.common import ingest_options, read_requests
 from llmaudit.cli.console import emit, wants_color, width
+from llmaudit.cli.guard import file_inputs
 from llmaudit.config import load_config
 from llmaudit.errors import UsageError
 from llmaudit.pricing import load_pricing
@@ -143,7 +144,23 @@ def simulate_command(
         policy_seller(named.policy, named.source, table)
     quality_path = quality or project.quality
     scores = load_quality(quality_path, table) if quality_path is not None else None
-    frame, stats = read_requests(log_args, ingest, table, tag_rules or project.tag_rules, quiet=quiet)
+    frame, stats = read_requests(
+        log_args,
+        ingest,
+        table,
+        tag_rules or project.tag_rules,
+        quiet=quiet,
+        outputs={"--output": output, "--per-request": per_request},
+        inputs=file_inputs(
+            policy=policy,
+            config=config,
+            quality=quality,
+            pricing=pricing,
+            tag_rules=tag_rules,
+            mapping=mapping,
+            batch_input=batch_input,
+        ),
+    )
     replays: dict[str, Replayed] = {}  # for --per-request: the replays the report was built from
     report = simulate(
         frame,

@@ -2,13 +2,15 @@
 
 The format follows the extension (``.csv``, ``.jsonl``, ``.parquet``). Rows are written
 chunk by chunk as they are priced, to a temporary file renamed into place on success,
-so a failed run never leaves a half-written file. Prompt text is left out unless the
-caller asks for it.
+so a failed run never leaves a half-written file (``llmaudit.report.atomic``). Prompt
+text is left out unless the caller asks for it; a file holding it is created 0600.
 """
 
 from __future__ import annotations
 
-import os
+import contextlib
+import gzip
+import re
 from pathlib import Path
 from typing import Final
 
@@ -17,6 +19,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from llmaudit.errors import UsageError
+from llmaudit.report import atomic
+from llmaudit.report.safety import csv_column
 from llmaudit.schema import CANONICAL_DTYPES, PRICED_DTYPES, PRIVATE_COLUMNS, TAG_DTYPES
 
 FORMATS: Final = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
@@ -26,6 +30,30 @@ _LEAD: Final = ("request_id", "timestamp", "model", "priced_model", "pricing_mod
 COLUMNS: Final = tuple(dict.fromkeys([*_LEAD, *CANONICAL_DTYPES, *PRICED_DTYPES]))
 TAG_COLUMNS: Final = tuple(TAG_DTYPES)
 
+# How llmaudit knows its own outputs when they land among logs: Parquet files carry this
+# metadata key; CSV and JSON Lines files lead with these columns, in this order (no log
+# format does: ``priced_model`` and ``pricing_mode`` are llmaudit's own).
+OUTPUT_METADATA_KEY: Final = b"llmaudit.output"
+_SIMULATE_LEAD: Final = ("policy", "request_id", "timestamp", "original_model", "routed_model")
+_SIGNATURES: Final = (_LEAD, _SIMULATE_LEAD)
+_JSON_KEY: Final = re.compile(r'[{,]"([a-z_]+)":')
+
+
+def is_llmaudit_output(path: Path) -> bool:
+    """Whether ``path`` is a --per-request file llmaudit wrote (plain or .gz); never raises."""
+    name = path.name.lower().removesuffix(".gz")
+    try:
+        if name.endswith(".parquet"):
+            metadata = pq.read_schema(path).metadata or {}
+            return OUTPUT_METADATA_KEY in metadata
+        opener = gzip.open if path.name.lower().endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:
+            head = handle.readline(65536)
+    except Exception:  # unreadable here is the reader's business: it reports it properly
+        return False
+    keys = _JSON_KEY.findall(head)[:5] if head.startswith("{") else head.split(",", 5)[:5]
+    return tuple(keys) in _SIGNATURES
+
 
 def _arrow_type(dtype: object) -> pa.DataType:
     if dtype == "str":
@@ -33,6 +61,13 @@ def _arrow_type(dtype: object) -> pa.DataType:
     if dtype == "datetime64[ns, UTC]":
         return pa.timestamp("ns", tz="UTC")
     return pa.from_numpy_dtype(dtype)  # type: ignore[arg-type]
+
+
+def _csv_safe(frame: pd.DataFrame, text_columns: list[str]) -> pd.DataFrame:
+    """``frame`` with its text cells escaped against spreadsheet formulas (values from logs)."""
+    escaped = {c: csv_column(frame[c]) for c in text_columns if c in frame.columns}
+    changed = {c: v for c, v in escaped.items() if v is not frame[c]}
+    return frame.assign(**changed) if changed else frame
 
 
 class PerRequestWriter:
@@ -51,28 +86,38 @@ class PerRequestWriter:
         if tagged:
             self.columns += TAG_COLUMNS
         dtypes = {**CANONICAL_DTYPES, **PRICED_DTYPES, **TAG_DTYPES}
-        self.schema = pa.schema([(c, _arrow_type(dtypes[c])) for c in self.columns])
-        self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        self.schema = pa.schema([(c, _arrow_type(dtypes[c])) for c in self.columns]).with_metadata(
+            {OUTPUT_METADATA_KEY: b"per-request"}
+        )
+        self._text_columns = [c for c in self.columns if dtypes[c] == "str"]
+        self.tmp = atomic.create_temp(self.path, private=include_prompts, option="--per-request")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             # Kept open across write() calls and closed by close()/abort(): no context manager.
             self._handle = (
                 None if self.kind == "parquet" else open(self.tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115
             )
         except OSError as exc:
-            raise UsageError(f"--per-request {path}: cannot write ({exc.strerror})") from None
+            atomic.discard(self.tmp)
+            raise atomic.write_error("--per-request", self.path, exc) from None
         self._parquet: pq.ParquetWriter | None = None
         self._first = True
         self.rows = 0
 
     def write(self, priced: pd.DataFrame) -> None:
-        frame = priced.loc[:, self.columns]
+        try:
+            self._write(priced.loc[:, self.columns])
+        except OSError as exc:
+            self.abort()
+            raise atomic.write_error("--per-request", self.path, exc) from None
+
+    def _write(self, frame: pd.DataFrame) -> None:
         if self.kind == "parquet":
             table = pa.Table.from_pandas(frame, schema=self.schema, preserve_index=False)
             if self._parquet is None:
                 self._parquet = pq.ParquetWriter(self.tmp, self.schema)
             self._parquet.write_table(table)
         elif self.kind == "csv":
+            frame = _csv_safe(frame, self._text_columns)
             frame.to_csv(self._handle, header=self._first, index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ")
         else:
             text = frame.to_json(orient="records", lines=True, date_format="iso", date_unit="ms")
@@ -82,22 +127,29 @@ class PerRequestWriter:
         self.rows += len(frame)
 
     def close(self) -> None:
-        if self._parquet is not None:
-            self._parquet.close()
-        elif self.kind == "parquet":
-            pq.write_table(self.schema.empty_table(), self.tmp)
-        if self._handle is not None:
-            if self._first and self.kind == "csv":
-                self._handle.write(",".join(self.columns) + "\n")
-            self._handle.close()
-        os.replace(self.tmp, self.path)
+        try:
+            if self._parquet is not None:
+                self._parquet.close()
+            elif self.kind == "parquet":
+                pq.write_table(self.schema.empty_table(), self.tmp)
+            if self._handle is not None:
+                if self._first and self.kind == "csv":
+                    self._handle.write(",".join(self.columns) + "\n")
+                self._handle.close()
+        except OSError as exc:
+            self.abort()
+            raise atomic.write_error("--per-request", self.path, exc) from None
+        atomic.finish(self.tmp, self.path, "--per-request")
 
     def abort(self) -> None:
-        if self._parquet is not None:
-            self._parquet.close()
-        if self._handle is not None:
-            self._handle.close()
-        self.tmp.unlink(missing_ok=True)
+        """Drop the partial file. Never raises: closing a writer on a full disk flushes and fails,
+        and the temporary file must go all the same."""
+        parquet, handle, self._parquet, self._handle = self._parquet, self._handle, None, None
+        for closer in (parquet, handle):
+            if closer is not None:
+                with contextlib.suppress(Exception):
+                    closer.close()
+        atomic.discard(self.tmp)
 
 
 def write_table(path: str | Path, frame: pd.DataFrame) -> None:
@@ -106,16 +158,21 @@ def write_table(path: str | Path, frame: pd.DataFrame) -> None:
     kind = FORMATS.get(target.suffix.lower())
     if kind is None:
         raise UsageError(f"--per-request {path}: unknown file type", hint="end the name with .csv, .jsonl or .parquet")
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp = atomic.create_temp(target, private=False, option="--per-request")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
         if kind == "parquet":
-            frame.to_parquet(tmp, index=False)
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            metadata = {**(table.schema.metadata or {}), OUTPUT_METADATA_KEY: b"per-request"}
+            pq.write_table(table.replace_schema_metadata(metadata), tmp)
         elif kind == "csv":
-            frame.to_csv(tmp, index=False)
+            text = [c for c in frame.columns if frame[c].dtype == object or isinstance(frame[c].dtype, pd.StringDtype)]
+            _csv_safe(frame, text).to_csv(tmp, index=False)
         else:
             frame.to_json(tmp, orient="records", lines=True, date_format="iso")
-        os.replace(tmp, target)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise UsageError(f"--per-request {path}: cannot write ({exc.strerror})") from None
+        atomic.discard(tmp)
+        raise atomic.write_error("--per-request", target, exc) from None
+    except BaseException:
+        atomic.discard(tmp)
+        raise
+    atomic.finish(tmp, target, "--per-request")

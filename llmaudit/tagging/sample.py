@@ -1,7 +1,8 @@
 """Eyeballing the tagger: a few requests per task type, prompts truncated and redacted.
 
 ``sample_by_class`` picks up to ``n`` rows per task type deterministically (seeded);
-``redact`` removes e-mail addresses, API keys and tokens, long digit runs, then truncates,
+``redact`` removes PEM blocks, passwords and secrets in assignments and URLs, e-mail
+addresses, API keys and tokens, long digit runs, then truncates,
 all with vectorized pyarrow kernels, so ``--sample`` can show a user's own data safely.
 """
 
@@ -14,11 +15,28 @@ import pyarrow.compute as pc
 
 from llmaudit.tagging.lexicon import TASK_TYPES
 
+# A secret's name in an assignment (password=..., "api_key": "...", PASSWORD: ...), opening group 1.
+_SECRET_NAME = (
+    r"(?i)\b((?:password|passwd|passphrase|pwd|secret|client_secret|token|access_token|refresh_token|"
+    r"api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|auth)[\"']?"
+)
+
 # (pattern, replacement), applied in order. Keys before digits: a key holds digit runs.
+# Patterns are RE2 (pyarrow): no look-around; ``\1`` in a replacement is a group.
 _REDACTIONS: tuple[tuple[str, str], ...] = (
+    # PEM blocks whole (a key's last body line is short), then a block cut off by truncation or a log limit.
+    (r"-----BEGIN [A-Z0-9 ]+-----(?s:.*?)-----END [A-Z0-9 ]+-----", "[pem]"),
+    (r"-----BEGIN [A-Z0-9 ]+-----[A-Za-z0-9+/=\s]*", "[pem]"),
+    # Credentials in URLs (scheme://user:secret@host) and in key=value / "key": "value" assignments.
+    (r"(://[^/\s:@]+:)[^/\s@]+@", "\\1[redacted]@"),
+    (_SECRET_NAME + r"\s*[:=]\s*\")[^\"]*\"", '\\1[redacted]"'),  # a quoted value, spaces and all
+    (_SECRET_NAME + r"\s*[:=]\s*')[^']*'", "\\1[redacted]'"),
+    (_SECRET_NAME + r"\s*[:=]\s*)[^\s\"',;&]+", "\\1[redacted]"),
     (r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}", "[email]"),
     (r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}", "Bearer [key]"),
-    (r"\b(?:sk|pk|rk|ak)-[A-Za-z0-9_-]{8,}", "[key]"),
+    (r"\b(?:sk|pk|rk|ak)-[A-Za-z0-9_-]{8,}", "[key]"),  # OpenAI sk-..., Anthropic sk-ant-..., Stripe
+    (r"\bAIza[0-9A-Za-z_-]{20,}", "[key]"),  # Google API keys
+    (r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*", "[key]"),  # JWTs
     (r"\b(?:AKIA|ASIA)[A-Z0-9]{12,}\b|\bgh[pousr]_[A-Za-z0-9]{20,}\b|\bxox[abpr]-[A-Za-z0-9-]{10,}", "[key]"),
     (r"\b[0-9a-fA-F]{32,}\b", "[key]"),
     (r"\b[A-Za-z0-9+/_-]{32,}={0,2}", "[key]"),

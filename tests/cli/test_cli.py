@@ -167,8 +167,9 @@ def test_internal_error_exits_3_with_debug_hint(
     assert code == 3
     assert "internal error: RuntimeError: kaput" in err and "--debug" in err
     assert "Traceback" not in err
-    with pytest.raises(RuntimeError, match="kaput"):
-        main(["--debug", "analyze", AUDIT, "--pricing", PRICES])
+    # --debug shows the traceback and still exits 3 (it used to escape main() and exit 1, the gate's code).
+    code, _, err = run(capsys, "--debug", "analyze", AUDIT, "--pricing", PRICES)
+    assert code == 3 and "Traceback" in err and "RuntimeError: kaput" in err
 
 
 def test_keyboard_interrupt_exits_130(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

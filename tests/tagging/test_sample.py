@@ -46,3 +46,28 @@ def test_sample_by_class_is_deterministic_and_capped() -> None:
 def test_sample_requires_tags() -> None:
     with pytest.raises(ValueError, match="task_type"):
         sample_by_class(pd.DataFrame({"x": [1]}), 1)
+
+
+# Secrets issue 18 found leaking through --sample, and the key shapes providers issue (made-up values).
+PEM_BODY = "MIIEowIBAAKCAQEA7qXk3c9Zl1F0Yh8tq2Lr4v5s6w7x8y9z0a1b2c3d4e5f6g7h8i9j\nabc/def+ghi=\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("login password=hunter2 then", "login password=[redacted] then"),
+        ('{"api_key": "abc 123"}', '{"api_key": "[redacted]"}'),
+        ("PASSWORD: 'p@ss w0rd' ok", "PASSWORD: '[redacted]' ok"),
+        ("client_secret=s3cr3t&x=1", "client_secret=[redacted]&x=1"),
+        ("db postgres://admin:s3cr3t@db.internal/app", "db postgres://admin:[redacted]@db.internal/app"),
+        (f"key -----BEGIN RSA PRIVATE KEY-----\n{PEM_BODY}-----END RSA PRIVATE KEY----- done", "key [pem] done"),
+        (f"cut -----BEGIN OPENSSH PRIVATE KEY-----\n{PEM_BODY}", "cut [pem]"),
+        ("anthropic sk-ant-api03-Zx9_yW8-vU7tS6rQ5pO4nM3lK2jI1h end", "anthropic [key] end"),
+        ("google AIzaSyD-1a2B3c4D5e6F7g8H9i0JkLmNoPqRsTuVw end", "google [key] end"),
+        ("aws AKIAIOSFODNN7EXAMPLE and wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "aws [key] and [key]"),
+        ("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTYifQ.c2lnbmF0dXJl end", "jwt [key] end"),
+        ("max_tokens=100 and 2 tokens: fine", "max_tokens=100 and 2 tokens: fine"),
+    ],
+)
+def test_redact_secrets(text: str, expected: str) -> None:
+    assert redact(pd.Series([text]), 300).iloc[0] == expected

@@ -10,6 +10,7 @@ from typing import Any
 
 from llmaudit.report.formats.json_format import clean
 from llmaudit.report.model import AnalyzeReport
+from llmaudit.report.safety import csv_text, map_strings
 
 COLUMNS = (
     "dimension",
@@ -27,6 +28,7 @@ COLUMNS = (
 
 
 def render(report: AnalyzeReport, options: object) -> str:
+    report = map_strings(report, csv_text)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()

@@ -23,17 +23,17 @@ from llmaudit.report.formats._sections import (
     tagged_label,
 )
 from llmaudit.report.model import AnalyzeReport, BreakdownRow, TaggedRow
-
-
-def _escape(text: str) -> str:
-    return text.replace("|", "\\|")
+from llmaudit.report.safety import map_strings, md_text
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> list[str]:
-    """A Markdown table; columns whose index is in ``right`` are right-aligned (numbers)."""
+    """A Markdown table; columns whose index is in ``right`` are right-aligned (numbers).
+
+    Cells are written as given: values from logs arrive escaped by ``md_text`` (the
+    renderers map it over the whole report first), the rest is llmaudit's own text."""
     align = ["---:" if i in right else "---" for i in range(len(header))]
-    lines = ["| " + " | ".join(_escape(h) for h in header) + " |", "| " + " | ".join(align) + " |"]
-    lines += ["| " + " | ".join(_escape(c) for c in row) + " |" for row in rows]
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
     return lines
 
 
@@ -52,6 +52,7 @@ def _tagged(title: str, label: str, rows: Sequence[TaggedRow]) -> list[str]:
 
 
 def render(report: AnalyzeReport, options: object) -> str:
+    report = map_strings(report, md_text)
     lines = [f"## {headline(report)}", ""]
     lines += markdown_table(("", ""), summary_rows(report))
     lines.append("")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 
+from llmaudit.report.safety import csv_text, map_strings
 from llmaudit.report.simulate_model import SimulateReport
 
 COLUMNS = ("policy", "section", "key", "requests", "rerouted", "baseline_cost_usd", "policy_cost_usd", "savings_usd")
 
 
 def render(report: SimulateReport, options: object) -> str:
+    report = map_strings(report, csv_text)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)

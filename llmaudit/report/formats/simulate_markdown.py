@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from llmaudit.report.formats import _simulate_sections as s
 from llmaudit.report.formats.markdown_format import markdown_table
+from llmaudit.report.safety import map_strings, md_text
 from llmaudit.report.simulate_model import SimulateReport
 
 
 def render(report: SimulateReport, options: object) -> str:
+    report = map_strings(report, md_text)
     lines = [f"## {s.headline(report)}", ""]
     rows = [
         ["baseline (as logged)", *s.baseline_cells(report), *s.baseline_quality_cell(report)],

@@ -8,6 +8,7 @@ from rich.text import Text
 from llmaudit.report.formats import _simulate_sections as s
 from llmaudit.report.formats._fit import FitTable
 from llmaudit.report.formats.table_format import _new_table, console_text, new_console
+from llmaudit.report.safety import map_strings, term_text
 from llmaudit.report.simulate_model import PolicyResult, SimulateReport, SliceRow
 
 # Columns kept on a narrow terminal (below NARROW characters): the ones that tell the story.
@@ -47,6 +48,7 @@ def _slice_table(
 
 
 def render(report: SimulateReport, options: object) -> str:
+    report = map_strings(report, term_text)
     console, color, width = new_console(options)
     narrow = width < NARROW
     keep = _OVERVIEW_NARROW if narrow else None

@@ -30,6 +30,7 @@ from llmaudit.report.formats._sections import (
     tagged_label,
 )
 from llmaudit.report.model import AnalyzeReport, BreakdownRow, TaggedRow
+from llmaudit.report.safety import map_strings, term_text
 
 _STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 
@@ -63,6 +64,8 @@ def new_console(options: object) -> tuple[Console, bool, int]:
         color_system="standard" if color else None,
         highlight=False,
         emoji=False,
+        # Cells are plain text: a model named "[link=...]" must not become rich markup.
+        markup=False,
     )
     return console, color, width
 
@@ -92,6 +95,7 @@ def _tagged(title: str, label: str, rows: Sequence[TaggedRow]) -> FitTable:
 
 
 def render(report: AnalyzeReport, options: object) -> str:
+    report = map_strings(report, term_text)
     console, color, width = new_console(options)
     console.print(Text(headline(report), style="bold"))
     summary = Table.grid(padding=(0, 2))
