@@ -22,6 +22,12 @@ status             "error" when promptFeedback.blockReason is set (error_type =
                    ``{"error": {"code", "message", "status"}}`` (error_type = status)
 =================  ==========================================================
 
+Responses the google-genai Python SDK serialized (``model_dump()``) spell every key in
+snake_case (``usage_metadata.prompt_token_count``, ``model_version``, ``response_id``,
+``create_time``, ``candidates[].finish_reason``, ``prompt_feedback.block_reason``); both
+spellings are read, whichever a record carries. A finish reason written as Vertex AI's
+protobuf enum number (1) becomes its name (STOP); an unknown number is kept as written.
+
 When wrapped, the request supplies the prompt: ``systemInstruction`` (or
 ``system_instruction``) and ``contents[]``, each ``{role, parts: [{text}, ...]}``; parts
 without text (inline images, files, function calls) are left out. The request's
