@@ -13,6 +13,7 @@ _ORDER = (
     "gemini",
     "litellm",
     "langfuse",
+    "langfuse_trace",
     "helicone",
     "otel",
     "claude_code",
