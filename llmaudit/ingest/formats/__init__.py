@@ -9,6 +9,7 @@ import importlib.util
 _ORDER = (
     "openai_batch",
     "openai",
+    "anthropic_batch",
     "anthropic",
     "gemini",
     "litellm",
