@@ -8,9 +8,11 @@ read 0.15, cache write 1.875).
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from llmaudit.ingest.formats import anthropic_batch
+from llmaudit.ingest.formats import anthropic_batch, langfuse_trace
 from llmaudit.pricing import load_pricing, price_requests
 from tests.conftest import LOGS, read_all
 from tests.conftest import token_rows as tokens_of
@@ -59,3 +61,19 @@ def test_sniff() -> None:
     assert anthropic_batch.sniff({"custom_id": "a", "result": {"type": "expired"}})
     assert not anthropic_batch.sniff({"custom_id": "a", "response": {"status_code": 200, "body": {}}})
     assert not anthropic_batch.sniff({"custom_id": "a", "result": {"type": "pending"}})
+
+
+def test_no_other_fixture_is_claimed_by_the_new_shapes() -> None:
+    own = {RESULTS, LOGS / "langfuse" / "trace_download.json"}
+    claimed = []
+    for path in sorted(LOGS.rglob("*.json*")):
+        if path in own:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and (anthropic_batch.sniff(record) or langfuse_trace.sniff(record)):
+                claimed.append(f"{path}:{number}")
+    assert claimed == []
