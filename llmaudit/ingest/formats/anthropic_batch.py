@@ -46,9 +46,7 @@ def sniff(record: Mapping[str, Any]) -> bool:
 def convert(table: pa.Table, request: pa.Array | None) -> Converted:
     n = table.num_rows
     g = col.Fields(table)
-    message = g("result.message")
-    body = pa.Table.from_struct_array(message) if pa.types.is_struct(message.type) else pa.table({"id": pa.nulls(n)})
-    conv = anthropic.convert(body, None)
+    conv = anthropic.convert_message(g("result.message"))
     conv.columns["pricing_mode"] = pa.repeat(pa.scalar("batch"), n)
     kind = col.strings(g("result.type"))
     assert conv.skip is not None

@@ -126,9 +126,7 @@ def _whole_response(c: dict[str, Any], ids: pa.Array) -> None:
 def convert(table: pa.Table, request: pa.Array | None) -> Converted:
     n = table.num_rows
     g = col.Fields(table)
-    message = g("message")
-    body = pa.Table.from_struct_array(message) if pa.types.is_struct(message.type) else pa.table({"id": pa.nulls(n)})
-    inner = anthropic.convert(body, None)
+    inner = anthropic.convert_message(g("message"))
     conv = Converted(n)
     c = conv.columns
     conv.has_usage = inner.has_usage
