@@ -12,6 +12,8 @@ so generation memory stays small) into the git-ignored ``benchmarks/data/readers
 the wire shape of each format's test fixtures (``tests/fixtures/logs/<format>/``). A
 "record" is one line of JSON Lines or one CSV / Parquet row (for ``claude-code`` a line:
 about 44% of them are API calls, the rest user turns and repeated streamed lines).
+``claude-code-sessions`` holds the same lines as a directory of 500-line session files
+(about 200 KB each), the way ``~/.claude/projects`` holds them: per-file costs show there.
 
 Each measurement runs in a fresh process (``bench_analyze.measure``: wall time, and the
 child's own peak resident memory); the fastest of ``--repeats`` runs is kept:
@@ -33,6 +35,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import statistics
 import sys
 import time
@@ -46,6 +49,7 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE / "data" / "readers"
 
 BARE_PARSE = {
+    "": "import pathlib, pyarrow.json as pj; [pj.read_json(p) for p in pathlib.Path({path!r}).rglob('*.jsonl')]",
     ".jsonl": "import pyarrow.json as pj; pj.read_json({path!r})",
     ".csv": "import pyarrow.csv as pc; pc.read_csv({path!r})",
     ".parquet": "import pyarrow.parquet as pq; pq.read_table({path!r})",
@@ -75,7 +79,7 @@ def data_file(shape: Shape, records: int) -> Path:
         print(f"generating {records:,} {shape.name} records -> {path}", file=sys.stderr, flush=True)
         start = time.perf_counter()
         generate(shape, path, records)
-        print(f"  {time.perf_counter() - start:.0f} s, {path.stat().st_size / 1e6:,.0f} MB", file=sys.stderr)
+        print(f"  {time.perf_counter() - start:.0f} s", file=sys.stderr)
     return path
 
 
@@ -90,7 +94,8 @@ def bench(shape: Shape, records: int, repeats: int, cache: dict[tuple[str, int],
     print(f"measuring {shape.name} at {records:,}", file=sys.stderr, flush=True)
     parse = min(measure(parse_cmd) for _ in range(repeats))
     analyze = min(measure(analyze_cmd) for _ in range(repeats))
-    result = Result(shape, records, path.stat().st_size / 1e6, parse[0], parse[1], analyze[0], analyze[1])
+    size = sum(p.stat().st_size for p in path.rglob("*")) if path.is_dir() else path.stat().st_size
+    result = Result(shape, records, size / 1e6, parse[0], parse[1], analyze[0], analyze[1])
     cache[key] = result
     return result
 
@@ -102,7 +107,8 @@ def readers_table(results: list[Result]) -> str:
     ]
     for r in results:
         lines.append(
-            f"| {r.shape.input_format} | {r.shape.note} ({r.shape.suffix[1:]}) | {r.records:,} | {r.size_mb:,.0f} | "
+            f"| {r.shape.input_format} | {r.shape.note} ({r.shape.suffix[1:] or 'directory'}) | {r.records:,} | "
+            f"{r.size_mb:,.0f} | "
             f"{r.parse_s:.2f} s | {r.analyze_s:.2f} s | {r.ratio:.2f}x | {r.parse_rss_mb:,.0f} MB | "
             f"{r.analyze_rss_mb:,.0f} MB |"
         )
@@ -163,7 +169,7 @@ def main() -> None:
         result = bench(shape, records, args.repeats, cache)
         path = DATA / f"{shape.name}_{records}{shape.suffix}"
         if records > args.keep_max and path.exists():
-            path.unlink()
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
         return result
 
     # Scale first: it shares its smallest size with the reader table, measured once.

@@ -483,6 +483,7 @@ class Shape:
     lines: Callable[[Block], Iterator[str]] | None = None
     table: Callable[[Block], pa.Table] | None = None
     note: str = ""
+    per_file: int = 0  # > 0: a directory of files of this many lines each (suffix "")
 
 
 SHAPES: dict[str, Shape] = {
@@ -497,6 +498,16 @@ SHAPES: dict[str, Shape] = {
         Shape("helicone", "helicone", ".jsonl", len(MIXED_MODELS), _helicone, note="request export"),
         Shape("otel", "otel", ".jsonl", len(MIXED_MODELS), _otel, note="flat GenAI spans"),
         Shape("claude-code", "claude-code", ".jsonl", len(ANTHROPIC_MODELS), _claude_code, note="session lines"),
+        # As ~/.claude/projects holds them: one file per session, a few hundred lines each.
+        Shape(
+            "claude-code-sessions",
+            "claude-code",
+            "",
+            len(ANTHROPIC_MODELS),
+            _claude_code,
+            note="500-line session files",
+            per_file=500,
+        ),
         Shape(
             "generic-csv",
             "generic",
@@ -518,11 +529,36 @@ SHAPES: dict[str, Shape] = {
 }
 
 
+def _write_files(directory: Path, lines: Iterator[str], per_file: int) -> None:
+    """``lines`` split into files of ``per_file`` lines under ``directory/project-<k>/``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    batch: list[str] = []
+    count = 0
+
+    def flush() -> None:
+        nonlocal count
+        folder = directory / f"project-{count // 100:04d}"
+        folder.mkdir(exist_ok=True)
+        (folder / f"session-{count:06d}.jsonl").write_text("\n".join(batch) + "\n", encoding="utf-8")
+        count += 1
+        batch.clear()
+
+    for line in lines:
+        batch.append(line)
+        if len(batch) == per_file:
+            flush()
+    if batch:
+        flush()
+
+
 def generate(shape: Shape, path: Path, records: int) -> None:
     """Write ``records`` lines (JSON Lines) or rows (CSV, Parquet) of ``shape`` to ``path``, atomically."""
     tmp = path.with_name(path.name + ".tmp")
     stream = blocks(records, shape.n_models)
-    if shape.lines is not None:
+    if shape.per_file:
+        assert shape.lines is not None
+        _write_files(tmp, (line for block in stream for line in shape.lines(block)), shape.per_file)
+    elif shape.lines is not None:
         with open(tmp, "w", encoding="utf-8", buffering=1 << 20) as out:
             for block in stream:
                 out.write("\n".join(shape.lines(block)))

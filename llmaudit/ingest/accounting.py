@@ -64,11 +64,33 @@ SKIP_REASONS: Final[dict[str, tuple[str, str]]] = {
         "a message Claude Code wrote itself (model <synthetic>: an API error notice or an interrupted turn)",
         "harmless; no model produced it and no tokens were billed for it",
     ),
+    "batch_errored": (
+        "a Message Batches result of type errored (the request failed inside the batch)",
+        "harmless for cost: errored batch requests are not billed; resubmit them if they matter",
+    ),
+    "batch_canceled": (
+        "a Message Batches result of type canceled (the batch was canceled before it ran)",
+        "harmless; canceled batch requests are not billed",
+    ),
+    "batch_expired": (
+        "a Message Batches result of type expired (the batch ended before it ran)",
+        "harmless; expired batch requests are not billed",
+    ),
 }
 
 # Reasons that --strict does not treat as fatal: they lose no data.
 HARMLESS_REASONS: Final = frozenset(
-    {"blank_line", "duplicate_request_id", "outside_period", "not_a_request", "synthetic_message", "not_a_generation"}
+    {
+        "blank_line",
+        "duplicate_request_id",
+        "outside_period",
+        "not_a_request",
+        "synthetic_message",
+        "not_a_generation",
+        "batch_errored",
+        "batch_canceled",
+        "batch_expired",
+    }
 )
 
 

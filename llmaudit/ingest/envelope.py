@@ -3,7 +3,10 @@
     {"timestamp": "...", "request": {<provider request>}, "response": {<provider response>},
      "latency_ms": 812, "user": "u42", "feature": "search", "tags": [...], ...}
 
-The outer fields are optional and may be spelled several ways (see ``FIELDS``). Their
+The outer fields are optional and may be spelled several ways (see ``FIELDS``). A
+wrapper's ``model`` names the model when neither the response nor the request does, and
+a top-level ``usage`` (a logging proxy's copy, e.g. Frugon's ``capture``) is read where
+the response carries none. Their
 JSON types vary between teams (a timestamp as text or epoch number, tags as a list or
 a comma string, an error as an object or text), so the Arrow type of each outer field
 is taken from a sample of the file (its first 1,000 records); values that disagree
@@ -51,6 +54,7 @@ FIELDS: Final[dict[str, pa.DataType]] = {
     "request_id": _STR,
     "id": _STR,
     "provider": _STR,
+    "model": _STR,
     "status": _NUM,
     "status_code": _NUM,
     "http_status": _NUM,
@@ -92,6 +96,9 @@ def wrapped_schema(fmt: LogFormat, sample: Sequence[Mapping[str, Any]]) -> pa.Sc
     seen = {key for record in sample for key in record}
     keys = [key for key in FIELDS if key in seen or key in ALWAYS_DECLARED]
     outer = [pa.field(key, _type_from_sample(key, sample)) for key in keys]
+    if "usage" in seen and "usage" in fmt.schema.names:
+        # A logging proxy's copy of the usage beside the response (read where the response has none).
+        outer.append(pa.field("usage", fmt.schema.field("usage").type))
     return pa.schema(
         [*outer, pa.field("request", fmt.request_schema), pa.field("response", pa.struct(list(fmt.schema)))]
     )
@@ -127,9 +134,15 @@ def convert_wrapped(fmt: LogFormat, table: pa.Table) -> Converted:
     f = col.Fields(table)
     response = f("response")
     inner = pa.Table.from_arrays(response.flatten(), names=[f.name for f in response.type])
+    outer_usage = f("usage")
+    if "usage" in inner.column_names and outer_usage.type == inner.schema.field("usage").type:
+        own = col.get(inner, "usage")
+        inner = inner.set_column(inner.schema.get_field_index("usage"), "usage", pc.coalesce(own, outer_usage))
     request = f("request")
     conv = fmt.convert(inner, request)
     c = conv.columns
+    # The served model (response), else the requested one, else the wrapper's own field.
+    c["model"] = col.coalesce(col.strings(c["model"]), col.strings(f("model"))) if "model" in c else f("model")
 
     def overlay(name: str, value: pa.Array) -> None:
         current = c.get(name)

@@ -156,6 +156,14 @@ def is_wrapper(record: Mapping[str, Any]) -> bool:
     )
 
 
+def _request_beside_response(records: Sequence[Mapping[str, Any]], candidates: list[LogFormat], half: float) -> bool:
+    """Most records hold a ``request`` object and a ``response`` a wrappable format recognizes."""
+    if sum(1 for r in records if isinstance(r.get("request"), dict)) <= half:
+        return False
+    responses = [r["response"] for r in records if isinstance(r.get("response"), dict)]
+    return any(f.request_schema is not None and sum(1 for r in responses if f.sniff(r)) > half for f in candidates)
+
+
 @dataclass(frozen=True)
 class Detection:
     """The format chosen for one file and whether its records are wrapped."""
@@ -177,7 +185,10 @@ def detect(records: Sequence[Mapping[str, Any]], source: str) -> Detection:
     half = len(records) / 2
     wrapped = sum(1 for r in records if is_wrapper(r)) > half
     if wrapped and any(sum(1 for r in records if f.sniff(r)) > half for f in candidates):
-        wrapped = False  # a format's own records carry a "response" object (LiteLLM's logging payload)
+        # A format's own records may carry a "response" object (LiteLLM's logging payload);
+        # but a record with a request beside a recognized response is a wrapper, even when it
+        # also copies the usage to the top (a logging proxy's capture).
+        wrapped = _request_beside_response(records, candidates, half)
     inner = [r.get("response") for r in records] if wrapped else list(records)
     inner_dicts = [r for r in inner if isinstance(r, dict)]
     best: tuple[int, LogFormat] | None = None

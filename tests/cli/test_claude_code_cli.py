@@ -17,7 +17,7 @@ def test_claude_code_reads_the_configured_tree_by_project(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(TREE))
-    frame, _ = read_all(TREE)
+    frame, _ = read_all(TREE / "projects")  # what --claude-code reads (untyped/ is beside it)
     assert main(["analyze", "--claude-code", "--group-by", "project", "-f", "json", "-q"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["summary"]["requests"] == len(frame)

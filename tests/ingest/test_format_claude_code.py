@@ -18,8 +18,8 @@ from llmaudit.ingest.formats.claude_code import claude_code_dirs
 from tests.conftest import LOGS, TOKENS, read_all, write_lines
 from tests.conftest import token_rows as tokens_of
 
-TREE = LOGS / "claude_code"
-PROJECTS = TREE / "projects"
+TREE = LOGS / "claude_code" / "projects"  # the ~/.claude/projects tree (untyped/ is apart)
+PROJECTS = TREE
 CLI = PROJECTS / "-home-dev-cli" / "33333333-cccc-4ccc-8ccc-333333333333.jsonl"
 FIRST = PROJECTS / "-home-dev-webapp" / "11111111-aaaa-4aaa-8aaa-111111111111.jsonl"
 RESUMED = PROJECTS / "-home-dev-webapp" / "22222222-bbbb-4bbb-8bbb-222222222222.jsonl"
@@ -204,3 +204,18 @@ def test_dirs_read_as_logs(tmp_path: Path) -> None:
     (projects / "p" / "s.jsonl").write_bytes(CLI.read_bytes())
     frame, _ = read_all(claude_code_dirs(home=home, env={}))
     assert len(frame) == 3
+
+
+def test_lines_without_a_type_are_api_calls() -> None:
+    path = LOGS / "claude_code" / "untyped" / "session.jsonl"
+    frame, stats = read_all(path)
+    assert stats.files[0].format == "claude-code"
+    assert dict(stats.files[0].skipped) == {"missing_model": 1, "duplicate_request_id": 1}
+    assert tokens_of(frame) == [
+        [100, 0, 0, 0, 50, 0],
+        # 200 uncached + 1200 read + 300 written = 1700
+        [1700, 1200, 300, 0, 80, 0],
+    ]
+    assert frame["request_id"].tolist() == ["msg_u1:req_u1", "msg_u2:req_u2"]
+    assert frame["source_cost_usd"].iloc[0] == 0.01
+    assert frame["session"].iloc[1] == "sess-u"

@@ -134,3 +134,39 @@ def test_cost_prices_thoughts_at_the_reasoning_rate(tmp_path: Path) -> None:
     # r2 (pro): tool-use prompt billed as input: 500*1.25 + 50*10 = 625 + 500 = 1125
     assert priced["cost_usd"].iloc[1] == pytest.approx(0.001125)
     assert pd.isna(priced["cost_usd"].iloc[3])  # gemini-2.0-flash is not in this table: unpriced, not $0
+
+
+def test_google_genai_sdk_snake_case_dump() -> None:
+    frame, stats = read_all(GEMINI / "genai_sdk.jsonl")
+    assert stats.files[0].format == "gemini"
+    assert stats.files[0].parsed == 3
+    assert tokens_of(frame) == [
+        # sdk-1: prompt 2500 includes the 2000 cached; output 40 candidates + 160 thoughts = 200
+        [2500, 2000, 0, 0, 200, 160],
+        # sdk-2: prompt 300 + tool-use prompt 50 = 350; no thoughts
+        [350, 0, 0, 0, 64, 0],
+        # sdk-3: blocked prompt, 7 in, nothing out
+        [7, 0, 0, 0, 0, 0],
+    ]
+    assert frame["request_id"].tolist() == ["sdk-1", "sdk-2", "sdk-3"]
+    assert frame["model"].tolist() == ["gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.5-flash"]
+    assert frame["finish_reason"].tolist()[:2] == ["STOP", "MAX_TOKENS"]
+    assert pd.isna(frame["timestamp"].iloc[0])
+    assert frame["timestamp"].iloc[1] == pd.Timestamp("2025-06-02T08:30:00.250Z")
+    assert frame["status"].tolist() == ["ok", "ok", "error"]
+    assert frame["error_type"].iloc[2] == "PROHIBITED_CONTENT"
+
+
+def test_vertex_integer_finish_reasons_become_names() -> None:
+    frame, stats = read_all(GEMINI / "vertex_int_enums.jsonl")
+    assert stats.files[0].parsed == 6
+    assert frame["finish_reason"].tolist() == [
+        "STOP",
+        "MAX_TOKENS",
+        "MALFORMED_FUNCTION_CALL",
+        "NO_IMAGE",
+        "99",  # not in the enum: kept as written rather than guessed
+        "SAFETY",
+    ]
+    assert frame["input_tokens"].tolist() == [10, 20, 30, 40, 50, 60]
+    assert frame["output_tokens"].tolist() == [2, 8, 0, 0, 1, 0]

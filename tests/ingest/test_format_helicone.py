@@ -185,3 +185,22 @@ def test_csv_bodies_mixing_text_and_block_content(tmp_path: Path) -> None:
     frame, _ = read_all(path)
     assert frame["prompt_text"].iloc[0] == 'system: Be brief.\nuser: Hi\nassistant: Hello.\nuser: Say "bye"'
     assert frame["user_text"].iloc[0] == 'Say "bye"'
+
+
+def test_official_export_tool_csv() -> None:
+    path = LOGS / "helicone" / "export_tool.csv"
+    frame, stats = read_all(path)
+    assert stats.files[0].format == "helicone"
+    assert stats.files[0].parsed == 3
+    assert tokens_of(frame) == [[500, 0, 0, 0, 40, 0], [300, 0, 0, 0, 60, 0], [0, 0, 0, 0, 0, 0]]
+    assert frame["request_id"].tolist() == ["resp-1", "resp-2", "resp-3"]  # response_id: the only id
+    assert frame["latency_ms"].tolist() == [820.0, 1500.0, 30000.0]  # the "latency" column, ms
+    assert frame["status"].tolist() == ["ok", "ok", "error"]
+    assert frame["error_type"].iloc[2] == "http_500"
+    assert frame["source_cost_usd"].iloc[0] == pytest.approx(0.000099)
+    assert frame["user"].iloc[0] == "u1"
+    # the doubled quotes of the tool's JSON columns are undone
+    assert frame["feature"].iloc[0] == "tracking"
+    assert frame["tags"].iloc[0] == "customer:acme"
+    assert frame["prompt_text"].iloc[1] == "system: Be brief.\nuser: Summarize the call."
+    assert frame["timestamp"].iloc[0] == pd.Timestamp("2025-02-01T10:00:00Z")

@@ -153,3 +153,19 @@ def test_sniff_claims_observations_only() -> None:
             except ValueError:
                 continue
             assert not (isinstance(record, dict) and langfuse.sniff(record)), (path, line[:80])
+
+
+def test_public_api_totals_and_openinference_detail_keys() -> None:
+    frame, stats = read_all(LANGFUSE / "usage_fields.jsonl")
+    assert stats.files[0].parsed == 4
+    assert tokens_of(frame) == [
+        # inputUsage / outputUsage: reported totals, not estimates
+        [1200, 0, 0, 0, 300, 0],
+        # prompt_details.cache_read 3000 is part of input 5000; reasoning 500 part of output 800
+        [5000, 3000, 0, 0, 800, 500],
+        # read 4000 + write 600 > input 20: the count left them out, 20 + 4000 + 600
+        [4620, 4000, 600, 0, 100, 0],
+        # audio details are parts of input 300 and output 200
+        [300, 0, 0, 0, 200, 0],
+    ]
+    assert not frame["tokens_estimated"].any()

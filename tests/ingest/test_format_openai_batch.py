@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from llmaudit.errors import InputError
@@ -127,7 +129,9 @@ def test_a_file_that_is_not_a_batch_input_is_refused() -> None:
         read_all(OUTPUT, format_options=with_inputs(OUTPUT))
 
 
-def test_inputs_are_loaded_once_and_first_custom_id_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_inputs_are_loaded_once_and_a_repeated_custom_id_is_not_joined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     inputs = write_lines(
         tmp_path / "in.jsonl",
         [
@@ -148,8 +152,9 @@ def test_inputs_are_loaded_once_and_first_custom_id_wins(tmp_path: Path, monkeyp
     monkeypatch.setattr(openai_batch, "_read_input_file", counting)
     frame, stats = read_all([OUTPUT, second_output], format_options=with_inputs(inputs))
     assert calls == [inputs]  # two output files, one load
-    assert frame["prompt_text"].iloc[0] == "user: first"
-    # only req-1 has an input body here, so each file's failed lines 3 and 4 name no model;
+    # req-1 twice: two batches' inputs, and nothing in the output says which: not joined
+    assert frame["prompt_text"].isna().all()
+    # no body is joinable here, so each file's failed lines 3 and 4 name no model;
     # the second file's usable lines 1, 2 and 5 repeat the first's batch_req ids
     assert stats.skipped["missing_model"] == 4
     assert stats.skipped["duplicate_request_id"] == 3
@@ -207,3 +212,49 @@ def test_cost_uses_batch_rates(tmp_path: Path) -> None:
             0.012432,
         ]
     )
+
+
+def test_join_only_what_can_be_this_batchs_request(tmp_path: Path) -> None:
+    def line(custom_id: str, model: str, content: str, url: str = "/v1/chat/completions") -> str:
+        body = {"model": model, "messages": [{"role": "user", "content": content}]}
+        return json.dumps({"custom_id": custom_id, "method": "POST", "url": url, "body": body})
+
+    # another team's batch reuses req-1 and req-2 (and the fixture's own input has them too)
+    other = write_lines(
+        tmp_path / "other_batch_input.jsonl",
+        [line("req-1", "gpt-4o-mini", "someone else's prompt"), line("req-9", "gpt-4o-mini", "unrelated")],
+    )
+    mismatched = write_lines(
+        tmp_path / "mismatched_input.jsonl",
+        [
+            line("req-3", "gpt-4.1", "a model the response does not report"),
+            line("req-4", "gpt-4o-mini", "another endpoint", url="/v1/embeddings"),
+        ],
+    )
+    inputs = openai_batch.load_batch_inputs([INPUT, other, mismatched])
+    assert inputs.ambiguous == 3  # req-1 (two files), req-3 and req-4 (fixture + mismatched)
+    frame, _ = read_all(OUTPUT, format_options=with_inputs(INPUT, other))
+    prompts = dict(zip(frame["request_id"], frame["prompt_text"], strict=False))
+    assert pd.isna(prompts["batch_req_1"])  # req-1 is in both input files
+    assert prompts["batch_req_2"] == "user: Describe this image"  # only in the fixture's input
+    assert frame["model"].iloc[0] == "gpt-4o-mini"  # tokens, model and cost still come from the response
+
+    served = pa.array(["gpt-4o-mini-2024-07-18", "gpt-4o-mini", "gpt-4o-mini", None])
+    requested = pa.array(["gpt-4o-mini", "gpt-4o", "gpt-4o-mini", "gpt-4o"])
+    assert openai_batch._same_model(requested, served).tolist() == [True, False, True, True]
+
+
+def test_a_body_from_another_endpoint_or_model_is_not_joined(tmp_path: Path) -> None:
+    def line(custom_id: str, model: str, url: str) -> str:
+        body = {"model": model, "messages": [{"role": "user", "content": "x"}]}
+        return json.dumps({"custom_id": custom_id, "method": "POST", "url": url, "body": body})
+
+    inputs = write_lines(
+        tmp_path / "in.jsonl",
+        [
+            line("req-1", "gpt-4.1", "/v1/chat/completions"),  # the response is gpt-4o-mini
+            line("req-2", "gpt-4o-mini", "/v1/embeddings"),  # the response is a chat.completion
+        ],
+    )
+    frame, _ = read_all(OUTPUT, format_options=with_inputs(inputs))
+    assert frame["prompt_text"].isna().all()

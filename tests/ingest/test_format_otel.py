@@ -311,3 +311,13 @@ def test_no_other_format_takes_these_fixtures() -> None:
                 continue
             claimed = {name for name, fmt in formats().items() if fmt.sniff(record)}
             assert not claimed - ours, (path, line[:80])
+
+
+def test_cache_write_attribute_spellings() -> None:
+    frame, _ = read_all(OTEL / "cache_write.jsonl")
+    assert tokens_of(frame) == [
+        # gen_ai.usage.cache_write.input_tokens 1500: a cache write, not plain input
+        [3000, 1000, 1500, 0, 100, 0],
+        # exclusive emitter (read 200 + write 50 > input 50): 50 + 200 + 50 = 300
+        [300, 200, 50, 0, 20, 0],
+    ]

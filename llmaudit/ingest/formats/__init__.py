@@ -9,10 +9,12 @@ import importlib.util
 _ORDER = (
     "openai_batch",
     "openai",
+    "anthropic_batch",
     "anthropic",
     "gemini",
     "litellm",
     "langfuse",
+    "langfuse_trace",
     "helicone",
     "otel",
     "claude_code",

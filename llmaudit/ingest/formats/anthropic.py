@@ -169,6 +169,14 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
     return conv
 
 
+def convert_message(message: pa.Array) -> Converted:
+    """Convert Messages responses held in a struct column of another record (a Claude Code
+    line's ``message``, a batch result's ``result.message``); an absent column is all-null."""
+    n = len(message)
+    body = pa.Table.from_struct_array(message) if pa.types.is_struct(message.type) else pa.table({"id": pa.nulls(n)})
+    return convert(body, None)
+
+
 FORMAT = register(
     LogFormat(
         name="anthropic",

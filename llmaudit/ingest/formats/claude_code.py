@@ -1,6 +1,8 @@
 """Claude Code session logs (``~/.claude/projects/<project>/<session>.jsonl``): ``claude-code``.
 
-Each line is one event of a session. Only ``type: "assistant"`` lines are API calls; the
+Each line is one event of a session. Only ``type: "assistant"`` lines are API calls (and
+lines with no ``type`` whose ``message.usage`` is set, as older versions and ccusage's test
+fixtures write them); the
 others (user turns and tool results, summaries, system notes, file-history snapshots)
 are skipped as ``not_a_request``, and messages Claude Code wrote itself (model
 ``<synthetic>``: API error notices, interrupted turns) as ``synthetic_message``.
@@ -83,9 +85,26 @@ _EVENTS: Final = frozenset({"user", "assistant", "system"})
 CONFIG_DIR_ENV: Final = "CLAUDE_CONFIG_DIR"
 
 
+def _untyped_usage(record: Mapping[str, Any]) -> bool:
+    """A line without ``type`` whose ``message`` carries Anthropic usage (ccusage's fixtures,
+    older Claude Code versions): an API call."""
+    message = record.get("message")
+    return (
+        "type" not in record
+        and "timestamp" in record
+        and isinstance(message, dict)
+        and isinstance(message.get("usage"), dict)
+        and "input_tokens" in message["usage"]
+    )
+
+
 def sniff(record: Mapping[str, Any]) -> bool:
     kind = record.get("type")
-    return (kind in _EVENTS and "sessionId" in record) or (kind == "summary" and "leafUuid" in record)
+    return (
+        (kind in _EVENTS and "sessionId" in record)
+        or (kind == "summary" and "leafUuid" in record)
+        or _untyped_usage(record)
+    )
 
 
 def _whole_response(c: dict[str, Any], ids: pa.Array) -> None:
@@ -107,9 +126,7 @@ def _whole_response(c: dict[str, Any], ids: pa.Array) -> None:
 def convert(table: pa.Table, request: pa.Array | None) -> Converted:
     n = table.num_rows
     g = col.Fields(table)
-    message = g("message")
-    body = pa.Table.from_struct_array(message) if pa.types.is_struct(message.type) else pa.table({"id": pa.nulls(n)})
-    inner = anthropic.convert(body, None)
+    inner = anthropic.convert_message(g("message"))
     conv = Converted(n)
     c = conv.columns
     conv.has_usage = inner.has_usage
@@ -137,8 +154,11 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
     c["tags"] = col.tags(pc.if_else(pa.array(col.non_empty(branch)), named, pa.scalar(None, STR)))
     c["source_cost_usd"] = col.floats(g("costUSD"))
 
-    assistant = np.asarray(pc.fill_null(pc.equal(col.strings(g("type")), "assistant"), False))
-    conv.mark(~assistant, "not_a_request")
+    kind = col.strings(g("type"))
+    assistant = np.asarray(pc.fill_null(pc.equal(kind, "assistant"), False))
+    # A line without a type is an API call when its message carries usage (see _untyped_usage).
+    untyped_call = ~np.asarray(kind.is_valid()) & np.asarray(g("message.usage").is_valid())
+    conv.mark(~(assistant | untyped_call), "not_a_request")
     conv.mark(np.asarray(pc.fill_null(pc.equal(col.strings(c["model"]), SYNTHETIC), False)), "synthetic_message")
     return conv
 

@@ -22,6 +22,12 @@ status             "error" when promptFeedback.blockReason is set (error_type =
                    ``{"error": {"code", "message", "status"}}`` (error_type = status)
 =================  ==========================================================
 
+Responses the google-genai Python SDK serialized (``model_dump()``) spell every key in
+snake_case (``usage_metadata.prompt_token_count``, ``model_version``, ``response_id``,
+``create_time``, ``candidates[].finish_reason``, ``prompt_feedback.block_reason``); both
+spellings are read, whichever a record carries. A finish reason written as Vertex AI's
+protobuf enum number (1) becomes its name (STOP); an unknown number is kept as written.
+
 When wrapped, the request supplies the prompt: ``systemInstruction`` (or
 ``system_instruction``) and ``contents[]``, each ``{role, parts: [{text}, ...]}``; parts
 without text (inline images, files, function calls) are left out. The request's
@@ -45,27 +51,54 @@ from llmaudit.ingest.registry import Converted, LogFormat, register
 _PARTS: Final = pa.list_(pa.struct([("text", STR)]))
 _CONTENT: Final = pa.struct([("role", STR), ("parts", _PARTS)])
 
+# The usage counters, REST camelCase and the google-genai SDK's snake_case (``model_dump()``).
+_COUNTS: Final = (
+    ("promptTokenCount", "prompt_token_count"),
+    ("cachedContentTokenCount", "cached_content_token_count"),
+    ("toolUsePromptTokenCount", "tool_use_prompt_token_count"),
+    ("candidatesTokenCount", "candidates_token_count"),
+    ("thoughtsTokenCount", "thoughts_token_count"),
+)
 SCHEMA: Final = pa.schema(
     [
         ("responseId", STR),
+        ("response_id", STR),
         ("modelVersion", STR),
+        ("model_version", STR),
         ("createTime", STR),
-        ("candidates", pa.list_(pa.struct([("finishReason", STR), ("content", _CONTENT)]))),
-        ("promptFeedback", pa.struct([("blockReason", STR)])),
+        ("create_time", STR),
         (
-            "usageMetadata",
-            pa.struct(
-                [
-                    ("promptTokenCount", NUM),
-                    ("cachedContentTokenCount", NUM),
-                    ("toolUsePromptTokenCount", NUM),
-                    ("candidatesTokenCount", NUM),
-                    ("thoughtsTokenCount", NUM),
-                ]
-            ),
+            "candidates",
+            pa.list_(pa.struct([("finishReason", STR), ("finish_reason", STR), ("content", _CONTENT)])),
         ),
+        ("promptFeedback", pa.struct([("blockReason", STR)])),
+        ("prompt_feedback", pa.struct([("block_reason", STR)])),
+        ("usageMetadata", pa.struct([(camel, NUM) for camel, _ in _COUNTS])),
+        ("usage_metadata", pa.struct([(snake, NUM) for _, snake in _COUNTS])),
         ("error", pa.struct([("code", NUM), ("message", STR), ("status", STR)])),
     ]
+)
+
+# Vertex AI's ``Candidate.FinishReason`` by number (google.cloud.aiplatform.v1), for
+# responses serialized from protobuf with integer enums; names pass through unchanged.
+FINISH_REASONS: Final = (
+    "FINISH_REASON_UNSPECIFIED",
+    "STOP",
+    "MAX_TOKENS",
+    "SAFETY",
+    "RECITATION",
+    "OTHER",
+    "BLOCKLIST",
+    "PROHIBITED_CONTENT",
+    "SPII",
+    "MALFORMED_FUNCTION_CALL",
+    "MODEL_ARMOR",
+    "IMAGE_SAFETY",
+    "IMAGE_PROHIBITED_CONTENT",
+    "IMAGE_RECITATION",
+    "IMAGE_OTHER",
+    "UNEXPECTED_TOOL_CALL",
+    "NO_IMAGE",
 )
 
 REQUEST: Final = pa.struct(
@@ -81,7 +114,19 @@ REQUEST: Final = pa.struct(
 
 
 def sniff(record: Mapping[str, Any]) -> bool:
-    return "usageMetadata" in record or ("candidates" in record and "modelVersion" in record)
+    return (
+        "usageMetadata" in record
+        or "usage_metadata" in record
+        or ("candidates" in record and ("modelVersion" in record or "model_version" in record))
+    )
+
+
+def finish_reasons(values: pa.Array) -> pa.Array:
+    """Finish reasons as names: an integer enum (Vertex AI protobuf JSON) becomes its name."""
+    text = col.strings(values)
+    names = pa.array(FINISH_REASONS)
+    index = pc.index_in(text, pa.array([str(i) for i in range(len(FINISH_REASONS))]))
+    return pc.if_else(pc.is_valid(index), pc.take(names, index), text)
 
 
 def _content(value: Any) -> Any:
@@ -172,24 +217,31 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
     req = col.Fields(request, n)
     conv = Converted(n)
     c = conv.columns
-    usage = lambda name: col.floats(g(f"usageMetadata.{name}"))  # noqa: E731
+    counts = {camel: g(f"usageMetadata.{camel}") for camel, _ in _COUNTS}
+    # A record is camelCase or snake_case throughout; per row, whichever carries a value.
+    usage = lambda camel: col.floats(  # noqa: E731
+        col.coalesce(counts[camel], g(f"usage_metadata.{dict(_COUNTS)[camel]}"))
+    )
     thoughts = usage("thoughtsTokenCount")
     c["input_tokens"] = _total(usage("promptTokenCount"), usage("toolUsePromptTokenCount"))
     c["cache_read_tokens"] = usage("cachedContentTokenCount")
     c["output_tokens"] = _total(usage("candidatesTokenCount"), thoughts)
     c["reasoning_tokens"] = thoughts
     conv.has_usage = ~np.isnan(c["input_tokens"]) | ~np.isnan(c["output_tokens"])
-    c["request_id"] = col.strings(g("responseId"))
-    c["timestamp"] = col.timestamps(g("createTime"))
+    c["request_id"] = col.coalesce(col.strings(g("responseId")), col.strings(g("response_id")))
+    c["timestamp"] = col.timestamps(col.coalesce(col.strings(g("createTime")), col.strings(g("create_time"))))
     c["provider"] = pa.repeat(pa.scalar("google"), n)
-    c["model"] = col.coalesce(col.strings(g("modelVersion")), col.strings(req("model")))
+    version = col.coalesce(col.strings(g("modelVersion")), col.strings(g("model_version")))
+    c["model"] = col.coalesce(version, col.strings(req("model")))
     c["pricing_mode"] = pa.repeat(pa.scalar("standard"), n)
 
-    blocked = col.non_empty(g("promptFeedback.blockReason"))
+    block_reason = col.coalesce(
+        col.strings(g("promptFeedback.blockReason")), col.strings(g("prompt_feedback.block_reason"))
+    )
+    blocked = col.non_empty(block_reason)
     error = g("error")
     failed = blocked | np.asarray(error.is_valid())
     c["status"] = pc.if_else(pa.array(failed), pa.scalar("error"), pa.scalar("ok"))
-    block_reason = col.strings(g("promptFeedback.blockReason"))
     c["error_type"] = col.coalesce(
         pc.if_else(pa.array(blocked), block_reason, pa.scalar(None, pa.string())),
         col.strings(g("error.status")),
@@ -197,13 +249,14 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
     )
     candidates = g("candidates")
     first = col.first_of_list(candidates)
-    c["finish_reason"] = col.strings(col.get(first, "finishReason"))
+    reason = col.coalesce(col.strings(col.get(first, "finishReason")), col.strings(col.get(first, "finish_reason")))
+    c["finish_reason"] = finish_reasons(reason)
     conv.completion_text = _parts_text(col.get(first, "content"))
 
     if request is not None:
         c.update(_prompt(req, n))
 
-    known = conv.has_usage | failed | np.asarray(candidates.is_valid()) | col.non_empty(g("modelVersion"))
+    known = conv.has_usage | failed | np.asarray(candidates.is_valid()) | col.non_empty(version)
     conv.mark_unrecognized(known, wrapped=request is not None)
     return conv
 

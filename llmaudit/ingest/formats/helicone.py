@@ -1,7 +1,11 @@
 """Helicone request exports: JSON Lines (or a JSON array), CSV, or Parquet.
 
 Field names are those of Helicone's ``HeliconeRequest`` (the request query API and
-exports) and its ClickHouse ``request_response_rmt`` table. In CSV exports
+exports) and its ClickHouse ``request_response_rmt`` table. Helicone's official export tool
+(``examples/export/typescript`` in Helicone/helicone) writes CSV with the columns
+response_id, response_created_at, response_status, request_created_at, request_body,
+request_properties, request_user_id, model, prompt_tokens, completion_tokens, latency,
+cost, every value quoted. In CSV exports
 ``properties``, ``request_body`` and ``response_body`` hold JSON as text.
 
 Token counts. Helicone does not store one convention. Its Anthropic body processor stores
@@ -31,7 +35,9 @@ source_cost_usd        costUSD; else ``cost`` (a whole number >= 1 there is Clic
                        integer cost in 1e-9 USD, ``COST_PRECISION_MULTIPLIER``)
 model, provider        model (else model_override, response_model, request_model); provider
 timestamp              request_created_at
-latency_ms, ttft_ms    delay_ms, time_to_first_token
+request_id             request_id, else response_id (the official exporter's only id)
+latency_ms, ttft_ms    delay_ms (else ``latency``, ClickHouse's milliseconds, as the official
+                       exporter writes it), time_to_first_token
 status, error_type     response_status: >= 400 or <= 0 (no response) fails as ``http_<code>``
 user                   request_user_id
 session                property ``Helicone-Session-Id`` (how Helicone stores sessions)
@@ -71,11 +77,11 @@ RESPONSE_BODY: Final = pa.struct(
 )
 _NUMBERS: Final = (
     "prompt_tokens", "completion_tokens", "total_tokens", "prompt_cache_read_tokens", "prompt_cache_write_tokens",
-    "delay_ms", "time_to_first_token", "response_status", "costUSD", "cost",
+    "delay_ms", "time_to_first_token", "latency", "response_status", "costUSD", "cost",
 )  # fmt: skip
 _TEXTS: Final = (
-    "request_id", "model", "model_override", "response_model", "request_model", "provider", "request_user_id",
-    "user_id",
+    "request_id", "response_id", "model", "model_override", "response_model", "request_model", "provider",
+    "request_user_id", "user_id",
 )  # fmt: skip
 _PROPERTIES: Final = ("properties", "request_properties")
 PLAN: Final = tabular.SourceColumns(
@@ -111,14 +117,16 @@ def json_schema(sample: Sequence[Mapping[str, Any]]) -> pa.Schema:
 
 
 def sniff(record: Mapping[str, Any]) -> bool:
-    return "request_id" in record and "request_created_at" in record
+    return ("request_id" in record or "response_id" in record) and "request_created_at" in record
 
 
 def sniff_bytes(head: bytes | bytearray) -> bool:
-    """A Helicone CSV export (or Parquet column names): request_id, request_created_at and token counts."""
+    """A Helicone CSV export (or Parquet column names): request_id (the official exporter
+    writes response_id instead), request_created_at and token counts."""
     header = sniffed_header(head)
     names = {n.lower() for n in header or ()}
-    return {"request_id", "request_created_at"} <= names and bool({"prompt_tokens", "completion_tokens"} & names)
+    ids = bool({"request_id", "response_id"} & names)
+    return ids and "request_created_at" in names and bool({"prompt_tokens", "completion_tokens"} & names)
 
 
 def normalizer(schema: pa.Schema) -> Normalizer:
@@ -252,6 +260,21 @@ def _prompt(conv: Converted, body: pa.Array) -> None:
     c["user_text"] = col.coalesce(col.last_role_text(messages, "user"), tabular.blank_to_null(req("prompt")))
 
 
+def _undoubled(arr: pa.Array) -> pa.Array:
+    """JSON text whose quotes were doubled once too often (``{""key"": ...}``), restored.
+
+    Helicone's export tool escapes the quotes of an object's JSON for CSV and then quotes
+    the field again, so after CSV unquoting every quote is still doubled. No JSON object or
+    array of objects starts with ``{""`` otherwise (but for an empty key), so only such
+    values are touched."""
+    if not tabular.is_text(arr):
+        return arr
+    text = arr.cast(pa.string())
+    trimmed = pc.utf8_ltrim_whitespace(text)
+    doubled = pc.or_(pc.starts_with(trimmed, '{""'), pc.starts_with(trimmed, '[{""'))
+    return pc.if_else(pc.fill_null(doubled, False), pc.replace_substring(text, '""', '"'), text)
+
+
 def convert(table: pa.Table, request: pa.Array | None) -> Converted:
     n = table.num_rows
     g = col.Fields(table)
@@ -265,9 +288,10 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
     )
     c.update(_tokens(g, anthropic))
     conv.has_usage = ~np.isnan(c["input_tokens"]) | ~np.isnan(c["output_tokens"])
-    c["request_id"] = tabular.blank_to_null(g("request_id"))
+    c["request_id"] = first(g("request_id"), g("response_id"))
     c["timestamp"] = col.timestamps(g("request_created_at"))
-    c["latency_ms"] = col.floats(g("delay_ms"))
+    delay, latency = col.floats(g("delay_ms")), col.floats(g("latency"))
+    c["latency_ms"] = np.where(np.isnan(delay), latency, delay)
     c["ttft_ms"] = col.floats(g("time_to_first_token"))
     c["source_cost_usd"] = _cost(g)
 
@@ -279,8 +303,8 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
     c["error_type"] = pc.if_else(pa.array(failed), http, pa.scalar(None, STR))
     c["user"] = first(g("request_user_id"), g("user_id"))
     props = g("properties")
-    _properties(c, props if not pa.types.is_null(props.type) else g("request_properties"))
-    _prompt(conv, g("request_body"))
+    _properties(c, _undoubled(props if not pa.types.is_null(props.type) else g("request_properties")))
+    _prompt(conv, _undoubled(g("request_body")))
 
     conv.mark_unrecognized(conv.has_usage | failed | col.non_empty(c["request_id"]), wrapped=False)
     return conv

@@ -22,7 +22,13 @@ cache_write_1h_tokens  input_cache_creation_1h
 output_tokens          usageDetails.output (or output_tokens) + reasoning + other output
                        buckets (output_audio_tokens, output_accepted/rejected_prediction_tokens)
 reasoning_tokens       output_reasoning_tokens + output_reasoning
-(without usageDetails) usage.input / usage.output, else promptTokens / completionTokens, taken
+(OpenInference keys)   prompt_details.cache_read / .cache_write / .audio and
+                       completion_details.reasoning / .audio (Langfuse's OTel ingestion keeps
+                       OpenInference's ``llm.token_count.*`` names): parts of input / output,
+                       read as cache reads, writes and reasoning; added to the count only
+                       when together they exceed it (proof that it left them out)
+(without usageDetails) usage.input / usage.output, else inputUsage / outputUsage (the public
+                       API's totals), else promptTokens / completionTokens, taken
                        as inclusive totals with no cache split; a usage unit other than
                        TOKENS (characters, images...) counts as no usage
 source_cost_usd        costDetails.total, else calculatedTotalCost, else usage.totalCost
@@ -69,7 +75,17 @@ _INPUT_OTHER: Final = ("input_audio_tokens", "input_image_tokens")
 _OUTPUT: Final = ("output", "output_tokens")
 _REASONING: Final = ("output_reasoning_tokens", "output_reasoning")
 _OUTPUT_OTHER: Final = ("output_audio_tokens", "output_accepted_prediction_tokens", "output_rejected_prediction_tokens")
-_KEYS: Final = (*_INPUT, *_READ, *_WRITE, *_INPUT_OTHER, *_OUTPUT, *_REASONING, *_OUTPUT_OTHER)
+# OpenInference's detail keys (``llm.token_count.prompt_details.cache_read``...), kept by
+# Langfuse's OTel ingestion under their dotted names. They are parts *of* the prompt and
+# completion counts, not buckets beside them; only when they exceed the count (which then
+# cannot include them) are they added to it.
+_SUB_READ: Final = ("prompt_details.cache_read",)
+_SUB_WRITE: Final = ("prompt_details.cache_write",)
+_SUB_INPUT_OTHER: Final = ("prompt_details.audio",)
+_SUB_REASONING: Final = ("completion_details.reasoning",)
+_SUB_OUTPUT_OTHER: Final = ("completion_details.audio",)
+_SUB_KEYS: Final = (*_SUB_READ, *_SUB_WRITE, *_SUB_INPUT_OTHER, *_SUB_REASONING, *_SUB_OUTPUT_OTHER)
+_KEYS: Final = (*_INPUT, *_READ, *_WRITE, *_INPUT_OTHER, *_OUTPUT, *_REASONING, *_OUTPUT_OTHER, *_SUB_KEYS)
 
 SCHEMA: Final = pa.schema(
     [
@@ -78,6 +94,7 @@ SCHEMA: Final = pa.schema(
         ("usageDetails", pa.struct([(key, NUM) for key in _KEYS])),
         ("usage", pa.struct([("input", NUM), ("output", NUM), ("unit", STR), ("totalCost", NUM)])),
         ("promptTokens", NUM), ("completionTokens", NUM),
+        ("inputUsage", NUM), ("outputUsage", NUM), ("totalUsage", NUM),
         ("costDetails", pa.struct([("total", NUM)])), ("calculatedTotalCost", NUM),
         ("level", STR), ("statusMessage", STR), ("userId", STR), ("sessionId", STR), ("projectId", STR),
         ("tags", pa.list_(STR)), ("traceTags", pa.list_(STR)), ("promptName", STR),
@@ -107,22 +124,47 @@ def normalize(record: dict[str, Any]) -> dict[str, Any]:
 
 def _sum(g: col.Fields, keys: tuple[str, ...]) -> np.ndarray:
     """Row-wise sum of the usage buckets ``keys``; NaN where none is present."""
-    values = np.vstack([col.floats(g(f"usageDetails.{key}")) for key in keys])
+    details = g("usageDetails")
+    # By field name, not path: OpenInference's keys have dots in them.
+    fields = [
+        pc.struct_field(details, key)
+        if pa.types.is_struct(details.type) and details.type.get_field_index(key) >= 0
+        else pa.nulls(len(details))
+        for key in keys
+    ]
+    values = np.vstack([col.floats(f) for f in fields])
     return np.where(np.isnan(values).all(axis=0), np.nan, np.nansum(values, axis=0))
+
+
+def _with_parts(base: np.ndarray, parts: list[np.ndarray]) -> np.ndarray:
+    """A count with its sub-counts (OpenInference details) in it: the parts are taken as
+    included unless together they exceed the count, which proves it left them out."""
+    total = _total(*parts)
+    excluded = ~np.isnan(total) & (np.nan_to_num(total) > np.nan_to_num(base))
+    return np.where(excluded, np.nan_to_num(base) + total, np.where(np.isnan(base), total, base))
+
+
+def _total(*parts: np.ndarray) -> np.ndarray:
+    stacked = np.vstack(parts)
+    return np.where(np.isnan(stacked).all(axis=0), np.nan, np.nansum(stacked, axis=0))
 
 
 def _tokens(g: col.Fields) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Inclusive token columns and whether each row has usage."""
     base_in = col.floats(col.coalesce(g("usageDetails.input"), g("usageDetails.input_tokens")))
     base_out = col.floats(col.coalesce(g("usageDetails.output"), g("usageDetails.output_tokens")))
+    sub_read, sub_write, sub_reasoning = _sum(g, _SUB_READ), _sum(g, _SUB_WRITE), _sum(g, _SUB_REASONING)
+    base_in = _with_parts(base_in, [sub_read, sub_write, _sum(g, _SUB_INPUT_OTHER)])
+    base_out = _with_parts(base_out, [sub_reasoning, _sum(g, _SUB_OUTPUT_OTHER)])
     read, write, reasoning = _sum(g, _READ), _sum(g, _WRITE), _sum(g, _REASONING)
-    parts_in = np.vstack([base_in, read, write, _sum(g, _INPUT_OTHER)])
+    parts_in = np.vstack([base_in, read, write, _sum(g, _INPUT_OTHER)])  # exclusive buckets, added
     parts_out = np.vstack([base_out, reasoning, _sum(g, _OUTPUT_OTHER)])
+    read, write, reasoning = _total(read, sub_read), _total(write, sub_write), _total(reasoning, sub_reasoning)
     detailed = ~np.isnan(parts_in).all(axis=0) | ~np.isnan(parts_out).all(axis=0)
     unit = pc.utf8_upper(col.strings(g("usage.unit")))
     tokens_unit = np.asarray(pc.fill_null(pc.equal(unit, "TOKENS"), True))
-    legacy_in = col.floats(col.coalesce(g("usage.input"), g("promptTokens")))
-    legacy_out = col.floats(col.coalesce(g("usage.output"), g("completionTokens")))
+    legacy_in = col.floats(col.coalesce(g("usage.input"), g("inputUsage"), g("promptTokens")))
+    legacy_out = col.floats(col.coalesce(g("usage.output"), g("outputUsage"), g("completionTokens")))
     legacy_in[~tokens_unit] = np.nan
     legacy_out[~tokens_unit] = np.nan
     total_in = np.where(np.isnan(parts_in).all(axis=0), np.nan, np.nansum(parts_in, axis=0))

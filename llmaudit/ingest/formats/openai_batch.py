@@ -23,8 +23,19 @@ prompt, turns  the Batch *input* file's ``body`` (``messages``, or ``instruction
 user, feature  ``input``), joined on ``custom_id``; only with ``--batch-input``
 =============  ===================================================================
 
-Input files are small (OpenAI caps them at 200 MB) and are loaded once per set of
-paths; a ``custom_id`` appearing twice in them keeps its first body. A Batch *input*
+**The join.** An output line carries no batch id and no input file id (only its own
+``batch_req_`` id, the ``custom_id`` and the response), and ids like ``request-1`` are
+reused by every batch. So a body is joined only where nothing else could be meant: its
+``custom_id`` appears once across all the given input files (OpenAI refuses a batch whose
+input repeats one, so an id seen twice spans two batches and is not joined at all), its
+``url`` is the endpoint that produced the response (``chat.completion`` from
+``/v1/chat/completions``, ``response`` from ``/v1/responses``...), and its ``model`` is the
+response's model or the model of which the response names a dated snapshot. A line that
+fails these keeps its response's tokens and cost but gets no prompt (and a failed line
+without a model in its response is skipped as ``missing_model``). Pass each batch's input
+file with its own output file (one ``analyze`` per batch) when input files reuse ids.
+
+Input files are small (OpenAI caps them at 200 MB) and are loaded once per set of paths. A Batch *input*
 file passed as a log is recognized by the ``openai-batch-input`` format, which refuses
 it with a message saying how to pass it.
 """
@@ -65,19 +76,66 @@ SCHEMA: Final = pa.schema(
 INPUT_SCHEMA: Final = pa.schema([("custom_id", STR), ("method", STR), ("url", STR), ("body", openai.REQUEST)])
 
 
+# The endpoint each response object comes from (a body of another endpoint is not its input).
+_ENDPOINTS: Final = {
+    "chat.completion": "/v1/chat/completions",
+    "response": "/v1/responses",
+    "text_completion": "/v1/completions",
+    "list": "/v1/embeddings",
+}
+
+
+# What a dated snapshot adds to a model name: -2024-07-18, or -0613 (older models).
+_SNAPSHOT: Final = r"^-(\d{4}-\d{2}-\d{2}|\d{4})$"
+
+
 @dataclasses.dataclass(frozen=True)
 class BatchInputs:
-    """Request bodies of Batch input files, by ``custom_id`` (unique)."""
+    """Request bodies of Batch input files, by ``custom_id``.
+
+    Only ids that appear once across all the input files are joinable: OpenAI refuses a
+    batch whose input repeats a ``custom_id``, so an id seen twice belongs to two batches
+    and nothing in an output line (which carries no batch or file id) says which.
+    """
 
     ids: pd.Index
     bodies: pa.Array  # struct array of ``openai.REQUEST``, aligned with ``ids``
+    urls: pa.Array  # each body's endpoint, aligned with ``ids``
+    ambiguous: int = 0  # custom ids left unjoined because several input lines carry them
 
-    def requests_for(self, custom_ids: pa.Array) -> pa.Array:
-        """The input body for each custom id; null where the inputs do not have it."""
+    def requests_for(
+        self, custom_ids: pa.Array, models: pa.Array | None = None, objects: pa.Array | None = None
+    ) -> pa.Array:
+        """The input body for each custom id; null where the inputs do not have it, or where
+        the body cannot be this output's request: another endpoint, or a model the response
+        does not report (the served model is the requested one or a dated snapshot of it)."""
         wanted = pd.Index(col.strings(custom_ids).to_numpy(zero_copy_only=False), dtype=object)
         pos = self.ids.get_indexer(wanted)
         missing = pos < 0
+        take = pa.array(np.where(missing, 0, pos), mask=missing)
+        bodies = self.bodies.take(take)
+        if models is not None:
+            missing |= ~_same_model(col.strings(col.get(bodies, "model")), col.strings(models))
+        if objects is not None:
+            known = pa.array(list(_ENDPOINTS))
+            mapped = pa.array(list(_ENDPOINTS.values())).take(pc.index_in(col.strings(objects), known))
+            url = col.strings(self.urls.take(take))
+            mismatch = pc.fill_null(pc.not_equal(url, mapped), False)
+            missing |= np.asarray(mismatch)
         return self.bodies.take(pa.array(np.where(missing, 0, pos), mask=missing))
+
+
+def _same_model(requested: pa.Array, served: pa.Array) -> np.ndarray:
+    """Per row: unknown on either side, equal, or the served model a dated snapshot of the
+    requested one (``gpt-4o-mini`` -> ``gpt-4o-mini-2024-07-18``)."""
+    req = np.asarray(requested.to_numpy(zero_copy_only=False), dtype=object)
+    out = np.asarray(served.to_numpy(zero_copy_only=False), dtype=object)
+    unknown = pd.isna(req) | pd.isna(out)
+    req_text = np.where(unknown, "", req).astype(str)
+    out_text = np.where(unknown, "", out).astype(str)
+    suffix = pa.array(np.strings.slice(out_text, np.strings.str_len(req_text), None).astype(object))
+    dated = np.asarray(pc.match_substring_regex(suffix, _SNAPSHOT))
+    return unknown | (req_text == out_text) | (np.strings.startswith(out_text, req_text) & dated)
 
 
 def sniff_input(record: Mapping[str, Any]) -> bool:
@@ -132,9 +190,11 @@ def _load(files: tuple[tuple[str, int, int], ...]) -> BatchInputs:
     # a file rewritten between runs is read again.
     table = pa.concat_tables([_read_input_file(Path(name)) for name, _, _ in files]).combine_chunks()
     ids = pd.Index(table.column("custom_id").to_numpy(), dtype=object)
-    first = ~ids.duplicated(keep="first")
-    bodies = table.column("body").combine_chunks().filter(pa.array(first))
-    return BatchInputs(ids[first], bodies)
+    once = ~ids.duplicated(keep=False)
+    keep = pa.array(once)
+    bodies = table.column("body").combine_chunks().filter(keep)
+    urls = table.column("url").combine_chunks().filter(keep)
+    return BatchInputs(ids[once], bodies, urls, int(ids[~once].nunique()))
 
 
 def load_batch_inputs(paths: Sequence[str | Path]) -> BatchInputs:
@@ -155,7 +215,11 @@ def convert(table: pa.Table, request: pa.Array | None, inputs: BatchInputs | Non
     g = col.Fields(table)
     body = g("response.body")
     inner = pa.Table.from_arrays(body.flatten(), names=[f.name for f in body.type])
-    bodies = inputs.requests_for(g("custom_id")) if inputs is not None else pa.nulls(n, openai.REQUEST)
+    bodies = (
+        inputs.requests_for(g("custom_id"), g("response.body.model"), g("response.body.object"))
+        if inputs is not None
+        else pa.nulls(n, openai.REQUEST)
+    )
     conv = openai.convert(inner, bodies)
     c = conv.columns
     c["request_id"] = col.coalesce(col.strings(g("id")), col.strings(c["request_id"]))

@@ -15,7 +15,10 @@ cache_read_tokens      gen_ai.usage.cache_read.input_tokens, ...cache_read_input
                        ...cache_read_tokens, ...input_tokens.cached, ...cached_tokens,
                        ...cached_input_tokens (all under gen_ai.usage.)
 cache_write_tokens     gen_ai.usage.cache_creation.input_tokens, ...cache_creation_input_tokens,
-                       ...cache_creation_tokens, ...cache_write_tokens, ...input_tokens.cache_write
+                       ...cache_creation_tokens, ...cache_write.input_tokens (the name the
+                       conventions now use; opentelemetry-util-genai and the Anthropic
+                       SDK's tracing emit it), ...cache_write_input_tokens,
+                       ...cache_write_tokens, ...input_tokens.cache_write / .cache_creation
 reasoning_tokens       gen_ai.usage.reasoning.output_tokens, ...output_tokens.reasoning,
                        ...reasoning_tokens
 request_id             gen_ai.response.id, else traceId:spanId (flat: trace_id:span_id)
@@ -91,7 +94,8 @@ CACHE_WRITE: Final = tuple(
     _U + k
     for k in (
         "cache_creation.input_tokens", "cache_creation_input_tokens", "cache_creation_tokens",
-        "cache_write_tokens", "input_tokens.cache_write",
+        "cache_write.input_tokens", "cache_write_input_tokens", "cache_write_tokens",
+        "input_tokens.cache_write", "input_tokens.cache_creation",
     )
 )  # fmt: skip
 REASONING: Final = (_U + "reasoning.output_tokens", _U + "output_tokens.reasoning", _U + "reasoning_tokens")
