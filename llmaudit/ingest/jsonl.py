@@ -327,6 +327,9 @@ def _parse_lines(chunk: Chunk, schema: pa.Schema, normalize: Normalizer | None, 
         if not stripped:
             result.skip("blank_line", number)
             continue
+        if b"\x00" in stripped:
+            result.skip("nul_bytes", number, f"NUL byte at column {stripped.index(0) + 1}")
+            continue
         try:
             text = stripped.decode("utf-8")
         except UnicodeDecodeError as exc:

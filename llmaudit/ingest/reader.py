@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from llmaudit.errors import InputError, MalformedRecordError, UsageError
 from llmaudit.ingest import envelope
-from llmaudit.ingest.accounting import HARMLESS_REASONS, SKIP_REASONS, FileStats, IngestStats
+from llmaudit.ingest.accounting import HARMLESS_REASONS, SKIP_REASONS, FileProblem, FileStats, IngestStats
 from llmaudit.ingest.finalize import finalize
 from llmaudit.ingest.jsonl import (
     DEFAULT_CHUNK_BYTES,
@@ -146,8 +146,17 @@ def _check_encoding(head: bytes | bytearray, source: InputSource) -> None:
         )
     if is_parquet(head):
         return  # binary by design: read by the tabular formats (llmaudit.ingest.parquet)
-    if b"\x00" in head[:4096]:
+    if _is_binary(head[:4096]):
         raise InputError(f"{source.display}: looks like a binary file, not JSON Lines or CSV")
+
+
+def _is_binary(head: bytes | bytearray) -> bool:
+    """NUL bytes in most of the first lines: a binary file. A text log with a damaged line
+    (NULs from a crash, a partial write) is read, and that line skipped as ``nul_bytes``."""
+    if b"\x00" not in head:
+        return False
+    lines = [line for line in bytes(head).split(b"\n") if line.strip()]
+    return sum(b"\x00" in line for line in lines) * 2 > len(lines)
 
 
 class RequestReader:
@@ -211,22 +220,43 @@ class RequestReader:
                 "output file among the logs to join it to",
                 hint="pass the batch output (results) file too: llmaudit analyze OUTPUT.jsonl INPUT.jsonl",
             )
+        failures: list[InputError] = []
         for source in self.sources:
-            yield from self._read_source(source)
+            yield from self._read_guarded(source, failures)
         if self.stats.parsed == 0:
+            if failures and self.stats.lines_read == 0:
+                raise failures[0]  # nothing else was read: the first file's own error
             raise InputError(self._nothing_usable_message(), hint=self._nothing_usable_hint())
+
+    def _read_guarded(self, source: InputSource, failures: list[InputError]) -> Iterator[pd.DataFrame]:
+        """Read one file; a file that cannot be read is listed and the run goes on (not with --strict)."""
+        files = len(self.stats.files)
+        try:
+            yield from self._read_source(source)
+        except InputError as exc:
+            if self.stats.strict:
+                raise
+            if len(self.stats.files) > files and self.stats.files[-1].lines_read == 0:
+                del self.stats.files[files:]  # nothing of it was read: listed as a problem only
+            self.stats.problems.append(FileProblem(source.display, "unreadable_file", exc.message, exc.hint))
+            failures.append(exc)
 
     def _nothing_usable_message(self) -> str:
         total = self.stats.lines_read
-        names = ", ".join(f.source for f in self.stats.files[:3])
+        names = ", ".join(([f.source for f in self.stats.files] + [p.source for p in self.stats.problems])[:3])
+        if self.stats.problems:
+            count = len(self.stats.problems)
+            unread = f"; {count} file{'s' if count > 1 else ''} not read (first: {self.stats.problems[0].text})"
+        else:
+            unread = ""
         if total == 0 or total == self.stats.skipped.get("blank_line", 0):
-            return f"no records in the input ({names or 'nothing read'}): the files are empty"
+            return f"no records in the input ({names or 'nothing read'}): the files are empty{unread}"
         reasons = "; ".join(
             f"{count} {SKIP_REASONS[r][0]} (e.g. {self.stats.examples[r][0]})"
             for r, count in self.stats.skipped.most_common(4)
         )
         lines = "1 line" if total == 1 else f"{total:,} lines"
-        return f"no usable records in {lines} read: {reasons}"
+        return f"no usable records in {lines} read: {reasons}{unread}"
 
     def _nothing_usable_hint(self) -> str | None:
         for reason, _ in self.stats.skipped.most_common():
