@@ -21,8 +21,15 @@ MAX_EXAMPLES: Final = 5
 SKIP_REASONS: Final[dict[str, tuple[str, str]]] = {
     "blank_line": ("blank line", "harmless; blank lines hold no record"),
     "undecodable_bytes": ("bytes that are not valid UTF-8", "re-encode the file as UTF-8"),
-    "nul_bytes": ("a line holding NUL bytes (binary data)", "the file was damaged or binary data was appended: cut it out"),
+    "nul_bytes": (
+        "a line holding NUL bytes (binary data)",
+        "the file was damaged or binary data was written into it: cut the line out",
+    ),
     "malformed_json": ("not valid JSON", "check the line for truncation or a missing quote/brace"),
+    "record_too_long": (
+        "a line longer than the record cap (64 MiB), streamed past unread",
+        "no API response is that long: the line is corrupt, or many records lack their newlines",
+    ),
     "not_an_object": ("a JSON value that is not an object", "each line must hold one JSON object"),
     "invalid_field": ("a field of the wrong type", "the detail names the field; fix its value in the source"),
     "unrecognized_record": (

@@ -29,6 +29,7 @@ from llmaudit.ingest.jsonl import (
     ExactShape,
     ParsedChunk,
     iter_chunks,
+    loads,
     parse_chunk,
     sample_records,
 )
@@ -118,8 +119,10 @@ class _SeenIds:
 
 
 def _sample_records(data: bytes | bytearray, limit: int = SNIFF_RECORDS) -> list[dict[str, Any]]:
-    """The records of the first MB of ``data`` (a line cut at the MB does not parse: passed over)."""
-    return sample_records(data[: 1 << 20], limit)
+    """The records of the whole lines that start in the first MB of ``data`` (so a first record
+    over 1 MB, a long-context prompt, is sampled whole)."""
+    end = data.find(b"\n", 1 << 20)
+    return sample_records(data[: end if end >= 0 else len(data)], limit)
 
 
 def _companion_format(source: InputSource) -> LogFormat | None:
@@ -226,6 +229,9 @@ class RequestReader:
         if self.stats.parsed == 0:
             if failures and self.stats.lines_read == 0:
                 raise failures[0]  # nothing else was read: the first file's own error
+            if self.stats.problems and self.stats.lines_read == 0:
+                first = self.stats.problems[0]
+                raise InputError(first.message, hint=first.hint)
             raise InputError(self._nothing_usable_message(), hint=self._nothing_usable_hint())
 
     def _read_guarded(self, source: InputSource, failures: list[InputError]) -> Iterator[pd.DataFrame]:
@@ -243,7 +249,8 @@ class RequestReader:
 
     def _nothing_usable_message(self) -> str:
         total = self.stats.lines_read
-        names = ", ".join(([f.source for f in self.stats.files] + [p.source for p in self.stats.problems])[:3])
+        sources = dict.fromkeys([f.source for f in self.stats.files] + [p.source for p in self.stats.problems])
+        names = ", ".join(list(sources)[:3])
         if self.stats.problems:
             count = len(self.stats.problems)
             unread = f"; {count} file{'s' if count > 1 else ''} not read (first: {self.stats.problems[0].text})"
@@ -275,10 +282,22 @@ class RequestReader:
             first = next(chunks, None)
             if first is None:
                 self.stats.warn("empty_file")
+                self._note_damage(stats, source, opened)
                 return
             _check_encoding(first.data[:4096], source)
             parquet_path = None if opened.compressed else source.path
             parquet = is_parquet(first.data)
+            while not parquet and not first.data.strip():
+                # Leading chunks of blank lines are accounted for here; the first one with
+                # content decides the format (not the first 16 MiB, whatever they hold).
+                following = next(chunks, None)
+                if following is None:
+                    break
+                blank = self._blank_lines(first)
+                stats.lines_read += len(blank)
+                self._record(stats, {"blank_line": blank})
+                first = following
+                _check_encoding(first.data[:4096], source)
             stripped = first.data.lstrip()
             if stripped.startswith(b"["):
                 chunks, first = self._json_array_chunks(first, chunks, source)
@@ -290,13 +309,25 @@ class RequestReader:
                 blank = self._blank_lines(first)
                 stats.lines_read += len(blank)
                 self._record(stats, {"blank_line": blank})
+                self._note_damage(stats, source, opened)
                 return
             stats.format = detection.format.name + (" (wrapped)" if detection.wrapped else "")
             if self.observer is not None:
                 self.observer.file_started(source, stats.format)
             yield from self._read_chunks(stats, source, opened, detection, sample, first, chunks)
+            self._note_damage(stats, source, opened)
         finally:
             opened.close()
+
+    def _note_damage(self, stats: FileStats, source: InputSource, opened: OpenedSource) -> None:
+        """A compressed file damaged part-way: what came before was read; say what was not."""
+        if opened.damage is None:
+            return
+        message = f"{source.display}: {opened.damage}; the records before the damage were read"
+        hint = "re-copy or re-download the file (gzip -t tests it), or drop --strict to read what is intact"
+        if self.stats.strict:
+            raise InputError(message, hint=hint)
+        self.stats.problems.append(FileProblem(stats.source, "corrupt_compressed_tail", message, hint.split(", or")[0]))
 
     def _detect(
         self, sample: list[dict[str, Any]], first: Chunk, source: InputSource, head: bytes | bytearray
@@ -338,7 +369,7 @@ class RequestReader:
         """A file holding one JSON array: each element becomes a line ("line" = element number)."""
         data = first.data + b"".join(c.data for c in rest)
         try:
-            items = json.loads(data)
+            items = loads(data)
         except ValueError as exc:
             raise InputError(f"{source.display}: starts with '[' but is not valid JSON ({exc})") from None
         if not isinstance(items, list):
