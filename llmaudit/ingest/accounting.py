@@ -36,6 +36,10 @@ SKIP_REASONS: Final[dict[str, tuple[str, str]]] = {
         "a record that is not a request of the file's format",
         "mixed content in one file: split it, or force --input-format",
     ),
+    "other_format_record": (
+        "a record of another format that only reads whole exports (CSV, spans), inside this file",
+        "keep each export in its own file; the detail names the format",
+    ),
     "no_usage": (
         "no token usage and no prompt text to estimate it from",
         "log the provider's usage object, or the request messages",

@@ -16,7 +16,7 @@ import itertools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Final
+from typing import Any, BinaryIO, Final, Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -213,8 +213,14 @@ def _blank_lines(data: bytes | bytearray) -> np.ndarray:
     return np.flatnonzero(blank)
 
 
+class ShapeParser(Protocol):
+    """Parses a chunk against a narrower shape than the reading schema, or gives None."""
+
+    def parse(self, data: bytes | bytearray) -> pa.Table | None: ...
+
+
 def parse_chunk(
-    chunk: Chunk, schema: pa.Schema, normalize: Normalizer | None = None, shape: ExactShape | None = None
+    chunk: Chunk, schema: pa.Schema, normalize: Normalizer | None = None, shape: ShapeParser | None = None
 ) -> ParsedChunk:
     """Parse one chunk against ``schema`` (trying the file's exact ``shape`` first); fall
     back to per-line parsing on any error."""
@@ -238,7 +244,7 @@ def mark_too_long(result: ParsedChunk, too_long: list[int]) -> None:
 
 
 def _parse_chunk(
-    chunk: Chunk, schema: pa.Schema, normalize: Normalizer | None = None, shape: ExactShape | None = None
+    chunk: Chunk, schema: pa.Schema, normalize: Normalizer | None = None, shape: ShapeParser | None = None
 ) -> ParsedChunk:
     n_lines = chunk.n_lines
     if n_lines == 0:
@@ -306,6 +312,11 @@ class ExactShape:
         if table is None:
             self.misses += 1
         return table
+
+
+def read_json(data: bytes | bytearray, schema: pa.Schema, unexpected: str = "ignore") -> pa.Table | None:
+    """pyarrow's parse of the whole chunk against ``schema`` as one block, or None if it rejects the data."""
+    return _read_json(data, schema, unexpected)
 
 
 def _read_json(data: bytes | bytearray, schema: pa.Schema, unexpected: str = "ignore") -> pa.Table | None:

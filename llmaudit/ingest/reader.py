@@ -20,7 +20,6 @@ import pandas as pd
 import pyarrow as pa
 
 from llmaudit.errors import InputError, MalformedRecordError, UsageError
-from llmaudit.ingest import envelope
 from llmaudit.ingest.accounting import HARMLESS_REASONS, SKIP_REASONS, FileProblem, FileStats, IngestStats
 from llmaudit.ingest.finalize import finalize
 from llmaudit.ingest.jsonl import (
@@ -33,6 +32,7 @@ from llmaudit.ingest.jsonl import (
     parse_chunk,
     sample_records,
 )
+from llmaudit.ingest.mixed import Mixture, pipeline
 from llmaudit.ingest.parallel import ordered_map
 from llmaudit.ingest.parquet import is_parquet, parquet_header
 from llmaudit.ingest.registry import (
@@ -82,6 +82,28 @@ class _Processed:
     frame: pd.DataFrame | None
     dropped: dict[str, np.ndarray]
     from_source: np.ndarray
+    # Rows read by another format than the file's (records of another format inside it), by format.
+    foreign: dict[str, int] = field(default_factory=dict)
+
+
+def _merge(parts: list[_Processed], n_lines: int) -> _Processed:
+    """One chunk's parts (one per format) as one result, rows back in file order."""
+    parsed = ParsedChunk(pa.table({}), np.zeros(0, dtype=np.int64), n_lines)
+    dropped: dict[str, np.ndarray] = {}
+    for part in parts:
+        for reason, lines in part.parsed.skipped.items():
+            parsed.skipped.setdefault(reason, []).extend(lines)
+        for reason, detail in part.parsed.details.items():
+            parsed.details.setdefault(reason, detail)
+        for reason, rows in part.dropped.items():
+            dropped[reason] = np.concatenate([dropped.get(reason, np.zeros(0, np.int64)), rows])
+    kept = [p for p in parts if p.frame is not None]  # an empty frame still carries its dropped rows
+    if not kept:
+        return _Processed(parsed, None, dropped, np.zeros(0, dtype=bool))
+    frame = pd.concat([p.frame for p in kept], ignore_index=True)
+    from_source = np.concatenate([p.from_source for p in kept])
+    order = np.argsort(frame["source_line"].to_numpy(), kind="stable")
+    return _Processed(parsed, frame.iloc[order].reset_index(drop=True), dropped, from_source[order])
 
 
 class _SeenIds:
@@ -194,6 +216,10 @@ class RequestReader:
             )
         if self._forced is None:
             self.sources = self._route_companions(self.sources)
+
+    def _configured(self, fmt: LogFormat) -> LogFormat:
+        """``fmt`` bound to this run's settings for it (batch inputs, a mapping)."""
+        return fmt.configure(self.options.format_options.get(fmt.name, {})) if fmt.configure is not None else fmt
 
     def _route_companions(self, sources: list[InputSource]) -> list[InputSource]:
         """Take files that are join data for another format (batch inputs) out of the logs.
@@ -398,15 +424,9 @@ class RequestReader:
                 hint="drop --input-format, or choose one of: "
                 + ", ".join(n for n, f in formats().items() if f.read_tables or f.configure),
             )
-        if detection.wrapped:
-            schema = envelope.wrapped_schema(fmt, sample)
-            normalize = envelope.normalizer(fmt, schema)
-            convert: Callable[[pa.Table], Converted] = lambda table: envelope.convert_wrapped(fmt, table)  # noqa: E731
-        else:
-            schema, normalize = fmt.schema, fmt.normalize
-            convert = lambda table: fmt.convert(table, None)  # noqa: E731
+        own = pipeline(fmt, detection.wrapped, sample)
 
-        def to_frame(parsed: ParsedChunk) -> _Processed:
+        def to_frame(parsed: ParsedChunk, convert: Callable[[pa.Table], Converted]) -> _Processed:
             if not parsed.table.num_rows:
                 return _Processed(parsed, None, {}, np.zeros(0, dtype=bool))
             frame, dropped, from_source = finalize(convert(parsed.table), parsed.lines, source.display)
@@ -418,13 +438,33 @@ class RequestReader:
         if fmt.read_tables is not None:
             stream = _ReplayStream(first, rest, source.display, None if opened.compressed else source.path)
             tables = fmt.read_tables(stream, self.options.chunk_bytes)  # type: ignore[arg-type]
-            results = ordered_map(to_frame, tables)
-        else:
+            results = ordered_map(lambda parsed: to_frame(parsed, own.convert), tables)
+        elif self._forced is not None:
+            # A forced format reads every record (the user said what the file holds).
+            assert own.schema is not None
             shape = ExactShape.infer(first.data)
             results = ordered_map(
-                lambda chunk: to_frame(parse_chunk(chunk, schema, normalize, shape)), _chain(first, rest)
+                lambda chunk: to_frame(parse_chunk(chunk, own.schema, own.normalize, shape), own.convert),
+                _chain(first, rest),
             )
+        else:
+            mixture = Mixture(fmt, detection.wrapped, own, self._configured, first.data)
+
+            def process(chunk: Chunk) -> _Processed:
+                parts = mixture.parse(chunk)
+                done = [to_frame(part.parsed, part.pipeline.convert) for part in parts]
+                merged = done[0] if len(done) == 1 else _merge(done, chunk.n_lines)
+                merged.foreign = {
+                    part.pipeline.key[0]: len(d.frame)
+                    for part, d in zip(parts, done, strict=True)
+                    if part.pipeline is not own and d.frame is not None and len(d.frame)
+                }
+                return merged
+
+            results = ordered_map(process, _chain(first, rest))
         for done in results:
+            for name, count in done.foreign.items():
+                self.stats.warn(f"records_read_as_{name}_inside_{fmt.name}_files", count)
             yield from self._account(stats, done)
             if self.observer is not None:
                 self.observer.advanced(source, opened.raw_counter.count)
