@@ -86,6 +86,11 @@ FILE_REASONS: Final[dict[str, tuple[str, str]]] = {
         "a compressed file whose end is truncated or damaged (the records before the damage were read)",
         "re-copy or re-download the file; test it with gzip -t",
     ),
+    "invalid_json_tail": (
+        "a JSON document (an array, pretty-printed objects) that stops being valid JSON part-way "
+        "(the records before were read)",
+        "fix the JSON at the record named",
+    ),
 }
 
 # Reasons that --strict does not treat as fatal: they lose no data.

@@ -127,6 +127,31 @@ def iter_chunks(
         line += chunk.n_lines
 
 
+class Prefixed:
+    """``head`` (bytes already read from ``stream``) followed by the rest of ``stream``; reads
+    after the head go straight into the caller's buffer (no extra copy)."""
+
+    def __init__(self, head: bytes, stream: BinaryIO) -> None:
+        self._head = memoryview(head)
+        self._stream = stream
+
+    def readinto(self, target: memoryview) -> int:
+        if len(self._head):
+            n = min(len(target), len(self._head))
+            target[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        return self._stream.readinto(target)  # type: ignore[attr-defined, no-any-return]
+
+    def read(self, n: int = -1) -> bytes:
+        if len(self._head):
+            n = len(self._head) if n < 0 else min(n, len(self._head))
+            data = bytes(self._head[:n])
+            self._head = self._head[n:]
+            return data
+        return self._stream.read(n)
+
+
 def sample_records(data: bytes | bytearray, limit: int) -> list[dict[str, Any]]:
     """Up to ``limit`` JSON objects from the lines of ``data`` (lines that do not parse are passed over)."""
     records: list[dict[str, Any]] = []

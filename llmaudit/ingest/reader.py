@@ -8,12 +8,11 @@ module never prints.
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import Any, BinaryIO, Final, Protocol
 
 import numpy as np
 import pandas as pd
@@ -21,12 +20,14 @@ import pyarrow as pa
 
 from llmaudit.errors import InputError, MalformedRecordError, UsageError
 from llmaudit.ingest.accounting import HARMLESS_REASONS, SKIP_REASONS, FileProblem, FileStats, IngestStats
+from llmaudit.ingest.documents import JsonDocument, is_document
 from llmaudit.ingest.finalize import finalize
 from llmaudit.ingest.jsonl import (
     DEFAULT_CHUNK_BYTES,
     Chunk,
     ExactShape,
     ParsedChunk,
+    Prefixed,
     iter_chunks,
     loads,
     parse_chunk,
@@ -303,14 +304,34 @@ class RequestReader:
         stats = FileStats(source.display)
         self.stats.files.append(stats)
         opened = open_source(source)
+        document: JsonDocument | None = None
         try:
-            chunks = iter_chunks(opened.stream, self.options.chunk_bytes)
+            start = opened.stream.read(min(1 << 16, self.options.chunk_bytes))
+            _check_encoding(start[:4096], source)
+            if is_document(start, _first_line_is_record(start)):
+                document = JsonDocument(
+                    _blocks(start, opened.stream, self.options.chunk_bytes), self.options.chunk_bytes
+                )
+                chunks: Iterator[Chunk] = iter(document)
+            else:
+                stream: BinaryIO = Prefixed(start, opened.stream)  # type: ignore[assignment]
+                chunks = iter_chunks(stream, self.options.chunk_bytes)
             first = next(chunks, None)
+            if first is None and document is not None and document.damage is not None:
+                what = (
+                    "starts with '[' but is not valid JSON"
+                    if start.lstrip().startswith(b"[")
+                    else "no JSON object in the first lines; cannot recognize the log format"
+                )
+                raise InputError(
+                    f"{source.display}: {what} ({document.damage})",
+                    hint="llmaudit reads JSON Lines (one object per line), a JSON array of records, "
+                    "pretty-printed JSON objects and CSV",
+                )
             if first is None:
                 self.stats.warn("empty_file")
                 self._note_damage(stats, source, opened)
                 return
-            _check_encoding(first.data[:4096], source)
             parquet_path = None if opened.compressed else source.path
             parquet = is_parquet(first.data)
             while not parquet and not first.data.strip():
@@ -324,9 +345,6 @@ class RequestReader:
                 self._record(stats, {"blank_line": blank})
                 first = following
                 _check_encoding(first.data[:4096], source)
-            stripped = first.data.lstrip()
-            if stripped.startswith(b"["):
-                chunks, first = self._json_array_chunks(first, chunks, source)
             sample = [] if parquet else _sample_records(first.data)
             # Parquet is recognized by its column names, shown to the sniffers as a CSV header.
             head = parquet_header(parquet_path, source.display) if parquet else first.data[:65536]
@@ -342,18 +360,29 @@ class RequestReader:
                 self.observer.file_started(source, stats.format)
             yield from self._read_chunks(stats, source, opened, detection, sample, first, chunks)
             self._note_damage(stats, source, opened)
+            if document is not None and document.damage is not None:
+                self._note_problem(
+                    stats,
+                    "invalid_json_tail",
+                    f"{source.display}: {document.damage}; the records before it were read",
+                    "fix the JSON at that record (a truncated download or a hand edit)",
+                )
         finally:
             opened.close()
 
     def _note_damage(self, stats: FileStats, source: InputSource, opened: OpenedSource) -> None:
         """A compressed file damaged part-way: what came before was read; say what was not."""
-        if opened.damage is None:
-            return
-        message = f"{source.display}: {opened.damage}; the records before the damage were read"
-        hint = "re-copy or re-download the file (gzip -t tests it), or drop --strict to read what is intact"
+        if opened.damage is not None:
+            message = f"{source.display}: {opened.damage}; the records before the damage were read"
+            self._note_problem(
+                stats, "corrupt_compressed_tail", message, "re-copy or re-download it (gzip -t tests it)"
+            )
+
+    def _note_problem(self, stats: FileStats, reason: str, message: str, hint: str) -> None:
+        """A file read only up to a problem: listed with the reason; fatal with --strict."""
         if self.stats.strict:
-            raise InputError(message, hint=hint)
-        self.stats.problems.append(FileProblem(stats.source, "corrupt_compressed_tail", message, hint.split(", or")[0]))
+            raise InputError(message, hint=f"{hint}, or drop --strict to read what is intact")
+        self.stats.problems.append(FileProblem(stats.source, reason, message, hint))
 
     def _detect(
         self, sample: list[dict[str, Any]], first: Chunk, source: InputSource, head: bytes | bytearray
@@ -388,22 +417,6 @@ class RequestReader:
     def _blank_lines(self, chunk: Chunk) -> np.ndarray:
         n = chunk.data.count(b"\n") + (0 if chunk.data.endswith(b"\n") else 1)
         return chunk.first_line + np.arange(n, dtype=np.int64)
-
-    def _json_array_chunks(
-        self, first: Chunk, rest: Iterator[Chunk], source: InputSource
-    ) -> tuple[Iterator[Chunk], Chunk]:
-        """A file holding one JSON array: each element becomes a line ("line" = element number)."""
-        data = first.data + b"".join(c.data for c in rest)
-        try:
-            items = loads(data)
-        except ValueError as exc:
-            raise InputError(f"{source.display}: starts with '[' but is not valid JSON ({exc})") from None
-        if not isinstance(items, list):
-            raise InputError(f"{source.display}: expected a JSON array of records")
-        body = b"\n".join(json.dumps(item, ensure_ascii=False).encode() for item in items) + b"\n"
-        chunks = iter_chunks(io.BytesIO(body), self.options.chunk_bytes)
-        head = next(chunks, None) or Chunk(b"", 1)
-        return chunks, head
 
     def _read_chunks(
         self,
@@ -525,6 +538,29 @@ class RequestReader:
                 )
         for reason, lines in by_reason.items():
             self.stats.skip(stats, reason, lines, details.get(reason))
+
+
+def _first_line_is_record(start: bytes) -> bool:
+    """Whether the first non-blank line of ``start`` reads as JSON Lines: a whole JSON value, a
+    line too long to tell, or one with an error before its end. Only a first line that is an
+    *unfinished* value (``{`` and its first field...) starts a JSON document."""
+    body = start.lstrip()
+    end = body.find(b"\n")
+    if end < 0:
+        return True
+    line = body[:end].rstrip()
+    try:
+        loads(line)
+    except json.JSONDecodeError as exc:
+        return exc.pos < len(line.decode("utf-8", "replace"))
+    except (ValueError, UnicodeDecodeError):
+        return True
+    return True
+
+
+def _blocks(start: bytes, stream: BinaryIO, size: int) -> Iterator[bytes]:
+    yield start
+    yield from iter(lambda: stream.read(size), b"")
 
 
 def _chain(first: Chunk, rest: Iterator[Chunk]) -> Iterator[Chunk]:
