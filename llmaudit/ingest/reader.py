@@ -8,6 +8,7 @@ module never prints.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -48,8 +49,10 @@ from llmaudit.ingest.registry import (
 )
 from llmaudit.ingest.sources import InputSource, OpenedSource, expand_inputs, open_source
 
-# Records sampled to detect a file's format and the shape of its wrapper fields.
+# Records sampled to detect a file's format and the shape of its wrapper fields, from the
+# whole lines that start in the first SAMPLE_BYTES of the file.
 SNIFF_RECORDS: Final = 1000
+SAMPLE_BYTES: Final = 1 << 20
 
 
 class Observer(Protocol):
@@ -144,7 +147,7 @@ class _SeenIds:
 def _sample_records(data: bytes | bytearray, limit: int = SNIFF_RECORDS) -> list[dict[str, Any]]:
     """The records of the whole lines that start in the first MB of ``data`` (so a first record
     over 1 MB, a long-context prompt, is sampled whole)."""
-    end = data.find(b"\n", 1 << 20)
+    end = data.find(b"\n", SAMPLE_BYTES)
     return sample_records(data[: end if end >= 0 else len(data)], limit)
 
 
@@ -345,7 +348,17 @@ class RequestReader:
                 self._record(stats, {"blank_line": blank})
                 first = following
                 _check_encoding(first.data[:4096], source)
-            sample = [] if parquet else _sample_records(first.data)
+            # The sample (format, wrapper fields, the verified shape) is the first MB whatever the
+            # chunk size, so no result depends on the chunk size.
+            head_chunks = [first]
+            while not parquet and sum(len(c.data) for c in head_chunks) < SAMPLE_BYTES:
+                following = next(chunks, None)
+                if following is None:
+                    break
+                head_chunks.append(following)
+            head_data = first.data if len(head_chunks) == 1 else b"".join(c.data for c in head_chunks)
+            chunks = itertools.chain(head_chunks[1:], chunks)
+            sample = [] if parquet else _sample_records(head_data)
             # Parquet is recognized by its column names, shown to the sniffers as a CSV header.
             head = parquet_header(parquet_path, source.display) if parquet else first.data[:65536]
             detection = self._detect(sample, first, source, head)
@@ -358,7 +371,7 @@ class RequestReader:
             stats.format = detection.format.name + (" (wrapped)" if detection.wrapped else "")
             if self.observer is not None:
                 self.observer.file_started(source, stats.format)
-            yield from self._read_chunks(stats, source, opened, detection, sample, first, chunks)
+            yield from self._read_chunks(stats, source, opened, detection, sample, first, chunks, head_data)
             self._note_damage(stats, source, opened)
             if document is not None and document.damage is not None:
                 self._note_problem(
@@ -427,6 +440,7 @@ class RequestReader:
         sample: list[dict[str, Any]],
         first: Chunk,
         rest: Iterator[Chunk],
+        head: bytes | bytearray,
     ) -> Iterator[pd.DataFrame]:
         fmt = detection.format
         if fmt.configure is not None:
@@ -461,7 +475,7 @@ class RequestReader:
                 _chain(first, rest),
             )
         else:
-            mixture = Mixture(fmt, detection.wrapped, own, self._configured, first.data)
+            mixture = Mixture(fmt, detection.wrapped, own, self._configured, head)
 
             def process(chunk: Chunk) -> _Processed:
                 parts = mixture.parse(chunk)
