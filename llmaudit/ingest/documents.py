@@ -25,11 +25,35 @@ _WS: Final = " \t\r\n"
 _DECODER: Final = json.JSONDecoder()
 
 
-def is_document(head: bytes | bytearray, has_record_lines: bool) -> bool:
-    """Whether a file starting with ``head`` is a JSON document: an array, or objects that
-    span lines (it starts with ``{`` but none of its first lines is a whole JSON object)."""
-    start = bytes(head[:64]).lstrip()
-    return start.startswith(b"[") or (start.startswith(b"{") and not has_record_lines)
+def is_document(start: bytes | bytearray, more: bool) -> bool:
+    """Whether a file starting with ``start`` is a JSON document rather than JSON Lines: an
+    array, or a first object that spans lines. ``more``: the file goes on past ``start``.
+
+    A first line that is broken JSON stays JSON Lines (that line is skipped by reason),
+    unless ``start`` is too short to hold the whole first object and its first line is
+    unfinished (a pretty-printed object longer than the window).
+    """
+    body = bytes(start).lstrip().removeprefix(b"\xef\xbb\xbf").lstrip()
+    if body.startswith(b"["):
+        return True
+    newline = body.find(b"\n")
+    if not body.startswith(b"{") or newline < 0:
+        return False
+    text = body.decode("utf-8", "replace")
+    try:
+        _, stop = _DECODER.raw_decode(text)
+    except json.JSONDecodeError:
+        first = text[: text.find("\n")].rstrip()
+        try:
+            json.loads(first)
+        except json.JSONDecodeError as exc:
+            return more and exc.pos >= len(first)
+        except RecursionError:
+            return False
+        return False
+    except RecursionError:
+        return False
+    return "\n" in text[:stop]
 
 
 class JsonDocument:

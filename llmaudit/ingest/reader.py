@@ -9,7 +9,6 @@ module never prints.
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,7 +29,6 @@ from llmaudit.ingest.jsonl import (
     ParsedChunk,
     Prefixed,
     iter_chunks,
-    loads,
     parse_chunk,
     sample_records,
 )
@@ -309,9 +307,10 @@ class RequestReader:
         opened = open_source(source)
         document: JsonDocument | None = None
         try:
-            start = opened.stream.read(min(1 << 16, self.options.chunk_bytes))
+            want = min(1 << 16, self.options.chunk_bytes)
+            start = opened.stream.read(want)
             _check_encoding(start[:4096], source)
-            if is_document(start, _first_line_is_record(start)):
+            if is_document(start, more=len(start) == want):
                 document = JsonDocument(
                     _blocks(start, opened.stream, self.options.chunk_bytes), self.options.chunk_bytes
                 )
@@ -552,24 +551,6 @@ class RequestReader:
                 )
         for reason, lines in by_reason.items():
             self.stats.skip(stats, reason, lines, details.get(reason))
-
-
-def _first_line_is_record(start: bytes) -> bool:
-    """Whether the first non-blank line of ``start`` reads as JSON Lines: a whole JSON value, a
-    line too long to tell, or one with an error before its end. Only a first line that is an
-    *unfinished* value (``{`` and its first field...) starts a JSON document."""
-    body = start.lstrip()
-    end = body.find(b"\n")
-    if end < 0:
-        return True
-    line = body[:end].rstrip()
-    try:
-        loads(line)
-    except json.JSONDecodeError as exc:
-        return exc.pos < len(line.decode("utf-8", "replace"))
-    except (ValueError, UnicodeDecodeError):
-        return True
-    return True
 
 
 def _blocks(start: bytes, stream: BinaryIO, size: int) -> Iterator[bytes]:

@@ -115,3 +115,22 @@ def test_an_unfinished_element_over_the_record_cap_stops_with_a_reason() -> None
     doc = JsonDocument(iter(blocks), 1000, max_record=10_000)
     assert sum(c.n_lines for c in doc) == 1
     assert doc.damage is not None and "record 2 is longer than" in doc.damage
+
+
+def test_a_json_lines_file_whose_first_line_is_cut_short_stays_json_lines(tmp_path: Path) -> None:
+    path = tmp_path / "cut.jsonl"
+    path.write_text('{"id": "x", "model": "gpt-4o",\n' + "\n".join(json.dumps(record(i)) for i in range(3)) + "\n")
+    frame, stats = read_all(path)
+    assert frame["request_id"].tolist() == ["chatcmpl-0", "chatcmpl-1", "chatcmpl-2"]
+    assert stats.skipped == {"malformed_json": 1}
+
+
+def test_a_pretty_printed_object_longer_than_the_first_window_is_one_record(tmp_path: Path) -> None:
+    big = {
+        **RESPONSE,
+        "choices": [{"message": {"role": "assistant", "content": "x\n" * 100_000}, "finish_reason": "stop"}],
+    }
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(big, indent=2))
+    frame, stats = read_all(path)
+    assert (stats.lines_read, len(frame)) == (1, 1)
