@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from llmaudit.cli.console import ProgressObserver
+from llmaudit.cli.console import ProgressObserver, stderr_console
 from llmaudit.ingest import IngestOptions, IngestStats, RequestReader, expand_inputs
 from llmaudit.ingest.formats.generic_mapping import cli_settings
 from llmaudit.pricing import PriceTable
@@ -60,4 +60,7 @@ def read_requests(
     with ProgressObserver(sources, enabled=not quiet) as progress:
         reader = RequestReader(sources, ingest, observer=progress)
         frame = collect(reader, table, tagger(tag_rules))
+    err = stderr_console()
+    for problem in reader.stats.problems:  # a file (or its damaged tail) not read: never silent
+        err.print(f"llmaudit: warning: {problem.note}", markup=False, highlight=False, soft_wrap=True)
     return frame, reader.stats

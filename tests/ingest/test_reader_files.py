@@ -192,3 +192,10 @@ def test_a_gzip_damaged_from_the_start_is_a_clear_error(tmp_path: Path) -> None:
     path.write_bytes(data[:12] + bytes(range(200)) + data[212:])
     with pytest.raises(InputError, match=r"bad\.jsonl\.gz: the compressed stream is damaged"):
         read_all(path)
+
+
+def test_simulate_names_an_unread_file_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    policy = Path(__file__).resolve().parents[2] / "examples" / "policies" / "flat-rate.yaml"
+    assert main(["simulate", str(_folder(tmp_path)), "-P", str(policy), "-q", "-f", "json"]) == 0
+    err = capsys.readouterr().err
+    assert "file not read:" in err and "b.jsonl" in err
