@@ -8,8 +8,8 @@ message read as an OpenAI response loses its cache tokens and is mispriced).
 Kept fast on the common, single-format file:
 
 - The first lines of the file (the detection sample, about 1 MB) are checked record by
-  record. If the file's format claims them all, their exact shape (every field pyarrow
-  sees, at every depth) is *verified*.
+  record. The exact shape (every field pyarrow sees, at every depth) of those the file's
+  format claims is *verified*.
 - Each chunk is first parsed against the verified shape, refusing any field it does not
   have. A chunk that parses holds only fields that records of the file's format had: it
   is read as one block, with no per-record work.
@@ -131,14 +131,12 @@ class Mixture:
         return None  # claimed by no format: the file's format says what it is
 
     def _verify(self, head: bytes | bytearray) -> None:
-        """Verify the shape of the first lines (about 1 MB) if the file's format claims them all."""
+        """The shape of the file's own records among its first lines (about 1 MB): records of
+        other formats there are left out, so only chunks that hold such records are split."""
         end = head.find(b"\n", 1 << 20)
         region = bytes(head[: end + 1 if end >= 0 else len(head)])
-        for raw in region.split(b"\n"):
-            record = _record(raw)
-            if record is not None and self.claimant(record) is not None:
-                return
-        self.shape = ExactShape.infer(region) if region.strip() else None
+        own = [raw for raw in region.split(b"\n") if (r := _record(raw)) is not None and self.claimant(r) is None]
+        self.shape = ExactShape.infer(b"\n".join(own) + b"\n") if own else None
 
     def parse(self, chunk: Chunk) -> list[Part]:
         """The chunk's lines, parsed by the pipeline of the format each belongs to."""

@@ -108,3 +108,16 @@ def test_forced_format_reads_every_record_as_told(tmp_path: Path) -> None:
     path = write_lines(tmp_path / "f.jsonl", [openai_chat(0), anthropic_message(0)])
     frame, _ = read_all(path, input_format="openai")
     assert frame["cache_write_tokens"].fillna(0).tolist() == [0, 0]  # as the user said: all OpenAI
+
+
+def test_a_foreign_record_early_in_a_file_splits_only_the_chunks_that_hold_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    split = mixed.Mixture._split
+    monkeypatch.setattr(mixed.Mixture, "_split", lambda self, chunk: calls.append(1) or split(self, chunk))
+    lines = [openai_chat(0), anthropic_message(0)] + [openai_chat(i) for i in range(1, 400)]
+    path = write_lines(tmp_path / "early.jsonl", lines)
+    frame, _ = read_all(path, chunk_bytes=4096)
+    assert len(frame) == 401 and frame.set_index("request_id").loc["msg0", "cache_write_tokens"] == 20
+    assert len(calls) == 1  # the first chunk only
