@@ -12,7 +12,7 @@ import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, BinaryIO, Final, Protocol
+from typing import Any, Final, Protocol
 
 import numpy as np
 import pandas as pd
@@ -20,19 +20,18 @@ import pyarrow as pa
 
 from llmaudit.errors import InputError, MalformedRecordError, UsageError
 from llmaudit.ingest.accounting import HARMLESS_REASONS, SKIP_REASONS, FileProblem, FileStats, IngestStats
-from llmaudit.ingest.documents import JsonDocument, is_document
+from llmaudit.ingest.documents import JsonDocument
 from llmaudit.ingest.finalize import finalize
 from llmaudit.ingest.jsonl import (
     DEFAULT_CHUNK_BYTES,
     Chunk,
     ExactShape,
     ParsedChunk,
-    Prefixed,
-    iter_chunks,
     parse_chunk,
     sample_records,
 )
 from llmaudit.ingest.mixed import Mixture, pipeline
+from llmaudit.ingest.opening import check_encoding, open_chunks
 from llmaudit.ingest.parallel import ordered_map
 from llmaudit.ingest.parquet import is_parquet, parquet_header
 from llmaudit.ingest.registry import (
@@ -165,27 +164,6 @@ def _companion_format(source: InputSource) -> LogFormat | None:
     return None
 
 
-def _check_encoding(head: bytes | bytearray, source: InputSource) -> None:
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(
-            f"{source.display}: the file is UTF-16 encoded",
-            hint=f"convert it to UTF-8, e.g. iconv -f UTF-16 -t UTF-8 {source.display} > converted.jsonl",
-        )
-    if is_parquet(head):
-        return  # binary by design: read by the tabular formats (llmaudit.ingest.parquet)
-    if _is_binary(head[:4096]):
-        raise InputError(f"{source.display}: looks like a binary file, not JSON Lines or CSV")
-
-
-def _is_binary(head: bytes | bytearray) -> bool:
-    """NUL bytes in most of the first lines: a binary file. A text log with a damaged line
-    (NULs from a crash, a partial write) is read, and that line skipped as ``nul_bytes``."""
-    if b"\x00" not in head:
-        return False
-    lines = [line for line in bytes(head).split(b"\n") if line.strip()]
-    return sum(b"\x00" in line for line in lines) * 2 > len(lines)
-
-
 class RequestReader:
     """Iterate canonical request frames from ``inputs``; ``stats`` accounts for every line."""
 
@@ -307,29 +285,9 @@ class RequestReader:
         opened = open_source(source)
         document: JsonDocument | None = None
         try:
-            want = min(1 << 16, self.options.chunk_bytes)
-            start = opened.stream.read(want)
-            _check_encoding(start[:4096], source)
-            if is_document(start, more=len(start) == want):
-                document = JsonDocument(
-                    _blocks(start, opened.stream, self.options.chunk_bytes), self.options.chunk_bytes
-                )
-                chunks: Iterator[Chunk] = iter(document)
-            else:
-                stream: BinaryIO = Prefixed(start, opened.stream)  # type: ignore[assignment]
-                chunks = iter_chunks(stream, self.options.chunk_bytes)
+            opening = open_chunks(opened.stream, self.options.chunk_bytes, source.display)
+            chunks, document = opening.chunks, opening.document
             first = next(chunks, None)
-            if first is None and document is not None and document.damage is not None:
-                what = (
-                    "starts with '[' but is not valid JSON"
-                    if start.lstrip().startswith(b"[")
-                    else "no JSON object in the first lines; cannot recognize the log format"
-                )
-                raise InputError(
-                    f"{source.display}: {what} ({document.damage})",
-                    hint="llmaudit reads JSON Lines (one object per line), a JSON array of records, "
-                    "pretty-printed JSON objects and CSV",
-                )
             if first is None:
                 self.stats.warn("empty_file")
                 self._note_damage(stats, source, opened)
@@ -346,7 +304,7 @@ class RequestReader:
                 stats.lines_read += len(blank)
                 self._record(stats, {"blank_line": blank})
                 first = following
-                _check_encoding(first.data[:4096], source)
+                check_encoding(first.data[:4096], source.display)
             # The sample (format, wrapper fields, the verified shape) is the first MB whatever the
             # chunk size, so no result depends on the chunk size.
             head_chunks = [first]
@@ -551,11 +509,6 @@ class RequestReader:
                 )
         for reason, lines in by_reason.items():
             self.stats.skip(stats, reason, lines, details.get(reason))
-
-
-def _blocks(start: bytes, stream: BinaryIO, size: int) -> Iterator[bytes]:
-    yield start
-    yield from iter(lambda: stream.read(size), b"")
 
 
 def _chain(first: Chunk, rest: Iterator[Chunk]) -> Iterator[Chunk]:
