@@ -408,6 +408,7 @@ def _build_report(
         warnings.append(note)
     for code, count in sorted(stats.warnings.items()):
         warnings.append(f"{count} {code.replace('_', ' ')}")
+    warnings += [problem.note for problem in stats.problems]
     names = tuple(
         Resolution(raw, hit.model if hit else None, hit.rule if hit else None)
         for raw in sorted({r for names in acc.seen_as.values() for r in names})

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from llmaudit.cli.console import ProgressObserver
+from llmaudit.cli.console import ProgressObserver, stderr_console
 from llmaudit.cli.guard import log_inputs, refuse_overwriting, without_own_outputs
 from llmaudit.ingest import IngestOptions, IngestStats, RequestReader, expand_inputs
 from llmaudit.ingest.formats.generic_mapping import cli_settings
 from llmaudit.pricing import PriceTable
+from llmaudit.report.safety import term_text
 from llmaudit.simulate.collect import collect
 from llmaudit.tagging import load_tag_rules, tag_requests
 from llmaudit.timeutil import check_timezone, parse_moment
@@ -70,4 +71,7 @@ def read_requests(
     with ProgressObserver(sources, enabled=not quiet) as progress:
         reader = RequestReader(sources, ingest, observer=progress)
         frame = collect(reader, table, tagger(tag_rules))
+    err = stderr_console()
+    for problem in reader.stats.problems:  # a file (or its damaged tail) not read: never silent
+        err.print(f"llmaudit: warning: {term_text(problem.note)}", markup=False, highlight=False, soft_wrap=True)
     return frame, reader.stats

@@ -21,12 +21,24 @@ MAX_EXAMPLES: Final = 5
 SKIP_REASONS: Final[dict[str, tuple[str, str]]] = {
     "blank_line": ("blank line", "harmless; blank lines hold no record"),
     "undecodable_bytes": ("bytes that are not valid UTF-8", "re-encode the file as UTF-8"),
+    "nul_bytes": (
+        "a line holding NUL bytes (binary data)",
+        "the file was damaged or binary data was written into it: cut the line out",
+    ),
     "malformed_json": ("not valid JSON", "check the line for truncation or a missing quote/brace"),
+    "record_too_long": (
+        "a line longer than the record cap (64 MiB), streamed past unread",
+        "no API response is that long: the line is corrupt, or many records lack their newlines",
+    ),
     "not_an_object": ("a JSON value that is not an object", "each line must hold one JSON object"),
     "invalid_field": ("a field of the wrong type", "the detail names the field; fix its value in the source"),
     "unrecognized_record": (
         "a record that is not a request of the file's format",
         "mixed content in one file: split it, or force --input-format",
+    ),
+    "other_format_record": (
+        "a record of another format that only reads whole exports (CSV, spans), inside this file",
+        "keep each export in its own file; the detail names the format",
     ),
     "no_usage": (
         "no token usage and no prompt text to estimate it from",
@@ -78,6 +90,21 @@ SKIP_REASONS: Final[dict[str, tuple[str, str]]] = {
     ),
 }
 
+# Whole files (or a file's tail) that could not be read: code -> (what it means, how to fix it).
+# A run goes on without them and lists them; --strict makes the first one fatal.
+FILE_REASONS: Final[dict[str, tuple[str, str]]] = {
+    "unreadable_file": ("a file that cannot be read", "the detail names the problem and how to fix it"),
+    "corrupt_compressed_tail": (
+        "a compressed file whose end is truncated or damaged (the records before the damage were read)",
+        "re-copy or re-download the file; test it with gzip -t",
+    ),
+    "invalid_json_tail": (
+        "a JSON document (an array, pretty-printed objects) that stops being valid JSON part-way "
+        "(the records before were read)",
+        "fix the JSON at the record named",
+    ),
+}
+
 # Reasons that --strict does not treat as fatal: they lose no data.
 HARMLESS_REASONS: Final = frozenset(
     {
@@ -109,6 +136,30 @@ class FileStats:
         return sum(self.skipped.values())
 
 
+@dataclass(frozen=True)
+class FileProblem:
+    """A file not read (or read only up to damage), with the error a run alone on it would raise."""
+
+    source: str
+    reason: str
+    message: str
+    hint: str | None = None
+
+    @property
+    def text(self) -> str:
+        return self.message + (f" (hint: {self.hint})" if self.hint else "")
+
+    @property
+    def partial(self) -> bool:
+        """The file was read up to the problem (its lines are accounted for in its FileStats)."""
+        return self.reason != "unreadable_file"
+
+    @property
+    def note(self) -> str:
+        """One line for a report's warnings."""
+        return f"{'part of a file' if self.partial else 'file'} not read: {self.text}"
+
+
 @dataclass
 class IngestStats:
     """Accounting for a whole run, with example line references per skip reason."""
@@ -116,6 +167,8 @@ class IngestStats:
     files: list[FileStats] = field(default_factory=list)
     # Files read as data for another format (e.g. OpenAI Batch input files): path, format.
     companions: list[tuple[str, str]] = field(default_factory=list)
+    # Files not read at all, or whose damaged tail was not read (FILE_REASONS), in input order.
+    problems: list[FileProblem] = field(default_factory=list)
     examples: dict[str, list[str]] = field(default_factory=dict)
     details: dict[str, str] = field(default_factory=dict)
     warnings: Counter[str] = field(default_factory=Counter)

@@ -16,7 +16,7 @@ import itertools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Final
+from typing import Any, BinaryIO, Final, Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -28,34 +28,62 @@ import pyarrow.json as pj
 DEFAULT_CHUNK_BYTES: Final = 16 << 20
 # CSV and Parquet hold 5 to 30 times more rows in the same bytes: their chunks stay at 8 MB.
 TABLE_CHUNK_BYTES: Final = 8 << 20
+# The longest record read (a long-context prompt and its response fit many times over); a
+# longer line is skipped as ``record_too_long`` without ever being held in memory whole.
+MAX_RECORD_BYTES: Final = 64 << 20
 _BOM: Final = b"\xef\xbb\xbf"
 _WS: Final = frozenset(b" \t\r\n\f\v")
 
 Normalizer = Callable[[dict[str, Any]], dict[str, Any]]
 
 
+class TooDeepError(ValueError):
+    """JSON nested deeper than the parser's recursion limit."""
+
+
+def loads(text: str | bytes | bytearray) -> Any:
+    """``json.loads`` that reports JSON nested too deep (about 1,000 levels) as ``TooDeepError``,
+    a ``ValueError``, instead of letting a ``RecursionError`` escape as an internal error."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise TooDeepError("JSON nested too deep (more than about 1,000 levels)") from None
+
+
 @dataclass
 class Chunk:
-    """Newline-aligned bytes, the 1-based number of their first line, and their line count."""
+    """Newline-aligned bytes, the 1-based number of their first line, and their line count.
+
+    ``too_long`` holds the numbers of lines longer than the record cap: each stands in
+    ``data`` as an empty line (its bytes were streamed past, never kept).
+    """
 
     data: bytes | bytearray
     first_line: int
     n_lines: int = -1
+    too_long: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.n_lines < 0:
             self.n_lines = _line_count(self.data) if self.data else 0
 
 
-def iter_chunks(stream: BinaryIO, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> Iterator[Chunk]:
-    """Yield newline-aligned chunks; a line longer than ``chunk_bytes`` is kept whole.
+def iter_chunks(
+    stream: BinaryIO, chunk_bytes: int = DEFAULT_CHUNK_BYTES, max_record: int = MAX_RECORD_BYTES
+) -> Iterator[Chunk]:
+    """Yield newline-aligned chunks; a line longer than ``chunk_bytes`` is kept whole up to
+    ``max_record`` bytes (or ``chunk_bytes`` if larger), and a longer one is streamed past:
+    it stands as an empty line, listed in the chunk's ``too_long``.
 
     Each chunk is read straight into its own buffer behind the previous chunk's partial
     last line, so the bytes are copied once on their way from the file to pyarrow.
     """
+    limit = max(max_record, chunk_bytes)
     carry = b""
     line = 1
     first = True
+    dropping = False  # inside a line over the limit: its bytes are discarded up to its newline
+    too_long: list[int] = []
     while True:
         buf = bytearray(len(carry) + chunk_bytes)
         buf[: len(carry)] = carry
@@ -68,20 +96,60 @@ def iter_chunks(stream: BinaryIO, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> Ite
             if buf.startswith(_BOM):
                 del buf[: len(_BOM)]
                 end -= len(_BOM)
+        if dropping:
+            newline = buf.find(b"\n", 0, end)
+            if newline < 0:
+                if got == 0:
+                    yield Chunk(bytearray(b"\n"), line, 1, too_long)
+                    return
+                continue
+            del buf[:newline]  # the newline stays: the skipped line is an empty line
+            end -= newline
+            dropping = False
         if got == 0:
             if end:
                 del buf[end:]
-                yield Chunk(buf, line)
+                yield Chunk(buf, line, too_long=too_long)
             return
         cut = buf.rfind(b"\n", 0, end)
         if cut < 0:
+            if end > limit:
+                dropping, carry = True, b""
+                too_long = [*too_long, line]
+                continue
             carry = bytes(buf[:end])
             continue
         carry = bytes(buf[cut + 1 : end])
         del buf[cut + 1 :]
-        chunk = Chunk(buf, line)
+        chunk = Chunk(buf, line, too_long=too_long)
+        too_long = []
         yield chunk
         line += chunk.n_lines
+
+
+class Prefixed:
+    """``head`` (bytes already read from ``stream``) followed by the rest of ``stream``; reads
+    after the head go straight into the caller's buffer (no extra copy)."""
+
+    def __init__(self, head: bytes, stream: BinaryIO) -> None:
+        self._head = memoryview(head)
+        self._stream = stream
+
+    def readinto(self, target: memoryview) -> int:
+        if len(self._head):
+            n = min(len(target), len(self._head))
+            target[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        return self._stream.readinto(target)  # type: ignore[attr-defined, no-any-return]
+
+    def read(self, n: int = -1) -> bytes:
+        if len(self._head):
+            n = len(self._head) if n < 0 else min(n, len(self._head))
+            data = bytes(self._head[:n])
+            self._head = self._head[n:]
+            return data
+        return self._stream.read(n)
 
 
 def sample_records(data: bytes | bytearray, limit: int) -> list[dict[str, Any]]:
@@ -91,7 +159,7 @@ def sample_records(data: bytes | bytearray, limit: int) -> list[dict[str, Any]]:
         if len(records) >= limit:
             break
         try:
-            value = json.loads(raw) if raw.strip() else None
+            value = loads(raw) if raw.strip() else None
         except (ValueError, UnicodeDecodeError):
             continue
         if isinstance(value, dict):
@@ -170,11 +238,39 @@ def _blank_lines(data: bytes | bytearray) -> np.ndarray:
     return np.flatnonzero(blank)
 
 
+class ShapeParser(Protocol):
+    """Parses a chunk against a narrower shape than the reading schema, or gives None."""
+
+    def parse(self, data: bytes | bytearray) -> pa.Table | None: ...
+
+
 def parse_chunk(
-    chunk: Chunk, schema: pa.Schema, normalize: Normalizer | None = None, shape: ExactShape | None = None
+    chunk: Chunk, schema: pa.Schema, normalize: Normalizer | None = None, shape: ShapeParser | None = None
 ) -> ParsedChunk:
     """Parse one chunk against ``schema`` (trying the file's exact ``shape`` first); fall
     back to per-line parsing on any error."""
+    result = _parse_chunk(chunk, schema, normalize, shape)
+    if chunk.too_long:
+        mark_too_long(result, chunk.too_long)
+    return result
+
+
+def mark_too_long(result: ParsedChunk, too_long: list[int]) -> None:
+    """Lines over the record cap stood as empty lines: count them as ``record_too_long``."""
+    blank = set(result.skipped.get("blank_line", ()))
+    over = [n for n in too_long if n in blank]
+    if over:
+        gone = set(over)
+        result.skipped["blank_line"] = [n for n in result.skipped["blank_line"] if n not in gone]
+        if not result.skipped["blank_line"]:
+            del result.skipped["blank_line"]
+        result.skipped.setdefault("record_too_long", []).extend(over)
+        result.details.setdefault("record_too_long", f"a line over {MAX_RECORD_BYTES >> 20} MiB")
+
+
+def _parse_chunk(
+    chunk: Chunk, schema: pa.Schema, normalize: Normalizer | None = None, shape: ShapeParser | None = None
+) -> ParsedChunk:
     n_lines = chunk.n_lines
     if n_lines == 0:
         return ParsedChunk(schema.empty_table(), np.zeros(0, dtype=np.int64), 0)
@@ -196,8 +292,8 @@ def parse_chunk(
     if table.num_rows != len(keep):
         return _parse_lines(chunk, schema, normalize, n_lines)
     result = ParsedChunk(table, chunk.first_line + keep, n_lines)
-    for i in blank:
-        result.skip("blank_line", chunk.first_line + int(i))
+    if len(blank):
+        result.skipped["blank_line"] = (chunk.first_line + blank).tolist()
     return result
 
 
@@ -241,6 +337,11 @@ class ExactShape:
         if table is None:
             self.misses += 1
         return table
+
+
+def read_json(data: bytes | bytearray, schema: pa.Schema, unexpected: str = "ignore") -> pa.Table | None:
+    """pyarrow's parse of the whole chunk against ``schema`` as one block, or None if it rejects the data."""
+    return _read_json(data, schema, unexpected)
 
 
 def _read_json(data: bytes | bytearray, schema: pa.Schema, unexpected: str = "ignore") -> pa.Table | None:
@@ -327,15 +428,21 @@ def _parse_lines(chunk: Chunk, schema: pa.Schema, normalize: Normalizer | None, 
         if not stripped:
             result.skip("blank_line", number)
             continue
+        if b"\x00" in stripped:
+            result.skip("nul_bytes", number, f"NUL byte at column {stripped.index(0) + 1}")
+            continue
         try:
             text = stripped.decode("utf-8")
         except UnicodeDecodeError as exc:
             result.skip("undecodable_bytes", number, f"invalid byte at column {exc.start + 1}")
             continue
         try:
-            record = json.loads(text)
+            record = loads(text)
         except json.JSONDecodeError as exc:
             result.skip("malformed_json", number, f"{exc.msg} at column {exc.colno}")
+            continue
+        except TooDeepError as exc:
+            result.skip("malformed_json", number, str(exc))
             continue
         if not isinstance(record, dict):
             result.skip("not_an_object", number, f"found a JSON {type(record).__name__}")

@@ -8,8 +8,7 @@ module never prints.
 
 from __future__ import annotations
 
-import io
-import json
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,18 +19,19 @@ import pandas as pd
 import pyarrow as pa
 
 from llmaudit.errors import InputError, MalformedRecordError, UsageError
-from llmaudit.ingest import envelope
-from llmaudit.ingest.accounting import HARMLESS_REASONS, SKIP_REASONS, FileStats, IngestStats
+from llmaudit.ingest.accounting import HARMLESS_REASONS, SKIP_REASONS, FileProblem, FileStats, IngestStats
+from llmaudit.ingest.documents import JsonDocument
 from llmaudit.ingest.finalize import finalize
 from llmaudit.ingest.jsonl import (
     DEFAULT_CHUNK_BYTES,
     Chunk,
     ExactShape,
     ParsedChunk,
-    iter_chunks,
     parse_chunk,
     sample_records,
 )
+from llmaudit.ingest.mixed import Mixture, pipeline
+from llmaudit.ingest.opening import check_encoding, open_chunks
 from llmaudit.ingest.parallel import ordered_map
 from llmaudit.ingest.parquet import is_parquet, parquet_header
 from llmaudit.ingest.registry import (
@@ -46,8 +46,10 @@ from llmaudit.ingest.registry import (
 )
 from llmaudit.ingest.sources import InputSource, OpenedSource, expand_inputs, open_source
 
-# Records sampled to detect a file's format and the shape of its wrapper fields.
+# Records sampled to detect a file's format and the shape of its wrapper fields, from the
+# whole lines that start in the first SAMPLE_BYTES of the file.
 SNIFF_RECORDS: Final = 1000
+SAMPLE_BYTES: Final = 1 << 20
 
 
 class Observer(Protocol):
@@ -81,6 +83,28 @@ class _Processed:
     frame: pd.DataFrame | None
     dropped: dict[str, np.ndarray]
     from_source: np.ndarray
+    # Rows read by another format than the file's (records of another format inside it), by format.
+    foreign: dict[str, int] = field(default_factory=dict)
+
+
+def _merge(parts: list[_Processed], n_lines: int) -> _Processed:
+    """One chunk's parts (one per format) as one result, rows back in file order."""
+    parsed = ParsedChunk(pa.table({}), np.zeros(0, dtype=np.int64), n_lines)
+    dropped: dict[str, np.ndarray] = {}
+    for part in parts:
+        for reason, lines in part.parsed.skipped.items():
+            parsed.skipped.setdefault(reason, []).extend(lines)
+        for reason, detail in part.parsed.details.items():
+            parsed.details.setdefault(reason, detail)
+        for reason, rows in part.dropped.items():
+            dropped[reason] = np.concatenate([dropped.get(reason, np.zeros(0, np.int64)), rows])
+    kept = [p for p in parts if p.frame is not None]  # an empty frame still carries its dropped rows
+    if not kept:
+        return _Processed(parsed, None, dropped, np.zeros(0, dtype=bool))
+    frame = pd.concat([p.frame for p in kept], ignore_index=True)
+    from_source = np.concatenate([p.from_source for p in kept])
+    order = np.argsort(frame["source_line"].to_numpy(), kind="stable")
+    return _Processed(parsed, frame.iloc[order].reset_index(drop=True), dropped, from_source[order])
 
 
 class _SeenIds:
@@ -118,8 +142,10 @@ class _SeenIds:
 
 
 def _sample_records(data: bytes | bytearray, limit: int = SNIFF_RECORDS) -> list[dict[str, Any]]:
-    """The records of the first MB of ``data`` (a line cut at the MB does not parse: passed over)."""
-    return sample_records(data[: 1 << 20], limit)
+    """The records of the whole lines that start in the first MB of ``data`` (so a first record
+    over 1 MB, a long-context prompt, is sampled whole)."""
+    end = data.find(b"\n", SAMPLE_BYTES)
+    return sample_records(data[: end if end >= 0 else len(data)], limit)
 
 
 def _companion_format(source: InputSource) -> LogFormat | None:
@@ -136,18 +162,6 @@ def _companion_format(source: InputSource) -> LogFormat | None:
         if fmt.companion_of is not None and sum(map(fmt.sniff, sample)) > len(sample) / 2:
             return fmt
     return None
-
-
-def _check_encoding(head: bytes | bytearray, source: InputSource) -> None:
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(
-            f"{source.display}: the file is UTF-16 encoded",
-            hint=f"convert it to UTF-8, e.g. iconv -f UTF-16 -t UTF-8 {source.display} > converted.jsonl",
-        )
-    if is_parquet(head):
-        return  # binary by design: read by the tabular formats (llmaudit.ingest.parquet)
-    if b"\x00" in head[:4096]:
-        raise InputError(f"{source.display}: looks like a binary file, not JSON Lines or CSV")
 
 
 class RequestReader:
@@ -183,6 +197,10 @@ class RequestReader:
         if self._forced is None:
             self.sources = self._route_companions(self.sources)
 
+    def _configured(self, fmt: LogFormat) -> LogFormat:
+        """``fmt`` bound to this run's settings for it (batch inputs, a mapping)."""
+        return fmt.configure(self.options.format_options.get(fmt.name, {})) if fmt.configure is not None else fmt
+
     def _route_companions(self, sources: list[InputSource]) -> list[InputSource]:
         """Take files that are join data for another format (batch inputs) out of the logs.
 
@@ -211,22 +229,47 @@ class RequestReader:
                 "output file among the logs to join it to",
                 hint="pass the batch output (results) file too: llmaudit analyze OUTPUT.jsonl INPUT.jsonl",
             )
+        failures: list[InputError] = []
         for source in self.sources:
-            yield from self._read_source(source)
+            yield from self._read_guarded(source, failures)
         if self.stats.parsed == 0:
+            if failures and self.stats.lines_read == 0:
+                raise failures[0]  # nothing else was read: the first file's own error
+            if self.stats.problems and self.stats.lines_read == 0:
+                first = self.stats.problems[0]
+                raise InputError(first.message, hint=first.hint)
             raise InputError(self._nothing_usable_message(), hint=self._nothing_usable_hint())
+
+    def _read_guarded(self, source: InputSource, failures: list[InputError]) -> Iterator[pd.DataFrame]:
+        """Read one file; a file that cannot be read is listed and the run goes on (not with --strict)."""
+        files = len(self.stats.files)
+        try:
+            yield from self._read_source(source)
+        except InputError as exc:
+            if self.stats.strict:
+                raise
+            if len(self.stats.files) > files and self.stats.files[-1].lines_read == 0:
+                del self.stats.files[files:]  # nothing of it was read: listed as a problem only
+            self.stats.problems.append(FileProblem(source.display, "unreadable_file", exc.message, exc.hint))
+            failures.append(exc)
 
     def _nothing_usable_message(self) -> str:
         total = self.stats.lines_read
-        names = ", ".join(f.source for f in self.stats.files[:3])
+        sources = dict.fromkeys([f.source for f in self.stats.files] + [p.source for p in self.stats.problems])
+        names = ", ".join(list(sources)[:3])
+        if self.stats.problems:
+            count = len(self.stats.problems)
+            unread = f"; {count} file{'s' if count > 1 else ''} not read (first: {self.stats.problems[0].text})"
+        else:
+            unread = ""
         if total == 0 or total == self.stats.skipped.get("blank_line", 0):
-            return f"no records in the input ({names or 'nothing read'}): the files are empty"
+            return f"no records in the input ({names or 'nothing read'}): the files are empty{unread}"
         reasons = "; ".join(
             f"{count} {SKIP_REASONS[r][0]} (e.g. {self.stats.examples[r][0]})"
             for r, count in self.stats.skipped.most_common(4)
         )
         lines = "1 line" if total == 1 else f"{total:,} lines"
-        return f"no usable records in {lines} read: {reasons}"
+        return f"no usable records in {lines} read: {reasons}{unread}"
 
     def _nothing_usable_hint(self) -> str | None:
         for reason, _ in self.stats.skipped.most_common():
@@ -240,19 +283,39 @@ class RequestReader:
         stats = FileStats(source.display)
         self.stats.files.append(stats)
         opened = open_source(source)
+        document: JsonDocument | None = None
         try:
-            chunks = iter_chunks(opened.stream, self.options.chunk_bytes)
+            opening = open_chunks(opened.stream, self.options.chunk_bytes, source.display)
+            chunks, document = opening.chunks, opening.document
             first = next(chunks, None)
             if first is None:
                 self.stats.warn("empty_file")
+                self._note_damage(stats, source, opened)
                 return
-            _check_encoding(first.data[:4096], source)
             parquet_path = None if opened.compressed else source.path
             parquet = is_parquet(first.data)
-            stripped = first.data.lstrip()
-            if stripped.startswith(b"["):
-                chunks, first = self._json_array_chunks(first, chunks, source)
-            sample = [] if parquet else _sample_records(first.data)
+            while not parquet and not first.data.strip():
+                # Leading chunks of blank lines are accounted for here; the first one with
+                # content decides the format (not the first 16 MiB, whatever they hold).
+                following = next(chunks, None)
+                if following is None:
+                    break
+                blank = self._blank_lines(first)
+                stats.lines_read += len(blank)
+                self._record(stats, {"blank_line": blank})
+                first = following
+                check_encoding(first.data[:4096], source.display)
+            # The sample (format, wrapper fields, the verified shape) is the first MB whatever the
+            # chunk size, so no result depends on the chunk size.
+            head_chunks = [first]
+            while not parquet and sum(len(c.data) for c in head_chunks) < SAMPLE_BYTES:
+                following = next(chunks, None)
+                if following is None:
+                    break
+                head_chunks.append(following)
+            head_data = first.data if len(head_chunks) == 1 else b"".join(c.data for c in head_chunks)
+            chunks = itertools.chain(head_chunks[1:], chunks)
+            sample = [] if parquet else _sample_records(head_data)
             # Parquet is recognized by its column names, shown to the sniffers as a CSV header.
             head = parquet_header(parquet_path, source.display) if parquet else first.data[:65536]
             detection = self._detect(sample, first, source, head)
@@ -260,13 +323,36 @@ class RequestReader:
                 blank = self._blank_lines(first)
                 stats.lines_read += len(blank)
                 self._record(stats, {"blank_line": blank})
+                self._note_damage(stats, source, opened)
                 return
             stats.format = detection.format.name + (" (wrapped)" if detection.wrapped else "")
             if self.observer is not None:
                 self.observer.file_started(source, stats.format)
-            yield from self._read_chunks(stats, source, opened, detection, sample, first, chunks)
+            yield from self._read_chunks(stats, source, opened, detection, sample, first, chunks, head_data)
+            self._note_damage(stats, source, opened)
+            if document is not None and document.damage is not None:
+                self._note_problem(
+                    stats,
+                    "invalid_json_tail",
+                    f"{source.display}: {document.damage}; the records before it were read",
+                    "fix the JSON at that record (a truncated download or a hand edit)",
+                )
         finally:
             opened.close()
+
+    def _note_damage(self, stats: FileStats, source: InputSource, opened: OpenedSource) -> None:
+        """A compressed file damaged part-way: what came before was read; say what was not."""
+        if opened.damage is not None:
+            message = f"{source.display}: {opened.damage}; the records before the damage were read"
+            self._note_problem(
+                stats, "corrupt_compressed_tail", message, "re-copy or re-download it (gzip -t tests it)"
+            )
+
+    def _note_problem(self, stats: FileStats, reason: str, message: str, hint: str) -> None:
+        """A file read only up to a problem: listed with the reason; fatal with --strict."""
+        if self.stats.strict:
+            raise InputError(message, hint=f"{hint}, or drop --strict to read what is intact")
+        self.stats.problems.append(FileProblem(stats.source, reason, message, hint))
 
     def _detect(
         self, sample: list[dict[str, Any]], first: Chunk, source: InputSource, head: bytes | bytearray
@@ -302,22 +388,6 @@ class RequestReader:
         n = chunk.data.count(b"\n") + (0 if chunk.data.endswith(b"\n") else 1)
         return chunk.first_line + np.arange(n, dtype=np.int64)
 
-    def _json_array_chunks(
-        self, first: Chunk, rest: Iterator[Chunk], source: InputSource
-    ) -> tuple[Iterator[Chunk], Chunk]:
-        """A file holding one JSON array: each element becomes a line ("line" = element number)."""
-        data = first.data + b"".join(c.data for c in rest)
-        try:
-            items = json.loads(data)
-        except ValueError as exc:
-            raise InputError(f"{source.display}: starts with '[' but is not valid JSON ({exc})") from None
-        if not isinstance(items, list):
-            raise InputError(f"{source.display}: expected a JSON array of records")
-        body = b"\n".join(json.dumps(item, ensure_ascii=False).encode() for item in items) + b"\n"
-        chunks = iter_chunks(io.BytesIO(body), self.options.chunk_bytes)
-        head = next(chunks, None) or Chunk(b"", 1)
-        return chunks, head
-
     def _read_chunks(
         self,
         stats: FileStats,
@@ -327,6 +397,7 @@ class RequestReader:
         sample: list[dict[str, Any]],
         first: Chunk,
         rest: Iterator[Chunk],
+        head: bytes | bytearray,
     ) -> Iterator[pd.DataFrame]:
         fmt = detection.format
         if fmt.configure is not None:
@@ -337,15 +408,9 @@ class RequestReader:
                 hint="drop --input-format, or choose one of: "
                 + ", ".join(n for n, f in formats().items() if f.read_tables or f.configure),
             )
-        if detection.wrapped:
-            schema = envelope.wrapped_schema(fmt, sample)
-            normalize = envelope.normalizer(fmt, schema)
-            convert: Callable[[pa.Table], Converted] = lambda table: envelope.convert_wrapped(fmt, table)  # noqa: E731
-        else:
-            schema, normalize = fmt.schema, fmt.normalize
-            convert = lambda table: fmt.convert(table, None)  # noqa: E731
+        own = pipeline(fmt, detection.wrapped, sample)
 
-        def to_frame(parsed: ParsedChunk) -> _Processed:
+        def to_frame(parsed: ParsedChunk, convert: Callable[[pa.Table], Converted]) -> _Processed:
             if not parsed.table.num_rows:
                 return _Processed(parsed, None, {}, np.zeros(0, dtype=bool))
             frame, dropped, from_source = finalize(convert(parsed.table), parsed.lines, source.display)
@@ -357,13 +422,33 @@ class RequestReader:
         if fmt.read_tables is not None:
             stream = _ReplayStream(first, rest, source.display, None if opened.compressed else source.path)
             tables = fmt.read_tables(stream, self.options.chunk_bytes)  # type: ignore[arg-type]
-            results = ordered_map(to_frame, tables)
-        else:
+            results = ordered_map(lambda parsed: to_frame(parsed, own.convert), tables)
+        elif self._forced is not None:
+            # A forced format reads every record (the user said what the file holds).
+            assert own.schema is not None
             shape = ExactShape.infer(first.data)
             results = ordered_map(
-                lambda chunk: to_frame(parse_chunk(chunk, schema, normalize, shape)), _chain(first, rest)
+                lambda chunk: to_frame(parse_chunk(chunk, own.schema, own.normalize, shape), own.convert),
+                _chain(first, rest),
             )
+        else:
+            mixture = Mixture(fmt, detection.wrapped, own, self._configured, head)
+
+            def process(chunk: Chunk) -> _Processed:
+                parts = mixture.parse(chunk)
+                done = [to_frame(part.parsed, part.pipeline.convert) for part in parts]
+                merged = done[0] if len(done) == 1 else _merge(done, chunk.n_lines)
+                merged.foreign = {
+                    part.pipeline.key[0]: len(d.frame)
+                    for part, d in zip(parts, done, strict=True)
+                    if part.pipeline is not own and d.frame is not None and len(d.frame)
+                }
+                return merged
+
+            results = ordered_map(process, _chain(first, rest))
         for done in results:
+            for name, count in done.foreign.items():
+                self.stats.warn(f"records_read_as_{name}_inside_{fmt.name}_files", count)
             yield from self._account(stats, done)
             if self.observer is not None:
                 self.observer.advanced(source, opened.raw_counter.count)

@@ -11,6 +11,7 @@ import glob
 import gzip
 import io
 import sys
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,6 +125,41 @@ class _CountingReader(io.RawIOBase):
         super().close()
 
 
+class _TolerantGzip(io.RawIOBase):
+    """Gzip content that ends quietly where the compressed stream is damaged.
+
+    A truncated file, a corrupt block, a bad CRC or trailing garbage would otherwise raise
+    in the middle of reading; here the bytes decompressed before the damage are all
+    delivered, then the stream ends and ``damage`` says what went wrong. ``read1`` never
+    decompresses more than one input block, so nothing before the damage is lost.
+    """
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._gzip = gzip.GzipFile(fileobj=raw, mode="rb")
+        self.damage: str | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self.damage is not None:
+            return 0
+        try:
+            data = self._gzip.read1(len(buffer))
+        except EOFError:
+            self.damage = "the compressed stream ends early (the file is truncated)"
+            return 0
+        except (gzip.BadGzipFile, zlib.error, OSError) as exc:
+            self.damage = f"the compressed stream is damaged ({exc})"
+            return 0
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._gzip.close()
+        super().close()
+
+
 @dataclass
 class OpenedSource:
     """A readable stream of decompressed bytes and a counter of raw bytes consumed."""
@@ -131,6 +167,12 @@ class OpenedSource:
     stream: BinaryIO
     raw_counter: _CountingReader
     compressed: bool
+    decompressor: _TolerantGzip | None = None
+
+    @property
+    def damage(self) -> str | None:
+        """Why decompression stopped before the end of the file, if it did."""
+        return self.decompressor.damage if self.decompressor is not None else None
 
     def close(self) -> None:
         self.stream.close()
@@ -146,6 +188,7 @@ def open_source(source: InputSource) -> OpenedSource:
     buffered = io.BufferedReader(counter, buffer_size=1 << 20)
     magic = buffered.peek(2)[:2]
     if magic == b"\x1f\x8b":
-        stream: BinaryIO = gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[assignment]
-        return OpenedSource(stream, counter, True)
+        decompressor = _TolerantGzip(buffered)  # type: ignore[arg-type]
+        stream: BinaryIO = io.BufferedReader(decompressor, buffer_size=1 << 20)  # type: ignore[assignment]
+        return OpenedSource(stream, counter, True, decompressor)
     return OpenedSource(buffered, counter, False)  # type: ignore[arg-type]

@@ -215,8 +215,9 @@ class Finding:
 
 @dataclass(frozen=True)
 class InputFile:
-    """One input file. ``role`` is "log" (request lines, all accounted for) or "join"
-    (data joined into another file's requests, such as an OpenAI Batch input file)."""
+    """One input file. ``role`` is "log" (request lines, all accounted for), "join"
+    (data joined into another file's requests, such as an OpenAI Batch input file) or
+    "not_read" (a file that could not be read; ``problem`` says why and how to fix it)."""
 
     path: str
     format: str
@@ -224,6 +225,7 @@ class InputFile:
     parsed: int
     skipped: int
     role: str = "log"
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -240,6 +242,7 @@ def input_files(stats: IngestStats) -> tuple[InputFile, ...]:
     return (
         *(InputFile(f.source, f.format, f.lines_read, f.parsed, f.skipped_total) for f in stats.files),
         *(InputFile(path, fmt, 0, 0, 0, role="join") for path, fmt in stats.companions),
+        *(InputFile(p.source, "-", 0, 0, 0, role="not_read", problem=p.text) for p in stats.problems if not p.partial),
     )
 
 

@@ -271,7 +271,7 @@ def test_json_in_16_mb_chunks_and_tables_in_8_mb(tmp_path: Path, monkeypatch: py
     """JSON logs take 16 MB a chunk (about 23,000 records); CSV and Parquet, with 5 to 30 times more rows
     per byte, stay at 8 MB (memory), and a smaller chunk asked for still wins."""
     import llmaudit.ingest.formats.generic_csv as generic_csv
-    import llmaudit.ingest.reader as reader_module
+    import llmaudit.ingest.opening as reader_module  # where the reader cuts files into chunks
 
     seen: dict[str, int] = {}
     iter_chunks, csv_read = reader_module.iter_chunks, generic_csv.CsvReader.read

@@ -35,6 +35,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from llmaudit.errors import InputError
+from llmaudit.ingest.csvquotes import MARKER as UNBALANCED_QUOTE
+from llmaudit.ingest.csvquotes import QuoteGuard
 from llmaudit.ingest.formats.generic_mapping import FIELD_KINDS, ColumnMapping, resolve_columns
 from llmaudit.ingest.jsonl import ParsedChunk
 
@@ -166,7 +168,7 @@ class CsvReader:
 
     def read(self, stream: BinaryIO, chunk_bytes: int) -> Iterator[ParsedChunk]:
         text = _Utf8Stream(stream)
-        buffered = io.BufferedReader(text, buffer_size=1 << 20)
+        buffered = io.BufferedReader(QuoteGuard(text), buffer_size=1 << 20)  # type: ignore[arg-type]
         header, blank_before = b"", 0
         while True:
             header = buffered.readline()
@@ -234,6 +236,8 @@ class CsvReader:
         number = row.number if row.number is not None else self._next + len(self._invalid)
         if not row.text.strip():
             self._invalid.append((number, "blank_line", ""))
+        elif row.text.startswith(UNBALANCED_QUOTE.decode()):
+            self._invalid.append((number, "invalid_csv_row", "a double quote opens here and is never closed"))
         else:
             detail = f"expected {row.expected_columns} fields, found {row.actual_columns}"
             self._invalid.append((number, "invalid_csv_row", detail))
