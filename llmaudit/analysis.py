@@ -320,7 +320,9 @@ def _build_report(
     t = acc.totals
     stats = reader.stats
     total_cost = t["cost_usd"]
-    projected, days, note = projection(total_cost, acc.first, acc.last)
+    by_day = acc.rows("day")
+    active = sum(1 for row in by_day if row.key != "(no timestamp)" and row.requests)
+    projected, days, note = projection(total_cost, acc.first, acc.last, active)
     summary = Summary(
         requests=int(t["requests"]),
         lines_read=stats.lines_read,
@@ -384,7 +386,7 @@ def _build_report(
         summary=summary,
         by_model=by_model,
         by_provider=acc.rows("provider"),
-        by_day=acc.rows("day"),
+        by_day=by_day,
         groups=groups,
         skipped=skipped,
         unpriced=unpriced,

@@ -43,6 +43,10 @@ SKIP_REASONS: Final[dict[str, tuple[str, str]]] = {
         "cache tokens exceeding the prompt, or reasoning exceeding the output",
         "check which convention the source uses (inclusive or exclusive counts)",
     ),
+    "implausible_timestamp": (
+        "a timestamp before 2020-01-01 or more than a day in the future (a zero, a truncated or misread epoch)",
+        "fix the record's time; an impossible date would stretch the period and distort the monthly projection",
+    ),
     "duplicate_request_id": (
         "a request id already seen (the same response logged twice)",
         "harmless; each request is counted once",

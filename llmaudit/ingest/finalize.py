@@ -22,6 +22,12 @@ from llmaudit.ingest.tokens import estimate_tokens
 from llmaudit.schema import CANONICAL_DTYPES, TOKEN_COLUMNS
 
 ABSURD_TOKENS: Final = 10_000_000
+# No LLM API billed traffic before 2020 (GPT-3's API opened in June 2020): an earlier time
+# is a zero, a truncated or a misread epoch, which would stretch the logged period to
+# decades and shrink the monthly projection towards $0.
+EARLIEST_TIMESTAMP: Final = pd.Timestamp("2020-01-01", tz="UTC")
+# Clocks drift and zones get mislabelled, but not by more than a day.
+FUTURE_TOLERANCE: Final = pd.Timedelta(days=1)
 _TEXT_COLUMNS: Final = ("error_type", "finish_reason", "user", "session", "feature", "tags", "team", "project")
 _ARROW_TYPES: Final = {"str": pa.string(), "datetime64[ns, UTC]": pa.timestamp("ns", tz="UTC")}
 SCHEMA: Final = pa.schema(
@@ -46,8 +52,13 @@ def _float(value: object, n: int) -> np.ndarray:
     return np.asarray(value, dtype=np.float64)
 
 
-def finalize(conv: Converted, lines: np.ndarray, source: str) -> tuple[pd.DataFrame, dict[str, np.ndarray], np.ndarray]:
+def finalize(
+    conv: Converted, lines: np.ndarray, source: str, now: pd.Timestamp | None = None
+) -> tuple[pd.DataFrame, dict[str, np.ndarray], np.ndarray]:
     """Validate and type one chunk.
+
+    A timestamp before ``EARLIEST_TIMESTAMP`` or more than ``FUTURE_TOLERANCE`` after
+    ``now`` (default: the current time) skips its row as ``implausible_timestamp``.
 
     Returns ``(frame, skipped, id_from_source)``: the canonical frame of kept rows,
     line numbers of dropped rows by reason, and for kept rows whether ``request_id``
@@ -96,6 +107,13 @@ def finalize(conv: Converted, lines: np.ndarray, source: str) -> tuple[pd.DataFr
     )
     conv.mark(inconsistent, "inconsistent_tokens")
 
+    stamp = c.get("timestamp")
+    if stamp is not None:
+        stamp = col.utc_ns(stamp)
+        latest = (now if now is not None else pd.Timestamp.now(tz="UTC")) + FUTURE_TOLERANCE
+        implausible = stamp.notna() & ((stamp < EARLIEST_TIMESTAMP) | (stamp > latest))
+        conv.mark(np.asarray(implausible), "implausible_timestamp")
+
     keep = pd.isna(skip)
     skipped = {str(reason): lines[skip == reason] for reason in pd.unique(skip[~keep])}
 
@@ -105,7 +123,6 @@ def finalize(conv: Converted, lines: np.ndarray, source: str) -> tuple[pd.DataFr
         fallback = pc.binary_join_element_wise(pa.scalar(f"{source}:"), pa.array(lines).cast(pa.string()), "")
         request_id = pc.if_else(pa.array(id_from_source), request_id, fallback)
 
-    stamp = c.get("timestamp")
     columns = {
         "request_id": request_id,
         "source_file": pa.repeat(pa.scalar(source), n),

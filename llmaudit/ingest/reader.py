@@ -71,6 +71,8 @@ class IngestOptions:
     # skipped "outside_period", as are requests without a timestamp when either is set.
     since: pd.Timestamp | None = None
     until: pd.Timestamp | None = None
+    # "Now" for rejecting timestamps in the future (finalize.FUTURE_TOLERANCE); None: the clock.
+    now: pd.Timestamp | None = None
 
 
 @dataclass
@@ -348,7 +350,9 @@ class RequestReader:
         def to_frame(parsed: ParsedChunk) -> _Processed:
             if not parsed.table.num_rows:
                 return _Processed(parsed, None, {}, np.zeros(0, dtype=bool))
-            frame, dropped, from_source = finalize(convert(parsed.table), parsed.lines, source.display)
+            frame, dropped, from_source = finalize(
+                convert(parsed.table), parsed.lines, source.display, self.options.now
+            )
             frame, from_source = self._within_period(frame, dropped, from_source)
             if self.transform is not None and len(frame):
                 frame = self.transform(frame)

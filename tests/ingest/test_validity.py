@@ -1,0 +1,131 @@
+"""Field values that must not slip through or crash (issue 18): timestamps, NaN, billed costs.
+
+Expected figures are worked out by hand in each test's comments.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from llmaudit.cli import main
+from llmaudit.ingest import columns as col
+from llmaudit.projection import projection
+from tests.check.project import SECONDS_PER_MONTH, write_project
+from tests.conftest import read_all, write_lines
+
+DAY = 86_400
+MARCH = 1_740_787_200  # 2025-03-01T00:00:00Z
+
+
+def openai_line(i: int, created: object, prompt: object = 1000) -> str:
+    return json.dumps(
+        {
+            "id": f"c{i}",
+            "object": "chat.completion",
+            "created": created,
+            "model": "gpt-4o",
+            "usage": {"prompt_tokens": prompt, "completion_tokens": 100},
+        }
+    )
+
+
+# ---- timestamps (18.1, 18.10) ------------------------------------------------------------
+
+
+def test_out_of_range_text_and_epochs_clamp_instead_of_raising() -> None:
+    stamps = col.timestamps(pa.array(["9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "2025-03-01T00:00:00Z", None]))
+    assert stamps[0].year == 2262
+    assert stamps[1].year == 1677
+    assert stamps[2] == pd.Timestamp("2025-03-01", tz="UTC")
+    assert pd.isna(stamps[3])
+    naive = col.timestamps(pa.array(["9999-12-31 10:00:00", "2025-03-01 10:00:00"]))  # the pandas path
+    assert naive[0].year == 2262 and naive[1] == pd.Timestamp("2025-03-01 10:00", tz="UTC")
+    epochs = col.timestamps(pa.array([1e300, -np.inf, np.nan, 1_740_787_200.0]))
+    assert epochs[0].year == 2262 and epochs[1].year == 1677
+    assert pd.isna(epochs[2]) and epochs[3] == pd.Timestamp("2025-03-01", tz="UTC")
+    typed = col.timestamps(pa.array([253402300799, None], pa.timestamp("s")))  # 9999-12-31 in seconds
+    assert typed[0].year == 2262 and pd.isna(typed[1])
+    # A struct is no time at all: unreadable (NaT), the record is kept.
+    assert col.timestamps(pa.array([{}, {}], pa.struct([]))).isna().all()
+
+
+@pytest.mark.parametrize("created", [0, -1, 100, "100", "0", 4102444800])
+def test_implausible_timestamps_skip_the_record(tmp_path: Path, created: object) -> None:
+    good = [openai_line(i, MARCH + i * DAY) for i in range(3)]
+    path = write_lines(tmp_path / "log.jsonl", [*good, openai_line(9, created)])
+    frame, stats = read_all(path)
+    assert len(frame) == 3 and stats.skipped == {"implausible_timestamp": 1}
+    assert stats.examples["implausible_timestamp"] == [f"{path}:4"]
+    assert frame["timestamp"].min() == pd.Timestamp("2025-03-01", tz="UTC")
+
+
+def test_now_is_injectable_and_a_day_of_clock_skew_is_allowed(tmp_path: Path) -> None:
+    # now = 2025-03-10: 2025-03-11T00:00 is exactly a day ahead (kept), 2025-03-11T00:00:01 is not.
+    now = pd.Timestamp("2025-03-10", tz="UTC")
+    lines = [openai_line(1, MARCH), openai_line(2, MARCH + 10 * DAY), openai_line(3, MARCH + 10 * DAY + 1)]
+    frame, stats = read_all(write_lines(tmp_path / "log.jsonl", lines), now=now)
+    assert frame["request_id"].tolist() == ["c1", "c2"] and stats.skipped == {"implausible_timestamp": 1}
+    # The same file read "today" (2026 or later) keeps all three.
+    frame, stats = read_all(tmp_path / "log.jsonl")
+    assert len(frame) == 3
+
+
+def test_strict_fails_on_an_implausible_timestamp(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_lines(tmp_path / "log.jsonl", [openai_line(1, MARCH), openai_line(2, 0)])
+    assert main(["analyze", str(path), "--strict"]) == 2
+    assert f"{path}:2: a timestamp before 2020-01-01" in capsys.readouterr().err
+
+
+def test_sparse_period_is_flagged() -> None:
+    first = pd.Timestamp("2025-03-01", tz="UTC")
+    # 30 days, traffic on 10 of the 31 calendar days: under half, flagged.
+    monthly, days, note = projection(30.0, first, first + pd.Timedelta(days=30), active=10)
+    assert days == 30.0 and monthly == pytest.approx(30.0 * 30.4375 / 30)
+    assert note is not None and "only 10 of the 31 days" in note
+    # 16 of 31 is over half: no note; neither for a short period.
+    assert projection(30.0, first, first + pd.Timedelta(days=30), active=16)[2] is None
+    assert "weekly cycles" in (projection(3.0, first, first + pd.Timedelta(days=3), active=1)[2] or "")
+
+
+def test_analyze_warns_about_a_sparse_period(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Two days of traffic a month apart: 2 of 32 calendar days.
+    path = write_lines(tmp_path / "log.jsonl", [openai_line(1, MARCH), openai_line(2, MARCH + 31 * DAY)])
+    assert main(["analyze", str(path), "-f", "json"]) == 0
+    warnings = json.loads(capsys.readouterr().out)["warnings"]
+    assert any("only 2 of the 32 days" in w for w in warnings)
+
+
+def test_check_budget_is_not_dodged_by_a_1970_record(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The project costs $25.00 a month (tests/check/project.py); one more record dated 1970 used to
+    # stretch the period to 56 years and project $0.04, passing a $20 budget.
+    root = write_project(tmp_path)
+    log = root / "logs" / "requests.jsonl"
+    record = json.loads(log.read_text().splitlines()[0])
+    record["timestamp"] = "1970-01-01T00:00:00Z"
+    record["response"]["id"] = "r-1970"
+    log.write_text(log.read_text() + json.dumps(record) + "\n")
+    args = ["check", "--config", str(root / "llmaudit.yaml"), "-q", "--baseline-policy", str(root / "policy.yaml")]
+    code = main([*args, "--max-monthly-usd", "20", "-f", "json"])
+    out, err = capsys.readouterr()
+    assert code == 1, err
+    assert json.loads(out)["head"]["monthly_cost_usd"] == pytest.approx(25.00, abs=0.01)
+
+
+def test_check_notes_a_sparse_period(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The project's 20 requests spread over one month, plus one 5 months later: 21 active days of 183.
+    root = write_project(tmp_path)
+    log = root / "logs" / "requests.jsonl"
+    record = json.loads(log.read_text().splitlines()[0])
+    record["timestamp"] = pd.Timestamp(1_767_225_600 + 6 * SECONDS_PER_MONTH, unit="s").isoformat() + "Z"
+    record["response"]["id"] = "r-late"
+    log.write_text(log.read_text() + json.dumps(record) + "\n")
+    args = ["check", "--config", str(root / "llmaudit.yaml"), "-q", "--baseline-policy", str(root / "policy.yaml")]
+    assert main([*args, "-f", "json"]) in (0, 1)
+    notes = json.loads(capsys.readouterr().out)["notes"]
+    assert any("sparse" in n and "of the 183 days" in n for n in notes), notes
