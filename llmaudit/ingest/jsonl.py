@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Final
@@ -170,6 +171,10 @@ def _blank_lines(data: bytes | bytearray) -> np.ndarray:
     return np.flatnonzero(blank)
 
 
+_NAN_LITERAL: Final = re.compile(rb"[:\[,]\s*-?NaN")
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")  # json.loads joins valid pairs: these are lone
+
+
 def parse_chunk(
     chunk: Chunk, schema: pa.Schema, normalize: Normalizer | None = None, shape: ExactShape | None = None
 ) -> ParsedChunk:
@@ -184,6 +189,10 @@ def parse_chunk(
             chunk.data.decode("utf-8")
         except UnicodeDecodeError:
             return _parse_lines(chunk, schema, normalize, n_lines)
+    if _NAN_LITERAL.search(chunk.data):
+        # pyarrow reads a bare NaN as a float, indistinguishable from an absent value once
+        # converted; per-line parsing reports it as invalid_field, naming the field.
+        return _parse_lines(chunk, schema, normalize, n_lines)
     table = shape.parse(chunk.data) if shape is not None else None
     if table is None:
         table = _read_json(chunk.data, schema)
@@ -297,14 +306,13 @@ def conform(value: Any, typ: pa.DataType, path: str) -> Any:
     if pa.types.is_floating(typ):
         if isinstance(value, bool):
             raise FieldTypeError(path, "a number", value)
-        if isinstance(value, (int, float)):
-            return float(value)
-        if isinstance(value, str):
-            try:
-                return float(value.strip())
-            except ValueError:
-                raise FieldTypeError(path, "a number", value) from None
-        raise FieldTypeError(path, "a number", value)
+        try:
+            number = float(value.strip()) if isinstance(value, str) else float(value)
+        except (TypeError, ValueError, OverflowError):  # OverflowError: an integer of 400 digits
+            raise FieldTypeError(path, "a number", value) from None
+        if number != number:  # NaN (JSON NaN, "nan") is no value of any field: never a silent 0
+            raise FieldTypeError(path, "a number", value)
+        return number
     if pa.types.is_boolean(typ):
         if isinstance(value, bool):
             return value
@@ -348,9 +356,25 @@ def _parse_lines(chunk: Chunk, schema: pa.Schema, normalize: Normalizer | None, 
             result.skip("invalid_field", number, str(exc))
             continue
         lines.append(number)
-    result.table = pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
+    try:
+        result.table = pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
+    except UnicodeEncodeError:
+        # A lone UTF-16 surrogate ("\ud83d": half of an emoji cut off by truncation) is valid
+        # JSON but cannot be UTF-8: it becomes U+FFFD, as undecodable bytes do elsewhere.
+        result.table = pa.Table.from_pylist(_without_surrogates(rows), schema=schema)
     result.lines = np.asarray(lines, dtype=np.int64)
     return result
+
+
+def _without_surrogates(value: Any) -> Any:
+    """``value`` with every lone surrogate in its strings replaced by U+FFFD (only called on failure)."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {k: _without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_surrogates(v) for v in value]
+    return value
 
 
 def _conform_top(record: dict[str, Any], schema: pa.Schema) -> dict[str, Any]:

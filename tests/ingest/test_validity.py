@@ -129,3 +129,87 @@ def test_check_notes_a_sparse_period(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main([*args, "-f", "json"]) in (0, 1)
     notes = json.loads(capsys.readouterr().out)["notes"]
     assert any("sparse" in n and "of the 183 days" in n for n in notes), notes
+
+
+# ---- NaN is not a number (18.2); field absent stays "not given" ---------------------------
+
+
+def test_nan_token_count_is_invalid_but_an_absent_one_is_not(tmp_path: Path) -> None:
+    lines = [
+        openai_line(1, MARCH),  # no cached_tokens at all: 0 cache reads
+        '{"id":"c2","object":"chat.completion","created":1740787200,"model":"gpt-4o",'
+        '"usage":{"prompt_tokens":1000,"completion_tokens":100,"prompt_tokens_details":{"cached_tokens":NaN}}}',
+        '{"id":"c3","object":"chat.completion","created":1740787200,"model":"gpt-4o",'
+        '"usage":{"prompt_tokens":1000,"completion_tokens":100,"prompt_tokens_details":{"cached_tokens":null}}}',
+    ]
+    frame, stats = read_all(write_lines(tmp_path / "log.jsonl", lines))
+    assert frame["request_id"].tolist() == ["c1", "c3"]
+    assert frame["cache_read_tokens"].tolist() == [0, 0]
+    assert stats.skipped == {"invalid_field": 1}
+    assert "field usage.prompt_tokens_details.cached_tokens" in stats.details["invalid_field"]
+
+
+def test_csv_nan_is_invalid_in_a_number_column_and_empty_in_a_text_column(tmp_path: Path) -> None:
+    path = write_lines(
+        tmp_path / "log.csv",
+        ["model,prompt_tokens,completion_tokens,user", "gpt-4o,10,5,nan", "gpt-4o,NaN,5,u1", "gpt-4o,-nan,5,u1"],
+    )
+    frame, stats = read_all(path)
+    assert frame["input_tokens"].tolist() == [10] and pd.isna(frame["user"][0])
+    assert stats.skipped == {"invalid_field": 2}
+    assert "column 'prompt_tokens' (input_tokens): 'NaN' is not a number" in stats.details["invalid_field"]
+
+
+def test_parquet_nan_is_invalid_and_null_is_absent(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "log.parquet"
+    table = pa.table(
+        {
+            "model": ["gpt-4o"] * 3,
+            "input_tokens": pa.array([10.0, float("nan"), 30.0]),
+            "output_tokens": [1, 2, 3],
+            "cached_tokens": pa.array([None, 0, 5], pa.int64()),
+        }
+    )
+    pq.write_table(table, path)
+    frame, stats = read_all(path)
+    assert frame["input_tokens"].tolist() == [10, 30] and frame["cache_read_tokens"].tolist() == [0, 5]
+    assert stats.skipped == {"invalid_field": 1}
+    assert "column 'input_tokens' (input_tokens): nan is not a number" in stats.details["invalid_field"]
+
+
+@pytest.mark.parametrize(
+    ("column", "typ"),
+    [
+        (pa.array([[1], [2]], pa.list_(pa.int64())), "list<"),
+        (pa.array([{"n": 1}, {"n": 2}]), "struct<"),
+        (pa.array([True, False]), "bool"),
+    ],
+)
+def test_parquet_token_column_of_the_wrong_type_is_an_error_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], column: pa.Array, typ: str
+) -> None:
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "log.parquet"
+    pq.write_table(pa.table({"model": ["gpt-4o"] * 2, "input_tokens": [1, 2], "output_tokens": column}), path)
+    assert main(["analyze", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: column 'output_tokens' (output_tokens) holds {typ}" in err and "Traceback" not in err
+
+
+# ---- lone surrogates (18.9) ---------------------------------------------------------------
+
+
+def test_a_lone_surrogate_becomes_the_replacement_character(tmp_path: Path) -> None:
+    def wrapped(i: int, user: str) -> str:
+        # The escape is spliced in as JSON text: json.dumps would refuse a lone surrogate.
+        response = json.dumps(json.loads(openai_line(i, MARCH)))
+        request = f'{{"model": "gpt-4o", "user": "{user}", "messages": [{{"role": "user", "content": "hi {user}"}}]}}'
+        return f'{{"timestamp": "2025-03-01T10:00:00Z", "request": {request}, "response": {response}}}'
+
+    frame, stats = read_all(write_lines(tmp_path / "log.jsonl", [wrapped(1, "\\ud83d"), wrapped(2, "\\ud83d\\ude00")]))
+    assert frame["user"].tolist() == ["\ufffd", "\U0001f600"]  # a whole pair is the emoji it encodes
+    assert frame["prompt_text"].tolist() == ["user: hi \ufffd", "user: hi \U0001f600"]
+    assert not stats.skipped
