@@ -18,6 +18,7 @@ import pandas as pd
 
 from llmaudit import __version__
 from llmaudit.ingest import SKIP_REASONS, RequestReader
+from llmaudit.ingest.accounting import WARNING_TEXTS
 from llmaudit.overspend import Overspend
 from llmaudit.pricing import PriceTable, Seller, price_requests
 from llmaudit.pricing.sellers import period_fees
@@ -373,7 +374,8 @@ def _build_report(
     if note:
         warnings.append(note)
     for code, count in sorted(stats.warnings.items()):
-        warnings.append(f"{count} {code.replace('_', ' ')}")
+        explained = f": {WARNING_TEXTS[code]}" if code in WARNING_TEXTS else ""
+        warnings.append(f"{count} {code.replace('_', ' ')}{explained}")
     names = tuple(
         Resolution(raw, hit.model if hit else None, hit.rule if hit else None)
         for raw in sorted({r for names in acc.seen_as.values() for r in names})

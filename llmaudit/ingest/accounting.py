@@ -70,6 +70,14 @@ SKIP_REASONS: Final[dict[str, tuple[str, str]]] = {
     ),
 }
 
+# Warnings (a field dropped from a kept record, not the record): code -> what happened.
+WARNING_TEXTS: Final[dict[str, str]] = {
+    "billed_cost_dropped": (
+        "negative, not finite or above $1,000 for one request; the requests are kept and priced "
+        "at list price, only the billed-vs-list comparison leaves them out"
+    ),
+}
+
 # Reasons that --strict does not treat as fatal: they lose no data.
 HARMLESS_REASONS: Final = frozenset(
     {"blank_line", "duplicate_request_id", "outside_period", "not_a_request", "synthetic_message", "not_a_generation"}

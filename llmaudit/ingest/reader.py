@@ -83,6 +83,8 @@ class _Processed:
     frame: pd.DataFrame | None
     dropped: dict[str, np.ndarray]
     from_source: np.ndarray
+    # Data-quality notes on kept rows (a dropped field), counted by code.
+    warnings: dict[str, int] = field(default_factory=dict)
 
 
 class _SeenIds:
@@ -350,13 +352,13 @@ class RequestReader:
         def to_frame(parsed: ParsedChunk) -> _Processed:
             if not parsed.table.num_rows:
                 return _Processed(parsed, None, {}, np.zeros(0, dtype=bool))
-            frame, dropped, from_source = finalize(
+            frame, dropped, from_source, warnings = finalize(
                 convert(parsed.table), parsed.lines, source.display, self.options.now
             )
             frame, from_source = self._within_period(frame, dropped, from_source)
             if self.transform is not None and len(frame):
                 frame = self.transform(frame)
-            return _Processed(parsed, frame, dropped, from_source)
+            return _Processed(parsed, frame, dropped, from_source, warnings)
 
         if fmt.read_tables is not None:
             stream = _ReplayStream(first, rest, source.display, None if opened.compressed else source.path)
@@ -408,6 +410,8 @@ class RequestReader:
         # Parse-stage and conversion-stage skips are recorded together, so --strict
         # reports the earliest bad line whichever stage found it.
         self._record(stats, skipped, parsed.details)
+        for code, count in done.warnings.items():
+            self.stats.warn(code, count)
         if frame is not None and len(frame):
             stats.parsed += len(frame)
             yield frame

@@ -213,3 +213,62 @@ def test_a_lone_surrogate_becomes_the_replacement_character(tmp_path: Path) -> N
     assert frame["user"].tolist() == ["\ufffd", "\U0001f600"]  # a whole pair is the emoji it encodes
     assert frame["prompt_text"].tolist() == ["user: hi \ufffd", "user: hi \U0001f600"]
     assert not stats.skipped
+
+
+# ---- billed costs (18.3) ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["-50", "inf", "-inf", "1e30", "1000.01"])
+def test_an_impossible_billed_cost_is_dropped_and_the_request_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], bad: str
+) -> None:
+    # gpt-4o lists at $2.50/M input and $10/M output: 1,000 in + 100 out = $0.0025 + $0.0010 = $0.0035,
+    # billed exactly so on three rows; the fourth row's bill is impossible and must not count.
+    rows = [f"r{i},2025-03-0{i}T10:00:00Z,gpt-4o,1000,100,0.0035" for i in (1, 2, 3)]
+    path = write_lines(
+        tmp_path / "log.csv",
+        [
+            "request_id,timestamp,model,input_tokens,output_tokens,cost_usd",
+            *rows,
+            f"r4,2025-03-04T10:00:00Z,gpt-4o,1000,100,{bad}",
+        ],
+    )
+    assert main(["analyze", str(path), "-f", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["summary"]["requests"] == 4 and report["summary"]["total_cost_usd"] == pytest.approx(0.014)
+    (row,) = report["reconciliation"]
+    assert row["requests"] == 3 and row["billed_usd"] == pytest.approx(0.0105) and row["verdict"] == "matches"
+    assert any(w.startswith("1 billed cost dropped: negative, not finite or above $1,000") for w in report["warnings"])
+
+
+def test_a_billed_cost_of_exactly_the_bound_or_zero_is_kept(tmp_path: Path) -> None:
+    lines = [
+        '{"id":"c1","status":"success","model":"gpt-4o","startTime":1740787200,"prompt_tokens":1,'
+        '"completion_tokens":1,"response_cost":1000}',
+        '{"id":"c2","status":"success","model":"gpt-4o","startTime":1740787200,"prompt_tokens":1,'
+        '"completion_tokens":1,"response_cost":0}',
+        '{"id":"c3","status":"success","model":"gpt-4o","startTime":1740787200,"prompt_tokens":1,'
+        '"completion_tokens":1,"response_cost":Infinity}',
+    ]
+    frame, stats = read_all(write_lines(tmp_path / "log.jsonl", lines))
+    assert frame["source_cost_usd"].tolist()[:2] == [1000.0, 0.0] and np.isnan(frame["source_cost_usd"][2])
+    assert stats.warnings == {"billed_cost_dropped": 1}
+
+
+def test_reconciliation_ignores_impossible_bills_it_is_handed() -> None:
+    from llmaudit.reconcile import BillAccumulator
+
+    priced = pd.DataFrame(
+        {
+            "source_cost_usd": [1.0, -50.0, np.inf, 2.0],
+            "cost_usd": [1.0, 1.0, 1.0, 2.0],
+            "provider": ["openai"] * 4,
+            "priced_provider": ["openai"] * 4,
+            "priced_model": ["gpt-4o"] * 4,
+            "model": ["gpt-4o"] * 4,
+        }
+    )
+    acc = BillAccumulator()
+    acc.update(priced)
+    (row,) = acc.rows()
+    assert (row.requests, row.billed_usd, row.list_usd, row.verdict) == (2, 3.0, 3.0, "matches")
