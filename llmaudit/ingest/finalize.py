@@ -125,6 +125,9 @@ def finalize(
     billed[bad_bill] = np.nan
 
     keep = pd.isna(skip)
+    for name in TOKEN_COLUMNS:
+        # Dropped rows may hold inf or 1e30: casting them to int64 would warn (and is wasted).
+        tokens[name][~keep] = 0.0
     warnings = {"billed_cost_dropped": int(np.count_nonzero(bad_bill & keep))} if bad_bill.any() else {}
     skipped = {str(reason): lines[skip == reason] for reason in pd.unique(skip[~keep])}
 

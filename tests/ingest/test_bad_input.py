@@ -14,6 +14,9 @@ import pytest
 from llmaudit.cli import main
 from tests.conftest import FIXTURES
 
+# Numpy's RuntimeWarnings (an invalid cast, an overflow) mean a bad value reached arithmetic.
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
 CORPUS = FIXTURES / "bad_input"
 _ROW = re.compile(r"^\|\s*([^|\s]+)\s*\|[^|]*\|\s*([^|]+?)\s*\|$")
 

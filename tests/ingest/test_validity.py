@@ -19,6 +19,9 @@ from llmaudit.projection import projection
 from tests.check.project import SECONDS_PER_MONTH, write_project
 from tests.conftest import read_all, write_lines
 
+# Numpy's RuntimeWarnings (an invalid cast, an overflow) mean a bad value reached arithmetic.
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
 DAY = 86_400
 MARCH = 1_740_787_200  # 2025-03-01T00:00:00Z
 
@@ -272,3 +275,12 @@ def test_reconciliation_ignores_impossible_bills_it_is_handed() -> None:
     acc.update(priced)
     (row,) = acc.rows()
     assert (row.requests, row.billed_usd, row.list_usd, row.verdict) == (2, 3.0, 3.0, "matches")
+
+
+# ---- no RuntimeWarning from finalize (18, smaller) ---------------------------------------
+
+
+def test_absurd_and_infinite_counts_skip_without_a_runtime_warning(tmp_path: Path) -> None:
+    lines = [openai_line(1, MARCH, prompt=1e30), openai_line(2, MARCH, prompt="inf"), openai_line(3, MARCH, prompt=5)]
+    frame, stats = read_all(write_lines(tmp_path / "log.jsonl", lines))  # pytestmark: warnings are errors
+    assert frame["input_tokens"].tolist() == [5] and stats.skipped == {"absurd_tokens": 2}
