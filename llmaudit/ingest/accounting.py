@@ -76,6 +76,11 @@ WARNING_TEXTS: Final[dict[str, str]] = {
         "negative, not finite or above $1,000 for one request; the requests are kept and priced "
         "at list price, only the billed-vs-list comparison leaves them out"
     ),
+    "otel_exclusive_inferred": (
+        "OTel spans read as exclusive (cache added to input, reasoning to output) because other spans "
+        "of the same emitter reported cache above input or reasoning above output; if those few spans "
+        "are corrupt, fix them: the whole emitter is re-priced"
+    ),
 }
 
 # Reasons that --strict does not treat as fatal: they lose no data.

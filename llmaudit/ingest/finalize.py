@@ -128,7 +128,8 @@ def finalize(
     for name in TOKEN_COLUMNS:
         # Dropped rows may hold inf or 1e30: casting them to int64 would warn (and is wasted).
         tokens[name][~keep] = 0.0
-    warnings = {"billed_cost_dropped": int(np.count_nonzero(bad_bill & keep))} if bad_bill.any() else {}
+    notes = {**conv.warnings, "billed_cost_dropped": bad_bill}
+    warnings = {code: int(np.count_nonzero(rows & keep)) for code, rows in notes.items() if (rows & keep).any()}
     skipped = {str(reason): lines[skip == reason] for reason in pd.unique(skip[~keep])}
 
     request_id = _text(c.get("request_id"), n)
