@@ -317,7 +317,7 @@ class RequestReader:
             raise InputError(f"{source.display}: starts with '[' but is not valid JSON ({exc})") from None
         if not isinstance(items, list):
             raise InputError(f"{source.display}: expected a JSON array of records")
-        body = b"\n".join(json.dumps(item, ensure_ascii=False).encode() for item in items) + b"\n"
+        body = b"\n".join(_json_line(item) for item in items) + b"\n"
         chunks = iter_chunks(io.BytesIO(body), self.options.chunk_bytes)
         head = next(chunks, None) or Chunk(b"", 1)
         return chunks, head
@@ -432,6 +432,16 @@ class RequestReader:
                 )
         for reason, lines in by_reason.items():
             self.stats.skip(stats, reason, lines, details.get(reason))
+
+
+def _json_line(item: Any) -> bytes:
+    """One array element as a JSON Lines line (UTF-8)."""
+    try:
+        return json.dumps(item, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        # A lone surrogate cannot be UTF-8: keep it as a \\uXXXX escape, which the line
+        # parser reads as U+FFFD like any other.
+        return json.dumps(item).encode()
 
 
 def _chain(first: Chunk, rest: Iterator[Chunk]) -> Iterator[Chunk]:
