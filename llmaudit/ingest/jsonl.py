@@ -21,6 +21,7 @@ from typing import Any, BinaryIO, Final
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.json as pj
 
 # About 23,000 records of a typical JSON log (700 bytes a line): per-chunk costs (the
@@ -171,7 +172,6 @@ def _blank_lines(data: bytes | bytearray) -> np.ndarray:
     return np.flatnonzero(blank)
 
 
-_NAN_LITERAL: Final = re.compile(rb"[:\[,]\s*-?NaN")
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")  # json.loads joins valid pairs: these are lone
 
 
@@ -189,14 +189,12 @@ def parse_chunk(
             chunk.data.decode("utf-8")
         except UnicodeDecodeError:
             return _parse_lines(chunk, schema, normalize, n_lines)
-    if _NAN_LITERAL.search(chunk.data):
-        # pyarrow reads a bare NaN as a float, indistinguishable from an absent value once
-        # converted; per-line parsing reports it as invalid_field, naming the field.
-        return _parse_lines(chunk, schema, normalize, n_lines)
     table = shape.parse(chunk.data) if shape is not None else None
     if table is None:
         table = _read_json(chunk.data, schema)
-    if table is None:
+    if table is None or _has_nan(table):
+        # pyarrow reads a bare NaN literal as a float, indistinguishable from an absent value
+        # once converted; per-line parsing reports it as invalid_field, naming the field.
         return _parse_lines(chunk, schema, normalize, n_lines)
     # pyarrow skips blank lines silently; only when rows are missing are blanks located,
     # so that every row keeps its true line number.
@@ -208,6 +206,22 @@ def parse_chunk(
     for i in blank:
         result.skip("blank_line", chunk.first_line + int(i))
     return result
+
+
+def _has_nan(data: pa.Table | pa.Array | pa.ChunkedArray) -> bool:
+    """Whether any float leaf (inside structs and lists too) holds NaN: a few columns, not rows."""
+    if isinstance(data, pa.Table):
+        return any(_has_nan(column) for column in data.columns)
+    if isinstance(data, pa.ChunkedArray):
+        return any(_has_nan(chunk) for chunk in data.chunks)
+    typ = data.type
+    if pa.types.is_floating(typ):
+        return bool(pc.any(pc.is_nan(data)).as_py())
+    if pa.types.is_struct(typ):
+        return any(_has_nan(data.field(i)) for i in range(typ.num_fields))
+    if pa.types.is_list(typ) or pa.types.is_large_list(typ):
+        return _has_nan(data.flatten())
+    return False
 
 
 class ExactShape:

@@ -439,7 +439,7 @@ def _json_line(item: Any) -> bytes:
     try:
         return json.dumps(item, ensure_ascii=False).encode()
     except UnicodeEncodeError:
-        # A lone surrogate cannot be UTF-8: keep it as a \\uXXXX escape, which the line
+        # A lone surrogate cannot be UTF-8: keep it as a \uXXXX escape, which the line
         # parser reads as U+FFFD like any other.
         return json.dumps(item).encode()
 
