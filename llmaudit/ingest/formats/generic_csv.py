@@ -146,7 +146,12 @@ _NULL_VALUES: Final = [v for v in pcsv.ConvertOptions().null_values if v not in 
 
 
 def _nan_to_null(text: pa.Array) -> pa.Array:
-    return pc.if_else(pc.fill_null(pc.is_in(text, pa.array(_NAN_SPELLINGS)), False), None, text)
+    # Only short cells can be a NaN spelling: long ones (prompts) are never hashed or copied.
+    short = pc.fill_null(pc.less_equal(pc.binary_length(text), 8), False)
+    if not pc.any(short).as_py():
+        return text
+    nan = pc.is_in(pc.if_else(short, text, ""), pa.array(_NAN_SPELLINGS))
+    return pc.if_else(pc.fill_null(nan, False), None, text)
 
 
 def _numbers(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
