@@ -284,3 +284,16 @@ def test_absurd_and_infinite_counts_skip_without_a_runtime_warning(tmp_path: Pat
     lines = [openai_line(1, MARCH, prompt=1e30), openai_line(2, MARCH, prompt="inf"), openai_line(3, MARCH, prompt=5)]
     frame, stats = read_all(write_lines(tmp_path / "log.jsonl", lines))  # pytestmark: warnings are errors
     assert frame["input_tokens"].tolist() == [5] and stats.skipped == {"absurd_tokens": 2}
+
+
+def test_explicit_epoch_unit_out_of_range_is_implausible_not_undated(tmp_path: Path) -> None:
+    # timestamp_unit: s: 1e15 s is beyond year 2262 and inf is no time: both implausible, no warning.
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        "fields:\n  timestamp: t\n  input_tokens: i\n  output_tokens: o\n"
+        "timestamp_unit: s\ndefaults:\n  model: gpt-4o\n"
+    )
+    path = write_lines(tmp_path / "u.csv", ["t,i,o", "1740787200,10,1", "1e15,10,1", "inf,10,1", ",10,1"])
+    frame, stats = read_all(path, input_format="generic", format_options={"generic": {"mapping": str(mapping)}})
+    assert stats.skipped == {"implausible_timestamp": 2}
+    assert frame["timestamp"].iloc[0] == pd.Timestamp("2025-03-01", tz="UTC") and pd.isna(frame["timestamp"].iloc[1])
