@@ -18,6 +18,7 @@ import pandas as pd
 
 from llmaudit import __version__
 from llmaudit.ingest import SKIP_REASONS, RequestReader
+from llmaudit.ingest.accounting import WARNING_TEXTS
 from llmaudit.overspend import Overspend
 from llmaudit.pricing import PriceTable, Seller, price_requests
 from llmaudit.pricing.sellers import period_fees
@@ -356,7 +357,9 @@ def _build_report(
     t = acc.totals
     stats = reader.stats
     total_cost = t["cost_usd"]
-    projected, days, note = projection(total_cost, acc.first, acc.last)
+    by_day = acc.rows("day")
+    active = sum(1 for row in by_day if row.key != "(no timestamp)" and row.requests)
+    projected, days, note = projection(total_cost, acc.first, acc.last, active)
     summary = Summary(
         requests=int(t["requests"]),
         lines_read=stats.lines_read,
@@ -407,7 +410,8 @@ def _build_report(
     if note:
         warnings.append(note)
     for code, count in sorted(stats.warnings.items()):
-        warnings.append(f"{count} {code.replace('_', ' ')}")
+        explained = f": {WARNING_TEXTS[code]}" if code in WARNING_TEXTS else ""
+        warnings.append(f"{count} {code.replace('_', ' ')}{explained}")
     warnings += [problem.note for problem in stats.problems]
     names = tuple(
         Resolution(raw, hit.model if hit else None, hit.rule if hit else None)
@@ -421,7 +425,7 @@ def _build_report(
         summary=summary,
         by_model=by_model,
         by_provider=acc.rows("provider"),
-        by_day=acc.rows("day"),
+        by_day=by_day,
         groups=groups,
         skipped=skipped,
         unpriced=unpriced,

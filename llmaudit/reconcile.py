@@ -39,7 +39,9 @@ class BillAccumulator:
 
     def update(self, priced: pd.DataFrame) -> None:
         billed = priced["source_cost_usd"].to_numpy(dtype=np.float64)
-        has_bill = ~np.isnan(billed)
+        # Ingest drops impossible bills (negative, infinite, absurd); guard anyway, so one
+        # cannot turn the comparison into "matches" or overflow the verdict.
+        has_bill = np.isfinite(billed) & (billed >= 0)
         if not has_bill.any():
             return
         rows = priced.loc[has_bill]
@@ -94,6 +96,8 @@ def _row(provider: str, model: str, r: pd.Series) -> ReconciliationRow:
 
 
 def _verdict(ratio: float, spread: float) -> str:
+    if not (math.isfinite(ratio) and math.isfinite(spread)):
+        return "inconsistent"
     decade = round(math.log10(ratio)) if ratio > 0 else 0
     if abs(decade) >= 2 and abs(math.log10(ratio) - decade) < 0.05:
         return "unit_error"

@@ -20,7 +20,7 @@ from llmaudit.check.gate import Thresholds, judge
 from llmaudit.check.model import CheckReport, Side
 from llmaudit.errors import InputError
 from llmaudit.pricing import PriceTable, price_requests
-from llmaudit.projection import DAYS_PER_MONTH, SHORT_PERIOD_DAYS, projection
+from llmaudit.projection import DAYS_PER_MONTH, SHORT_PERIOD_DAYS, active_days, projection, sparse_note
 from llmaudit.report.fmt import count
 from llmaudit.simulate import Policy
 from llmaudit.simulate.snapshot import traffic_digest
@@ -133,6 +133,9 @@ def check(
         )
     if days < SHORT_PERIOD_DAYS:
         notes.append(f"the head traffic spans only {days * 24:.1f} hours: the monthly projection is rough")
+    sparse = sparse_note(days, active_days(frame["timestamp"]))
+    if sparse:
+        notes.append(f"the head traffic is sparse: {sparse}")
     effects = decompose(c0, base_side.monthly_requests, head_monthly_requests, (c1, c2, c3, c4))
     change = c4.monthly_usd - c0.monthly_usd
     # The steps telescope: a sum off by more than float noise is a bug, never a user error.

@@ -22,17 +22,16 @@ from llmaudit.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXI
 
 
 class _Stderr:
-    """Messages on stderr, as plain text with control characters shown (a log's values may be
-    quoted). rich and the escaping load only when there is something to say, so --version
-    and --help stay light."""
+    """Messages on stderr, as plain text. Nothing is imported to say them: after a Ctrl-C that
+    arrived mid-import, importing anything more could fail on a half-loaded module."""
 
     def print(self, text: str) -> None:
-        from llmaudit.cli.console import stderr_console
-
-        stderr_console().print(text, markup=False, highlight=False, soft_wrap=True)
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
 
 
 def term_message(text: str) -> str:
+    """``text`` with control characters shown (a message may quote a log's values)."""
     from llmaudit.report.safety import term_message as shown
 
     return shown(text)

@@ -55,6 +55,10 @@ SKIP_REASONS: Final[dict[str, tuple[str, str]]] = {
         "cache tokens exceeding the prompt, or reasoning exceeding the output",
         "check which convention the source uses (inclusive or exclusive counts)",
     ),
+    "implausible_timestamp": (
+        "a timestamp before 2020-01-01 or more than a day in the future (a zero, a truncated or misread epoch)",
+        "fix the record's time; an impossible date would stretch the period and distort the monthly projection",
+    ),
     "duplicate_request_id": (
         "a request id already seen (the same response logged twice)",
         "harmless; each request is counted once",
@@ -102,6 +106,19 @@ FILE_REASONS: Final[dict[str, tuple[str, str]]] = {
         "a JSON document (an array, pretty-printed objects) that stops being valid JSON part-way "
         "(the records before were read)",
         "fix the JSON at the record named",
+    ),
+}
+
+# Warnings (a field dropped from a kept record, not the record): code -> what happened.
+WARNING_TEXTS: Final[dict[str, str]] = {
+    "billed_cost_dropped": (
+        "negative, not finite or above $1,000 for one request; the requests are kept and priced "
+        "at list price, only the billed-vs-list comparison leaves them out"
+    ),
+    "otel_exclusive_inferred": (
+        "OTel spans read as exclusive (cache added to input, reasoning to output) because other spans "
+        "of the same emitter reported cache above input or reasoning above output; if those few spans "
+        "are corrupt, fix them: the whole emitter is re-priced"
     ),
 }
 

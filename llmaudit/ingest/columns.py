@@ -118,37 +118,70 @@ def non_empty(arr: pa.Array) -> np.ndarray:
 
 
 def timestamps(arr: pa.Array) -> pd.DatetimeIndex:
-    """UTC timestamps from ISO-8601 text or epoch numbers (s, ms, us or ns by magnitude)."""
+    """UTC timestamps from ISO-8601 text or epoch numbers (s, ms, us or ns by magnitude).
+
+    Never raises on a value: one that cannot be read is NaT, and one that reads as a
+    time outside what nanoseconds can hold (years before 1678 or after 2261, e.g.
+    ``9999-12-31``) is clamped to the nearest representable instant, so it stays visibly
+    implausible for ``finalize`` to reject instead of crashing the cast.
+    """
     n = len(arr)
     if pa.types.is_null(arr.type) or n == 0:
         return pd.DatetimeIndex(np.full(n, np.datetime64("NaT", "ns")), tz="UTC")
     if pa.types.is_timestamp(arr.type):
-        return (
-            pd.DatetimeIndex(pd.Series(arr.to_pandas())).tz_localize("UTC")
-            if arr.type.tz is None
-            else (pd.DatetimeIndex(arr.to_pandas()).tz_convert("UTC"))
-        )
+        counts = np.asarray(pc.fill_null(arr.cast(pa.int64()), 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+        return _from_units(counts, np.asarray(arr.is_valid()), arr.type.unit)
     if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-        try:
-            # Arrow's ISO-8601 parser is fast and exact; it refuses text without a zone.
-            cast = arr.cast(pa.timestamp("ns", tz="UTC"))
-            return pd.DatetimeIndex(cast.to_pandas())
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            pass
+        for unit in ("ns", "us"):  # us reaches years 1-9999 that ns cannot hold
+            try:
+                # Arrow's ISO-8601 parser is fast and exact; it refuses text without a zone.
+                return utc_ns(pd.DatetimeIndex(arr.cast(pa.timestamp(unit, tz="UTC")).to_pandas()))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
         text = pd.Series(arr.to_numpy(zero_copy_only=False), dtype="object")
         numeric = pd.to_numeric(text, errors="coerce")
         # Naive times are taken as UTC; unparseable ones become NaT.
-        parsed = pd.to_datetime(text.where(numeric.isna()), utc=True, format="ISO8601", errors="coerce")
+        parsed = utc_ns(pd.to_datetime(text.where(numeric.isna()), utc=True, format="ISO8601", errors="coerce"))
         if numeric.notna().any():
             parsed = parsed.where(numeric.isna(), _from_epoch(numeric.to_numpy(dtype=np.float64)))
-        return pd.DatetimeIndex(parsed).as_unit("ns")
+        return pd.DatetimeIndex(parsed)
+    if not (pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or pa.types.is_dictionary(arr.type)):
+        # A struct, list or boolean is no time at all: unreadable, not a crash.
+        return pd.DatetimeIndex(np.full(n, np.datetime64("NaT", "ns")), tz="UTC")
     return _from_epoch(floats(arr))
+
+
+_NS_LIMIT: Final = np.iinfo(np.int64).max  # int64 min is NaT, so the range is symmetric
+_PER_UNIT: Final = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
+
+
+def _from_units(counts: np.ndarray, present: np.ndarray, unit: str) -> pd.DatetimeIndex:
+    """Integer counts of ``unit`` since the epoch as UTC nanoseconds, clamped; NaT where not ``present``."""
+    per = _PER_UNIT[unit]
+    limit = _NS_LIMIT // per
+    nanos = np.clip(counts, -limit, limit) * per
+    out = nanos.astype("datetime64[ns]")
+    out[~present] = np.datetime64("NaT")
+    return pd.DatetimeIndex(out).tz_localize("UTC")
+
+
+def utc_ns(stamps: pd.DatetimeIndex | pd.Series) -> pd.DatetimeIndex:
+    """Any UTC (or naive, taken as UTC) datetimes as nanosecond UTC, out-of-range values clamped."""
+    index = pd.DatetimeIndex(stamps)
+    if index.tz is None:
+        index = index.tz_localize("UTC")
+    elif str(index.tz) != "UTC":
+        index = index.tz_convert("UTC")
+    if index.unit == "ns":
+        return index
+    return _from_units(index.asi8, ~np.asarray(index.isna()), index.unit)
 
 
 def _from_epoch(values: np.ndarray) -> pd.DatetimeIndex:
     """Epoch numbers to UTC; the unit (s, ms, us, ns) is read from each value's magnitude.
 
-    Whole numbers are scaled in integer arithmetic so milliseconds stay exact.
+    Whole numbers are scaled in integer arithmetic so milliseconds stay exact. Values
+    beyond the nanosecond range (including infinities) are clamped to its ends; NaN is NaT.
     """
     values = np.asarray(values, dtype=np.float64)
     factor = np.full(len(values), 1_000_000_000, dtype=np.int64)  # to nanoseconds
@@ -157,14 +190,17 @@ def _from_epoch(values: np.ndarray) -> pd.DatetimeIndex:
         big = (np.abs(values) > above) & (divisor == 1)
         factor[big] = 1_000_000_000 // int(div)
         divisor[big] = div
-    finite = np.isfinite(values) & (np.abs(values / divisor) < 9.2e9)
+    known = ~np.isnan(values)
+    finite = known & (np.abs(values / divisor) < 9.2e9)
     whole = finite & (values == np.round(values)) & (np.abs(values) < 2**53)
     nanos = np.zeros(len(values), dtype=np.int64)
     nanos[whole] = values[whole].astype(np.int64) * factor[whole]
     frac = finite & ~whole
     nanos[frac] = np.round(values[frac] / divisor[frac] * 1e9).astype(np.int64)
+    beyond = known & ~finite
+    nanos[beyond] = np.where(values[beyond] > 0, _NS_LIMIT, -_NS_LIMIT)
     out = nanos.astype("datetime64[ns]")
-    out[~finite] = np.datetime64("NaT")
+    out[~known] = np.datetime64("NaT")
     return pd.DatetimeIndex(out).tz_localize("UTC")
 
 

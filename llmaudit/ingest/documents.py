@@ -83,9 +83,12 @@ class JsonDocument:
                 out.append(b"")
             else:
                 text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-                # A lone surrogate (half an emoji) is kept as bytes that are not UTF-8: that record
-                # is skipped as undecodable_bytes, never a crash.
-                out.append(text.encode("utf-8", "surrogatepass"))
+                try:
+                    out.append(text.encode("utf-8"))
+                except UnicodeEncodeError:
+                    # A lone surrogate (half an emoji) cannot be UTF-8: keep it as a \uXXXX escape,
+                    # which the line parser reads as U+FFFD like any other (the record is kept).
+                    out.append(json.dumps(value, separators=(",", ":")).encode("ascii"))
             size += len(out[-1]) + 1
             if size >= self._chunk_bytes:
                 yield Chunk(b"\n".join(out) + b"\n", line, len(out), too_long)

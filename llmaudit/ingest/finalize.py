@@ -22,6 +22,15 @@ from llmaudit.ingest.tokens import estimate_tokens
 from llmaudit.schema import CANONICAL_DTYPES, TOKEN_COLUMNS
 
 ABSURD_TOKENS: Final = 10_000_000
+# No LLM API billed traffic before 2020 (GPT-3's API opened in June 2020): an earlier time
+# is a zero, a truncated or a misread epoch, which would stretch the logged period to
+# decades and shrink the monthly projection towards $0.
+EARLIEST_TIMESTAMP: Final = pd.Timestamp("2020-01-01", tz="UTC")
+# Clocks drift and zones get mislabelled, but not by more than a day.
+FUTURE_TOLERANCE: Final = pd.Timedelta(days=1)
+# A billed cost above this for one request is a unit or parsing error (the dearest models
+# charge about $600 per million output tokens: $1,000 is over a million and a half of them).
+MAX_BILLED_USD: Final = 1_000.0
 _TEXT_COLUMNS: Final = ("error_type", "finish_reason", "user", "session", "feature", "tags", "team", "project")
 _ARROW_TYPES: Final = {"str": pa.string(), "datetime64[ns, UTC]": pa.timestamp("ns", tz="UTC")}
 SCHEMA: Final = pa.schema(
@@ -46,12 +55,20 @@ def _float(value: object, n: int) -> np.ndarray:
     return np.asarray(value, dtype=np.float64)
 
 
-def finalize(conv: Converted, lines: np.ndarray, source: str) -> tuple[pd.DataFrame, dict[str, np.ndarray], np.ndarray]:
+def finalize(
+    conv: Converted, lines: np.ndarray, source: str, now: pd.Timestamp | None = None
+) -> tuple[pd.DataFrame, dict[str, np.ndarray], np.ndarray, dict[str, int]]:
     """Validate and type one chunk.
 
-    Returns ``(frame, skipped, id_from_source)``: the canonical frame of kept rows,
-    line numbers of dropped rows by reason, and for kept rows whether ``request_id``
-    came from the source (so it may be used to deduplicate). Columns are assembled as
+    A timestamp before ``EARLIEST_TIMESTAMP`` or more than ``FUTURE_TOLERANCE`` after
+    ``now`` (default: the current time) skips its row as ``implausible_timestamp``.
+
+    Returns ``(frame, skipped, id_from_source, warnings)``: the canonical frame of kept
+    rows, line numbers of dropped rows by reason, for kept rows whether ``request_id``
+    came from the source (so it may be used to deduplicate), and counts of fields dropped
+    from kept rows by warning code. A billed cost that is negative, not finite or above
+    ``MAX_BILLED_USD`` is dropped (``billed_cost_dropped``): the request's tokens still
+    count, priced at list price, and only the reconciliation loses that row. Columns are assembled as
     one Arrow table and converted to pandas once.
     """
     n = conv.n
@@ -96,7 +113,23 @@ def finalize(conv: Converted, lines: np.ndarray, source: str) -> tuple[pd.DataFr
     )
     conv.mark(inconsistent, "inconsistent_tokens")
 
+    stamp = c.get("timestamp")
+    if stamp is not None:
+        stamp = col.utc_ns(stamp)
+        latest = (now if now is not None else pd.Timestamp.now(tz="UTC")) + FUTURE_TOLERANCE
+        implausible = stamp.notna() & ((stamp < EARLIEST_TIMESTAMP) | (stamp > latest))
+        conv.mark(np.asarray(implausible), "implausible_timestamp")
+
+    billed = _float(c.get("source_cost_usd"), n)
+    bad_bill = ~np.isnan(billed) & ~((billed >= 0) & (billed <= MAX_BILLED_USD))  # also +-inf
+    billed[bad_bill] = np.nan
+
     keep = pd.isna(skip)
+    for name in TOKEN_COLUMNS:
+        # Dropped rows may hold inf or 1e30: casting them to int64 would warn (and is wasted).
+        tokens[name][~keep] = 0.0
+    notes = {**conv.warnings, "billed_cost_dropped": bad_bill}
+    warnings = {code: int(np.count_nonzero(rows & keep)) for code, rows in notes.items() if (rows & keep).any()}
     skipped = {str(reason): lines[skip == reason] for reason in pd.unique(skip[~keep])}
 
     request_id = _text(c.get("request_id"), n)
@@ -105,7 +138,6 @@ def finalize(conv: Converted, lines: np.ndarray, source: str) -> tuple[pd.DataFr
         fallback = pc.binary_join_element_wise(pa.scalar(f"{source}:"), pa.array(lines).cast(pa.string()), "")
         request_id = pc.if_else(pa.array(id_from_source), request_id, fallback)
 
-    stamp = c.get("timestamp")
     columns = {
         "request_id": request_id,
         "source_file": pa.repeat(pa.scalar(source), n),
@@ -119,7 +151,7 @@ def finalize(conv: Converted, lines: np.ndarray, source: str) -> tuple[pd.DataFr
         "ttft_ms": pa.array(_float(c.get("ttft_ms"), n)),
         "status": status,
         **{name: _text(c.get(name), n) for name in _TEXT_COLUMNS},
-        "source_cost_usd": pa.array(_float(c.get("source_cost_usd"), n)),
+        "source_cost_usd": pa.array(billed),
         "prompt_text": prompt,
         "prompt_hash": pa.array(np.zeros(n, dtype=np.uint64)),
         "turns": pa.array(np.asarray(c.get("turns", np.zeros(n)), dtype=np.int64)),
@@ -137,7 +169,7 @@ def finalize(conv: Converted, lines: np.ndarray, source: str) -> tuple[pd.DataFr
         has_prompt = has_prompt[keep]
     frame = table.to_pandas()
     frame["prompt_hash"] = _hash_prompts(table.column("prompt_text"), has_prompt)
-    return frame, skipped, id_from_source[keep]
+    return frame, skipped, id_from_source[keep], warnings
 
 
 def _hash_prompts(prompt: pa.ChunkedArray, present: np.ndarray) -> np.ndarray:

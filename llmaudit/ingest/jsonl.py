@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Final, Protocol
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.json as pj
 
 # About 23,000 records of a typical JSON log (700 bytes a line): per-chunk costs (the
@@ -244,6 +246,9 @@ class ShapeParser(Protocol):
     def parse(self, data: bytes | bytearray) -> pa.Table | None: ...
 
 
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")  # json.loads joins valid pairs: these are lone
+
+
 def parse_chunk(
     chunk: Chunk, schema: pa.Schema, normalize: Normalizer | None = None, shape: ShapeParser | None = None
 ) -> ParsedChunk:
@@ -283,7 +288,9 @@ def _parse_chunk(
     table = shape.parse(chunk.data) if shape is not None else None
     if table is None:
         table = _read_json(chunk.data, schema)
-    if table is None:
+    if table is None or _has_nan(table):
+        # pyarrow reads a bare NaN literal as a float, indistinguishable from an absent value
+        # once converted; per-line parsing reports it as invalid_field, naming the field.
         return _parse_lines(chunk, schema, normalize, n_lines)
     # pyarrow skips blank lines silently; only when rows are missing are blanks located,
     # so that every row keeps its true line number.
@@ -295,6 +302,22 @@ def _parse_chunk(
     if len(blank):
         result.skipped["blank_line"] = (chunk.first_line + blank).tolist()
     return result
+
+
+def _has_nan(data: pa.Table | pa.Array | pa.ChunkedArray) -> bool:
+    """Whether any float leaf (inside structs and lists too) holds NaN: a few columns, not rows."""
+    if isinstance(data, pa.Table):
+        return any(_has_nan(column) for column in data.columns)
+    if isinstance(data, pa.ChunkedArray):
+        return any(_has_nan(chunk) for chunk in data.chunks)
+    typ = data.type
+    if pa.types.is_floating(typ):
+        return bool(pc.any(pc.is_nan(data)).as_py())
+    if pa.types.is_struct(typ):
+        return any(_has_nan(data.field(i)) for i in range(typ.num_fields))
+    if pa.types.is_list(typ) or pa.types.is_large_list(typ):
+        return _has_nan(data.flatten())
+    return False
 
 
 class ExactShape:
@@ -398,14 +421,13 @@ def conform(value: Any, typ: pa.DataType, path: str) -> Any:
     if pa.types.is_floating(typ):
         if isinstance(value, bool):
             raise FieldTypeError(path, "a number", value)
-        if isinstance(value, (int, float)):
-            return float(value)
-        if isinstance(value, str):
-            try:
-                return float(value.strip())
-            except ValueError:
-                raise FieldTypeError(path, "a number", value) from None
-        raise FieldTypeError(path, "a number", value)
+        try:
+            number = float(value.strip()) if isinstance(value, str) else float(value)
+        except (TypeError, ValueError, OverflowError):  # OverflowError: an integer of 400 digits
+            raise FieldTypeError(path, "a number", value) from None
+        if number != number:  # NaN (JSON NaN, "nan") is no value of any field: never a silent 0
+            raise FieldTypeError(path, "a number", value)
+        return number
     if pa.types.is_boolean(typ):
         if isinstance(value, bool):
             return value
@@ -455,9 +477,25 @@ def _parse_lines(chunk: Chunk, schema: pa.Schema, normalize: Normalizer | None, 
             result.skip("invalid_field", number, str(exc))
             continue
         lines.append(number)
-    result.table = pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
+    try:
+        result.table = pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
+    except UnicodeEncodeError:
+        # A lone UTF-16 surrogate ("\ud83d": half of an emoji cut off by truncation) is valid
+        # JSON but cannot be UTF-8: it becomes U+FFFD, as undecodable bytes do elsewhere.
+        result.table = pa.Table.from_pylist(_without_surrogates(rows), schema=schema)
     result.lines = np.asarray(lines, dtype=np.int64)
     return result
+
+
+def _without_surrogates(value: Any) -> Any:
+    """``value`` with every lone surrogate in its strings replaced by U+FFFD (only called on failure)."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {k: _without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_surrogates(v) for v in value]
+    return value
 
 
 def _conform_top(record: dict[str, Any], schema: pa.Schema) -> dict[str, Any]:

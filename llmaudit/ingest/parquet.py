@@ -92,7 +92,7 @@ def read_parquet(path: Path | None, source: str, chunk_bytes: int, plan: ColumnP
     wanted = list(dict.fromkeys(columns.values()))
     first = 1
     for batch in parquet.iter_batches(batch_size=batch_rows, columns=wanted, use_threads=False):
-        yield _chunk(batch, columns, plan, first)
+        yield _chunk(batch, columns, plan, first, source)
         first += batch.num_rows
 
 
@@ -101,7 +101,20 @@ def is_text(arr: pa.Array | pa.ChunkedArray) -> bool:
     return pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) or pa.types.is_dictionary(arr.type)
 
 
-def _chunk(batch: pa.RecordBatch, columns: dict[str, str], plan: ColumnPlan, first: int) -> ParsedChunk:
+def _numeric_or_text(typ: pa.DataType) -> bool:
+    t = pa.types
+    return t.is_integer(typ) or t.is_floating(typ) or t.is_decimal(typ) or t.is_null(typ) or is_text(pa.nulls(0, typ))
+
+
+def _not_numbers(source: str, column: str, name: str, typ: pa.DataType) -> None:
+    """A number column stored as a list, struct, boolean...: the whole column is wrong, so say so once."""
+    raise InputError(
+        f"{source}: column {column!r} ({name}) holds {typ} values, not numbers",
+        hint="store it as an integer, float or text column of numbers (true/false is no token count)",
+    )
+
+
+def _chunk(batch: pa.RecordBatch, columns: dict[str, str], plan: ColumnPlan, first: int, source: str) -> ParsedChunk:
     k = batch.num_rows
     parsed = ParsedChunk(pa.table({}), np.arange(first, first + k, dtype=np.int64), k)
     skip = np.empty(k, dtype=object)  # object arrays start as None
@@ -109,13 +122,18 @@ def _chunk(batch: pa.RecordBatch, columns: dict[str, str], plan: ColumnPlan, fir
     for name, column in columns.items():
         values = batch.column(column)
         if plan.is_number(name):
+            if not _numeric_or_text(values.type):
+                _not_numbers(source, column, name, values.type)
             numbers = col.floats(values.cast(pa.string()) if is_text(values) else values)
             if is_text(values):
-                bad = col.non_empty(values.cast(pa.string())) & np.isnan(numbers) & pd.isna(skip)
-                if bad.any():
-                    value = values[int(np.flatnonzero(bad)[0])].as_py()
-                    parsed.details.setdefault("invalid_field", f"column {column!r} ({name}): {value!r} is not a number")
-                    skip[bad] = "invalid_field"
+                bad = col.non_empty(values.cast(pa.string())) & np.isnan(numbers)
+            else:  # a stored NaN is present and not a number (a null is "not given")
+                bad = np.asarray(values.is_valid()) & np.isnan(numbers)
+            bad &= pd.isna(skip)
+            if bad.any():
+                value = values[int(np.flatnonzero(bad)[0])].as_py()
+                parsed.details.setdefault("invalid_field", f"column {column!r} ({name}): {value!r} is not a number")
+                skip[bad] = "invalid_field"
             values = pa.array(numbers, pa.float64())
         out[name] = values
     keep = pd.isna(skip)

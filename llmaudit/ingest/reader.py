@@ -73,6 +73,8 @@ class IngestOptions:
     # skipped "outside_period", as are requests without a timestamp when either is set.
     since: pd.Timestamp | None = None
     until: pd.Timestamp | None = None
+    # "Now" for rejecting timestamps in the future (finalize.FUTURE_TOLERANCE); None: the clock.
+    now: pd.Timestamp | None = None
 
 
 @dataclass
@@ -85,6 +87,8 @@ class _Processed:
     from_source: np.ndarray
     # Rows read by another format than the file's (records of another format inside it), by format.
     foreign: dict[str, int] = field(default_factory=dict)
+    # Data-quality notes on kept rows (a dropped field), counted by code.
+    warnings: dict[str, int] = field(default_factory=dict)
 
 
 def _merge(parts: list[_Processed], n_lines: int) -> _Processed:
@@ -104,7 +108,11 @@ def _merge(parts: list[_Processed], n_lines: int) -> _Processed:
     frame = pd.concat([p.frame for p in kept], ignore_index=True)
     from_source = np.concatenate([p.from_source for p in kept])
     order = np.argsort(frame["source_line"].to_numpy(), kind="stable")
-    return _Processed(parsed, frame.iloc[order].reset_index(drop=True), dropped, from_source[order])
+    warnings: dict[str, int] = {}
+    for part in parts:
+        for code, count in part.warnings.items():
+            warnings[code] = warnings.get(code, 0) + count
+    return _Processed(parsed, frame.iloc[order].reset_index(drop=True), dropped, from_source[order], warnings=warnings)
 
 
 class _SeenIds:
@@ -413,11 +421,13 @@ class RequestReader:
         def to_frame(parsed: ParsedChunk, convert: Callable[[pa.Table], Converted]) -> _Processed:
             if not parsed.table.num_rows:
                 return _Processed(parsed, None, {}, np.zeros(0, dtype=bool))
-            frame, dropped, from_source = finalize(convert(parsed.table), parsed.lines, source.display)
+            frame, dropped, from_source, warnings = finalize(
+                convert(parsed.table), parsed.lines, source.display, self.options.now
+            )
             frame, from_source = self._within_period(frame, dropped, from_source)
             if self.transform is not None and len(frame):
                 frame = self.transform(frame)
-            return _Processed(parsed, frame, dropped, from_source)
+            return _Processed(parsed, frame, dropped, from_source, warnings=warnings)
 
         if fmt.read_tables is not None:
             stream = _ReplayStream(first, rest, source.display, None if opened.compressed else source.path)
@@ -489,6 +499,8 @@ class RequestReader:
         # Parse-stage and conversion-stage skips are recorded together, so --strict
         # reports the earliest bad line whichever stage found it.
         self._record(stats, skipped, parsed.details)
+        for code, count in done.warnings.items():
+            self.stats.warn(code, count)
         if frame is not None and len(frame):
             stats.parsed += len(frame)
             yield frame

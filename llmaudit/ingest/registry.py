@@ -39,6 +39,9 @@ class Converted:
     has_usage: np.ndarray | None = None
     skip: np.ndarray | None = None
     completion_text: pa.Array | None = None
+    # Data-quality notes a conversion makes, by code: the rows they concern (finalize counts
+    # those it keeps into IngestStats.warn).
+    warnings: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.has_usage is None:

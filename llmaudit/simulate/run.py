@@ -21,7 +21,7 @@ import pandas as pd
 from llmaudit import __version__
 from llmaudit.ingest.parallel import default_workers, ordered_map
 from llmaudit.pricing import PriceTable
-from llmaudit.projection import DAYS_PER_MONTH, projection
+from llmaudit.projection import DAYS_PER_MONTH, active_days, projection
 from llmaudit.report.model import InputFile, PricingSource
 from llmaudit.report.simulate_model import (
     Baseline,
@@ -157,7 +157,7 @@ def simulate(
     baseline_total = float(np.nansum(base))
     stamps = frame["timestamp"].dropna()
     first, last = (stamps.min(), stamps.max()) if len(stamps) else (None, None)
-    monthly, days, note = projection(baseline_total, first, last)
+    monthly, days, note = projection(baseline_total, first, last, active_days(stamps))
     months = days / DAYS_PER_MONTH if days else None
     baseline = Baseline(
         requests=len(frame),

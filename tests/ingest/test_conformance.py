@@ -31,6 +31,8 @@ OWNER = {
     "report": "openai",
 }
 BATCH = {"output.jsonl": "openai-batch", "input.jsonl": "openai-batch-input"}
+# Files of a folder that hold a neighbouring format (the folder's provider, another file shape).
+BY_FILE = {"batch_results.jsonl": "anthropic-batch", "trace_download.json": "langfuse-trace"}
 JSON_FIXTURES = sorted(
     p for p in LOGS.rglob("*.json*") if p.relative_to(LOGS).parts[0] in OWNER and p.suffix in (".json", ".jsonl")
 )
@@ -41,6 +43,12 @@ def _records(path: Path) -> list[dict[str, Any]]:
     text = path.read_text(encoding="utf-8")
     if text.lstrip().startswith("["):
         return [r for r in json.loads(text) if isinstance(r, dict)]
+    try:
+        document = json.loads(text)  # one pretty-printed object (a downloaded trace, a saved response)
+    except ValueError:
+        document = None
+    if isinstance(document, dict):
+        return [document]
     out = []
     for line in text.splitlines():
         try:
@@ -63,7 +71,7 @@ def _claimants(record: dict[str, Any]) -> set[str]:
 @pytest.mark.parametrize("path", JSON_FIXTURES, ids=lambda p: str(p.relative_to(LOGS)))
 def test_no_format_claims_another_formats_records(path: Path) -> None:
     folder = path.relative_to(LOGS).parts[0]
-    owner = BATCH[path.name] if folder == "openai_batch" else OWNER[folder]
+    owner = BATCH[path.name] if folder == "openai_batch" else BY_FILE.get(path.name, OWNER[folder])
     records = _records(path)
     assert records
     for i, record in enumerate(records):

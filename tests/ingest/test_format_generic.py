@@ -247,8 +247,8 @@ def test_mapping_options(tmp_path: Path) -> None:
         tmp_path / "tabs.tsv.csv",
         [
             "day_ms\tprompt\tin\tw1h\tout\ttier\tlabels",
-            "86400000\thello there\t100\t40\t10\tflex\t",
-            "172800000\t\t50\t\t5\tdefault\tx,y",
+            "1740787200000\thello there\t100\t40\t10\tflex\t",
+            "1740873600000\t\t50\t\t5\tdefault\tx,y",
         ],
     )
     mapping = tmp_path / "m.yaml"
@@ -264,8 +264,8 @@ def test_mapping_options(tmp_path: Path) -> None:
     # 1-hour writes without a cache_write column are all the writes; exclusive input:
     # 100 + 40 = 140, then 50 + 0 = 50
     assert tokens_of(frame) == [[140, 0, 40, 40, 10, 0], [50, 0, 0, 0, 5, 0]]
-    # explicit ms: 86400000 ms = 1 day after the epoch (auto would read 86400000 as seconds)
-    assert stamps(frame) == ["1970-01-02T00:00:00+00:00", "1970-01-03T00:00:00+00:00"]
+    # explicit ms (a small ms value that auto would read as seconds is before 2020: implausible anyway)
+    assert stamps(frame) == ["2025-03-01T00:00:00+00:00", "2025-03-02T00:00:00+00:00"]
     assert frame["model"].tolist() == ["my-model", "my-model"]
     assert frame["pricing_mode"].tolist() == ["flex", "standard"]  # an unknown tier is standard
     assert texts(frame["tags"]) == ["team-a", "x|y"]  # the default fills an empty cell

@@ -243,12 +243,28 @@ def test_exclusive_rule_needs_proof_per_emitter(tmp_path: Path) -> None:
         )
 
     spans = [span("a", 3, 900), span("a", 500, 100), span("b", 500, 100), span("c", 0, 400), span("c", 500, 100)]
-    frame, _ = read_all(write_lines(tmp_path / "spans.jsonl", spans))
+    frame, stats = read_all(write_lines(tmp_path / "spans.jsonl", spans))
     # service a: 3 + 900 proves exclusive counts, so its second span is 500 + 100 = 600;
     # service b shows no proof, so 500 is read as inclusive (100 of it cached);
     # service c: an input of 0 below 400 cached is fixed to 0 + 400, but a zero proves
     #            nothing about the emitter, so 500 stays inclusive
     assert frame["input_tokens"].tolist() == [903, 600, 500, 400, 500]
+    # Only service a's second span changed on another span's evidence: that is said, not silent.
+    assert stats.warnings == {"otel_exclusive_inferred": 1}
+
+
+def test_inferred_convention_is_a_report_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from llmaudit.cli import main
+
+    # One corrupt span (input 4 below 900 cached) re-prices its emitter's 3 other spans: the report says so.
+    base = {"gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-4o", "gen_ai.usage.output_tokens": 1}
+    spans = [
+        json.dumps({**base, "gen_ai.usage.input_tokens": n, "gen_ai.usage.cache_read.input_tokens": r})
+        for n, r in ((4, 900), (1000, 500), (1000, 500), (1000, 500))
+    ]
+    assert main(["analyze", str(write_lines(tmp_path / "spans.jsonl", spans)), "-f", "json"]) == 0
+    warnings = json.loads(capsys.readouterr().out)["warnings"]
+    assert any(w.startswith("3 otel exclusive inferred: OTel spans read as exclusive") for w in warnings), warnings
 
 
 def test_flat_messages_as_structure_or_json_text(tmp_path: Path) -> None:

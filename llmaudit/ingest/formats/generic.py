@@ -263,13 +263,15 @@ def _timestamps(arr: pa.Array, unit: str) -> pd.DatetimeIndex:
     if not numeric.any():
         return stamps
     factor = _UNIT_NANOS[unit]
-    ok = numeric & (np.abs(np.nan_to_num(values)) * factor < 9.2e18)
+    ok = numeric & (np.abs(np.nan_to_num(values)) < 9.2e18 / factor)  # divide: inf * factor would warn
     whole = ok & (values == np.round(values)) & (np.abs(np.nan_to_num(values)) < _EXACT_FLOAT)
     nanos = np.zeros(len(values), dtype=np.int64)
     nanos[whole] = values[whole].astype(np.int64) * factor  # integer math keeps ms exact
     nanos[ok & ~whole] = np.round(values[ok & ~whole] * factor).astype(np.int64)
+    # Beyond the nanosecond range: clamped, so finalize skips it as implausible (not undated).
+    nanos[numeric & ~ok] = np.where(values[numeric & ~ok] > 0, np.iinfo(np.int64).max, -np.iinfo(np.int64).max)
     exact = nanos.astype("datetime64[ns]")
-    exact[~ok] = np.datetime64("NaT")
+    exact[~numeric] = np.datetime64("NaT")
     return stamps.where(~numeric, pd.DatetimeIndex(exact).tz_localize("UTC"))
 
 

@@ -140,6 +140,22 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
+# NaN spellings mean "not a number", not "empty": in a number column they skip the row as
+# invalid_field (a token count of NaN must never be priced as 0); in a text column they
+# are empty, like Arrow's other null spellings ("", NA, N/A, NULL, #N/A...).
+_NAN_SPELLINGS: Final = ("NaN", "nan", "-NaN", "-nan", "1.#QNAN", "-1.#QNAN", "1.#IND", "-1.#IND")
+_NULL_VALUES: Final = [v for v in pcsv.ConvertOptions().null_values if v not in _NAN_SPELLINGS]
+
+
+def _nan_to_null(text: pa.Array) -> pa.Array:
+    # Only short cells can be a NaN spelling: long ones (prompts) are never hashed or copied.
+    short = pc.fill_null(pc.less_equal(pc.binary_length(text), 8), False)
+    if not pc.any(short).as_py():
+        return text
+    nan = pc.is_in(pc.if_else(short, text, ""), pa.array(_NAN_SPELLINGS))
+    return pc.if_else(pc.fill_null(nan, False), None, text)
+
+
 def _numbers(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Float64 values of a text column and the mask of present values that are not numbers."""
     trimmed = pc.utf8_trim_whitespace(text)
@@ -203,6 +219,7 @@ class CsvReader:
                 include_columns=include,
                 column_types={n: pa.string() for n in include},
                 strings_can_be_null=True,
+                null_values=_NULL_VALUES,
                 check_utf8=False,
             ),
         )
@@ -273,7 +290,7 @@ class CsvReader:
         details: dict[str, str] = {}
         blank = np.ones(k, dtype=bool)
         for name in batch.schema.names:
-            blank &= np.asarray(batch.column(name).is_null())
+            blank &= np.asarray(_nan_to_null(batch.column(name)).is_null())
         skip[blank] = "blank_line"
         if check_bytes:
             for name in batch.schema.names:
@@ -286,7 +303,7 @@ class CsvReader:
         for canonical, column in columns.items():
             values = batch.column(column)
             if not self.is_number(canonical):
-                out[canonical] = values
+                out[canonical] = _nan_to_null(values)
                 continue
             numbers, bad = _numbers(values)
             bad &= pd.isna(skip)

@@ -56,8 +56,11 @@ Gemini ones candidates without thoughts). An inclusive count is never below its 
 so a row whose cache reads + writes exceed its (non-zero) input proves its emitter
 exclusive; every row of that emitter (same instrumentation scope, ``service.name`` and
 provider, within a chunk) then gets the cached parts added to its input. The same rule
-adds reasoning to output (reasoning above the output proves it). Exclusive rows of an
-emitter that never shows such a row cannot be told apart and are read as inclusive.
+adds reasoning to output (reasoning above the output proves it). Rows changed only
+because another row of their emitter proved it are counted in the
+``otel_exclusive_inferred`` warning (one corrupt row should not re-price an emitter
+unseen). Exclusive rows of an emitter that never shows such a row cannot be told apart
+and are read as inclusive.
 There is no 1-hour cache-write attribute: writes are priced at the 5-minute rate.
 """
 
@@ -184,8 +187,9 @@ def _emitter_key(f: _Columns) -> np.ndarray:
     return np.asarray(pc.binary_join_element_wise(*parts, "\x1f"), dtype=object)
 
 
-def _inclusive(f: _Columns, total: np.ndarray, parts: np.ndarray) -> np.ndarray:
-    """``total`` made to include ``parts`` where it is known to leave them out.
+def _inclusive(f: _Columns, total: np.ndarray, parts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``total`` made to include ``parts`` where it is known to leave them out, and the
+    rows changed only on another row's evidence.
 
     An inclusive total is never below its parts: such a row is fixed, and if its total
     was reported (not 0 or missing) it proves its emitter exclusive, so every row of
@@ -193,22 +197,27 @@ def _inclusive(f: _Columns, total: np.ndarray, parts: np.ndarray) -> np.ndarray:
     """
     short = parts > np.nan_to_num(total)
     proof = short & (total > 0)
+    inferred = np.zeros(len(total), dtype=bool)
     if proof.any():
         proof = pd.Series(proof).groupby(_emitter_key(f)).transform("any").to_numpy(dtype=bool)
-    return np.where(short | proof, np.nan_to_num(total) + parts, total)
+        inferred = proof & ~short & (parts > 0)  # rows the addition changes without proving it
+    return np.where(short | proof, np.nan_to_num(total) + parts, total), inferred
 
 
-def _tokens(f: _Columns) -> dict[str, np.ndarray]:
-    """Canonical (inclusive) token columns; NaN where absent."""
+def _tokens(f: _Columns) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Canonical (inclusive) token columns (NaN where absent), and the rows whose convention was inferred."""
     read, write, reasoning = f.number(*CACHE_READ), f.number(*CACHE_WRITE), f.number(*REASONING)
-    return {
-        "input_tokens": _inclusive(f, f.number(*INPUT), np.nan_to_num(read) + np.nan_to_num(write)),
+    inputs, inferred_in = _inclusive(f, f.number(*INPUT), np.nan_to_num(read) + np.nan_to_num(write))
+    outputs, inferred_out = _inclusive(f, f.number(*OUTPUT), np.nan_to_num(reasoning))
+    tokens = {
+        "input_tokens": inputs,
         "cache_read_tokens": read,
         "cache_write_tokens": write,
         "cache_write_1h_tokens": np.full(f.n, np.nan),
-        "output_tokens": _inclusive(f, f.number(*OUTPUT), np.nan_to_num(reasoning)),
+        "output_tokens": outputs,
         "reasoning_tokens": reasoning,
     }
+    return tokens, inferred_in | inferred_out
 
 
 def _times(f: _Columns, names: tuple[str, ...]) -> pd.DatetimeIndex:
@@ -313,7 +322,10 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
     f = _Columns(table)
     conv = Converted(n)
     c = conv.columns
-    c.update(_tokens(f))
+    tokens, inferred = _tokens(f)
+    c.update(tokens)
+    if inferred.any():
+        conv.warnings["otel_exclusive_inferred"] = inferred
     conv.has_usage = ~np.isnan(c["input_tokens"]) | ~np.isnan(c["output_tokens"])
     c["model"] = f.text(*MODEL)
     c["provider"] = f.text(*PROVIDER)
