@@ -26,6 +26,7 @@ import csv
 import gzip
 import io
 import json
+import subprocess
 import sys
 import tarfile
 import zipfile
@@ -39,6 +40,8 @@ sys.path.insert(0, str(HERE))
 from build_tagging_eval import BIGBENCH, MAX_CHARS, render_bigbench, split_chat, transcribed_items  # noqa: E402
 
 OUT = HERE / "data" / "tagging_loso.jsonl"
+LABELS = HERE / "labels"
+MIRRORS = Path("/work/.mirror")
 SEED = 20261204
 PER_TASK = 40  # items per BIG-bench task (fewer where the task has fewer)
 MMLU_PER_SUBJECT = 25
@@ -130,10 +133,54 @@ def transcribed() -> list[dict]:
     return out
 
 
+def read_labels(name: str) -> dict[str, str]:
+    """A committed labels file: ``id<TAB>label`` lines, ``#`` comments; ``skip`` drops the item."""
+    out = {}
+    for line in (LABELS / name).read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, label = line.split("\t")
+            if label != "skip":
+                out[key] = label
+    return out
+
+
+def git_show(repo: str, commit: str, path: str) -> str:
+    """A file of a fetched snapshot (a bare git directory under /work/.mirror)."""
+    git_dir = MIRRORS / repo.replace("/", "+") / "repo"
+    return subprocess.run(
+        ["git", "--git-dir", str(git_dir), "show", f"{commit}:{path}"], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def self_instruct() -> list[dict]:
+    """Self-Instruct's 252 user-oriented instructions, each written for an app (Gmail, Grammarly,
+    Excel...): the instruction is the system prompt, the first instance's input the user message
+    (the instruction itself when there is no input). Labels: benchmarks/labels/."""
+    labels = read_labels("self_instruct_user_oriented.tsv")
+    text = git_show(
+        "yizhongw/self-instruct",
+        "0b26ccaa415992100fa32df62d41b994cf928e23",
+        "human_eval/user_oriented_instructions.jsonl",
+    )
+    out = []
+    for line in text.splitlines():
+        row = json.loads(line)
+        if row["id"] not in labels:
+            continue
+        user = str(row["instances"][0]["input"]).strip()
+        item = {"source": "self-instruct-apps", "item": row["id"], "label": labels[row["id"]]}
+        if user:
+            item.update(system=row["instruction"], text=user)
+        else:
+            item["text"] = row["instruction"]
+        out.append(item)
+    return out
+
+
 def main(argv: list[str]) -> int:
     rng = np.random.default_rng(SEED)
     shared = Path(argv[3]) if len(argv) > 3 else Path("/work/shared/data")
-    items = bigbench(Path(argv[1]), rng) + humaneval(Path(argv[2])) + mmlu(shared, rng) + transcribed()
+    items = bigbench(Path(argv[1]), rng) + humaneval(Path(argv[2])) + mmlu(shared, rng) + transcribed() + self_instruct()
     OUT.parent.mkdir(exist_ok=True)
     with open(OUT, "w", encoding="utf-8") as f:
         for item in items:

@@ -37,7 +37,10 @@ DATA = HERE / "data" / "tagging_loso.jsonl"
 
 
 def predict(items: pd.DataFrame) -> np.ndarray:
-    return tag_requests(eval_frame(items))["task_type"].to_numpy(dtype=object)
+    frame = eval_frame(items)
+    if "system" in items:
+        frame["system_text"] = pd.array(items["system"].where(items["system"].notna(), None), dtype="str")
+    return tag_requests(frame)["task_type"].to_numpy(dtype=object)
 
 
 def per_source(items: pd.DataFrame, pred: np.ndarray) -> pd.DataFrame:
