@@ -180,7 +180,8 @@ def self_instruct() -> list[dict]:
 def main(argv: list[str]) -> int:
     rng = np.random.default_rng(SEED)
     shared = Path(argv[3]) if len(argv) > 3 else Path("/work/shared/data")
-    items = bigbench(Path(argv[1]), rng) + humaneval(Path(argv[2])) + mmlu(shared, rng) + transcribed() + self_instruct()
+    items = bigbench(Path(argv[1]), rng) + humaneval(Path(argv[2])) + mmlu(shared, rng)
+    items += transcribed() + self_instruct()
     OUT.parent.mkdir(exist_ok=True)
     with open(OUT, "w", encoding="utf-8") as f:
         for item in items:
