@@ -177,11 +177,29 @@ def self_instruct() -> list[dict]:
     return out
 
 
+def arena_hard() -> list[dict]:
+    """Arena-Hard v0.1: 500 prompts real users wrote in Chatbot Arena (first turns); 120 drawn
+    at random were labeled by hand (benchmarks/labels/arena_hard_v0.1.tsv)."""
+    labels = read_labels("arena_hard_v0.1.tsv")
+    text = git_show(
+        "lm-sys/arena-hard-auto", "efc012e192b88024a5203f5a28ec8fc0342946df", "data/arena-hard-v0.1/question.jsonl"
+    )
+    out = []
+    for line in text.splitlines():
+        row = json.loads(line)
+        if row["question_id"] in labels:
+            text = str(row["turns"][0]["content"])
+            out.append(
+                {"source": "arena-hard", "item": row["question_id"], "label": labels[row["question_id"]], "text": text}
+            )
+    return out
+
+
 def main(argv: list[str]) -> int:
     rng = np.random.default_rng(SEED)
     shared = Path(argv[3]) if len(argv) > 3 else Path("/work/shared/data")
     items = bigbench(Path(argv[1]), rng) + humaneval(Path(argv[2])) + mmlu(shared, rng)
-    items += transcribed() + self_instruct()
+    items += transcribed() + self_instruct() + arena_hard()
     OUT.parent.mkdir(exist_ok=True)
     with open(OUT, "w", encoding="utf-8") as f:
         for item in items:
