@@ -191,8 +191,9 @@ def tag_requests(
     task = best.astype(np.int64)
     has_text = sig.has_text
     nothing = top <= 0
-    # Text with no instruction we recognize: a short line is conversation, a longer one a question.
-    fallback_chat = has_text & nothing & (sig.chars < SHORT_CHARS)
+    # Text with no instruction we recognize: a short line is conversation, a longer one a
+    # question; under a system prompt, a short message is the data the prompt asks about.
+    fallback_chat = has_text & nothing & (sig.chars < SHORT_CHARS) & ~sig.has_system
     task[fallback_chat] = _TYPE_INDEX["chat"]
     task[has_text & nothing & ~fallback_chat] = _TYPE_INDEX["qa"]
     task[~has_text] = _TYPE_INDEX["unknown"]

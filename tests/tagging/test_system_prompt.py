@@ -88,3 +88,22 @@ def test_code_requests_are_still_code(text: str) -> None:
 @pytest.mark.parametrize("text", ["Meeting moved to 2026-03-14, see you then.", "It costs $12.50 or $15 with tax."])
 def test_dates_and_prices_are_not_math_notation(text: str) -> None:
     assert "math_notation" not in tag(None, text).tag_reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Write a C# program that prints the first ten squares.",
+        "SOLVE THIS IN C++ : read two numbers and print their gcd",
+        "Plot a pandas dataframe as a bar chart in gradio",
+        "Fix that code so the form validates on submit",
+    ],
+)
+def test_languages_and_tools_mean_code(text: str) -> None:
+    # "c++" and "c#" end in a symbol, so a trailing word boundary never matched them.
+    assert tag(None, text).task_type == "code"
+
+
+def test_short_data_under_a_system_prompt_is_not_small_talk() -> None:
+    assert tag("Describe this series for our catalogue page.", "The Witcher (2019)").task_type != "chat"
+    assert tag(None, "ok thanks, see you").task_type == "chat"
