@@ -28,7 +28,6 @@ import io
 import json
 import subprocess
 import sys
-import tarfile
 import zipfile
 from pathlib import Path
 
@@ -37,7 +36,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from build_tagging_eval import BIGBENCH, MAX_CHARS, render_bigbench, split_chat, transcribed_items  # noqa: E402
+from build_tagging_eval import iter_bigbench, transcribed_items  # noqa: E402
 
 OUT = HERE / "data" / "tagging_loso.jsonl"
 LABELS = HERE / "labels"
@@ -78,30 +77,10 @@ def source_of_bigbench(path: str) -> str:
 
 
 def bigbench(sdist: Path, rng: np.random.Generator) -> list[dict]:
-    out: list[dict] = []
-    with tarfile.open(sdist) as tar:
-        for path, label, _count in BIGBENCH:
-            member = tar.extractfile(f"bigbench-1.0.0/bigbench/benchmark_tasks/{path}/task.json")
-            assert member is not None, path
-            task = json.load(member)
-            examples = task["examples"]
-            taken = 0
-            for index in rng.permutation(len(examples)):
-                example = examples[int(index)]
-                text = render_bigbench(task, example)
-                if not text or len(text) > MAX_CHARS:
-                    continue
-                item = {"source": source_of_bigbench(path), "item": f"{path}#{int(index)}", "label": label}
-                if path == "topical_chat":
-                    history, last, turns = split_chat(str(example["input"]))
-                    item.update(text=last, history=history, turns=turns)
-                else:
-                    item["text"] = text
-                out.append(item)
-                taken += 1
-                if taken == PER_TASK:
-                    break
-    return out
+    return [
+        {"source": source_of_bigbench(path), "item": f"{path}#{index}", **item}
+        for path, index, item in iter_bigbench(sdist, rng, PER_TASK)
+    ]
 
 
 def humaneval(wheel: Path) -> list[dict]:
