@@ -32,10 +32,10 @@ def test_long_easy_document_summarized_in_one_line() -> None:
     row = tag(document + "\n\nSummarize the above in one line.", input_tokens=6000)
     assert row.task_type == "summarization"
     assert "kw:summarize" in row.tag_reasons
-    # "in one line" makes it easier than the same document without it, not harder.
-    plain = tag(document + "\n\nSummarize the above.", input_tokens=6000)
-    assert row.difficulty < plain.difficulty
-    assert row.complexity_tier <= plain.complexity_tier
+    # Under 8k tokens no long-context prior: the same text over 8k tokens is more difficult.
+    assert "input>8k" not in row.tag_reasons
+    longer = tag(document + "\n\nSummarize the above in one line.", input_tokens=9000)
+    assert longer.difficulty > row.difficulty
 
 
 def test_same_document_over_8k_tokens_is_long_context() -> None:
