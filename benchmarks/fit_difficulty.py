@@ -37,22 +37,56 @@ SOURCE = "lm-sys/RouteLLM@0b64fdafe049e596a3f5657c219329f24af24198 routellm/eval
 WEAK, STRONG = "mistralai/Mixtral-8x7B-Instruct-v0.1", "gpt-4-1106-preview"
 L2 = 1.0
 # MMLU's own four categories (Hendrycks et al.), by subject file name.
-STEM = (
-    "abstract_algebra anatomy astronomy college_biology college_chemistry college_computer_science "
-    "college_mathematics college_physics computer_security conceptual_physics electrical_engineering "
-    "elementary_mathematics high_school_biology high_school_chemistry high_school_computer_science "
-    "high_school_mathematics high_school_physics high_school_statistics machine_learning"
-).split()
-HUMANITIES = (
-    "formal_logic high_school_european_history high_school_us_history high_school_world_history "
-    "international_law jurisprudence logical_fallacies moral_disputes moral_scenarios philosophy "
-    "prehistory professional_law world_religions"
-).split()
-SOCIAL = (
-    "econometrics high_school_geography high_school_government_and_politics high_school_macroeconomics "
-    "high_school_microeconomics high_school_psychology human_sexuality professional_psychology "
-    "public_relations security_studies sociology us_foreign_policy"
-).split()
+STEM = [
+    "abstract_algebra",
+    "anatomy",
+    "astronomy",
+    "college_biology",
+    "college_chemistry",
+    "college_computer_science",
+    "college_mathematics",
+    "college_physics",
+    "computer_security",
+    "conceptual_physics",
+    "electrical_engineering",
+    "elementary_mathematics",
+    "high_school_biology",
+    "high_school_chemistry",
+    "high_school_computer_science",
+    "high_school_mathematics",
+    "high_school_physics",
+    "high_school_statistics",
+    "machine_learning",
+]
+HUMANITIES = [
+    "formal_logic",
+    "high_school_european_history",
+    "high_school_us_history",
+    "high_school_world_history",
+    "international_law",
+    "jurisprudence",
+    "logical_fallacies",
+    "moral_disputes",
+    "moral_scenarios",
+    "philosophy",
+    "prehistory",
+    "professional_law",
+    "world_religions",
+]
+SOCIAL = [
+    "econometrics",
+    "high_school_geography",
+    "high_school_government_and_politics",
+    "high_school_macroeconomics",
+    "high_school_microeconomics",
+    "high_school_psychology",
+    "human_sexuality",
+    "professional_psychology",
+    "public_relations",
+    "security_studies",
+    "sociology",
+    "us_foreign_policy",
+]
 
 
 def shared_data(name: str) -> Path:

@@ -103,6 +103,16 @@ TAG_DTYPES: Final[dict[str, object]] = {
 UNTAGGED_TASK: Final = "unknown"
 UNTAGGED_TIER: Final = 2
 
+
+def untagged_mask(frame: pd.DataFrame) -> np.ndarray:
+    """Rows the tagger could not judge: task type ``UNTAGGED_TASK`` or missing (all rows untagged
+    when the frame has no tags at all)."""
+    if "task_type" not in frame:
+        return np.ones(len(frame), dtype=bool)
+    task = frame["task_type"]
+    return (task.isna() | (task == UNTAGGED_TASK)).to_numpy(dtype=bool)
+
+
 # Multi-valued ``tags`` are stored joined by this separator (tags never contain it
 # after ingest: the separator is stripped from tag values).
 TAG_SEPARATOR: Final = "|"

@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from llmaudit.schema import UNTAGGED_TIER
 from llmaudit.tagging.difficulty import PRIORS, SIMPLE_TYPES, feature_matrix, tiers_from
 from llmaudit.tagging.difficulty import score as difficulty_score
 from llmaudit.tagging.lexicon import TASK_TYPES, TEXT_TASK_TYPES, load_lexicon
 from llmaudit.tagging.rules import TagRules, high_stakes_mask, rule_label, rule_mask
-from llmaudit.schema import UNTAGGED_TIER
 from llmaudit.tagging.signals import Signals, bool_column, extract_signals, numeric_column
 
 TIERS: Final = (0, 1, 2, 3)
