@@ -11,10 +11,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from llmaudit.pricing import PriceTable, load_pricing
 from llmaudit.simulate import replay
 from llmaudit.simulate.match import difficulty_threshold
 from llmaudit.simulate.replay import KEPT_UNTAGGED
-from tests.simulate.test_replay import policy, table, traffic  # noqa: F401 (table is a fixture)
+from tests.simulate.test_replay import PRICES, policy, traffic
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory: pytest.TempPathFactory) -> PriceTable:
+    path = tmp_path_factory.mktemp("sim") / "prices.yaml"
+    path.write_text(PRICES)
+    return load_pricing([path], include_shipped=False)
+
 
 TO_SMALL = [{"to": {"model": "small"}}]
 
