@@ -89,6 +89,12 @@ def _dimension(frame: pd.DataFrame, name: str, timezone: str = "UTC") -> pd.Seri
     return frame[name].fillna("(none)")
 
 
+def _mean_difficulty(scored: pd.DataFrame | None, value: object) -> float | None:
+    if scored is None or value not in scored.index or not scored.at[value, "n"]:
+        return None
+    return round(float(scored.at[value, "sum"] / scored.at[value, "n"]), 4)
+
+
 class _Accumulator:
     def __init__(self, table: PriceTable, options: AnalyzeOptions) -> None:
         self.table = table
@@ -104,6 +110,7 @@ class _Accumulator:
         self.prompt_costs: list[np.ndarray] = []
         self.bills = BillAccumulator()
         self.tags = TagAccumulator(options.sample, options.sample_seed)
+        self.difficulty: dict[str, list[pd.DataFrame]] = defaultdict(list)
 
     def update(self, priced: pd.DataFrame) -> None:
         cost = priced["cost_usd"].to_numpy()
@@ -166,6 +173,12 @@ class _Accumulator:
                 seen = np.bincount(pair, minlength=size) > 0
                 index = pd.MultiIndex.from_product([pd.Index(uniques), pd.Index(model_names)])
                 self.model_costs[name].append(pd.Series(by_pair, index=index)[seen])
+                if "difficulty" in priced:
+                    d = priced["difficulty"].to_numpy(dtype=np.float64)
+                    scored = ~np.isnan(d)
+                    sums = np.bincount(codes, weights=np.where(scored, d, 0.0), minlength=len(uniques))
+                    counts = np.bincount(codes, weights=scored.astype(np.float64), minlength=len(uniques))
+                    self.difficulty[name].append(pd.DataFrame({"sum": sums, "n": counts}, index=pd.Index(uniques)))
 
         first_of_each = np.unique(raw_codes, return_index=True)[1]
         priced_names = priced["priced_model"].to_numpy(dtype=object)[first_of_each]
@@ -213,6 +226,7 @@ class _Accumulator:
             frame = frame.sort_index()
         models = pd.concat(self.model_costs[name]).groupby(level=[0, 1]).sum()
         total = self.totals["cost_usd"]
+        scored = pd.concat(self.difficulty[name]).groupby(level=0).sum() if self.difficulty[name] else None
         out = []
         for value, r in frame.iterrows():
             top = models.loc[value].sort_values(ascending=False).head(MAIN_MODELS)
@@ -229,6 +243,7 @@ class _Accumulator:
                     unpriced_requests=row.unpriced_requests,
                     main_models=tuple(str(m) for m in top.index),
                     name=TIER_NAMES.get(int(value)) if tier else None,
+                    mean_difficulty=_mean_difficulty(scored, value),
                 )
             )
         return tuple(out)
