@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -37,7 +38,7 @@ def test_sweep_is_monotonic_in_strong_share(table: PriceTable) -> None:
     shares = [pt.strong_share for pt in curve.points]
     costs = [pt.cost_usd for pt in curve.points]
     assert shares == pytest.approx([pt.target_share for pt in curve.points])
-    assert all(b >= a for a, b in zip(costs, costs[1:], strict=False))
+    assert all(b >= a for a, b in itertools.pairwise(costs))
     # The ends by hand: all on small (in 0.5, out 1.5) and all on big (in 10, out 30).
     tokens_in = sum(r["input_tokens"] for r in rows)
     assert costs[0] == pytest.approx((tokens_in * 0.5 + 50 * 100 * 1.5) / 1e6)
@@ -53,7 +54,7 @@ def test_sweep_json_and_errors(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     data = json.loads(capsys.readouterr().out)
     points = data["points"]
     assert [p["target_share"] for p in points] == [i / 10 for i in range(11)]
-    assert all(b["cost_usd"] >= a["cost_usd"] for a, b in zip(points, points[1:], strict=False))
+    assert all(b["cost_usd"] >= a["cost_usd"] for a, b in itertools.pairwise(points))
     assert all(p["expected_quality"] is not None for p in points)
     assert data["route"] == "hard"
 
