@@ -7,7 +7,8 @@ is committed; only the fitted weights are.
 
 The label is "the strong model answered correctly and the weak one did not" (the cheaper
 answer is worse). The features are the tagger's own (``difficulty_features``). A logistic
-regression with an L2 penalty, solved by Newton's method (numpy only).
+regression with an L2 penalty, solved by Newton's method (numpy only), on top of the fixed
+prior terms (``difficulty.PRIORS``), which are set by hand, not fitted.
 
 Evaluation (docs/tagging.md, "Difficulty"): MMLU is the only fitting set, so it is split by
 subject group (STEM, humanities, social sciences, other): fit on three groups, measure APGR
@@ -125,18 +126,19 @@ def load_mmlu(folder: Path) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def features_of(prompts: pd.Series) -> np.ndarray:
+def features_of(prompts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     frame = pd.DataFrame({"user_text": prompts.to_numpy(dtype=object), "input_tokens": prompts.str.len() / 4})
     return difficulty_features(frame)
 
 
-def fit(x: np.ndarray, y: np.ndarray, l2: float = L2) -> np.ndarray:
-    """Logistic regression weights (features x rows in ``x``), L2 on all but the bias."""
+def fit(x: np.ndarray, y: np.ndarray, offset: np.ndarray, l2: float = L2) -> np.ndarray:
+    """Logistic regression weights (features x rows in ``x``) on top of the fixed prior logit
+    ``offset``, L2 on all but the bias."""
     w = np.zeros(x.shape[0])
     penalty = np.full(x.shape[0], l2)
     penalty[0] = 0.0
     for _ in range(50):
-        p = 1 / (1 + np.exp(-(w @ x)))
+        p = 1 / (1 + np.exp(-(w @ x + offset)))
         grad = x @ (p - y) + penalty * w
         hess = (x * (p * (1 - p))) @ x.T + np.diag(penalty) + 1e-9 * np.eye(len(w))
         step = np.linalg.solve(hess, grad)
@@ -168,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="write llmaudit/tagging/difficulty.json")
     args = parser.parse_args(argv)
     data = load_mmlu(args.data)
-    x = features_of(data["prompt"])
+    x, prior = features_of(data["prompt"])
     y = (data["strong"] & ~data["weak"]).to_numpy(dtype=float)
     tiers = old_tiers(data["prompt"])
     rng = np.random.default_rng(0)
@@ -176,16 +178,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'held-out group':<12} {'n':>6} {'difficulty':>10} {'old tiers':>10} {'random':>8}")
     for group in ("stem", "humanities", "social", "other"):
         test = (data["group"] == group).to_numpy()
-        w = fit(x[:, ~test], y[~test])
-        held = x[:, test]
-        score = 1 / (1 + np.exp(-(w @ held)))
+        w = fit(x[:, ~test], y[~test], prior[~test])
+        score = 1 / (1 + np.exp(-(w @ x[:, test] + prior[test])))
         weak, strong = data["weak"].to_numpy()[test], data["strong"].to_numpy()[test]
         random = np.mean([apgr(rng.random(test.sum()), weak, strong) for _ in range(20)])
         print(
             f"{group:<12} {test.sum():>6} {apgr(score, weak, strong):>10.3f} "
             f"{apgr(tiers[test], weak, strong):>10.3f} {random:>8.3f}"
         )
-    w = fit(x, y)
+    w = fit(x, y, prior)
     weights = {name: round(float(v), 4) for name, v in zip(FEATURES, w, strict=True)}
     print("weights (all of MMLU):", weights)
     if args.write:

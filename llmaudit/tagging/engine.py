@@ -125,13 +125,39 @@ def _features(sig: Signals, task: np.ndarray) -> np.ndarray:
     )
 
 
-def difficulty_features(frame: pd.DataFrame) -> np.ndarray:
-    """The difficulty features of every row, as tagging computes them (for fitting offline)."""
+def _difficulty_inputs(
+    frame: pd.DataFrame, sig: Signals, task: np.ndarray, rules: TagRules
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """The fitted model's features, the prior logit (``difficulty.PRIORS``) and its parts by reason code."""
+    output_tokens = np.maximum(numeric_column(frame, "output_tokens"), numeric_column(frame, "max_output_tokens"))
+    hard = sig.hard
+    if rules.hard_patterns:
+        from llmaudit.tagging.rules import text_mask
+
+        hard = hard | text_mask(frame, "|".join(f"(?:{p})" for p in rules.hard_patterns))
+    parts = {
+        "input>8k": numeric_column(frame, "input_tokens") > LONG_INPUT_TOKENS,
+        "output>2k": output_tokens > LONG_OUTPUT_TOKENS,
+        "hard_kw": hard,
+        "reasoning_tokens": numeric_column(frame, "reasoning_tokens") > 0,
+        "easy_kw": sig.easy & ~hard,
+        "stack_trace": sig.structure["stack_trace"],
+    }
+    prior = np.zeros(len(task))
+    for code, mask in parts.items():
+        prior += PRIORS[code] * mask
+    parts.pop("stack_trace")  # its reason code is the structure signal's, added with the task scores
+    return _features(sig, task), prior, parts
+
+
+def difficulty_features(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The difficulty features and prior logit of every row, as tagging computes them (for fitting
+    and evaluating offline: ``difficulty.score(features, prior)`` is the ``difficulty`` column)."""
     tagged = tag_requests(frame)
-    lex = load_lexicon()
-    sig = extract_signals(frame, lex)
+    sig = extract_signals(frame, load_lexicon())
     task = pd.Categorical(tagged["task_type"], categories=list(TASK_TYPES)).codes.astype(np.int64)
-    return _features(sig, task)
+    features, prior, _ = _difficulty_inputs(frame, sig, task, TagRules())
+    return features, prior
 
 
 def tag_requests(
@@ -187,34 +213,11 @@ def tag_requests(
     confidence[~has_text] = 0.2
 
     # Difficulty (tagging/difficulty.py), then the tier from it by documented thresholds.
-    input_tokens = numeric_column(frame, "input_tokens")
-    output_tokens = np.maximum(numeric_column(frame, "output_tokens"), numeric_column(frame, "max_output_tokens"))
-    reasoning = numeric_column(frame, "reasoning_tokens") > 0
-    long_in = input_tokens > LONG_INPUT_TOKENS
-    long_out = output_tokens > LONG_OUTPUT_TOKENS
-    hard = sig.hard
-    if rules.hard_patterns:
-        from llmaudit.tagging.rules import text_mask
-
-        hard = hard | text_mask(frame, "|".join(f"(?:{p})" for p in rules.hard_patterns))
-    trace = sig.structure["stack_trace"]
-    easy = sig.easy & ~hard
-    prior = (
-        PRIORS["input>8k"] * long_in
-        + PRIORS["output>2k"] * long_out
-        + PRIORS["reasoning_tokens"] * reasoning
-        + PRIORS["stack_trace"] * trace
-        + PRIORS["hard_kw"] * hard
-        + PRIORS["easy_kw"] * easy
-    )
-    features = _features(sig, task)
+    features, prior, parts = _difficulty_inputs(frame, sig, task, rules)
     difficulty = difficulty_score(features, prior)
     tier = tiers_from(difficulty)
-    reasons.add("input>8k", long_in)
-    reasons.add("output>2k", long_out)
-    reasons.add("hard_kw", hard)
-    reasons.add("reasoning_tokens", reasoning)
-    reasons.add("easy_kw", easy)
+    for code, mask in parts.items():
+        reasons.add(code, mask)
 
     # Unsure: round up one step (never into tier 3, which users mark).
     unsure = has_text & (confidence < margin) & (tier < 2)
