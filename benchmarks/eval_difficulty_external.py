@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fit_difficulty import STRONG, WEAK, features_of, old_tiers  # noqa: E402
+from fit_difficulty import STRONG, WEAK, features_of, old_tiers
 
-from llmaudit.tagging.difficulty import apgr, score  # noqa: E402
+from llmaudit.tagging.difficulty import apgr, score
 
 COMMIT = "0b64fdafe049e596a3f5657c219329f24af24198"
 
