@@ -113,3 +113,20 @@ def test_frames_without_tags_are_untagged(table) -> None:  # type: ignore[no-unt
     assert isinstance(frame, pd.DataFrame)
     result = replay(frame, table, policy(routes=TO_SMALL))
     assert result.reason.tolist() == [KEPT_UNTAGGED]
+
+
+def test_showcase_policies_save_on_the_sample_and_keep_untagged(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+    from pathlib import Path
+
+    from llmaudit.cli import main
+
+    root = Path(__file__).resolve().parents[2]
+    policies = [str(root / "examples/policies" / name) for name in ("four-tiers.yaml", "difficulty.yaml")]
+    args = ["simulate", str(root / "sample_logs"), "-q", "-f", "json"]
+    assert main([*args, "-P", policies[0], "-P", policies[1]]) == 0
+    data = json.loads(capsys.readouterr().out)
+    for p in data["policies"]:
+        assert p["savings_usd"] > 0, p["name"]
+        unknown = next(r for r in p["by_task"] if r["key"] == "unknown")
+        assert unknown["rerouted"] == 0 and unknown["savings_usd"] == 0  # unknown: keep (the default)
