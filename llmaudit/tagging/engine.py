@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from llmaudit.schema import UNTAGGED_TIER
+from llmaudit.schema import UNTAGGED_TASK, UNTAGGED_TIER
 from llmaudit.tagging.difficulty import PRIORS, SIMPLE_TYPES, feature_matrix, tiers_from
 from llmaudit.tagging.difficulty import score as difficulty_score
 from llmaudit.tagging.lexicon import TASK_TYPES, TEXT_TASK_TYPES, load_lexicon
@@ -204,7 +204,7 @@ def tag_requests(
     fallback_chat = has_text & nothing & (sig.chars < SHORT_CHARS)
     task[fallback_chat] = _TYPE_INDEX["chat"]
     task[has_text & nothing & ~fallback_chat] = _TYPE_INDEX["qa"]
-    task[~has_text] = _TYPE_INDEX["unknown"]
+    task[~has_text] = _TYPE_INDEX[UNTAGGED_TASK]
     reasons.add("no_keywords", has_text & nothing)
     reasons.add("no_text", ~has_text)
 

@@ -72,3 +72,13 @@ def test_rules_still_override_the_tier() -> None:
     out = tag_requests(pd.DataFrame({"user_text": ["Prove the Riemann hypothesis."], "feature": ["f"]}), rules)
     assert out["complexity_tier"].tolist() == [0]
     assert out["difficulty"].iloc[0] > TIER_THRESHOLDS[1]  # the score itself is untouched
+
+
+def test_untagged_is_one_task_type_and_one_tier() -> None:
+    from llmaudit.schema import UNTAGGED_TASK, UNTAGGED_TIER
+    from llmaudit.tagging import TASK_TYPES
+
+    assert UNTAGGED_TASK in TASK_TYPES
+    out = tag_requests(pd.DataFrame({"user_text": pd.array([None], dtype="str"), "input_tokens": [50]}))
+    assert out["task_type"].tolist() == [UNTAGGED_TASK]
+    assert out["complexity_tier"].tolist() == [UNTAGGED_TIER]
