@@ -91,6 +91,12 @@ def _dimension(frame: pd.DataFrame, name: str, timezone: str = "UTC") -> pd.Seri
     return frame[name].fillna("(none)")
 
 
+def _mean_difficulty(scored: pd.DataFrame | None, value: object) -> float | None:
+    if scored is None or value not in scored.index or not scored.at[value, "n"]:
+        return None
+    return round(float(scored.at[value, "sum"] / scored.at[value, "n"]), 4)
+
+
 class _Accumulator:
     def __init__(self, table: PriceTable, options: AnalyzeOptions) -> None:
         self.table = table
@@ -108,6 +114,7 @@ class _Accumulator:
         self.prompt_costs: list[np.ndarray] = []
         self.bills = BillAccumulator()
         self.tags = TagAccumulator(options.sample, options.sample_seed)
+        self.difficulty: dict[str, list[pd.DataFrame]] = defaultdict(list)
 
     def update(self, priced: pd.DataFrame) -> None:
         cost = priced["cost_usd"].to_numpy()
@@ -169,6 +176,12 @@ class _Accumulator:
                 self.day_model.append(_pair_sums(coded[name], coded["model"], measures))
             elif name in TAG_DIMENSIONS:
                 self.model_costs[name].append(_pair_sums(coded[name], coded["model"], measures)["cost_usd"])
+                if "difficulty" in priced:
+                    d = priced["difficulty"].to_numpy(dtype=np.float64)
+                    scored = ~np.isnan(d)
+                    sums = np.bincount(codes, weights=np.where(scored, d, 0.0), minlength=len(uniques))
+                    counts = np.bincount(codes, weights=scored.astype(np.float64), minlength=len(uniques))
+                    self.difficulty[name].append(pd.DataFrame({"sum": sums, "n": counts}, index=pd.Index(uniques)))
         if tagged:
             self.task_tier.append(_pair_sums(coded["task_type"], coded["complexity_tier"], measures))
 
@@ -218,6 +231,7 @@ class _Accumulator:
             frame = frame.sort_index()
         models = pd.concat(self.model_costs[name]).groupby(level=[0, 1]).sum()
         total = self.totals["cost_usd"]
+        scored = pd.concat(self.difficulty[name]).groupby(level=0).sum() if self.difficulty[name] else None
         out = []
         for value, r in frame.iterrows():
             top = models.loc[value].sort_values(ascending=False).head(MAIN_MODELS)
@@ -234,6 +248,7 @@ class _Accumulator:
                     unpriced_requests=row.unpriced_requests,
                     main_models=tuple(str(m) for m in top.index),
                     name=TIER_NAMES.get(int(value)) if tier else None,
+                    mean_difficulty=_mean_difficulty(scored, value),
                 )
             )
         return tuple(out)

@@ -7,6 +7,10 @@ the same tokens would cost on the cheapest model in the price table whose contex
 and output limit fit the request: the price of not routing. Candidates are the
 ``CANDIDATES`` cheapest models by blended price (the cheapest fit is almost always among
 them); rows that fit none of them get no comparison rather than a guess.
+
+Untagged requests (no text to judge, ``schema.UNTAGGED_TASK``) are never called easy: they
+are left out and counted apart as ``overspend_untagged`` (their spend on frontier-priced
+models), so the finding can say how much it could not judge.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import pandas as pd
 
 from llmaudit.pricing import ModelPrice, PriceTable
 from llmaudit.pricing.cost import PRICING_INPUTS, cost_floor, costs_of, mode_codes, model_index
+from llmaudit.schema import untagged_mask
 
 FRONTIER_BLENDED_USD: Final = 2.50
 CANDIDATES: Final = 8
@@ -31,7 +36,8 @@ def blended(model: ModelPrice) -> float:
 
 class Overspend:
     """Marks easy requests on frontier-priced models (``overspend_eligible``) and adds their
-    ``cheapest_fit_model`` / ``cheapest_fit_cost_usd`` where a candidate fits."""
+    ``cheapest_fit_model`` / ``cheapest_fit_cost_usd`` where a candidate fits; untagged
+    requests on frontier-priced models are marked ``overspend_untagged`` instead."""
 
     def __init__(self, table: PriceTable) -> None:
         self.table = table
@@ -43,12 +49,10 @@ class Overspend:
         n = len(priced)
         best_cost = np.full(n, np.nan)
         best = np.full(n, -1)  # index into self.candidates; -1: no candidate fits
-        tier = priced["complexity_tier"].to_numpy() if "complexity_tier" in priced else np.full(n, -1)
-        eligible = (
-            np.isin(tier, EASY_TIERS)
-            & priced["priced_model"].isin(self.frontier).to_numpy()
-            & (priced["status"] == "ok").to_numpy()
-        )
+        untagged = untagged_mask(priced)
+        tier = priced["complexity_tier"].to_numpy() if "complexity_tier" in priced else np.zeros(n, dtype=np.int64)
+        on_frontier = priced["priced_model"].isin(self.frontier).to_numpy() & (priced["status"] == "ok").to_numpy()
+        eligible = np.isin(tier, EASY_TIERS) & on_frontier & ~untagged
         rows = np.flatnonzero(eligible)
         if len(rows):
             # Only the columns pricing reads, as arrays of the eligible rows: the text is never copied.
@@ -74,4 +78,9 @@ class Overspend:
                 best[rows[todo[better]]] = number
         # A categorical from codes: names without a Python string per row.
         cheapest = pd.Categorical.from_codes(best, categories=pd.Index(self.candidates, dtype=object))
-        return priced.assign(overspend_eligible=eligible, cheapest_fit_model=cheapest, cheapest_fit_cost_usd=best_cost)
+        return priced.assign(
+            overspend_eligible=eligible,
+            overspend_untagged=on_frontier & untagged,
+            cheapest_fit_model=cheapest,
+            cheapest_fit_cost_usd=best_cost,
+        )

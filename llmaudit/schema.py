@@ -93,7 +93,25 @@ TAG_DTYPES: Final[dict[str, object]] = {
     "complexity_tier": np.int64,
     "tag_confidence": np.float64,
     "tag_reasons": "str",
+    "difficulty": np.float64,
 }
+
+# Untagged requests (no text to read): one treatment everywhere (docs/tagging.md, "Untagged
+# and unsure requests"). Their task type is UNTAGGED_TASK, their tier is rounded up to
+# UNTAGGED_TIER (never "easy"), their difficulty is NaN; the overspend finding leaves them
+# out and a policy's ``unknown:`` decides where they go (default: the logged model).
+UNTAGGED_TASK: Final = "unknown"
+UNTAGGED_TIER: Final = 2
+
+
+def untagged_mask(frame: pd.DataFrame) -> np.ndarray:
+    """Rows the tagger could not judge: task type ``UNTAGGED_TASK`` or missing (all rows untagged
+    when the frame has no tags at all)."""
+    if "task_type" not in frame:
+        return np.ones(len(frame), dtype=bool)
+    task = frame["task_type"]
+    return (task.isna() | (task == UNTAGGED_TASK)).to_numpy(dtype=bool)
+
 
 # Multi-valued ``tags`` are stored joined by this separator (tags never contain it
 # after ingest: the separator is stripped from tag values).

@@ -26,7 +26,15 @@ class TagAccumulator:
     def __init__(self, sample: int = 0, seed: int = 0) -> None:
         self.sample = sample
         self.seed = seed
-        self.overspend = {"requests": 0.0, "cost": 0.0, "cheapest": 0.0, "compared": 0.0, "cost_compared": 0.0}
+        self.overspend = {
+            "requests": 0.0,
+            "cost": 0.0,
+            "cheapest": 0.0,
+            "compared": 0.0,
+            "cost_compared": 0.0,
+            "untagged_requests": 0.0,
+            "untagged_cost": 0.0,
+        }
         self.cheapest_models: Counter[str] = Counter()
         self.samples: list[pd.DataFrame] = []
 
@@ -44,6 +52,10 @@ class TagAccumulator:
             o["compared"] += float(compared.sum())
             o["cost_compared"] += float(np.nansum(cost[compared]))
             o["cheapest"] += float(np.nansum(cheapest[compared]))
+            if "overspend_untagged" in priced:
+                untagged = priced["overspend_untagged"].to_numpy(dtype=bool)
+                o["untagged_requests"] += float(untagged.sum())
+                o["untagged_cost"] += float(np.nansum(cost[untagged]))
             counts = priced["cheapest_fit_model"].value_counts()
             self.cheapest_models.update({str(k): int(v) for k, v in counts[counts > 0].items()})
         if self.sample:
@@ -88,7 +100,13 @@ class TagAccumulator:
             f"{money(saving)} less than their {money(o['cost_compared'])}. Frontier-priced means a blended list "
             f"price of {money(FRONTIER_BLENDED_USD)} or more per million tokens (3 input : 1 output). Check a "
             "sample of these requests (--sample) before trusting the tags; then try a routing policy with "
-            "llmaudit simulate.",
+            "llmaudit simulate."
+            + (
+                f" Left out as untagged spend (no text to judge, never called easy): "
+                f"{count(int(o['untagged_requests']))} requests, {money(o['untagged_cost'])} on frontier-priced models."
+                if o["untagged_requests"]
+                else ""
+            ),
             cost_usd=saving,
             share=o["cost"] / total if total else None,
         )

@@ -18,6 +18,7 @@ from llmaudit.config import load_config
 from llmaudit.errors import UsageError
 from llmaudit.pricing import load_pricing
 from llmaudit.report import RenderOptions, render
+from llmaudit.report.formats.sweep_format import RENDERERS as SWEEP_RENDERERS
 from llmaudit.report.model import input_files, pricing_sources
 from llmaudit.report.per_request import write_table
 from llmaudit.shipped import DEMO_POLICIES, demo_logs, demo_policies
@@ -26,6 +27,7 @@ from llmaudit.simulate.billing import policy_seller
 from llmaudit.simulate.match import original_models
 from llmaudit.simulate.quality import QualityScores, load_quality, request_keys, served_scores
 from llmaudit.simulate.run import NamedPolicy, simulate
+from llmaudit.simulate.sweep import sweep
 
 EPILOG = """\
 Examples:
@@ -36,6 +38,7 @@ Examples:
   llmaudit simulate --policy tiers.yaml              # logs and pricing from llmaudit.yaml
   llmaudit simulate logs/ -P tiers.yaml --format markdown -o simulation.md --per-request routed.csv
   llmaudit simulate sample_logs/ -P examples/policies/task-map.yaml --quality examples/quality.yaml
+  llmaudit simulate sample_logs/ -P examples/policies/difficulty.yaml --sweep --quality examples/quality.yaml
 """
 
 
@@ -94,6 +97,14 @@ def simulate_command(
             show_default=False,
         ),
     ] = None,
+    sweep_curve: Annotated[
+        bool,
+        typer.Option(
+            "--sweep",
+            help="Print the cost-quality curve of one policy: its first route matching on difficulty takes the "
+            "0%, 10%, ... 100% most difficult requests in turn (docs/policies.md, 'Routing by difficulty').",
+        ),
+    ] = False,
     since: opt.Since = None,
     until: opt.Until = None,
     timezone: opt.ProjectTimezone = None,
@@ -161,6 +172,13 @@ def simulate_command(
             batch_input=batch_input,
         ),
     )
+    if sweep_curve:
+        if len(policies) != 1:
+            raise UsageError("--sweep takes one policy", hint="pass a single --policy FILE")
+        curve = sweep(frame, table, policies[0].policy, scores)
+        options = RenderOptions(color=wants_color(output), width=width(output))
+        emit(SWEEP_RENDERERS[output_format](curve, options), output)
+        return
     replays: dict[str, Replayed] = {}  # for --per-request: the replays the report was built from
     report = simulate(
         frame,

@@ -102,6 +102,8 @@ class TaggedRow:
     main_models: tuple[str, ...]
     # Complexity tiers: key is the tier number ("0".."3"), name its label ("trivial", ...).
     name: str | None = None
+    # Mean difficulty score (docs/tagging.md, "Difficulty") of the rows that have one; None if none do.
+    mean_difficulty: float | None = None
 
 
 @dataclass(frozen=True)

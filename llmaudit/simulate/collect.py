@@ -46,6 +46,7 @@ KEPT: Final = (
     "tool_count",
     "complexity_tier",
     "tag_confidence",
+    "difficulty",
     "cost_usd",
 )
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from llmaudit.pricing import PriceTable
 from llmaudit.schema import TAG_SEPARATOR
-from llmaudit.simulate.policy import Match
+from llmaudit.simulate.policy import Difficulty, Match
 
 _BOUNDS = (
     ("min_input_tokens", "input_tokens", np.greater_equal),
@@ -58,6 +58,31 @@ def _isin(values: pd.Series, wanted: Sequence[object]) -> np.ndarray:
     return values.isin(list(wanted)).to_numpy()
 
 
+def difficulty_threshold(difficulty: np.ndarray, strong_share: float) -> float:
+    """The difficulty above which ``strong_share`` of the scored requests lie (RouteLLM's
+    calibration: a quantile of the scores of the traffic itself). Unscored (NaN) rows are
+    left out; with no scored row, +inf (nothing matches)."""
+    scored = difficulty[~np.isnan(difficulty)]
+    if not len(scored) or strong_share <= 0:
+        return float("inf")
+    if strong_share >= 1:
+        return float("-inf")
+    return float(np.quantile(scored, 1 - strong_share, method="higher"))
+
+
+def difficulty_mask(frame: pd.DataFrame, band: Difficulty) -> np.ndarray:
+    """Rows whose difficulty lies in ``band``; rows without a score (untagged) never do."""
+    d = frame["difficulty"].to_numpy(dtype=np.float64) if "difficulty" in frame else np.full(len(frame), np.nan)
+    mask = ~np.isnan(d)
+    if band.strong_share is not None:
+        mask &= d >= difficulty_threshold(d, band.strong_share)
+    if band.above is not None:
+        mask &= d > band.above
+    if band.below is not None:
+        mask &= d < band.below
+    return mask
+
+
 def match_mask(frame: pd.DataFrame, match: Match, table: PriceTable) -> np.ndarray:
     """Rows ``match`` selects: every condition given must hold (none given: every row).
 
@@ -81,6 +106,8 @@ def match_mask(frame: pd.DataFrame, match: Match, table: PriceTable) -> np.ndarr
         wanted = {hit.model if (hit := table.resolve(m)) else m for m in match.model}
         codes, names = model_codes(frame)
         mask &= np.isin(codes, [i for i, name in enumerate(names) if name in wanted])
+    if match.difficulty is not None:
+        mask &= difficulty_mask(frame, match.difficulty)
     for name, column, op in _BOUNDS:
         bound = getattr(match, name)
         if bound is not None:

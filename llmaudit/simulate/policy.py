@@ -31,6 +31,24 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Difficulty(_Strict):
+    """A band of the difficulty score (docs/tagging.md, "Difficulty"): ``above`` / ``below`` a
+    value, or ``strong_share``: the most difficult share of the logged requests, its threshold
+    calibrated on the logs (as RouteLLM calibrates). Untagged requests (no score) never match."""
+
+    above: Share | None = None
+    below: Share | None = None
+    strong_share: Share | None = None
+
+    @model_validator(mode="after")
+    def _some(self) -> Difficulty:
+        if self.above is None and self.below is None and self.strong_share is None:
+            raise ValueError("give above, below or strong_share")
+        if self.strong_share is not None and self.above is not None:
+            raise ValueError("give either above or strong_share (it sets the threshold)")
+        return self
+
+
 class Match(_Strict):
     """Which requests a route applies to. Every given condition must hold; none given = all."""
 
@@ -47,6 +65,7 @@ class Match(_Strict):
     max_input_tokens: int | None = None
     min_output_tokens: int | None = None
     max_output_tokens: int | None = None
+    difficulty: Difficulty | None = None
 
 
 class Target(_Strict):
@@ -193,6 +212,9 @@ class Policy(_Strict):
     routes: list[Route] = Field(default_factory=list)
     quality_floor: dict[Tier, str] = Field(default_factory=dict)
     round_up: RoundUp | None = None
+    # Untagged requests (no text to judge): "keep" the logged model (default), "route" them
+    # by the rules like the rest (as tier 2, task type unknown), or send them to a target.
+    unknown: Literal["keep", "route"] | Target = "keep"
     cache: Cache = Field(default_factory=Cache)
     models: dict[str, ModelTraits] = Field(default_factory=dict)
     tokenizer_ratios: dict[str, Positive] = Field(default_factory=dict)
@@ -206,6 +228,8 @@ class Policy(_Strict):
             for target in _targets(route):
                 if target.tier is not None and target.tier not in known:
                     raise ValueError(f"route uses tier {target.tier!r}, which 'tiers' does not define")
+        if isinstance(self.unknown, Target) and self.unknown.tier is not None and self.unknown.tier not in known:
+            raise ValueError(f"unknown: uses tier {self.unknown.tier!r}, which 'tiers' does not define")
         for tier_name in self.quality_floor.values():
             if tier_name not in known:
                 raise ValueError(f"quality_floor names tier {tier_name!r}, which 'tiers' does not define")

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from llmaudit.errors import ConfigError
 from llmaudit.pricing import PriceTable
 from llmaudit.report.simulate_model import PolicyQuality, QualityRow
+from llmaudit.schema import UNTAGGED_TASK
 from llmaudit.simulate.policy import TASK_TYPES, Tier
 from llmaudit.simulate.replay import Replayed
 from llmaudit.yamlsrc import YamlDoc, load_yaml, validate
@@ -215,8 +216,8 @@ def load_quality(path: str | Path, table: PriceTable) -> QualityScores:
 
 def request_keys(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
     """Task type (``unknown`` when untagged) and request id (as text; None when absent) per row."""
-    task = frame["task_type"].astype(object) if "task_type" in frame else pd.Series("unknown", index=frame.index)
-    tasks = task.where(task.notna(), "unknown").to_numpy(dtype=object)
+    task = frame["task_type"].astype(object) if "task_type" in frame else pd.Series(UNTAGGED_TASK, index=frame.index)
+    tasks = task.where(task.notna(), UNTAGGED_TASK).to_numpy(dtype=object)
     if "request_id" not in frame:
         return tasks, None
     ids = frame["request_id"]
@@ -250,7 +251,7 @@ def _change(expected: float | None, baseline: float | None) -> float | None:
 def policy_quality(
     scores: QualityScores, served: np.ndarray, baseline: np.ndarray, tier_key: pd.Series
 ) -> PolicyQuality:
-    """Expected quality overall and per complexity tier (``tier_key``: "tier N" / "untagged")."""
+    """Expected quality overall and per complexity tier (``tier_key``: "tier N")."""
     work = pd.DataFrame({"key": tier_key.to_numpy(), "served": served, "base": baseline})
     grouped = work.groupby("key", sort=True, observed=True).agg(
         expected=("served", "mean"),

@@ -34,13 +34,15 @@ import pandas as pd
 from llmaudit.errors import ConfigError
 from llmaudit.pricing import ModelPrice, PriceTable
 from llmaudit.pricing.cost import costs_of, mode_codes, model_index
+from llmaudit.schema import UNTAGGED_TASK, UNTAGGED_TIER, untagged_mask
 from llmaudit.simulate.match import _categorical, match_mask, model_codes, names_of
-from llmaudit.simulate.policy import Policy, Route, Target
+from llmaudit.simulate.policy import Match, Policy, Route, Target
 from llmaudit.simulate.response_cache import cache_hits
 
 NO_RULE: Final = "no rule matched: original model"
 KEPT_FAILED: Final = "failed in the logs: kept as logged"
 KEPT_UNPRICED: Final = "unpriced: kept as logged"
+KEPT_UNTAGGED: Final = "untagged: kept as logged"
 TOKENS: Final = ("input_tokens", "cache_read_tokens", "cache_write_tokens", "cache_write_1h_tokens")
 OUTPUTS: Final = ("output_tokens", "reasoning_tokens")
 
@@ -76,13 +78,13 @@ def distinct(codes: np.ndarray) -> np.ndarray:
 
 def prepare(frame: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     """Columns routing reads: ``task_type``, ``effective_tier`` (tier after round-up)."""
-    task = frame["task_type"] if "task_type" in frame else pd.Series("unknown", index=frame.index)
-    tier = frame["complexity_tier"] if "complexity_tier" in frame else pd.Series(1, index=frame.index)
-    effective = tier.fillna(1).astype(np.int64).to_numpy()
+    task = frame["task_type"] if "task_type" in frame else pd.Series(UNTAGGED_TASK, index=frame.index)
+    tier = frame["complexity_tier"] if "complexity_tier" in frame else pd.Series(UNTAGGED_TIER, index=frame.index)
+    effective = tier.fillna(UNTAGGED_TIER).astype(np.int64).to_numpy()
     if policy.round_up is not None and "tag_confidence" in frame:
         low = frame["tag_confidence"].fillna(0).to_numpy() < policy.round_up.below_confidence
         effective = np.where(low, np.minimum(effective + 1, 3), effective)
-    return frame.assign(task_type=task.fillna("unknown"), effective_tier=effective)
+    return frame.assign(task_type=task.fillna(UNTAGGED_TASK), effective_tier=effective)
 
 
 @dataclass(frozen=True)
@@ -496,10 +498,20 @@ def replay(
     reason[~ok] = KEPT_FAILED
     reason[ok & ~priced] = KEPT_UNPRICED
     open_rows = ok & priced
+    # Untagged requests (docs/policies.md, "Untagged requests"): kept, routed like the rest, or sent
+    # to the policy's ``unknown`` target ahead of every route.
+    routes = list(policy.routes)
+    if policy.unknown == "keep":
+        untagged = open_rows & untagged_mask(frame)
+        reason[untagged] = KEPT_UNTAGGED
+        open_rows &= ~untagged
+    elif isinstance(policy.unknown, Target):
+        routes.insert(0, Route(name="unknown", match=Match(task_type=[UNTAGGED_TASK]), to=policy.unknown))
     steps: list[_Step] = []
     then_model = np.full(n, -1, dtype=np.intp)
     escalation = np.zeros(n)
-    for i, route in enumerate(policy.routes):
+    offset = len(routes) - len(policy.routes)  # the policy's own routes keep their indices in labels
+    for i, route in enumerate(routes, start=-offset):
         label = route.name or f"routes[{i}]"
         mask = open_rows & match_mask(frame, route.match, table)
         if not mask.any():

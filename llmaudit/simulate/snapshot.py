@@ -30,6 +30,7 @@ from llmaudit.pricing.spec import MODE_NAMES
 from llmaudit.pricing.table import Rates, build_model
 from llmaudit.projection import DAYS_PER_MONTH
 from llmaudit.report.simulate_model import ReplayProfile, Traffic
+from llmaudit.schema import UNTAGGED_TASK, UNTAGGED_TIER
 from llmaudit.simulate.match import by_code, model_codes
 from llmaudit.simulate.policy import Policy, Route
 from llmaudit.simulate.replay import Replayed
@@ -40,27 +41,29 @@ _DIGEST_COLUMNS: Final = ("timestamp", "model", "input_tokens", "output_tokens",
 
 
 def tier_labels(frame: pd.DataFrame) -> pd.Series:
-    """``tier 0`` .. ``tier 3`` per request, ``untagged`` where the tagger gave none (a categorical:
-    labels are made once per tier, not once per request)."""
+    """``tier 0`` .. ``tier 3`` per request (a categorical: labels are made once per tier, not once
+    per request). A request without a tier is untagged: ``UNTAGGED_TIER``, as everywhere."""
     n = len(frame)
-    if "complexity_tier" not in frame:
-        return pd.Series(pd.Categorical.from_codes(np.zeros(n, dtype=np.int64), ["untagged"]), index=frame.index)
-    tier = pd.to_numeric(frame["complexity_tier"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    known = ~np.isnan(tier)
-    top = int(tier[known].max()) if known.any() else -1
-    codes = np.where(known, np.nan_to_num(tier), top + 1).astype(np.int64)
-    labels = [f"tier {i}" for i in range(top + 1)] + ["untagged"]
-    return pd.Series(pd.Categorical.from_codes(codes, labels), index=frame.index)
+    if "complexity_tier" in frame:
+        tier = pd.to_numeric(frame["complexity_tier"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        tier = np.full(n, np.nan)
+    codes = np.where(np.isnan(tier), UNTAGGED_TIER, np.nan_to_num(tier)).astype(np.int64)
+    top = int(codes.max()) if n else -1
+    return pd.Series(pd.Categorical.from_codes(codes, [f"tier {i}" for i in range(top + 1)]), index=frame.index)
 
 
 def task_labels(frame: pd.DataFrame) -> pd.Series:
-    """The task type per request, ``untagged`` where there is none (a categorical)."""
+    """The task type per request, ``UNTAGGED_TASK`` where there is none (a categorical)."""
     if "task_type" not in frame:
         n = len(frame)
-        return pd.Series(pd.Categorical.from_codes(np.zeros(n, dtype=np.int64), ["untagged"]), index=frame.index)
+        return pd.Series(pd.Categorical.from_codes(np.zeros(n, dtype=np.int64), [UNTAGGED_TASK]), index=frame.index)
     codes, names = pd.factorize(frame["task_type"])
-    labels = [str(x) for x in names] + ["untagged"]
-    return pd.Series(pd.Categorical.from_codes(np.where(codes < 0, len(names), codes), labels), index=frame.index)
+    labels = [str(x) for x in names]
+    if UNTAGGED_TASK not in labels:
+        labels.append(UNTAGGED_TASK)
+    fill = labels.index(UNTAGGED_TASK)
+    return pd.Series(pd.Categorical.from_codes(np.where(codes < 0, fill, codes), labels), index=frame.index)
 
 
 def _codes(keys: pd.Series | np.ndarray) -> tuple[np.ndarray, list[str]]:

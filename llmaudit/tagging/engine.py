@@ -17,29 +17,17 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from llmaudit.schema import UNTAGGED_TASK, UNTAGGED_TIER
+from llmaudit.tagging.difficulty import PRIORS, SIMPLE_TYPES, feature_matrix, tiers_from
+from llmaudit.tagging.difficulty import score as difficulty_score
 from llmaudit.tagging.lexicon import TASK_TYPES, TEXT_TASK_TYPES, load_lexicon
 from llmaudit.tagging.rules import TagRules, high_stakes_mask, rule_label, rule_mask
 from llmaudit.tagging.signals import Signals, bool_column, extract_signals, numeric_column
 
 TIERS: Final = (0, 1, 2, 3)
 TIER_NAMES: Final = {0: "trivial", 1: "standard", 2: "complex", 3: "high-stakes"}
-OUTPUT_COLUMNS: Final = ("task_type", "complexity_tier", "tag_confidence", "tag_reasons")
+OUTPUT_COLUMNS: Final = ("task_type", "complexity_tier", "tag_confidence", "tag_reasons", "difficulty")
 
-# Tier a task type starts from (docs/tagging.md, "Tiers").
-BASE_TIER: Final = {
-    "classification": 0,
-    "extraction": 0,
-    "rewrite": 0,
-    "translation": 1,
-    "summarization": 1,
-    "qa": 1,
-    "chat": 1,
-    "creative": 1,
-    "code": 2,
-    "math": 2,
-    "reasoning": 2,
-    "unknown": 1,
-}
 # Weight of a task type's keywords in the system prompt: an instruction there ("classify",
 # "extract", "summarize") names the feature's task; "you are a helpful assistant" does not.
 SYSTEM_WEIGHT: Final = {
@@ -67,7 +55,6 @@ SHORT_CHARS: Final = 120
 _K = len(TEXT_TASK_TYPES)
 _IDX = {name: i for i, name in enumerate(TEXT_TASK_TYPES)}
 _TYPE_INDEX = {name: i for i, name in enumerate(TASK_TYPES)}  # TEXT_TASK_TYPES is its prefix
-_BASE_TIERS = np.array([BASE_TIER[name] for name in TASK_TYPES], dtype=np.int64)
 
 
 class _Reasons:
@@ -151,6 +138,59 @@ def _score(sig: Signals, frame: pd.DataFrame, reasons: _Reasons) -> np.ndarray:
     return score
 
 
+def _features(sig: Signals, task: np.ndarray) -> np.ndarray:
+    """The difficulty model's features (``difficulty.FEATURES``) from signals already computed."""
+    st = sig.structure
+    return feature_matrix(
+        {
+            "log_chars": np.log1p(sig.chars.astype(np.float64)) / 8.0,
+            "math_notation": st["math_notation"],
+            "code": st["code_block"] | st["code_syntax"],
+            "question_end": sig.question_end,
+            "type_math": task == _TYPE_INDEX["math"],
+            "type_code": task == _TYPE_INDEX["code"],
+            "type_reasoning": task == _TYPE_INDEX["reasoning"],
+            "type_simple": np.isin(task, [_TYPE_INDEX[t] for t in SIMPLE_TYPES]),
+        },
+        len(task),
+    )
+
+
+def _difficulty_inputs(
+    frame: pd.DataFrame, sig: Signals, task: np.ndarray, rules: TagRules
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """The fitted model's features, the prior logit (``difficulty.PRIORS``) and its parts by reason code."""
+    output_tokens = np.maximum(numeric_column(frame, "output_tokens"), numeric_column(frame, "max_output_tokens"))
+    hard = sig.hard
+    if rules.hard_patterns:
+        from llmaudit.tagging.rules import text_mask
+
+        hard = hard | text_mask(frame, "|".join(f"(?:{p})" for p in rules.hard_patterns))
+    parts = {
+        "input>8k": numeric_column(frame, "input_tokens") > LONG_INPUT_TOKENS,
+        "output>2k": output_tokens > LONG_OUTPUT_TOKENS,
+        "hard_kw": hard,
+        "reasoning_tokens": numeric_column(frame, "reasoning_tokens") > 0,
+        "easy_kw": sig.easy & ~hard,
+        "stack_trace": sig.structure["stack_trace"],
+    }
+    prior = np.zeros(len(task))
+    for code, mask in parts.items():
+        prior += PRIORS[code] * mask
+    parts.pop("stack_trace")  # its reason code is the structure signal's, added with the task scores
+    return _features(sig, task), prior, parts
+
+
+def difficulty_features(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The difficulty features and prior logit of every row, as tagging computes them (for fitting
+    and evaluating offline: ``difficulty.score(features, prior)`` is the ``difficulty`` column)."""
+    tagged = tag_requests(frame)
+    sig = extract_signals(frame, load_lexicon())
+    task = pd.Categorical(tagged["task_type"], categories=list(TASK_TYPES)).codes.astype(np.int64)
+    features, prior, _ = _difficulty_inputs(frame, sig, task, TagRules())
+    return features, prior
+
+
 def tag_requests(
     frame: pd.DataFrame,
     rules: TagRules | None = None,
@@ -196,7 +236,7 @@ def tag_requests(
     fallback_chat = has_text & nothing & (sig.chars < SHORT_CHARS) & ~sig.has_system
     task[fallback_chat] = _TYPE_INDEX["chat"]
     task[has_text & nothing & ~fallback_chat] = _TYPE_INDEX["qa"]
-    task[~has_text] = _TYPE_INDEX["unknown"]
+    task[~has_text] = _TYPE_INDEX[UNTAGGED_TASK]
     reasons.add("no_keywords", has_text & nothing)
     reasons.add("no_text", ~has_text)
 
@@ -204,38 +244,22 @@ def tag_requests(
     confidence = np.clip(confidence, 0.05, 0.95)
     confidence[~has_text] = 0.2
 
-    # Tiers: the type's base, then length, hardness and ease.
-    tier = _BASE_TIERS[task]
-    input_tokens = numeric_column(frame, "input_tokens")
-    output_tokens = np.maximum(numeric_column(frame, "output_tokens"), numeric_column(frame, "max_output_tokens"))
-    reasoning = numeric_column(frame, "reasoning_tokens") > 0
-    long_in = input_tokens > LONG_INPUT_TOKENS
-    long_out = output_tokens > LONG_OUTPUT_TOKENS
-    hard = sig.hard
-    if rules.hard_patterns:
-        from llmaudit.tagging.rules import text_mask
+    # Difficulty (tagging/difficulty.py), then the tier from it by documented thresholds.
+    features, prior, parts = _difficulty_inputs(frame, sig, task, rules)
+    difficulty = difficulty_score(features, prior)
+    tier = tiers_from(difficulty)
+    for code, mask in parts.items():
+        reasons.add(code, mask)
 
-        hard = hard | text_mask(frame, "|".join(f"(?:{p})" for p in rules.hard_patterns))
-    trace = sig.structure["stack_trace"]
-    up_to_2 = long_in | hard | trace | reasoning
-    tier = np.where(up_to_2, np.maximum(tier, 2), tier)
-    tier = np.where(long_out & (tier < 2), tier + 1, tier)
-    reasons.add("input>8k", long_in)
-    reasons.add("output>2k", long_out)
-    reasons.add("hard_kw", hard)
-    reasons.add("reasoning_tokens", reasoning)
-    easy = sig.easy & ~up_to_2 & np.isin(task, [_TYPE_INDEX[t] for t in ("rewrite", "classification", "extraction")])
-    tier = np.where(easy, 0, tier)
-    reasons.add("easy_kw", easy)
-
-    # Short and hard, or unsure: round up one step (never into tier 3, which users mark).
+    # Unsure: round up one step (never into tier 3, which users mark).
     unsure = has_text & (confidence < margin) & (tier < 2)
     tier = np.where(unsure, tier + 1, tier)
     reasons.add("low_conf:+1", unsure)
 
-    # Without text, a long request or a long answer is the best hint left.
-    no_text = ~has_text
-    tier = np.where(no_text & ~long_in & ~reasoning, np.where(long_out, 2, 1), tier)
+    # No text: untagged (docs/tagging.md, "Untagged and unsure requests"): rounded up to tier
+    # UNTAGGED_TIER, difficulty unknown (NaN); overspend and policies treat them apart.
+    tier = np.where(has_text, tier, UNTAGGED_TIER)
+    difficulty = np.where(has_text, difficulty, np.nan)
 
     # The user's rules: metadata beats text; later rules beat earlier ones.
     for rule in rules.rules:
@@ -259,7 +283,8 @@ def tag_requests(
     out["complexity_tier"] = tier.astype(np.int64)
     out["tag_confidence"] = confidence.astype(np.float64)
     out["tag_reasons"] = pd.array(reasons.strings(), dtype="str")
+    out["difficulty"] = difficulty.astype(np.float64)
     return out
 
 
-__all__ = ["BASE_TIER", "OUTPUT_COLUMNS", "TASK_TYPES", "TIERS", "tag_requests"]
+__all__ = ["OUTPUT_COLUMNS", "TASK_TYPES", "TIERS", "tag_requests"]

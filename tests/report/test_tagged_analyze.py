@@ -118,7 +118,13 @@ def test_sample_logs_lead_with_overspend_and_breakdowns_cover_everything(
 
     # Independently from the per-request rows: easy, successful, frontier-priced (blended >= $2.50).
     rows = pd.read_csv(priced)
-    assert {"task_type", "complexity_tier", "tag_confidence", "tag_reasons"} <= set(rows.columns)
+    assert {"task_type", "complexity_tier", "tag_confidence", "tag_reasons", "difficulty"} <= set(rows.columns)
+    # Mean difficulty per tier, from the per-request rows (untagged rows have none).
+    means = rows.groupby("complexity_tier")["difficulty"].mean()
+    for r in data["by_tier"]:
+        assert r["mean_difficulty"] == pytest.approx(means[int(r["key"])], abs=1e-4)
+    assert rows.loc[rows["task_type"] == "unknown", "difficulty"].isna().all()
+    assert (rows.loc[rows["task_type"] == "unknown", "complexity_tier"] == 2).all()
     table = load_pricing()
     frontier = {m.name for m in table.models if blended(m) >= 2.50}
     easy = rows[rows["complexity_tier"].isin([0, 1]) & (rows["status"] == "ok") & rows["priced_model"].isin(frontier)]

@@ -31,8 +31,11 @@ def test_long_easy_document_summarized_in_one_line() -> None:
     document = "The quarterly report covers revenue, hiring and the new office. " * 380
     row = tag(document + "\n\nSummarize the above in one line.", input_tokens=6000)
     assert row.task_type == "summarization"
-    assert row.complexity_tier == 1
     assert "kw:summarize" in row.tag_reasons
+    # Under 8k tokens no long-context prior: the same text over 8k tokens is more difficult.
+    assert "input>8k" not in row.tag_reasons
+    longer = tag(document + "\n\nSummarize the above in one line.", input_tokens=9000)
+    assert longer.difficulty > row.difficulty
 
 
 def test_same_document_over_8k_tokens_is_long_context() -> None:
@@ -92,7 +95,9 @@ def test_no_text_is_unknown_with_low_confidence() -> None:
     out = tag_requests(frame)
     assert list(out.task_type) == ["unknown", "unknown"]
     assert (out.tag_confidence <= 0.3).all()
-    assert list(out.complexity_tier) == [1, 2]  # a 20k-token request is long context
+    # Untagged: rounded up to tier 2 whatever its size (never "easy"), difficulty unknown.
+    assert list(out.complexity_tier) == [2, 2]
+    assert out.difficulty.isna().all()
     assert "no_text" in out.tag_reasons.iloc[0]
     assert "input>8k" in out.tag_reasons.iloc[1]
 
@@ -106,7 +111,7 @@ def test_no_text_with_null_user_text_column() -> None:
 def test_empty_frame() -> None:
     out = tag_requests(pd.DataFrame({"user_text": pd.array([], dtype="str")}))
     assert len(out) == 0
-    assert list(out.columns[-4:]) == ["task_type", "complexity_tier", "tag_confidence", "tag_reasons"]
+    assert list(out.columns[-5:]) == ["task_type", "complexity_tier", "tag_confidence", "tag_reasons", "difficulty"]
 
 
 def test_output_columns_and_dtypes() -> None:
