@@ -15,9 +15,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-PerMillion = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+def _not_bool(value: object) -> object:
+    """pydantic reads ``true`` as 1: ``input: yes`` would be $1.00 per million. YAML 1.1 reads
+    yes/no/on/off/true/false as booleans, so say that."""
+    if isinstance(value, bool):
+        shown = str(value).lower()
+        raise ValueError(f"must be a number, not {shown} (YAML reads yes/no/on/off/true/false as booleans)")
+    return value
+
+
+NoBool = BeforeValidator(_not_bool)
+PerMillion = Annotated[float, Field(ge=0, allow_inf_nan=False), NoBool]
 ModelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 RATE_KINDS = ("input", "output", "cache_read", "cache_write", "cache_write_1h", "reasoning")
@@ -43,7 +54,7 @@ class RateSpec(_Strict):
 class TierSpec(RateSpec):
     """Rates for the whole request when its prompt (input incl. cache) exceeds ``above``."""
 
-    above: Annotated[int, Field(gt=0)]
+    above: Annotated[int, Field(gt=0), NoBool]
     batch: RateSpec | None = None
     priority: RateSpec | None = None
     flex: RateSpec | None = None
@@ -54,8 +65,8 @@ class ModelSpec(RateSpec):
 
     provider: str | None = None
     aliases: list[ModelName] = Field(default_factory=list)
-    context_window: Annotated[int, Field(gt=0)] | None = None
-    max_output_tokens: Annotated[int, Field(gt=0)] | None = None
+    context_window: Annotated[int, Field(gt=0), NoBool] | None = None
+    max_output_tokens: Annotated[int, Field(gt=0), NoBool] | None = None
     per_request: PerMillion | None = None
     batch: RateSpec | None = None
     priority: RateSpec | None = None
@@ -67,8 +78,8 @@ class ModelSpec(RateSpec):
 
 
 SELLER_KINDS = ("direct", "gateway", "aggregator", "reseller")
-Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
-Usd = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False), NoBool]
+Usd = Annotated[float, Field(ge=0, allow_inf_nan=False), NoBool]
 
 
 class SellerModelSpec(RateSpec):
@@ -94,7 +105,7 @@ class ByokFeeSpec(_Strict):
     charged only on the requests above ``free_requests_per_month``."""
 
     pct: Percent
-    free_requests_per_month: Annotated[int, Field(ge=0)] = 0
+    free_requests_per_month: Annotated[int, Field(ge=0), NoBool] = 0
 
 
 class SellerSpec(_Strict):
@@ -106,7 +117,7 @@ class SellerSpec(_Strict):
     source: ModelName
     as_of: date
     unlisted_models: Literal["list_price", "unpriced"] = "unpriced"
-    markup_pct: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 0.0
+    markup_pct: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False), NoBool] = 0.0
     per_request_usd: Usd = 0.0
     credit_fee: CreditFeeSpec | None = None
     byok_fee: ByokFeeSpec | None = None
