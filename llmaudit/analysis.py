@@ -345,6 +345,7 @@ def _build_report(
             reasoning_usd=t["cost_reasoning_usd"],
             request_fees_usd=t["cost_request_fee_usd"],
             cache_savings_usd=t["cache_savings_usd"],
+            tool_calls_usd=t["cost_tool_calls_usd"],
         ),
     )
     skipped = tuple(

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from llmaudit.ingest import columns as col
 from llmaudit.ingest.registry import Converted
 from llmaudit.ingest.tokens import estimate_tokens
-from llmaudit.schema import CANONICAL_DTYPES, TOKEN_COLUMNS
+from llmaudit.schema import CANONICAL_DTYPES, TOKEN_COLUMNS, TOOL_CALL_COLUMNS
 
 ABSURD_TOKENS: Final = 10_000_000
 _TEXT_COLUMNS: Final = ("error_type", "finish_reason", "user", "session", "feature", "tags", "team", "project")
@@ -95,6 +95,13 @@ def finalize(conv: Converted, lines: np.ndarray, source: str) -> tuple[pd.DataFr
         | (tokens["reasoning_tokens"] > tokens["output_tokens"])
     )
     conv.mark(inconsistent, "inconsistent_tokens")
+    # Server-side tool calls (billed per call): absent is none; a count that is not a
+    # whole number of calls is as invalid as such a token count.
+    calls = {name: np.nan_to_num(_float(c.get(name), n), nan=0.0) for name in TOOL_CALL_COLUMNS.values()}
+    stacked_calls = np.vstack(list(calls.values()))
+    conv.mark((stacked_calls < 0).any(axis=0), "negative_tokens")
+    conv.mark((stacked_calls != np.floor(stacked_calls)).any(axis=0), "non_integer_tokens")
+    conv.mark((stacked_calls > ABSURD_TOKENS).any(axis=0), "absurd_tokens")
 
     keep = pd.isna(skip)
     skipped = {str(reason): lines[skip == reason] for reason in pd.unique(skip[~keep])}
@@ -114,6 +121,7 @@ def finalize(conv: Converted, lines: np.ndarray, source: str) -> tuple[pd.DataFr
         "provider": pc.utf8_lower(_text(c.get("provider"), n)),
         "model": model,
         **{name: pa.array(tokens[name].astype(np.int64)) for name in TOKEN_COLUMNS},
+        **{name: pa.array(np.where(np.isfinite(v), v, 0).astype(np.int64)) for name, v in calls.items()},
         "pricing_mode": pc.fill_null(_text(c.get("pricing_mode"), n), "standard"),
         "latency_ms": pa.array(_float(c.get("latency_ms"), n)),
         "ttft_ms": pa.array(_float(c.get("ttft_ms"), n)),

@@ -29,8 +29,11 @@ def _not_bool(value: object) -> object:
 
 NoBool = BeforeValidator(_not_bool)
 PerMillion = Annotated[float, Field(ge=0, allow_inf_nan=False), NoBool]
+PerThousandCalls = Annotated[float, Field(ge=0, allow_inf_nan=False), NoBool]
 ModelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
+# Keys of ``per_1k_calls``: server-side tool calls billed per call (schema.TOOL_CALL_COLUMNS).
+TOOL_FEE_KINDS = ("web_search", "web_fetch", "file_search", "code_interpreter", "grounded_prompt", "grounding_query")
 RATE_KINDS = ("input", "output", "cache_read", "cache_write", "cache_write_1h", "reasoning")
 MODE_NAMES = ("batch", "priority", "flex")
 CAPABILITIES = ("prompt_caching", "vision", "tools", "reasoning", "json_schema", "audio", "pdf")
@@ -60,6 +63,17 @@ class TierSpec(RateSpec):
     flex: RateSpec | None = None
 
 
+class ToolFeeSpec(_Strict):
+    """USD per 1,000 server-side tool calls, as providers quote them ($10 per 1,000 searches)."""
+
+    web_search: PerThousandCalls | None = None
+    web_fetch: PerThousandCalls | None = None
+    file_search: PerThousandCalls | None = None
+    code_interpreter: PerThousandCalls | None = None
+    grounded_prompt: PerThousandCalls | None = None
+    grounding_query: PerThousandCalls | None = None
+
+
 class ModelSpec(RateSpec):
     """One model's entry under ``models:``."""
 
@@ -68,6 +82,7 @@ class ModelSpec(RateSpec):
     context_window: Annotated[int, Field(gt=0), NoBool] | None = None
     max_output_tokens: Annotated[int, Field(gt=0), NoBool] | None = None
     per_request: PerMillion | None = None
+    per_1k_calls: ToolFeeSpec | None = None
     batch: RateSpec | None = None
     priority: RateSpec | None = None
     flex: RateSpec | None = None

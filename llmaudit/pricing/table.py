@@ -33,7 +33,7 @@ import numpy as np
 
 from llmaudit.errors import PricingError
 from llmaudit.pricing.resolve import ModelResolver, Resolution
-from llmaudit.pricing.spec import MODE_NAMES, RATE_KINDS
+from llmaudit.pricing.spec import MODE_NAMES, RATE_KINDS, TOOL_FEE_KINDS
 from llmaudit.pricing.validate import Finding
 from llmaudit.schema import PRICING_MODES
 
@@ -124,6 +124,9 @@ class ModelPrice:
     """Names of the tables that set any of this model's fields, in load order."""
     origins: Mapping[str, str] = field(default_factory=dict)
     """Dotted field path (``input``, ``batch.input``, ``tiers.0.output``) -> ``file:line`` that set it."""
+    tool_fees: Mapping[str, float] = field(default_factory=dict)
+    """USD per server-side tool call by ``TOOL_FEE_KINDS`` key (the table's ``per_1k_calls`` / 1000);
+    a kind the tables do not price is absent and bills nothing."""
 
     def rate(self, kind: str, tier: int = 0, mode: str = "standard") -> float:
         """USD per million tokens of ``kind`` for a request in ``tier`` (0 = base) and ``mode``."""
@@ -246,6 +249,15 @@ class PriceTable:
             fees[i] = model.per_request_usd
         return thresholds, rates, fees
 
+    @cached_property
+    def tool_fee_array(self) -> np.ndarray:
+        """USD per call ``[M, len(TOOL_FEE_KINDS)]``, 0 where a model does not price a kind."""
+        out = np.zeros((len(self.models), len(TOOL_FEE_KINDS)))
+        for i, model in enumerate(self.models):
+            for k, kind in enumerate(TOOL_FEE_KINDS):
+                out[i, k] = model.tool_fees.get(kind, 0.0)
+        return out
+
 
 def build_model(
     name: str,
@@ -279,6 +291,8 @@ def build_model(
         notes=data.get("notes"),
         tables=tables,
         origins=dict(origins or {}),
+        # Providers quote per 1,000 calls; kept per call. A missing kind stays absent, not 0.
+        tool_fees={k: v / 1000 for k, v in (data.get("per_1k_calls") or {}).items() if v is not None},
     )
 
 

@@ -39,6 +39,8 @@ class CostBreakdown:
     reasoning_usd: float
     request_fees_usd: float
     cache_savings_usd: float
+    tool_calls_usd: float = 0.0
+    """Server-side tool calls billed per call (web search, file search, code interpreter, grounding)."""
 
 
 @dataclass(frozen=True)

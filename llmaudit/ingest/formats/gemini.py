@@ -17,6 +17,9 @@ model              modelVersion (wrapped: else the request's ``model``)
 timestamp          createTime (ISO 8601, Vertex AI)
 request_id         responseId
 finish_reason      candidates[0].finishReason
+grounded_prompts   1 when candidates[0].groundingMetadata.webSearchQueries is not
+                   empty (Grounding with Google Search ran; Gemini 2.x bills per prompt)
+grounding_queries  the number of those queries (Gemini 3 bills per search query)
 status             "error" when promptFeedback.blockReason is set (error_type =
                    that reason) or for a Google API error object
                    ``{"error": {"code", "message", "status"}}`` (error_type = status)
@@ -50,7 +53,18 @@ SCHEMA: Final = pa.schema(
         ("responseId", STR),
         ("modelVersion", STR),
         ("createTime", STR),
-        ("candidates", pa.list_(pa.struct([("finishReason", STR), ("content", _CONTENT)]))),
+        (
+            "candidates",
+            pa.list_(
+                pa.struct(
+                    [
+                        ("finishReason", STR),
+                        ("content", _CONTENT),
+                        ("groundingMetadata", pa.struct([("webSearchQueries", pa.list_(STR))])),
+                    ]
+                )
+            ),
+        ),
         ("promptFeedback", pa.struct([("blockReason", STR)])),
         (
             "usageMetadata",
@@ -199,6 +213,9 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
     first = col.first_of_list(candidates)
     c["finish_reason"] = col.strings(col.get(first, "finishReason"))
     conv.completion_text = _parts_text(col.get(first, "content"))
+    queries = col.list_length(col.get(first, "groundingMetadata.webSearchQueries")).astype(np.float64)
+    c["grounding_queries"] = queries
+    c["grounded_prompts"] = (queries > 0).astype(np.float64)
 
     if request is not None:
         c.update(_prompt(req, n))
