@@ -20,6 +20,7 @@ from llmaudit import __version__
 from llmaudit.ingest import SKIP_REASONS, RequestReader
 from llmaudit.overspend import Overspend
 from llmaudit.pricing import PriceTable, Seller, price_requests
+from llmaudit.pricing.fallback import NAME as FALLBACK_NAME
 from llmaudit.pricing.sellers import period_fees
 from llmaudit.projection import DAYS_PER_MONTH, projection
 from llmaudit.reconcile import BillAccumulator
@@ -285,6 +286,15 @@ def _row(cls: type, key: str, r: pd.Series, total: float, **extra: object):  # t
     )
 
 
+def _resolution(table: PriceTable, raw: str) -> Resolution:
+    """How ``raw`` was priced: the model, the rule, the table whose price is used, its confidence."""
+    hit = table.resolve(raw)
+    if hit is None:
+        return Resolution(raw, None, None)
+    price = table.get(hit.model)
+    return Resolution(raw, hit.model, hit.rule, price.tables[-1] if price.tables else None, price.confidence)
+
+
 def analyze(
     reader: RequestReader,
     table: PriceTable,
@@ -373,11 +383,14 @@ def _build_report(
         warnings.append(note)
     for code, count in sorted(stats.warnings.items()):
         warnings.append(f"{count} {code.replace('_', ' ')}")
-    names = tuple(
-        Resolution(raw, hit.model if hit else None, hit.rule if hit else None)
-        for raw in sorted({r for names in acc.seen_as.values() for r in names})
-        for hit in [table.resolve(raw)]
-    )
+    names = tuple(_resolution(table, raw) for raw in sorted({r for names in acc.seen_as.values() for r in names}))
+    snapshot = sorted({n.model for n in names if n.model and n.table == FALLBACK_NAME})
+    if snapshot:
+        shown = ", ".join(snapshot[:8]) + (f" and {len(snapshot) - 8} more" if len(snapshot) > 8 else "")
+        warnings.append(
+            f"{len(snapshot)} model{'s' if len(snapshot) != 1 else ''} priced from the LiteLLM snapshot "
+            f"(no curated price; medium confidence): {shown}"
+        )
     return AnalyzeReport(
         tool_version=__version__,
         inputs=input_files(stats),

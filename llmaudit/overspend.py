@@ -7,6 +7,11 @@ the same tokens would cost on the cheapest model in the price table whose contex
 and output limit fit the request: the price of not routing. Candidates are the
 ``CANDIDATES`` cheapest models by blended price (the cheapest fit is almost always among
 them); rows that fit none of them get no comparison rather than a guess.
+
+Only prices of ``high`` confidence are candidates (pricing/README.md, "Confidence"): a
+cheaper model whose price is a single unverified quote, or the LiteLLM snapshot's, never
+sets the headline. A frontier model may have a ``medium`` price (the spend it reports is
+priced so in every total), never a ``low`` one.
 """
 
 from __future__ import annotations
@@ -35,9 +40,14 @@ class Overspend:
 
     def __init__(self, table: PriceTable) -> None:
         self.table = table
-        self.frontier = frozenset(m.name for m in table.models if blended(m) >= FRONTIER_BLENDED_USD)
-        fitting = [m for m in table.models if m.context_window and blended(m) > 0]
+        fitting = [m for m in table.models if m.context_window and blended(m) > 0 and m.confidence == "high"]
         self.candidates = [m.name for m in sorted(fitting, key=lambda m: (blended(m), m.name))[:CANDIDATES]]
+
+    @property
+    def frontier(self) -> frozenset[str]:
+        """Frontier-priced models, over the table's models now (the fallback adds some as logs name them)."""
+        models = self.table.models
+        return frozenset(m.name for m in models if blended(m) >= FRONTIER_BLENDED_USD and m.confidence != "low")
 
     def annotate(self, priced: pd.DataFrame) -> pd.DataFrame:
         n = len(priced)

@@ -314,6 +314,7 @@ def show_command(
         ("per request", money(m.per_request_usd) if m.per_request_usd else "-"),
         ("supports", ", ".join(sorted(m.supports)) or "-"),
         ("defined in", _located(m.defined_in)),
+        ("confidence", m.confidence),
     ]
     if m.source:
         facts.append(("source", m.source))

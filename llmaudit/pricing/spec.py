@@ -36,6 +36,9 @@ ModelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 TOOL_FEE_KINDS = ("web_search", "web_fetch", "file_search", "code_interpreter", "grounded_prompt", "grounding_query")
 RATE_KINDS = ("input", "output", "cache_read", "cache_write", "cache_write_1h", "reasoning")
 MODE_NAMES = ("batch", "priority", "flex")
+# How far a price is trusted (pricing/README.md, "Confidence"): only "high" prices lead a
+# finding or a cheapest-fit choice.
+CONFIDENCE_LEVELS = ("high", "medium", "low")
 CAPABILITIES = ("prompt_caching", "vision", "tools", "reasoning", "json_schema", "audio", "pdf")
 
 
@@ -88,6 +91,7 @@ class ModelSpec(RateSpec):
     flex: RateSpec | None = None
     tiers: list[TierSpec] | None = None
     supports: list[Literal[CAPABILITIES]] | None = None  # type: ignore[valid-type]
+    confidence: Literal[CONFIDENCE_LEVELS] | None = None  # type: ignore[valid-type]
     source: str | None = None
     notes: str | None = None
 

@@ -240,6 +240,9 @@ class Resolution:
     raw: str
     model: str | None
     rule: str | None
+    table: str | None = None
+    """The table whose price is used (the last that set the model; ``litellm-snapshot`` for the fallback)."""
+    confidence: str | None = None
 
 
 @dataclass(frozen=True)
