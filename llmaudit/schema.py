@@ -1,7 +1,7 @@
 """Canonical request table: column names, dtypes and the token convention.
 
 Every log format is converted at ingest into this one shape. Token counts follow the
-*inclusive* convention (see docs/FORMATS in the shared docs): a subset is also counted
+*inclusive* convention (docs/formats.md, "Token conventions"): a subset is also counted
 in its parent, so
 
     cache_read_tokens + cache_write_tokens <= input_tokens

@@ -1,4 +1,4 @@
-"""Vectorized whole-request pricing (the formula of the shared FORMATS.md, section 2).
+"""Vectorized whole-request pricing (the formula of docs/formats.md).
 
 With P = input (inclusive), R = cache read, W = cache write (W5m + W1h),
 C = output (inclusive), Z = reasoning, and the rates of the long-context tier the
@@ -182,7 +182,7 @@ def _cost_arrays(
     *,
     with_uncached: bool = True,
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray | None]:
-    """Per-kind USD of each row priced on model number ``safe`` (FORMATS.md section 2), the
+    """Per-kind USD of each row priced on model number ``safe`` (docs/formats.md, "The pricing formula"), the
     per-request fee, and what the cached tokens would have cost at the input rate.
 
     ``safe`` is one model number for every row or one per row. Each rate is gathered per

@@ -4,7 +4,7 @@ A :class:`PriceTable` is what :func:`llmaudit.pricing.load_pricing` builds from 
 shipped tables (``pricing/*.yaml``, packaged into the wheel) and any tables the user
 passes with ``--pricing`` (merging rules: pricing/README.md, "How tables merge").
 
-Rate fallbacks (the formula in the shared FORMATS.md, section 2), for a rate kind k,
+Rate fallbacks (the formula in docs/formats.md), for a rate kind k,
 long-context tier t (the base rates when no tier applies) and pricing mode m:
 
 1. through tiers and modes, first defined of:

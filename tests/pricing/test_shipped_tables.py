@@ -7,7 +7,7 @@
   when the LiteLLM JSON is not on disk, as in CI), and every LiteLLM rate the schema can carry is
   carried unless listed below with the reason;
 - real log spellings resolve to the intended entries;
-- the FORMATS.md hand checks, priced end to end with the shipped tables.
+- the docs/formats.md hand checks, priced end to end with the shipped tables.
 """
 
 from __future__ import annotations
@@ -202,7 +202,7 @@ def test_rate_fallbacks_on_shipped_models(table) -> None:  # type: ignore[no-unt
 
 # --------------------------------------------------------------------------- LiteLLM consistency
 
-# Rates that are NOT in LiteLLM 1.106.0 and come from the provider's own pricing page (FORMATS.md:
+# Rates that are NOT in LiteLLM 1.106.0 and come from the provider's own pricing page (docs/formats.md:
 # provider documentation wins). Paths: kind, mode.kind, tiers.<above>.kind, tiers.<above>.mode.kind.
 PROVIDER_DOC_RATES: dict[str, set[str]] = {
     # Anthropic: 1h writes are 2x input; batch is 50% and stacks with the cache multipliers.
