@@ -14,6 +14,7 @@ a number too long to convert is an error, each as ``ConfigError`` (exit 2) with 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,9 +145,28 @@ def _check_size(size: int, shown: str) -> None:
         raise ConfigError(f"{shown}: larger than {MAX_BYTES // (1024 * 1024)} MiB; llmaudit does not read YAML so big")
 
 
+# Nesting the composer survives (libyaml's crashes the process somewhere past 20,000 levels).
+_SAFE_TO_COMPOSE: Final = 10_000
+_LINE_PREFIX: Final = re.compile(r"(?m)^[ \t?-]*")
+
+
+def _could_be_deep(text: str) -> bool:
+    """Whether ``text`` could nest past ``_SAFE_TO_COMPOSE``: each flow level needs a ``[`` or
+    ``{``, each block level a deeper indent or one more ``- `` / ``? `` at the start of a line.
+    An over-estimate, cheap next to parsing: most files skip the event scan."""
+    opens = text.count("[") + text.count("{")
+    if opens > _SAFE_TO_COMPOSE:
+        return True
+    prefix = max((len(m) for m in _LINE_PREFIX.findall(text)), default=0)
+    return opens + prefix > _SAFE_TO_COMPOSE
+
+
 def _check_depth(text: str, shown: str) -> None:
     """Refuse nesting deeper than ``MAX_DEPTH`` before composing: the composer recurses (the
-    C one crashes the process on nesting 100,000 deep). The event stream is flat."""
+    C one crashes the process on nesting 100,000 deep). The event stream is flat. Text that
+    cannot nest that deep is composed directly; ``_construct`` still bounds its depth."""
+    if not _could_be_deep(text):
+        return
     depth = 0
     for event in yaml.parse(text, Loader=_LOADER):
         if isinstance(event, yaml.CollectionStartEvent):
