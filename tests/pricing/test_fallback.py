@@ -89,26 +89,22 @@ def test_curated_tables_win_for_every_name_they_price(table) -> None:  # type: i
         assert "litellm-snapshot" not in table.get(model.name).tables
 
 
-def test_a_user_table_wins_over_the_snapshot(tmp_path: Path) -> None:
+def user_table(tmp_path: Path, model: str) -> Path:
+    """A one-model table ``mine``: ``model`` at $1 / $2 per million tokens."""
     user = tmp_path / "mine.yaml"
-    user.write_text(
-        "schema_version: 1\nname: mine\nsource: tests\nas_of: 2026-11-01\nmodels:\n"
-        "  gpt-4:\n    provider: openai\n    input: 1.00\n    output: 2.00\n",
-        encoding="utf-8",
-    )
-    mine = load_pricing([user])
+    header = "schema_version: 1\nname: mine\nsource: tests\nas_of: 2026-11-01\nmodels:\n"
+    user.write_text(f"{header}  {model}:\n    input: 1.00\n    output: 2.00\n", encoding="utf-8")
+    return user
+
+
+def test_a_user_table_wins_over_the_snapshot(tmp_path: Path) -> None:
+    mine = load_pricing([user_table(tmp_path, "gpt-4")])
     hit = mine.resolve("gpt-4")
     assert hit is not None and mine.get(hit.model).rate("input") == 1.0 and mine.get(hit.model).tables == ("mine",)
 
 
 def test_no_default_pricing_leaves_the_snapshot_out(tmp_path: Path) -> None:
-    user = tmp_path / "mine.yaml"
-    user.write_text(
-        "schema_version: 1\nname: mine\nsource: tests\nas_of: 2026-11-01\nmodels:\n"
-        "  m:\n    input: 1.00\n    output: 2.00\n",
-        encoding="utf-8",
-    )
-    only = load_pricing([user], include_shipped=False)
+    only = load_pricing([user_table(tmp_path, "m")], include_shipped=False)
     assert only.resolve("gpt-4") is None and [t.name for t in only.tables] == ["mine"]
 
 
