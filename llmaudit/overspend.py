@@ -11,6 +11,11 @@ them); rows that fit none of them get no comparison rather than a guess.
 Untagged requests (no text to judge, ``schema.UNTAGGED_TASK``) are never called easy: they
 are left out and counted apart as ``overspend_untagged`` (their spend on frontier-priced
 models), so the finding can say how much it could not judge.
+
+Only prices of ``high`` confidence are candidates (pricing/README.md, "Confidence"): a
+cheaper model whose price is a single unverified quote, or the LiteLLM snapshot's, never
+sets the headline. A frontier model may have a ``medium`` price (the spend it reports is
+priced so in every total), never a ``low`` one.
 """
 
 from __future__ import annotations
@@ -41,9 +46,14 @@ class Overspend:
 
     def __init__(self, table: PriceTable) -> None:
         self.table = table
-        self.frontier = frozenset(m.name for m in table.models if blended(m) >= FRONTIER_BLENDED_USD)
-        fitting = [m for m in table.models if m.context_window and blended(m) > 0]
+        fitting = [m for m in table.models if m.context_window and blended(m) > 0 and m.confidence == "high"]
         self.candidates = [m.name for m in sorted(fitting, key=lambda m: (blended(m), m.name))[:CANDIDATES]]
+
+    @property
+    def frontier(self) -> frozenset[str]:
+        """Frontier-priced models, over the table's models now (the fallback adds some as logs name them)."""
+        models = self.table.models
+        return frozenset(m.name for m in models if blended(m) >= FRONTIER_BLENDED_USD and m.confidence != "low")
 
     def annotate(self, priced: pd.DataFrame) -> pd.DataFrame:
         n = len(priced)

@@ -1,7 +1,7 @@
 """Canonical request table: column names, dtypes and the token convention.
 
 Every log format is converted at ingest into this one shape. Token counts follow the
-*inclusive* convention (see docs/FORMATS in the shared docs): a subset is also counted
+*inclusive* convention (docs/formats.md, "Token conventions"): a subset is also counted
 in its parent, so
 
     cache_read_tokens + cache_write_tokens <= input_tokens
@@ -28,6 +28,17 @@ TOKEN_COLUMNS: Final = (
     "reasoning_tokens",
 )
 
+# Server-side tool calls a provider bills per call, beside tokens (int64, 0 when absent).
+# Each is priced by the model's ``per_1k_calls`` entry of the same key (pricing/README.md).
+TOOL_CALL_COLUMNS: Final[dict[str, str]] = {
+    "web_search": "web_search_calls",  # Anthropic server_tool_use.web_search_requests; OpenAI web_search_call items
+    "web_fetch": "web_fetch_calls",  # Anthropic server_tool_use.web_fetch_requests
+    "file_search": "file_search_calls",  # OpenAI file_search_call items
+    "code_interpreter": "code_interpreter_sessions",  # OpenAI: distinct containers of code_interpreter_call items
+    "grounded_prompt": "grounded_prompts",  # Gemini: 1 when a response was grounded with Google Search
+    "grounding_query": "grounding_queries",  # Gemini: the search queries it ran (Gemini 3 bills per query)
+}
+
 PricingMode = Literal["standard", "batch", "priority", "flex"]
 PRICING_MODES: Final[tuple[PricingMode, ...]] = ("standard", "batch", "priority", "flex")
 
@@ -42,6 +53,7 @@ CANONICAL_DTYPES: Final[dict[str, object]] = {
     "provider": "str",
     "model": "str",
     **{name: np.int64 for name in TOKEN_COLUMNS},
+    **{name: np.int64 for name in TOOL_CALL_COLUMNS.values()},
     "pricing_mode": "str",
     "latency_ms": np.float64,
     "ttft_ms": np.float64,
@@ -78,6 +90,7 @@ COST_COMPONENTS: Final = (
     "cost_output_usd",
     "cost_reasoning_usd",
     "cost_request_fee_usd",
+    "cost_tool_calls_usd",
 )
 PRICED_DTYPES: Final[dict[str, object]] = {
     "priced_model": "str",

@@ -96,7 +96,8 @@ class TagAccumulator:
             title=f"{count(int(o['requests']))} easy requests (tier {'-'.join(map(str, EASY_TIERS))}) ran on "
             f"frontier-priced models: {money(o['cost'])}, {pct(o['cost'] / total if total else None)} of spend",
             detail=f"The {count(int(o['compared']))} of them a cheaper model can hold would cost "
-            f"{money(o['cheapest'])} on the cheapest model in the price table that fits each one ({models}), "
+            f"{money(o['cheapest'])} on the cheapest model with a checked (high-confidence) price that fits "
+            f"each one ({models}), "
             f"{money(saving)} less than their {money(o['cost_compared'])}. Frontier-priced means a blended list "
             f"price of {money(FRONTIER_BLENDED_USD)} or more per million tokens (3 input : 1 output). Check a "
             "sample of these requests (--sample) before trusting the tags; then try a routing policy with "

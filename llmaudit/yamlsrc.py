@@ -5,14 +5,20 @@ policies and tagging rules) is loaded here with ``yaml.SafeLoader`` only, duplic
 keys are rejected, and each value's line is kept so validation errors can say
 ``file:line: field: problem``. Validation itself uses pydantic models with
 ``extra="forbid"``; :func:`validate` maps pydantic's error locations back to lines.
+
+Policy files and tag rules reach CI from pull requests, so a file is untrusted: its size,
+its nesting depth and the number of values it expands to (YAML aliases can make a few
+lines stand for billions of values) are bounded, a self-referencing alias is refused, and
+a number too long to convert is an error, each as ``ConfigError`` (exit 2) with the line.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -45,12 +51,66 @@ class YamlDoc:
 
 
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+# Bounds on untrusted YAML. The largest file llmaudit ships (the LiteLLM price snapshot)
+# is a few MB and a few hundred thousand values, nested 6 deep.
+MAX_BYTES: Final = 64 * 1024 * 1024
+MAX_DEPTH: Final = 64
+MAX_VALUES: Final = 500_000
 # libyaml's parser when PyYAML was built with it (several times faster); both are safe.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _construct(node: yaml.Node, loc: Loc, lines: dict[Loc, int], path: str, loader: yaml.SafeLoader) -> Any:
+class _Budget:
+    """What one document may still expand to, and the collection nodes being built (a node
+    met again inside itself is an alias cycle)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.values = 0
+        self.open: set[int] = set()
+
+    def enter(self, node: yaml.Node, depth: int) -> None:
+        self.values += 1
+        line = node.start_mark.line + 1
+        if self.values > MAX_VALUES:
+            raise ConfigError(
+                f"{self.path}:{line}: invalid YAML: the document expands to more than {MAX_VALUES:,} values",
+                hint="YAML aliases (*name) repeat what they point at; write the values out or use fewer aliases",
+            )
+        if depth > MAX_DEPTH:
+            raise ConfigError(f"{self.path}:{line}: invalid YAML: nested more than {MAX_DEPTH} levels deep")
+        if id(node) in self.open:
+            raise ConfigError(f"{self.path}:{line}: invalid YAML: an alias refers to a value that contains it")
+
+
+def _construct(
+    node: yaml.Node, loc: Loc, lines: dict[Loc, int], path: str, loader: yaml.SafeLoader, budget: _Budget
+) -> Any:
+    budget.enter(node, len(loc))
     lines.setdefault(loc, node.start_mark.line + 1)
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        budget.open.add(id(node))
+        try:
+            return _construct_collection(node, loc, lines, path, loader, budget)
+        finally:
+            budget.open.discard(id(node))
+    # Scalars: SafeLoader's resolver decides int/float/bool/null/str/date; unknown tags fail.
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}:{node.start_mark.line + 1}: invalid YAML: {exc}") from None
+    except ValueError as exc:  # an integer of thousands of digits (Python's conversion limit), a bad date
+        raise ConfigError(f"{path}:{node.start_mark.line + 1}: invalid YAML value: {exc}") from None
+
+
+def _construct_collection(
+    node: yaml.MappingNode | yaml.SequenceNode,
+    loc: Loc,
+    lines: dict[Loc, int],
+    path: str,
+    loader: yaml.SafeLoader,
+    budget: _Budget,
+) -> Any:
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
         raise ConfigError(f"{path}:{node.start_mark.line + 1}: invalid YAML: tag {node.tag!r} is not allowed")
     if isinstance(node, yaml.MappingNode):
@@ -61,7 +121,7 @@ def _construct(node: yaml.Node, loc: Loc, lines: dict[Loc, int], path: str, load
                     f"{path}:{key_node.start_mark.line + 1}: YAML merge keys ('<<') are not supported",
                     hint="write the values out in full",
                 )
-            key = _construct(key_node, (*loc, "<key>"), {}, path, loader)
+            key = _construct(key_node, (*loc, "<key>"), {}, path, loader, budget)
             if isinstance(key, (list, dict)):
                 raise ConfigError(f"{path}:{key_node.start_mark.line + 1}: a mapping key must be a scalar")
             if key in out:
@@ -71,18 +131,51 @@ def _construct(node: yaml.Node, loc: Loc, lines: dict[Loc, int], path: str, load
                 )
             child_loc = (*loc, key)
             lines[child_loc] = key_node.start_mark.line + 1
-            out[key] = _construct(value_node, child_loc, lines, path, loader)
+            out[key] = _construct(value_node, child_loc, lines, path, loader, budget)
         return out
     if isinstance(node, yaml.SequenceNode):
         items = []
         for index, item in enumerate(node.value):
-            items.append(_construct(item, (*loc, index), lines, path, loader))
+            items.append(_construct(item, (*loc, index), lines, path, loader, budget))
         return items
-    # Scalars: SafeLoader's resolver decides int/float/bool/null/str/date; unknown tags fail.
-    try:
-        return loader.construct_object(node, deep=True)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}:{node.start_mark.line + 1}: invalid YAML: {exc}") from None
+
+
+def _check_size(size: int, shown: str) -> None:
+    if size > MAX_BYTES:
+        raise ConfigError(f"{shown}: larger than {MAX_BYTES // (1024 * 1024)} MiB; llmaudit does not read YAML so big")
+
+
+# Nesting the composer survives (libyaml's crashes the process somewhere past 20,000 levels).
+_SAFE_TO_COMPOSE: Final = 10_000
+_LINE_PREFIX: Final = re.compile(r"(?m)^[ \t?-]*")
+
+
+def _could_be_deep(text: str) -> bool:
+    """Whether ``text`` could nest past ``_SAFE_TO_COMPOSE``: each flow level needs a ``[`` or
+    ``{``, each block level a deeper indent or one more ``- `` / ``? `` at the start of a line.
+    An over-estimate, cheap next to parsing: most files skip the event scan."""
+    opens = text.count("[") + text.count("{")
+    if opens > _SAFE_TO_COMPOSE:
+        return True
+    prefix = max((len(m) for m in _LINE_PREFIX.findall(text)), default=0)
+    return opens + prefix > _SAFE_TO_COMPOSE
+
+
+def _check_depth(text: str, shown: str) -> None:
+    """Refuse nesting deeper than ``MAX_DEPTH`` before composing: the composer recurses (the
+    C one crashes the process on nesting 100,000 deep). The event stream is flat. Text that
+    cannot nest that deep is composed directly; ``_construct`` still bounds its depth."""
+    if not _could_be_deep(text):
+        return
+    depth = 0
+    for event in yaml.parse(text, Loader=_LOADER):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark is not None else 1
+                raise ConfigError(f"{shown}:{line}: invalid YAML: nested more than {MAX_DEPTH} levels deep")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def load_yaml(path: str | Path, *, text: str | None = None) -> YamlDoc:
@@ -94,14 +187,19 @@ def load_yaml(path: str | Path, *, text: str | None = None) -> YamlDoc:
     shown = str(path)
     if text is None:
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            with Path(path).open("rb") as handle:
+                raw = handle.read(MAX_BYTES + 1)
+            _check_size(len(raw), shown)
+            text = raw.decode("utf-8")
         except FileNotFoundError:
             raise ConfigError(f"{shown}: no such file") from None
         except UnicodeDecodeError as exc:
             raise ConfigError(f"{shown}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
         except OSError as exc:
             raise ConfigError(f"{shown}: cannot read ({exc.strerror})") from None
+    _check_size(len(text), shown)
     try:
+        _check_depth(text, shown)
         nodes = list(yaml.compose_all(text, Loader=_LOADER))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -109,12 +207,14 @@ def load_yaml(path: str | Path, *, text: str | None = None) -> YamlDoc:
         raise ConfigError(f"{where}: invalid YAML: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{shown}: invalid YAML: {exc}") from None
+    except RecursionError:  # the pure-Python composer on nesting thousands deep
+        raise ConfigError(f"{shown}: invalid YAML: nested more than {MAX_DEPTH} levels deep") from None
     if len(nodes) > 1:
         raise ConfigError(f"{shown}: holds {len(nodes)} YAML documents; llmaudit reads exactly one")
     if not nodes or nodes[0] is None:
         return YamlDoc(shown, None, {})
     lines: dict[Loc, int] = {}
-    data = _construct(nodes[0], (), lines, shown, yaml.SafeLoader(""))
+    data = _construct(nodes[0], (), lines, shown, yaml.SafeLoader(""), _Budget(shown))
     return YamlDoc(shown, data, lines)
 
 

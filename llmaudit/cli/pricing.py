@@ -308,6 +308,7 @@ def show_command(
         ("per request", money(m.per_request_usd) if m.per_request_usd else "-"),
         ("supports", ", ".join(sorted(m.supports)) or "-"),
         ("defined in", _located(m.defined_in)),
+        ("confidence", m.confidence),
     ]
     if m.source:
         facts.append(("source", m.source))
@@ -575,8 +576,15 @@ def import_command(
         ),
     ] = None,
     timeout: Annotated[
-        float, typer.Option("--timeout", metavar="SECONDS", help="Read timeout for a URL (connect: 10 s).", min=1)
+        float,
+        typer.Option(
+            "--timeout", metavar="SECONDS", help="Deadline for fetching a URL, retries included (connect: 10 s).", min=1
+        ),
     ] = 60.0,
+    allow_http: Annotated[
+        bool,
+        typer.Option("--allow-http", help="Accept a plain http:// URL (https only otherwise, except localhost)."),
+    ] = False,
     max_size: Annotated[
         float, typer.Option("--max-size", metavar="MB", help="Refuse a download larger than this.", min=1)
     ] = 50.0,
@@ -587,8 +595,9 @@ def import_command(
     long-context tiers, batch / priority / flex rates, reasoning rates, per-request fees
     and context windows are carried; what the schema cannot hold is listed in the file's
     header. The table records its source (with the LiteLLM release when the path or URL
-    names one) and its as-of date. A URL is fetched with timeouts, a size limit and
-    retries; if anything fails, the existing output file is left untouched (exit 2).
+    names one) and its as-of date. A URL is fetched over https with a deadline, a size
+    limit and retries; redirects to other schemes or non-public addresses are refused; if
+    anything fails, the existing output file is left untouched (exit 2).
     """
     from llmaudit.pricing.fetch import MB, FetchOptions  # loads httpx: only for this command
 
@@ -604,7 +613,9 @@ def import_command(
         target,
         as_of=day,
         filters=ImportFilters(tuple(only), tuple(models)),
-        fetch_options=FetchOptions(read_timeout_s=timeout, max_bytes=int(max_size * MB)),
+        fetch_options=FetchOptions(
+            read_timeout_s=timeout, total_timeout_s=timeout, max_bytes=int(max_size * MB), allow_http=allow_http
+        ),
         command=" ".join(["llmaudit", "pricing", "import", importer.name, source]),
     )
     result = outcome.result

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from llmaudit.ingest import columns as col
 from llmaudit.ingest.registry import Converted
 from llmaudit.ingest.tokens import estimate_tokens
-from llmaudit.schema import CANONICAL_DTYPES, TOKEN_COLUMNS
+from llmaudit.schema import CANONICAL_DTYPES, TOKEN_COLUMNS, TOOL_CALL_COLUMNS
 
 ABSURD_TOKENS: Final = 10_000_000
 # No LLM API billed traffic before 2020 (GPT-3's API opened in June 2020): an earlier time
@@ -112,6 +112,13 @@ def finalize(
         | (tokens["reasoning_tokens"] > tokens["output_tokens"])
     )
     conv.mark(inconsistent, "inconsistent_tokens")
+    # Server-side tool calls (billed per call): absent is none; a count that is not a
+    # whole number of calls is as invalid as such a token count.
+    calls = {name: np.nan_to_num(_float(c.get(name), n), nan=0.0) for name in TOOL_CALL_COLUMNS.values()}
+    stacked_calls = np.vstack(list(calls.values()))
+    conv.mark((stacked_calls < 0).any(axis=0), "negative_tokens")
+    conv.mark((stacked_calls != np.floor(stacked_calls)).any(axis=0), "non_integer_tokens")
+    conv.mark((stacked_calls > ABSURD_TOKENS).any(axis=0), "absurd_tokens")
 
     stamp = c.get("timestamp")
     if stamp is not None:
@@ -146,6 +153,7 @@ def finalize(
         "provider": pc.utf8_lower(_text(c.get("provider"), n)),
         "model": model,
         **{name: pa.array(tokens[name].astype(np.int64)) for name in TOKEN_COLUMNS},
+        **{name: pa.array(np.where(np.isfinite(v), v, 0).astype(np.int64)) for name, v in calls.items()},
         "pricing_mode": pc.fill_null(_text(c.get("pricing_mode"), n), "standard"),
         "latency_ms": pa.array(_float(c.get("latency_ms"), n)),
         "ttft_ms": pa.array(_float(c.get("ttft_ms"), n)),

@@ -103,6 +103,7 @@ class ModelDetail:
             "per_request_usd": m.per_request_usd,
             "supports": sorted(m.supports),
             "source": m.source,
+            "confidence": m.confidence,
             "notes": m.notes,
             "defined_in": m.defined_in,
             "tables": [

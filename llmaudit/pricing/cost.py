@@ -1,4 +1,4 @@
-"""Vectorized whole-request pricing (the formula of the shared FORMATS.md, section 2).
+"""Vectorized whole-request pricing (the formula of docs/formats.md).
 
 With P = input (inclusive), R = cache read, W = cache write (W5m + W1h),
 C = output (inclusive), Z = reasoning, and the rates of the long-context tier the
@@ -6,7 +6,8 @@ C = output (inclusive), Z = reasoning, and the rates of the long-context tier th
 
     input  = (P - R - W) * input + R * cache_read + W5m * cache_write + W1h * cache_write_1h
     output = (C - Z) * output + Z * reasoning
-    cost   = (input + output) / 1e6 + per_request_fee
+    tools  = sum over tool kinds of calls * per_1k_calls / 1000
+    cost   = (input + output) / 1e6 + per_request_fee + tools
 
 ``cache_savings_usd`` is what prompt caching saved on the request: its cached tokens
 (R + W) at the plain input rate minus what the reads and writes cost.
@@ -24,9 +25,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from llmaudit.pricing.spec import RATE_KINDS
+from llmaudit.pricing.spec import RATE_KINDS, TOOL_FEE_KINDS
 from llmaudit.pricing.table import PriceTable
-from llmaudit.schema import PRICING_MODES, check_columns
+from llmaudit.schema import PRICING_MODES, TOOL_CALL_COLUMNS, check_columns
 
 _K: Final = {kind: i for i, kind in enumerate(RATE_KINDS)}
 _MODE_CODE: Final[dict[str, int]] = {mode: i for i, mode in enumerate(PRICING_MODES)}
@@ -47,7 +48,11 @@ _COMPONENTS: Final = (
     "cost_cache_write_usd",
     "cost_output_usd",
     "cost_reasoning_usd",
+    "cost_tool_calls_usd",
 )
+# Tool-call counts the formula reads when a frame has them (older frames and the
+# simulator's routed tokens may not: their calls then bill nothing).
+TOOL_INPUTS: Final = tuple(TOOL_CALL_COLUMNS[kind] for kind in TOOL_FEE_KINDS)
 
 
 def resolve_models(models: pd.Series, table: PriceTable) -> tuple[np.ndarray, dict[str, str | None]]:
@@ -164,7 +169,8 @@ def _cost_parts(
     frame: pd.DataFrame, safe: np.ndarray, table: PriceTable
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray | None]:
     """``_cost_arrays`` of a frame's ``PRICING_INPUTS`` columns."""
-    tokens = {name: frame[name].to_numpy(dtype=np.float64) for name in PRICING_INPUTS[1:]}
+    names = (*PRICING_INPUTS[1:], *(c for c in TOOL_INPUTS if c in frame.columns))
+    tokens = {name: frame[name].to_numpy(dtype=np.float64) for name in names}
     return _cost_arrays(tokens, mode_codes(frame["pricing_mode"]), safe, table)
 
 
@@ -176,7 +182,7 @@ def _cost_arrays(
     *,
     with_uncached: bool = True,
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray | None]:
-    """Per-kind USD of each row priced on model number ``safe`` (FORMATS.md section 2), the
+    """Per-kind USD of each row priced on model number ``safe`` (docs/formats.md, "The pricing formula"), the
     per-request fee, and what the cached tokens would have cost at the input rate.
 
     ``safe`` is one model number for every row or one per row. Each rate is gathered per
@@ -231,9 +237,21 @@ def _cost_arrays(
         "cost_cache_write_usd": cost_write,
         "cost_output_usd": cost_output,
         "cost_reasoning_usd": _per_million(Z, r["reasoning"]),
+        "cost_tool_calls_usd": _tool_costs(tokens, safe, table, n),
     }
     uncached = _per_million(R + W, r["input"]) if with_uncached else None
     return components, fee, uncached
+
+
+def _tool_costs(tokens: Mapping[str, np.ndarray], safe: int | np.ndarray, table: PriceTable, n: int) -> np.ndarray:
+    """USD of each row's server-side tool calls: calls times the model's fee per call, per kind."""
+    out = np.zeros(n)
+    per_call = table.tool_fee_array
+    for k, column in enumerate(TOOL_INPUTS):
+        calls = tokens.get(column)
+        if calls is not None and calls.any():
+            out += calls * per_call[safe, k]
+    return out
 
 
 def _per_million(tokens: np.ndarray, rate: np.ndarray | np.floating) -> np.ndarray:

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from llmaudit.errors import ConfigError, PricingError
+from llmaudit.pricing.fallback import FILE_NAME as FALLBACK_FILE
+from llmaudit.pricing.fallback import load_fallback
 from llmaudit.pricing.resolve import ModelResolver
 from llmaudit.pricing.sellers import Seller, build_seller
 from llmaudit.pricing.spec import RATE_KINDS, TableSpec
@@ -307,7 +309,13 @@ def load_pricing(extra: Iterable[str | Path] = (), *, include_shipped: bool = Tr
         raise _as_error(errors)
     sellers = {seller.name: seller for seller, _ in loader.sellers.values()}
     warnings = [f for f in loader.findings if f.severity == "warning"]
-    return PriceTable(models, loader.infos, sellers=sellers, warnings=warnings)
+    fallback = None
+    infos = loader.infos
+    if include_shipped:
+        # The LiteLLM snapshot, under every table: only names no table resolves reach it.
+        fallback = load_fallback(shipped_pricing_dir() / FALLBACK_FILE)
+        infos = [TableInfo(fallback.name, fallback.path, fallback.source, fallback.as_of, True), *infos]
+    return PriceTable(models, infos, sellers=sellers, warnings=warnings, fallback=fallback)
 
 
 def _as_error(errors: Sequence[Finding]) -> PricingError:

@@ -181,7 +181,23 @@ def sold_by(table: PriceTable, seller: Seller) -> PriceTable:
     models += [_seller_priced(None, key, fields, seller) for key, fields in listed.values()]
     if seller.per_request_usd:
         models = [replace(m, per_request_usd=m.per_request_usd + seller.per_request_usd) for m in models]
-    return PriceTable(models, table.tables, sellers=table.sellers, warnings=table.warnings, sold_by=seller.name)
+
+    def unlisted(model: ModelPrice) -> ModelPrice:
+        """A model of the fallback snapshot, as this seller sells a model it does not list."""
+        priced = _marked_up(model, factor)
+        return replace(priced, per_request_usd=priced.per_request_usd + seller.per_request_usd)
+
+    # Snapshot models the seller sells at list price come in as the logs name them.
+    fallback = table.fallback if seller.unlisted_models == "list_price" else None
+    return PriceTable(
+        models,
+        table.tables,
+        sellers=table.sellers,
+        warnings=table.warnings,
+        sold_by=seller.name,
+        fallback=fallback,
+        adapt=unlisted,
+    )
 
 
 # --------------------------------------------------------------------------- bill-level fees

@@ -15,13 +15,30 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-PerMillion = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+def _not_bool(value: object) -> object:
+    """pydantic reads ``true`` as 1: ``input: yes`` would be $1.00 per million. YAML 1.1 reads
+    yes/no/on/off/true/false as booleans, so say that."""
+    if isinstance(value, bool):
+        shown = str(value).lower()
+        raise ValueError(f"must be a number, not {shown} (YAML reads yes/no/on/off/true/false as booleans)")
+    return value
+
+
+NoBool = BeforeValidator(_not_bool)
+PerMillion = Annotated[float, Field(ge=0, allow_inf_nan=False), NoBool]
+PerThousandCalls = Annotated[float, Field(ge=0, allow_inf_nan=False), NoBool]
 ModelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
+# Keys of ``per_1k_calls``: server-side tool calls billed per call (schema.TOOL_CALL_COLUMNS).
+TOOL_FEE_KINDS = ("web_search", "web_fetch", "file_search", "code_interpreter", "grounded_prompt", "grounding_query")
 RATE_KINDS = ("input", "output", "cache_read", "cache_write", "cache_write_1h", "reasoning")
 MODE_NAMES = ("batch", "priority", "flex")
+# How far a price is trusted (pricing/README.md, "Confidence"): only "high" prices lead a
+# finding or a cheapest-fit choice.
+CONFIDENCE_LEVELS = ("high", "medium", "low")
 CAPABILITIES = ("prompt_caching", "vision", "tools", "reasoning", "json_schema", "audio", "pdf")
 
 
@@ -43,10 +60,21 @@ class RateSpec(_Strict):
 class TierSpec(RateSpec):
     """Rates for the whole request when its prompt (input incl. cache) exceeds ``above``."""
 
-    above: Annotated[int, Field(gt=0)]
+    above: Annotated[int, Field(gt=0), NoBool]
     batch: RateSpec | None = None
     priority: RateSpec | None = None
     flex: RateSpec | None = None
+
+
+class ToolFeeSpec(_Strict):
+    """USD per 1,000 server-side tool calls, as providers quote them ($10 per 1,000 searches)."""
+
+    web_search: PerThousandCalls | None = None
+    web_fetch: PerThousandCalls | None = None
+    file_search: PerThousandCalls | None = None
+    code_interpreter: PerThousandCalls | None = None
+    grounded_prompt: PerThousandCalls | None = None
+    grounding_query: PerThousandCalls | None = None
 
 
 class ModelSpec(RateSpec):
@@ -54,21 +82,23 @@ class ModelSpec(RateSpec):
 
     provider: str | None = None
     aliases: list[ModelName] = Field(default_factory=list)
-    context_window: Annotated[int, Field(gt=0)] | None = None
-    max_output_tokens: Annotated[int, Field(gt=0)] | None = None
+    context_window: Annotated[int, Field(gt=0), NoBool] | None = None
+    max_output_tokens: Annotated[int, Field(gt=0), NoBool] | None = None
     per_request: PerMillion | None = None
+    per_1k_calls: ToolFeeSpec | None = None
     batch: RateSpec | None = None
     priority: RateSpec | None = None
     flex: RateSpec | None = None
     tiers: list[TierSpec] | None = None
     supports: list[Literal[CAPABILITIES]] | None = None  # type: ignore[valid-type]
+    confidence: Literal[CONFIDENCE_LEVELS] | None = None  # type: ignore[valid-type]
     source: str | None = None
     notes: str | None = None
 
 
 SELLER_KINDS = ("direct", "gateway", "aggregator", "reseller")
-Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
-Usd = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False), NoBool]
+Usd = Annotated[float, Field(ge=0, allow_inf_nan=False), NoBool]
 
 
 class SellerModelSpec(RateSpec):
@@ -94,7 +124,7 @@ class ByokFeeSpec(_Strict):
     charged only on the requests above ``free_requests_per_month``."""
 
     pct: Percent
-    free_requests_per_month: Annotated[int, Field(ge=0)] = 0
+    free_requests_per_month: Annotated[int, Field(ge=0), NoBool] = 0
 
 
 class SellerSpec(_Strict):
@@ -106,7 +136,7 @@ class SellerSpec(_Strict):
     source: ModelName
     as_of: date
     unlisted_models: Literal["list_price", "unpriced"] = "unpriced"
-    markup_pct: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 0.0
+    markup_pct: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False), NoBool] = 0.0
     per_request_usd: Usd = 0.0
     credit_fee: CreditFeeSpec | None = None
     byok_fee: ByokFeeSpec | None = None

@@ -4,7 +4,7 @@ A :class:`PriceTable` is what :func:`llmaudit.pricing.load_pricing` builds from 
 shipped tables (``pricing/*.yaml``, packaged into the wheel) and any tables the user
 passes with ``--pricing`` (merging rules: pricing/README.md, "How tables merge").
 
-Rate fallbacks (the formula in the shared FORMATS.md, section 2), for a rate kind k,
+Rate fallbacks (the formula in docs/formats.md), for a rate kind k,
 long-context tier t (the base rates when no tier applies) and pricing mode m:
 
 1. through tiers and modes, first defined of:
@@ -21,10 +21,10 @@ long-context tier t (the base rates when no tier applies) and pricing mode m:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -32,12 +32,13 @@ import numpy as np
 
 from llmaudit.errors import PricingError
 from llmaudit.pricing.resolve import ModelResolver, Resolution
-from llmaudit.pricing.spec import MODE_NAMES, RATE_KINDS
+from llmaudit.pricing.spec import MODE_NAMES, RATE_KINDS, TOOL_FEE_KINDS
 from llmaudit.pricing.validate import Finding
 from llmaudit.schema import PRICING_MODES
 from llmaudit.shipped import shipped_dir
 
 if TYPE_CHECKING:
+    from llmaudit.pricing.fallback import Fallback
     from llmaudit.pricing.sellers import Seller
 
 KIND_FALLBACK: Final[Mapping[str, str]] = {
@@ -124,6 +125,11 @@ class ModelPrice:
     """Names of the tables that set any of this model's fields, in load order."""
     origins: Mapping[str, str] = field(default_factory=dict)
     """Dotted field path (``input``, ``batch.input``, ``tiers.0.output``) -> ``file:line`` that set it."""
+    confidence: str = "high"
+    """``high`` (checked against the provider), ``medium`` (an aggregator's list) or ``low``."""
+    tool_fees: Mapping[str, float] = field(default_factory=dict)
+    """USD per server-side tool call by ``TOOL_FEE_KINDS`` key (the table's ``per_1k_calls`` / 1000);
+    a kind the tables do not price is absent and bills nothing."""
 
     def rate(self, kind: str, tier: int = 0, mode: str = "standard") -> float:
         """USD per million tokens of ``kind`` for a request in ``tier`` (0 = base) and ``mode``."""
@@ -168,6 +174,8 @@ class PriceTable:
         sellers: Mapping[str, Seller] | None = None,
         warnings: Sequence[Finding] = (),
         sold_by: str | None = None,
+        fallback: Fallback | None = None,
+        adapt: Callable[[ModelPrice], ModelPrice] | None = None,
     ) -> None:
         self.models: tuple[ModelPrice, ...] = tuple(sorted(models, key=lambda m: m.name))
         self.tables: tuple[TableInfo, ...] = tuple(tables)
@@ -179,6 +187,11 @@ class PriceTable:
         self.sold_by = sold_by
         """The seller whose prices these are (``as_sold_by``), or ``None`` for list prices."""
         self._sold: dict[str, PriceTable] = {}  # as_sold_by, per seller of this table
+        self.fallback = fallback
+        """The LiteLLM snapshot, consulted for names no table resolves (``llmaudit.pricing.fallback``)."""
+        self._adapt = adapt
+        self._lock = threading.Lock()
+        self._arrays: dict[str, tuple[int, Any]] = {}
 
     def __len__(self) -> int:
         return len(self.models)
@@ -187,8 +200,34 @@ class PriceTable:
         return self.models[self.index[name]]
 
     def resolve(self, raw: str) -> Resolution | None:
-        """Resolve a model name as spelled in a log; ``None`` when no table prices it."""
-        return self.resolver.resolve(raw)
+        """Resolve a model name as spelled in a log; ``None`` when no table prices it.
+
+        The tables first, by every rule; only then the fallback snapshot, whose model is
+        added to this table (appended: existing indexes stay valid) the first time."""
+        hit = self.resolver.resolve(raw)
+        if hit is not None or self.fallback is None:
+            return hit
+        found = self.fallback.resolve(raw)
+        if found is None:
+            return None
+        with self._lock:
+            if found.model not in self.index:
+                fields = self.fallback.fields(found.model)
+                model = build_model(found.model, fields, self.fallback.path, (self.fallback.name,))
+                if self._adapt is not None:
+                    model = self._adapt(model)
+                self.index[model.name] = len(self.models)
+                self.models = (*self.models, model)
+        return found
+
+    def _cached(self, name: str, build: Callable[[], Any]) -> Any:
+        """An array cached for the current set of models (the fallback can add models)."""
+        count = len(self.models)
+        cached = self._arrays.get(name)
+        if cached is None or cached[0] != count:
+            cached = (count, build())
+            self._arrays[name] = cached
+        return cached[1]
 
     def table_info(self, name: str) -> TableInfo | None:
         """The last loaded table called ``name``."""
@@ -223,7 +262,7 @@ class PriceTable:
             self._sold[chosen.name] = sold_by(self, chosen)
         return self._sold[chosen.name]
 
-    @cached_property
+    @property
     def rate_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Dense arrays for vectorized costing.
 
@@ -231,20 +270,40 @@ class PriceTable:
         padded with +inf; rates ``[M, T + 1, len(PRICING_MODES), len(RATE_KINDS)]`` in USD
         per million tokens with every fallback already applied; fees ``[M]`` USD per call.
         """
-        n_tiers = max((len(m.tiers) for m in self.models), default=0)
-        thresholds = np.full((len(self.models), n_tiers), np.inf)
-        rates = np.zeros((len(self.models), n_tiers + 1, len(PRICING_MODES), len(RATE_KINDS)))
-        fees = np.zeros(len(self.models))
-        for i, model in enumerate(self.models):
+        return self._cached("rates", self._rate_arrays)  # type: ignore[no-any-return]
+
+    def _rate_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        models = self.models
+        n_tiers = max((len(m.tiers) for m in models), default=0)
+        thresholds = np.full((len(models), n_tiers), np.inf)
+        rates = np.zeros((len(models), n_tiers + 1, len(PRICING_MODES), len(RATE_KINDS)))
+        fees = np.zeros(len(models))
+        for i, model in enumerate(models):
             for t, tier in enumerate(model.tiers):
                 thresholds[i, t] = tier.above
-            for t in range(n_tiers + 1):
-                real_tier = min(t, len(model.tiers))
+            for t in range(len(model.tiers) + 1):
                 for j, mode in enumerate(PRICING_MODES):
                     for k, kind in enumerate(RATE_KINDS):
-                        rates[i, t, j, k] = model.rate(kind, real_tier, mode)
+                        rates[i, t, j, k] = model.rate(kind, t, mode)
+            # Padding tiers (past the model's own) repeat its last one: never reached, as
+            # their threshold is +inf, but kept equal so any read of them is right.
+            rates[i, len(model.tiers) + 1 :] = rates[i, len(model.tiers)]
             fees[i] = model.per_request_usd
         return thresholds, rates, fees
+
+    @property
+    def tool_fee_array(self) -> np.ndarray:
+        """USD per call ``[M, len(TOOL_FEE_KINDS)]``, 0 where a model does not price a kind."""
+
+        def build() -> np.ndarray:
+            models = self.models
+            out = np.zeros((len(models), len(TOOL_FEE_KINDS)))
+            for i, model in enumerate(models):
+                for k, kind in enumerate(TOOL_FEE_KINDS):
+                    out[i, k] = model.tool_fees.get(kind, 0.0)
+            return out
+
+        return self._cached("tools", build)  # type: ignore[no-any-return]
 
 
 def build_model(
@@ -279,6 +338,9 @@ def build_model(
         notes=data.get("notes"),
         tables=tables,
         origins=dict(origins or {}),
+        # Providers quote per 1,000 calls; kept per call. A missing kind stays absent, not 0.
+        confidence=data.get("confidence") or "high",
+        tool_fees={k: v / 1000 for k, v in (data.get("per_1k_calls") or {}).items() if v is not None},
     )
 
 

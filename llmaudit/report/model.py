@@ -39,6 +39,8 @@ class CostBreakdown:
     reasoning_usd: float
     request_fees_usd: float
     cache_savings_usd: float
+    tool_calls_usd: float = 0.0
+    """Server-side tool calls billed per call (web search, file search, code interpreter, grounding)."""
 
 
 @dataclass(frozen=True)
@@ -258,6 +260,9 @@ class Resolution:
     raw: str
     model: str | None
     rule: str | None
+    table: str | None = None
+    """The table whose price is used (the last that set the model; ``litellm-snapshot`` for the fallback)."""
+    confidence: str | None = None
 
 
 @dataclass(frozen=True)

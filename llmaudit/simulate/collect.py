@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from llmaudit.ingest import RequestReader
 from llmaudit.pricing import PriceTable, price_requests
-from llmaudit.schema import TOKEN_COLUMNS
+from llmaudit.schema import TOKEN_COLUMNS, TOOL_CALL_COLUMNS
 
 Tagger = Callable[[pd.DataFrame], pd.DataFrame]
 # Repeated strings: kept as categoricals.
@@ -41,6 +41,7 @@ KEPT: Final = (
     "request_id",
     "timestamp",
     *TOKEN_COLUMNS,
+    *TOOL_CALL_COLUMNS.values(),
     *_CATEGORIES,
     "prompt_hash",
     "tool_count",

@@ -33,7 +33,7 @@ import pandas as pd
 
 from llmaudit.errors import ConfigError
 from llmaudit.pricing import ModelPrice, PriceTable
-from llmaudit.pricing.cost import costs_of, mode_codes, model_index
+from llmaudit.pricing.cost import TOOL_INPUTS, costs_of, mode_codes, model_index
 from llmaudit.schema import UNTAGGED_TASK, UNTAGGED_TIER, untagged_mask
 from llmaudit.simulate.match import _categorical, match_mask, model_codes, names_of
 from llmaudit.simulate.policy import Match, Policy, Route, Target
@@ -121,7 +121,9 @@ class _Replayer:
         self.code = {name: i for i, name in enumerate(self.names)}
         self.modes = mode_codes(frame["pricing_mode"])
         # Token columns and tokenizer ratios as arrays, once: every candidate model reads them.
-        self.token_arrays = {name: frame[name].to_numpy(dtype=np.float64) for name in (*TOKENS, *OUTPUTS)}
+        # Server-side tool calls go with the request; the routed model's per-call fees bill them.
+        carried = (*TOKENS, *OUTPUTS, *(c for c in TOOL_INPUTS if c in frame.columns))
+        self.token_arrays = {name: frame[name].to_numpy(dtype=np.float64) for name in carried}
         self.orig_ratio = (
             frame["priced_provider"].astype(object).map(policy.tokenizer_ratios).fillna(1.0).to_numpy(dtype=np.float64)
             if policy.tokenizer_ratios
@@ -215,6 +217,7 @@ class _Replayer:
             **cached,
             "output_tokens": output + reasoning,
             "reasoning_tokens": reasoning,
+            **{c: out[c] for c in TOOL_INPUTS if c in out},
         }
 
     def price(

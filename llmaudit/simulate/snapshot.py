@@ -215,4 +215,4 @@ def table_with_snapshot(table: PriceTable, snapshot: Mapping[str, Mapping[str, A
     kept = [m for m in table.models if m.name not in snapshot]
     as_of = max((t.as_of for t in table.tables), default=date(1970, 1, 1))
     info = TableInfo(SNAPSHOT_TABLE, SNAPSHOT_TABLE, SNAPSHOT_TABLE, as_of, False)
-    return PriceTable([*kept, *snapped], [*table.tables, info], sellers=table.sellers)
+    return PriceTable([*kept, *snapped], [*table.tables, info], sellers=table.sellers, fallback=table.fallback)

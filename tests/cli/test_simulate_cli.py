@@ -184,4 +184,5 @@ def test_shipped_price_tables_are_named_as_analyze_names_them(capsys: pytest.Cap
     code, out, err = run(capsys, "analyze", "sample_logs", "-f", "json", "-q")
     assert code == 0, err
     assert simulated == json.loads(out)["pricing"]
-    assert all(p["path"].startswith("(shipped) ") and p["path"].endswith(".yaml") for p in simulated if p["shipped"])
+    shipped = [p["path"] for p in simulated if p["shipped"]]
+    assert all(path.startswith("(shipped) ") and path.endswith((".yaml", ".json")) for path in shipped)

@@ -44,7 +44,7 @@ def test_exclusive_usage_becomes_inclusive() -> None:
         [0, 0, 0, 0, 0, 0],
         # msg_07: 10 + 2000 read = 2010; output 45 from its last streamed line
         [2010, 2000, 0, 0, 45, 0],
-        # msg_01 (FORMATS.md): 5 + 10000 read + 500 written = 10505; output 200, the largest
+        # msg_01 (docs/formats.md): 5 + 10000 read + 500 written = 10505; output 200, the largest
         #        of its streamed lines (12, 200, 200)
         [10505, 10000, 500, 0, 200, 0],
         # msg_02: 3 + 10500 + 2000 = 12503, all 2000 written with the 1h TTL

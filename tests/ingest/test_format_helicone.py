@@ -31,7 +31,7 @@ def test_jsonl_tokens_under_each_convention() -> None:
     assert stats.files[0].format == "helicone"
     assert frame["request_id"].tolist() == ["r1", "r2", "r3", "r4", "r5", "r6", "r10"]
     assert tokens_of(frame) == [
-        # r1 (FORMATS.md): OpenAI, 1024 reads <= 1200, no total: inclusive as logged
+        # r1 (docs/formats.md): OpenAI, 1024 reads <= 1200, no total: inclusive as logged
         [1200, 1024, 0, 0, 300, 0],
         # r2: Anthropic-routed, prompt is Anthropic's input_tokens: 1000 + 5000 read + 2000 written
         [8000, 5000, 2000, 0, 500, 0],

@@ -30,7 +30,7 @@ def test_exclusive_buckets_become_inclusive() -> None:
     assert stats.files[0].format == "langfuse"
     assert frame["request_id"].tolist() == ["obs1", "obs2", "obs3", "obs4", "obs5", "obs6"]
     assert tokens_of(frame) == [
-        # obs1 (FORMATS.md): input 176 + input_cached_tokens 1024 = 1200
+        # obs1 (docs/formats.md): input 176 + input_cached_tokens 1024 = 1200
         [1200, 1024, 0, 0, 300, 0],
         # obs2: 1000 + cache_read_input_tokens 5000 + cache_creation_input_tokens 1500
         #       + input_cache_creation_1h 500 = 8000; writes 1500 + 500 = 2000, of which 500 1h

@@ -174,7 +174,7 @@ def test_flat_records_and_aliases() -> None:
     frame, stats = read_all(FLAT)
     assert stats.files[0].format == "otel"
     assert tokens_of(frame) == [
-        # line 1 (the FORMATS.md minimal record): inclusive, 8000 >= 5000 + 2000
+        # line 1 (the docs/formats.md minimal record): inclusive, 8000 >= 5000 + 2000
         [8000, 5000, 2000, 0, 500, 0],
         # line 2: gen_ai.usage.cache_read_tokens alias
         [1200, 1024, 0, 0, 300, 0],

@@ -1,4 +1,4 @@
-"""Whole-request pricing against hand-computed costs (FORMATS.md section 2).
+"""Whole-request pricing against hand-computed costs (docs/formats.md, "The pricing formula").
 
 Every expected value is worked out in the comment beside it from the rates of the
 small table below (USD per million tokens), never taken from the code's output.

@@ -7,7 +7,7 @@
   when the LiteLLM JSON is not on disk, as in CI), and every LiteLLM rate the schema can carry is
   carried unless listed below with the reason;
 - real log spellings resolve to the intended entries;
-- the FORMATS.md hand checks, priced end to end with the shipped tables.
+- the docs/formats.md hand checks, priced end to end with the shipped tables.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def test_shipped_directory_holds_exactly_the_provider_files() -> None:
 
 
 def test_every_shipped_file_loads(table, raw) -> None:  # type: ignore[no-untyped-def]
-    assert sorted(info.name for info in table.tables) == sorted(FILES + SELLER_FILES)
+    assert sorted(info.name for info in table.tables) == sorted((*FILES, *SELLER_FILES, "litellm-snapshot"))
     assert all(info.shipped for info in table.tables)
     assert 60 <= len(table) <= 120
     for stem, doc in raw.items():
@@ -202,7 +202,7 @@ def test_rate_fallbacks_on_shipped_models(table) -> None:  # type: ignore[no-unt
 
 # --------------------------------------------------------------------------- LiteLLM consistency
 
-# Rates that are NOT in LiteLLM 1.106.0 and come from the provider's own pricing page (FORMATS.md:
+# Rates that are NOT in LiteLLM 1.106.0 and come from the provider's own pricing page (docs/formats.md:
 # provider documentation wins). Paths: kind, mode.kind, tiers.<above>.kind, tiers.<above>.mode.kind.
 PROVIDER_DOC_RATES: dict[str, set[str]] = {
     # Anthropic: 1h writes are 2x input; batch is 50% and stacks with the cache multipliers.

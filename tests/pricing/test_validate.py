@@ -100,6 +100,30 @@ def test_schema_errors_are_findings_with_lines(tmp_path: Path) -> None:
     assert "unknown field" in errors[2].message
 
 
+def test_booleans_are_not_prices(tmp_path: Path) -> None:
+    # pydantic reads true as 1: `input: yes` was $1.00 per million tokens.
+    body = (
+        "  m:\n"  # 6
+        "    input: true\n"  # 7
+        "    output: yes\n"  # 8
+        "    context_window: on\n"  # 9
+        "    tiers:\n"  # 10
+        "      - above: true\n"  # 11
+        "        input: 2\n"  # 12
+    )
+    path = write(tmp_path, body)
+    errors = alone(path).errors
+    assert [(e.line, e.field) for e in errors] == [
+        (7, "models.m.input"),
+        (8, "models.m.output"),
+        (9, "models.m.context_window"),
+        (11, "models.m.tiers[0].above"),
+    ]
+    assert all("must be a number, not true" in e.message for e in errors)
+    with pytest.raises(PricingError, match=rf"{re.escape(str(path))}:7: models\.m\.input: .*not true"):
+        load_pricing([path], include_shipped=False)
+
+
 def test_yaml_syntax_errors_are_findings(tmp_path: Path) -> None:
     path = write(tmp_path, "  m: {input: 1, output: [\n")
     [error] = alone(path).errors

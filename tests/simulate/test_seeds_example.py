@@ -1,6 +1,6 @@
 """The worked example from the seeds, reproduced exactly (and its markups computed).
 
-The article (shared/seeds/001): 10M requests a month, 800 tokens each, at a blended
+A gateway pricing article (docs/formats.md, "Price sources"): 10M requests a month, 800 tokens each, at a blended
 $7 per million tokens on a flagship = $56,000. With 60% of traffic (tiers 0-1) on a
 $0.50/M model, 30% (tier 2) on the flagship and 10% (tier 3) on the flagship plus a
 verification pass costing half as much again: 2,400 + 16,800 + 8,400 = $27,600, -51%.

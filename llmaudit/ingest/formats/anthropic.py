@@ -16,6 +16,8 @@ reasoning_tokens       usage.output_tokens_details.thinking_tokens (newer API ve
                        ``reasoning_tokens`` accepted too), else absent: thinking is then
                        priced as plain output, which is how it is billed
 pricing_mode           usage.service_tier: batch, priority, else standard
+web_search_calls       usage.server_tool_use.web_search_requests (billed per search)
+web_fetch_calls        usage.server_tool_use.web_fetch_requests
 request_id             id (error objects: request_id)
 finish_reason          stop_reason
 timestamp              none in the body; the wrapper's timestamp is used
@@ -51,6 +53,7 @@ _USAGE: Final = pa.struct(
         ("cache_creation", _CACHE_CREATION),
         ("output_tokens_details", pa.struct([("thinking_tokens", NUM), ("reasoning_tokens", NUM)])),
         ("service_tier", STR),
+        ("server_tool_use", pa.struct([("web_search_requests", NUM), ("web_fetch_requests", NUM)])),
     ]
 )
 
@@ -125,6 +128,8 @@ def _tokens(g: Any) -> dict[str, np.ndarray]:
         "cache_write_1h_tokens": np.where(split, _nan0(write_1h), np.nan),
         "output_tokens": col.floats(g("usage.output_tokens")),
         "reasoning_tokens": col.floats(thinking),
+        "web_search_calls": col.floats(g("usage.server_tool_use.web_search_requests")),
+        "web_fetch_calls": col.floats(g("usage.server_tool_use.web_fetch_requests")),
     }
 
 

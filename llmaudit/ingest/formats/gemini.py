@@ -17,6 +17,9 @@ model              modelVersion (wrapped: else the request's ``model``)
 timestamp          createTime (ISO 8601, Vertex AI)
 request_id         responseId
 finish_reason      candidates[0].finishReason
+grounded_prompts   1 when candidates[0].groundingMetadata.webSearchQueries is not
+                   empty (Grounding with Google Search ran; Gemini 2.x bills per prompt)
+grounding_queries  the number of those queries (Gemini 3 bills per search query)
 status             "error" when promptFeedback.blockReason is set (error_type =
                    that reason) or for a Google API error object
                    ``{"error": {"code", "message", "status"}}`` (error_type = status)
@@ -69,7 +72,17 @@ SCHEMA: Final = pa.schema(
         ("create_time", STR),
         (
             "candidates",
-            pa.list_(pa.struct([("finishReason", STR), ("finish_reason", STR), ("content", _CONTENT)])),
+            pa.list_(
+                pa.struct(
+                    [
+                        ("finishReason", STR),
+                        ("finish_reason", STR),
+                        ("content", _CONTENT),
+                        ("groundingMetadata", pa.struct([("webSearchQueries", pa.list_(STR))])),
+                        ("grounding_metadata", pa.struct([("web_search_queries", pa.list_(STR))])),
+                    ]
+                )
+            ),
         ),
         ("promptFeedback", pa.struct([("blockReason", STR)])),
         ("prompt_feedback", pa.struct([("block_reason", STR)])),
@@ -252,6 +265,12 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
     reason = col.coalesce(col.strings(col.get(first, "finishReason")), col.strings(col.get(first, "finish_reason")))
     c["finish_reason"] = finish_reasons(reason)
     conv.completion_text = _parts_text(col.get(first, "content"))
+    queries = np.maximum(
+        col.list_length(col.get(first, "groundingMetadata.webSearchQueries")),
+        col.list_length(col.get(first, "grounding_metadata.web_search_queries")),
+    ).astype(np.float64)
+    c["grounding_queries"] = queries
+    c["grounded_prompts"] = (queries > 0).astype(np.float64)
 
     if request is not None:
         c.update(_prompt(req, n))

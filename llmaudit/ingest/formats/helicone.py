@@ -12,7 +12,7 @@ Token counts. Helicone does not store one convention. Its Anthropic body process
 ``usage.input_tokens``, which *excludes* cache reads and writes
 (``valhalla/jawn/src/lib/shared/bodyProcessors/anthropicBodyProcessor.ts``); its current
 OpenAI processor stores ``prompt_tokens - cached_tokens - audio_tokens``
-(``openaiBodyProcessor.ts``), while older exports (and FORMATS.md's example) carry OpenAI's
+(``openaiBodyProcessor.ts``), while older exports (and the docs/formats.md example) carry OpenAI's
 inclusive ``prompt_tokens``. So a row's ``prompt_tokens`` is taken as exclusive when
 (1) the call was Anthropic-routed (provider ``ANTHROPIC`` or a ``claude`` model), or
 (2) cache reads + writes exceed it (an inclusive count cannot be smaller than its part), or

@@ -14,7 +14,15 @@ output_tokens      usage.completion_tokens                usage.output_tokens
 reasoning_tokens   usage.completion_tokens_details        usage.output_tokens_details
                    .reasoning_tokens                      .reasoning_tokens
 timestamp          created (unix s)                       created_at (unix s)
+web_search_calls   (none)                                 output items of type web_search_call
+file_search_calls  (none)                                 output items of type file_search_call
+code_interpreter   (none)                                 distinct container_id of the output's
+_sessions                                                 code_interpreter_call items
 =================  =====================================  ====================================
+
+OpenAI bills code interpreter per container session, not per call; a container can outlive
+one response (20 minutes idle), so counting a response's distinct containers is an upper
+bound when consecutive responses share one.
 
 The two never share a usage field name, so one schema reads both and each row is
 converted by whichever fields it has. ``service_tier`` (flex, priority) selects the
@@ -28,6 +36,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -65,7 +74,15 @@ SCHEMA: Final = pa.schema(
         ),
         (
             "output",
-            pa.list_(pa.struct([("type", STR), ("content", pa.list_(pa.struct([("type", STR), ("text", STR)])))])),
+            pa.list_(
+                pa.struct(
+                    [
+                        ("type", STR),
+                        ("container_id", STR),
+                        ("content", pa.list_(pa.struct([("type", STR), ("text", STR)]))),
+                    ]
+                )
+            ),
         ),
         ("usage", _USAGE),
     ]
@@ -149,6 +166,29 @@ def _output_text(table: pa.Table) -> pa.Array:
     return col.coalesce(chat_text, resp_text)
 
 
+def _tool_calls(table: pa.Table) -> dict[str, np.ndarray]:
+    """Per row: the Responses output's web and file search calls and code interpreter containers."""
+    n = table.num_rows
+    output = col.get(table, "output")
+    if not pa.types.is_list(output.type) or not len(output.values):
+        return {}
+    rows = np.asarray(pc.list_parent_indices(output))
+    items = output.flatten()
+    kinds = np.asarray(pc.fill_null(col.strings(col.get(items, "type")), ""), dtype=object)
+    out = {
+        column: np.bincount(rows[kinds == kind], minlength=n).astype(np.float64)
+        for kind, column in (("web_search_call", "web_search_calls"), ("file_search_call", "file_search_calls"))
+    }
+    code = kinds == "code_interpreter_call"
+    if code.any():
+        containers = pd.DataFrame(
+            {"row": rows[code], "id": np.asarray(col.strings(col.get(items, "container_id")), dtype=object)[code]}
+        )
+        sessions = containers.drop_duplicates()["row"].to_numpy()  # a call without an id counts as one session
+        out["code_interpreter_sessions"] = np.bincount(sessions, minlength=n).astype(np.float64)
+    return out
+
+
 def convert(table: pa.Table, request: pa.Array | None) -> Converted:
     n = table.num_rows
     g = col.Fields(table)
@@ -169,6 +209,7 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
             g("usage.output_tokens_details.reasoning_tokens"),
         )
     )
+    c.update(_tool_calls(table))
     c["request_id"] = col.strings(g("id"))
     c["timestamp"] = col.timestamps(col.coalesce(g("created"), g("created_at")))
     c["provider"] = pa.repeat(pa.scalar("openai"), n)

@@ -51,7 +51,8 @@ def summary_rows(report: AnalyzeReport) -> list[tuple[str, str]]:
             "Cost by kind",
             f"input {money(k.input_usd)}, cache read {money(k.cache_read_usd)}, cache write "
             f"{money(k.cache_write_usd)}, output {money(k.output_usd)}, reasoning {money(k.reasoning_usd)}"
-            + (f", request fees {money(k.request_fees_usd)}" if k.request_fees_usd else ""),
+            + (f", request fees {money(k.request_fees_usd)}" if k.request_fees_usd else "")
+            + (f", tool calls {money(k.tool_calls_usd)}" if k.tool_calls_usd else ""),
         ),
     ]
 
