@@ -17,6 +17,7 @@ from typer._click.exceptions import ClickException
 from llmaudit.cli import analyze as _analyze  # noqa: F401
 from llmaudit.cli import check as _check  # noqa: F401
 from llmaudit.cli import pricing as _pricing  # noqa: F401
+from llmaudit.cli import shadow as _shadow  # noqa: F401
 from llmaudit.cli import simulate as _simulate  # noqa: F401
 from llmaudit.cli.app import app
 from llmaudit.cli.console import stderr_console
