@@ -50,6 +50,24 @@ class RequestScore(_Strict):
     score: float
 
 
+class EvidenceCell(_Strict):
+    """One (model, task type, tier) cell of ``llmaudit shadow``'s evidence: mean, 95% interval, count."""
+
+    model: str
+    task_type: str
+    tier: int
+    n: int = Field(ge=1)
+    mean: float
+    low: float
+    high: float
+    interval: Literal["wilson", "t"]
+
+
+class Evidence(_Strict):
+    min_samples: int = Field(default=20, ge=1)
+    cells: list[EvidenceCell] = Field(default_factory=list)
+
+
 class QualitySpec(_Strict):
     version: Literal[1]
     scale: str = "0-1"
@@ -57,6 +75,7 @@ class QualitySpec(_Strict):
     floors: dict[Tier, float] = Field(default_factory=dict)
     scores: dict[str, dict[TaskKey, float]]  # type: ignore[valid-type]
     requests: list[RequestScore] | str | None = None
+    evidence: Evidence | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +94,9 @@ class QualityScores:
     """Score per (request_id, model) from ``requests:``; a float Series with a 2-level index."""
     unpriced_models: tuple[str, ...] = ()
     """Names of ``scores`` the price table does not know, kept as written (unpriced logged models)."""
+    cells: tuple[EvidenceCell, ...] = ()
+    """``evidence.cells`` (``llmaudit shadow``), model names resolved through the price table."""
+    min_samples: int = 20
 
     def score(self, models: np.ndarray, tasks: np.ndarray, request_ids: np.ndarray | None) -> np.ndarray:
         """Score per row of ``models`` (objects; None = no model) for ``tasks``; NaN = unscored."""
@@ -210,6 +232,34 @@ def load_quality(path: str | Path, table: PriceTable) -> QualityScores:
         by_model=by_model,
         overrides=overrides,
         unpriced_models=tuple(unpriced),
+        cells=_cells(spec, table),
+        min_samples=spec.evidence.min_samples if spec.evidence else 20,
+    )
+
+
+def _cells(spec: QualitySpec, table: PriceTable) -> tuple[EvidenceCell, ...]:
+    if spec.evidence is None:
+        return ()
+    out = []
+    for cell in spec.evidence.cells:
+        hit = table.resolve(cell.model)
+        out.append(cell.model_copy(update={"model": hit.model}) if hit is not None else cell)
+    return tuple(out)
+
+
+def evidence_warnings(scores: QualityScores, models: set[str]) -> tuple[str, ...]:
+    """ "Too few samples" for the evidence cells of ``models`` (the models some policy or the logs use)."""
+    few = [c for c in scores.cells if c.model in models and c.n < scores.min_samples]
+    if not few:
+        return ()
+    shown = "; ".join(
+        f"{c.model} {c.task_type} tier {c.tier}: {c.mean:.2f} [{c.low:.2f}, {c.high:.2f}] from {c.n}" for c in few[:8]
+    )
+    more = f"; and {len(few) - 8} more" if len(few) > 8 else ""
+    return (
+        f"quality: {len(few)} evidence cell(s) in {scores.source} have fewer than {scores.min_samples} scored "
+        f"requests, too few to trust (mean [95% interval] from n): {shown}{more}; rerun `llmaudit shadow` with a "
+        "larger --sample",
     )
 
 

@@ -34,7 +34,14 @@ from llmaudit.report.simulate_model import (
 from llmaudit.simulate.billing import FeeScenario, bill_policy, flat_vs_metered, policy_seller
 from llmaudit.simulate.match import model_codes, names_of
 from llmaudit.simulate.policy import Policy
-from llmaudit.simulate.quality import QualityScores, frontier, policy_quality, request_keys, served_scores
+from llmaudit.simulate.quality import (
+    QualityScores,
+    evidence_warnings,
+    frontier,
+    policy_quality,
+    request_keys,
+    served_scores,
+)
 from llmaudit.simulate.replay import Replayed, distinct, observed_failure_rates, replay
 from llmaudit.simulate.snapshot import (
     policy_models,
@@ -229,6 +236,7 @@ def simulate(
     if quality is not None and base_scores is not None:
         summary, on_frontier = _quality_summary(quality, baseline_total, base_scores, results)
         warnings += _quality_warnings(quality, logged, results)
+        warnings += evidence_warnings(quality, logged | {r.to_model for p in results for r in p.routing})
     # What `llmaudit check` needs to replay later traffic the way this run did (snapshot.py).
     routable = logged.union(*(policy_models(p.policy) for p in policies))
     return SimulateReport(
