@@ -78,7 +78,7 @@ def test_without_yes_prints_the_plan_and_sends_nothing(shadow_logs, tmp_path, ca
 
 def test_scores_every_mode_and_simulate_reads_the_evidence(shadow_logs, tmp_path, capsys):
     with FakeOpenAI(scripts(), key=KEY) as server:
-        args = base(shadow_logs, server, tmp_path, "gpt-4.1-mini", "gpt-4o-mini") + ["--judge", "gpt-4.1", "--yes"]
+        args = [*base(shadow_logs, server, tmp_path, "gpt-4.1-mini", "gpt-4o-mini"), "--judge", "gpt-4.1", "--yes"]
         code, out, err = run(args, capsys)
         assert code == 0, err
         # 14 requests x 2 candidates, then 6 open-ended x 2 candidates x 2 orders for the judge.
@@ -124,9 +124,9 @@ def test_scores_every_mode_and_simulate_reads_the_evidence(shadow_logs, tmp_path
 
 def test_a_rerun_sends_nothing_again(shadow_logs, tmp_path, capsys):
     with FakeOpenAI(scripts(), key=KEY) as server:
-        assert run(base(shadow_logs, server, tmp_path) + ["--yes"], capsys)[0] == 0
+        assert run([*base(shadow_logs, server, tmp_path), "--yes"], capsys)[0] == 0
         assert len(server.rec.bodies) == 14
-        code, out, _ = run(base(shadow_logs, server, tmp_path) + ["--yes"], capsys)
+        code, out, _ = run([*base(shadow_logs, server, tmp_path), "--yes"], capsys)
         assert code == 0 and len(server.rec.bodies) == 14
         assert "0 sent, 14 from the cache" in out
         # The plan says what is cached: a third look costs nothing.
@@ -136,7 +136,7 @@ def test_a_rerun_sends_nothing_again(shadow_logs, tmp_path, capsys):
 
 def test_the_key_never_leaks(shadow_logs, tmp_path, capsys):
     with FakeOpenAI(scripts(), key=KEY) as server:
-        code, out, err = run(base(shadow_logs, server, tmp_path) + ["--yes", "--judge", "gpt-4.1"], capsys)
+        code, out, err = run([*base(shadow_logs, server, tmp_path), "--yes", "--judge", "gpt-4.1"], capsys)
         assert code == 0
         assert set(server.rec.auth) == {f"Bearer {KEY}"}  # it was sent, to the server only
     files = [p for p in tmp_path.rglob("*") if p.is_file() and p.name != "logs.jsonl"]
@@ -148,23 +148,23 @@ def test_the_key_never_leaks(shadow_logs, tmp_path, capsys):
 def test_401_and_404_stop_with_exit_2_naming_endpoint_and_model(shadow_logs, tmp_path, capsys, monkeypatch):
     with FakeOpenAI(scripts(), key=KEY) as server:
         monkeypatch.setenv("SHADOW_TEST_KEY", "sk-wrong-key-abc")
-        code, out, err = run(base(shadow_logs, server, tmp_path) + ["--yes"], capsys)
+        code, out, err = run([*base(shadow_logs, server, tmp_path), "--yes"], capsys)
         assert code == 2
         assert server.url in err and "gpt-4.1-mini" in err and "401" in err and "SHADOW_TEST_KEY" in err
         assert "sk-wrong-key-abc" not in out + err
         assert "Traceback" not in err
         monkeypatch.setenv("SHADOW_TEST_KEY", KEY)
-        code, _, err = run(base(shadow_logs, server, tmp_path, "gpt-4.1-nano") + ["--yes"], capsys)
+        code, _, err = run([*base(shadow_logs, server, tmp_path, "gpt-4.1-nano"), "--yes"], capsys)
         assert code == 2 and "404" in err and "gpt-4.1-nano" in err
         monkeypatch.delenv("SHADOW_TEST_KEY")
-        code, _, err = run(base(shadow_logs, server, tmp_path) + ["--yes"], capsys)
+        code, _, err = run([*base(shadow_logs, server, tmp_path), "--yes"], capsys)
         assert code == 2 and "SHADOW_TEST_KEY" in err and "not set" in err
 
 
 def test_retry_after_429_and_500_and_timeouts_are_retried(shadow_logs, tmp_path, capsys):
     flaky = Script(positive, failures=[(429, {"Retry-After": "0.2"}), (500, {}), "stall"])
     with FakeOpenAI(scripts(**{"gpt-4.1-mini": flaky}), key=KEY, stall_s=0.4) as server:
-        args = base(shadow_logs, server, tmp_path) + ["--yes", "--backoff", "0", "--timeout", "0.1", "--sample", "1"]
+        args = [*base(shadow_logs, server, tmp_path), "--yes", "--backoff", "0", "--timeout", "0.1", "--sample", "1"]
         code, out, err = run(args, capsys)
         assert code == 0, err
         # 2 requests sampled (one per cell), each served 429, 500, a stall, then an answer.
@@ -177,7 +177,7 @@ def test_retry_after_429_and_500_and_timeouts_are_retried(shadow_logs, tmp_path,
 
 def test_spend_cap_stops_sending(shadow_logs, tmp_path, capsys):
     with FakeOpenAI(scripts(), key=KEY) as server:
-        args = base(shadow_logs, server, tmp_path) + ["--yes", "--max-spend", "0.000001", "--concurrency", "1"]
+        args = [*base(shadow_logs, server, tmp_path), "--yes", "--max-spend", "0.000001", "--concurrency", "1"]
         code, out, err = run(args, capsys)
         assert code == 0, err
         assert sum(server.rec.answered.values()) == 1  # the first answer reached the cap
@@ -187,7 +187,7 @@ def test_spend_cap_stops_sending(shadow_logs, tmp_path, capsys):
 def test_max_spend_refuses_an_unpriced_candidate(shadow_logs, tmp_path, capsys):
     with FakeOpenAI(scripts(), key=KEY) as server:
         code, _, err = run(
-            base(shadow_logs, server, tmp_path, "my-local-llama") + ["--yes", "--max-spend", "1"], capsys
+            [*base(shadow_logs, server, tmp_path, "my-local-llama"), "--yes", "--max-spend", "1"], capsys
         )
     assert code == 2 and "my-local-llama" in err
     assert server.rec.bodies == []
@@ -200,7 +200,7 @@ def test_scorer_command_grades_every_answer(shadow_logs, tmp_path, capsys):
         "print(0.75 if r['logged_answer'] and r['candidate_answer'] else 0)\n"
     )
     with FakeOpenAI(scripts(), key=KEY) as server:
-        args = base(shadow_logs, server, tmp_path) + ["--yes", "--scorer", f"{sys.executable} {scorer}"]
+        args = [*base(shadow_logs, server, tmp_path), "--yes", "--scorer", f"{sys.executable} {scorer}"]
         code, _, err = run(args, capsys)
         assert code == 0, err
     doc = yaml.safe_load((tmp_path / "evidence.yaml").read_text())
@@ -209,7 +209,7 @@ def test_scorer_command_grades_every_answer(shadow_logs, tmp_path, capsys):
     scorer.write_text("print('great')\n")
     with FakeOpenAI(scripts(), key=KEY) as server:
         code, _, err = run(
-            base(shadow_logs, server, tmp_path) + ["--yes", "--scorer", f"{sys.executable} {scorer}"], capsys
+            [*base(shadow_logs, server, tmp_path), "--yes", "--scorer", f"{sys.executable} {scorer}"], capsys
         )
     assert code == 2 and "'great'" in err and "not a number" in err
 
