@@ -284,6 +284,40 @@ def served_scores(scores: QualityScores, r: Replayed, tasks: np.ndarray, ids: np
     return np.where(share > 0, mixed, first)
 
 
+_Z95 = 1.959963984540054
+
+
+def expected_interval(
+    scores: QualityScores, models: np.ndarray, tasks: np.ndarray, tiers: np.ndarray, served: np.ndarray
+) -> tuple[float, float] | None:
+    """Approximate 95% interval of the mean of ``served`` from the evidence cells' intervals.
+
+    The policy's expected quality is a request-weighted sum of per-cell means, so its
+    variance is the sum over (model, task type, tier) cells of (share of the scored
+    requests in the cell)^2 x (the cell mean's standard error, read back from its 95%
+    interval). Requests whose model has no evidence cell add no uncertainty (a score
+    given as a number, or the logged answers' reference). None without evidence cells.
+    """
+    scored = ~np.isnan(served)
+    if not scores.cells or not scored.any():
+        return None
+    se = pd.Series(
+        {(c.model, c.task_type, c.tier): (c.high - c.low) / (2 * _Z95) for c in scores.cells}, dtype=np.float64
+    )
+    keys = pd.MultiIndex.from_arrays(
+        [pd.Series(models[scored], dtype=object), pd.Series(tasks[scored], dtype=object), tiers[scored]]
+    )
+    pos = se.index.get_indexer(keys)
+    hit = pos >= 0
+    if not hit.any():
+        return None
+    counts = np.bincount(pos[hit], minlength=len(se))
+    share = counts / int(scored.sum())
+    half = _Z95 * float(np.sqrt(np.sum((share * se.to_numpy()) ** 2)))
+    mean = float(served[scored].mean())
+    return max(scores.low, mean - half), min(scores.high, mean + half)
+
+
 def _mean(values: np.ndarray) -> float | None:
     scored = values[~np.isnan(values)]
     return float(scored.mean()) if len(scored) else None
@@ -298,7 +332,11 @@ def _change(expected: float | None, baseline: float | None) -> float | None:
 
 
 def policy_quality(
-    scores: QualityScores, served: np.ndarray, baseline: np.ndarray, tier_key: pd.Series
+    scores: QualityScores,
+    served: np.ndarray,
+    baseline: np.ndarray,
+    tier_key: pd.Series,
+    interval: tuple[float, float] | None = None,
 ) -> PolicyQuality:
     """Expected quality overall and per complexity tier (``tier_key``: "tier N" / "untagged")."""
     work = pd.DataFrame({"key": tier_key.to_numpy(), "served": served, "base": baseline})
@@ -334,6 +372,8 @@ def policy_quality(
         floor=scores.floor,
         below_floor=_below(expected, scores.floor) or any(row.below_floor for row in rows),
         by_tier=tuple(rows),
+        low=interval[0] if interval else None,
+        high=interval[1] if interval else None,
     )
 
 

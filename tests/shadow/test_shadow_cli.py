@@ -117,7 +117,12 @@ def test_scores_every_mode_and_simulate_reads_the_evidence(shadow_logs, tmp_path
     # Every request is graded on gpt-4.1-mini: 8 x 1.0 + 6 x 0.5 over 14; the logged model is the reference (1.0).
     report = json.loads(out)
     assert report["quality"]["baseline"] == 1.0
-    assert report["policies"][0]["quality"]["expected"] == pytest.approx((8 + 3) / 14)
+    quality = report["policies"][0]["quality"]
+    assert quality["expected"] == pytest.approx((8 + 3) / 14)
+    # Interval: only the classification cell is uncertain (Wilson width Z^2/(8+Z^2)), weighing 8 of 14 requests.
+    half = (8 / 14) * (Z * Z / (8 + Z * Z)) / 2
+    assert quality["low"] == pytest.approx(11 / 14 - half, abs=1e-3)
+    assert quality["high"] == pytest.approx(11 / 14 + half, abs=1e-3)
     warning = next(w for w in report["warnings"] if "too few to trust" in w)
     assert "gpt-4.1-mini classification tier 0: 1.00 [0.68, 1.00] from 8" in warning
 
