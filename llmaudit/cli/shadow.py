@@ -23,7 +23,7 @@ from llmaudit.shadow.endpoints import Endpoint, load_endpoints, resolve
 from llmaudit.shadow.evidence import MIN_SAMPLES, write_evidence
 from llmaudit.shadow.grade import grade, judge_jobs
 from llmaudit.shadow.payload import is_partial
-from llmaudit.shadow.run import Outcome, PlanRow, Spend, candidate_jobs, execute, plan
+from llmaudit.shadow.run import Outcome, PlanRow, Sender, Spend, candidate_jobs, execute, plan
 from llmaudit.shadow.sample import draw
 
 EPILOG = """\
@@ -206,13 +206,11 @@ def shadow_command(
             deadline=time.monotonic() + deadline if deadline is not None else None,
         )
         spend = Spend(max_spend)
-        outcome = execute(jobs, keys, store, table, settings, concurrency=concurrency, spend=spend)
+        sender = Sender(keys, store, table, settings, concurrency, spend)
+        outcome = execute(jobs, sender)
         if judge_target is not None and not outcome.interrupted:
             names = [t.candidate for t in targets]
-            execute(
-                judge_jobs(frame, outcome.replies, names, judge_target), keys, store, table, settings,
-                concurrency=concurrency, spend=spend, outcome=outcome,
-            )  # fmt: skip
+            execute(judge_jobs(frame, outcome.replies, names, judge_target), sender, outcome=outcome)
         _summary(outcome, spend)
         if outcome.interrupted:
             echo("interrupted: every answer received is in the cache; rerun the same command to continue", err=True)

@@ -125,19 +125,23 @@ def plan(jobs: list[Job], cache: AnswerCache, table: PriceTable) -> list[PlanRow
     return out
 
 
+@dataclass(frozen=True)
+class Sender:
+    """What sending needs besides the jobs: keys by candidate, the cache, prices, limits."""
+
+    keys: dict[str, str | None]
+    cache: AnswerCache
+    table: PriceTable
+    settings: Settings
+    concurrency: int
+    spend: Spend
+
+
 async def _run(
-    jobs: list[Job],
-    keys: dict[str, str | None],
-    cache: AnswerCache,
-    table: PriceTable,
-    settings: Settings,
-    concurrency: int,
-    spend: Spend,
-    outcome: Outcome,
-    stop: asyncio.Event,
-    progress: Callable[[], None],
+    jobs: list[Job], ctx: Sender, outcome: Outcome, stop: asyncio.Event, progress: Callable[[], None]
 ) -> None:
-    gate = asyncio.Semaphore(concurrency)
+    keys, cache, table, settings, spend = ctx.keys, ctx.cache, ctx.table, ctx.settings, ctx.spend
+    gate = asyncio.Semaphore(ctx.concurrency)
 
     async def one(client: Any, job: Job) -> None:
         async with gate:
@@ -168,21 +172,12 @@ async def _run(
             outcome.cached[job.key_name] += 1
         else:
             todo.append(job)
-    async with new_client(settings, concurrency) as client:
+    async with new_client(settings, ctx.concurrency) as client:
         await asyncio.gather(*(one(client, job) for job in todo))
 
 
 def execute(
-    jobs: list[Job],
-    keys: dict[str, str | None],
-    cache: AnswerCache,
-    table: PriceTable,
-    settings: Settings,
-    *,
-    concurrency: int,
-    spend: Spend,
-    progress: Callable[[], None] = lambda: None,
-    outcome: Outcome | None = None,
+    jobs: list[Job], ctx: Sender, *, progress: Callable[[], None] = lambda: None, outcome: Outcome | None = None
 ) -> Outcome:
     """Send the jobs the cache lacks; on SIGINT, in-flight answers finish and are kept, then
     ``outcome.interrupted`` is set (a second Ctrl-C aborts at once)."""
@@ -193,7 +188,7 @@ def execute(
         loop = asyncio.get_running_loop()
         handled = _on_sigint(loop, stop, outcome)
         try:
-            await _run(jobs, keys, cache, table, settings, concurrency, spend, outcome, stop, progress)
+            await _run(jobs, ctx, outcome, stop, progress)
         finally:
             if handled:
                 import signal
