@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 
 from llmaudit.cli import options as opt
@@ -21,9 +22,9 @@ from llmaudit.shadow.cache import AnswerCache
 from llmaudit.shadow.client import Settings
 from llmaudit.shadow.endpoints import Endpoint, load_endpoints, resolve
 from llmaudit.shadow.evidence import MIN_SAMPLES, write_evidence
-from llmaudit.shadow.grade import grade, judge_jobs
+from llmaudit.shadow.grade import grade, judge_estimate, judge_jobs
 from llmaudit.shadow.payload import is_partial
-from llmaudit.shadow.run import Outcome, PlanRow, Sender, Spend, candidate_jobs, execute, plan
+from llmaudit.shadow.run import Outcome, PlanRow, Sender, Spend, candidate_jobs, execute, plan, price
 from llmaudit.shadow.sample import draw
 
 EPILOG = """\
@@ -187,12 +188,10 @@ def shadow_command(
         jobs = candidate_jobs(frame, targets)
         rows = plan(jobs, store, table)
         if judge_target is not None:
-            judged = sum(
-                1 for r in frame.to_dict("records") if r.get("task_type") not in ("classification", "extraction")
-            )
-            est = judged * len(targets) * 2
-            cost = None if table.resolve(judge_target.candidate) is None else 0.0
-            rows.append(PlanRow(f"judge {judge_target.candidate} (up to)", est, 0, 0, 0, cost))
+            calls, ins, outs = judge_estimate(frame, len(targets))
+            cost = float(price(table, judge_target.candidate, np.array([ins]), np.array([outs]))[0])
+            name = f"judge {judge_target.candidate} (up to)"
+            rows.append(PlanRow(name, calls, 0, ins, outs, cost if np.isfinite(cost) else None))
         for line in _plan_lines(rows, max_spend):
             echo(line)
         if not yes:

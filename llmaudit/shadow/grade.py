@@ -60,6 +60,15 @@ def judge_jobs(
     return jobs
 
 
+def judge_estimate(sample: pd.DataFrame, candidates: int) -> tuple[int, int, int]:
+    """(requests, input tokens, output tokens) the judge will see at most: two orders per
+    open-ended request with a logged answer and candidate; each shows the request and two
+    answers (the candidate's taken as long as the logged one)."""
+    rows = [r for r in sample.to_dict("records") if _logged(r) is not None and mode(r, True, False) == "judge"]
+    per = sum(int(r.get("input_tokens") or 0) + 2 * int(r.get("output_tokens") or 0) + 80 for r in rows)
+    return 2 * candidates * len(rows), 2 * candidates * per, 2 * candidates * len(rows) * 2
+
+
 def _judge_key(judge: Endpoint, candidate: str, order: str) -> str:
     return f"judge {judge.candidate}: {candidate}, {order}"
 

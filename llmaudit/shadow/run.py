@@ -150,6 +150,9 @@ async def _run(
                 outcome.not_sent[(job.key_name, reason)] += 1
                 return
             reply = await complete(client, job.endpoint, keys.get(job.endpoint.candidate), job.body, settings)
+            if reply.attempts == 0:  # the deadline passed before it was sent
+                outcome.not_sent[(job.key_name, "deadline reached")] += 1
+                return
             outcome.sent[job.key_name] += 1
             if reply.text is None:
                 outcome.failed[(job.key_name, reply.error or "failed")] += 1

@@ -76,6 +76,25 @@ def test_without_yes_prints_the_plan_and_sends_nothing(shadow_logs, tmp_path, ca
     assert not (tmp_path / "evidence.yaml").exists()
 
 
+def test_the_plan_prices_the_judge(shadow_logs, tmp_path, capsys):
+    with FakeOpenAI(scripts(), key=KEY) as server:
+        code, out, _ = run(
+            [*base(shadow_logs, server, tmp_path, "gpt-4.1-mini", "gpt-4o-mini"), "--judge", "gpt-4.1"], capsys
+        )
+    assert code == 0 and server.rec.bodies == []
+    judge = next(line.split() for line in out.splitlines() if line.startswith("judge gpt-4.1"))
+    # 6 open-ended requests x 2 candidates x 2 orders; each shows 60 + 2 x 5 tokens + 80 of instructions,
+    # answers 2 tokens; gpt-4.1 at $2 / $8 per million input / output tokens.
+    assert judge[-5:] == ["24", "0", "3,600", "48", f"${(3600 * 2 + 48 * 8) / 1e6:.4f}"]
+
+
+def test_nothing_is_sent_after_the_deadline(shadow_logs, tmp_path, capsys):
+    with FakeOpenAI(scripts(), key=KEY) as server:
+        code, out, _ = run([*base(shadow_logs, server, tmp_path), "--yes", "--deadline", "0"], capsys)
+    assert code == 0 and server.rec.bodies == []
+    assert "14 without an answer (deadline reached)" in out
+
+
 def test_scores_every_mode_and_simulate_reads_the_evidence(shadow_logs, tmp_path, capsys):
     with FakeOpenAI(scripts(), key=KEY) as server:
         args = [*base(shadow_logs, server, tmp_path, "gpt-4.1-mini", "gpt-4o-mini"), "--judge", "gpt-4.1", "--yes"]
