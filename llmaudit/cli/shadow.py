@@ -23,6 +23,7 @@ from llmaudit.shadow.client import Settings
 from llmaudit.shadow.endpoints import Endpoint, load_endpoints, resolve
 from llmaudit.shadow.evidence import MIN_SAMPLES, write_evidence
 from llmaudit.shadow.grade import grade, judge_estimate, judge_jobs
+from llmaudit.shadow.messages import logged_requests
 from llmaudit.shadow.payload import is_partial
 from llmaudit.shadow.run import Outcome, PlanRow, Sender, Spend, candidate_jobs, execute, plan, price
 from llmaudit.shadow.sample import draw
@@ -172,20 +173,21 @@ def shadow_command(
         reader = RequestReader(sources, ingest, observer=progress, transform=lambda f: price_requests(tag(f), table))
         drawn = draw(reader, sample, seed)
     frame = drawn.frame
-    partial = sum(is_partial(r) for r in frame.to_dict("records"))
+    logged = logged_requests(frame, sources)
+    partial = sum(is_partial(r, str(r["request_id"]) in logged) for r in frame.to_dict("records"))
     echo = typer.echo
     echo(
         f"sample: {len(frame):,} of {drawn.requests:,} requests in {drawn.cells} cells (seed {seed}, up to {sample} "
         f"per cell); {drawn.without_prompt:,} without prompt text skipped"
         + (
-            f"; {partial} replayed as their last turn (earlier turns or tools not in the logs' canonical form)"
+            f"; {partial} replayed as their last turn (their logged messages or tools could not be read back)"
             if partial
             else ""
         )
     )
     store = AnswerCache(cache)
     try:
-        jobs = candidate_jobs(frame, targets)
+        jobs = candidate_jobs(frame, targets, logged)
         rows = plan(jobs, store, table)
         if judge_target is not None:
             calls, ins, outs = judge_estimate(frame, len(targets))

@@ -78,12 +78,15 @@ def _tokens(text: str) -> int:
     return int(estimate_tokens(pa.array([text]))[0])
 
 
-def candidate_jobs(sample: pd.DataFrame, endpoints: list[Endpoint]) -> list[Job]:
+def candidate_jobs(
+    sample: pd.DataFrame, endpoints: list[Endpoint], logged: dict[str, dict[str, Any]] | None = None
+) -> list[Job]:
     rows = sample.to_dict("records")  # a sample of at most cells x --sample requests
+    logged = logged or {}
     jobs = []
     for endpoint in endpoints:
         for row in rows:
-            body = build_payload(row, endpoint.model)
+            body = build_payload(row, endpoint.model, logged.get(str(row["request_id"])))
             logged_out = int(row.get("output_tokens") or 0)
             jobs.append(
                 Job(

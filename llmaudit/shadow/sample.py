@@ -18,6 +18,8 @@ import pandas as pd
 # What the replay, the plan and the scores read from a sampled request.
 SAMPLE_COLUMNS: Final = (
     "request_id",
+    "source_file",
+    "source_line",
     "model",
     "priced_model",
     "task_type",

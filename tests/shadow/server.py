@@ -31,6 +31,7 @@ class Script:
 @dataclass
 class Recorded:
     bodies: list[str] = field(default_factory=list)
+    payloads: list[dict[str, Any]] = field(default_factory=list)
     answered: Counter[str] = field(default_factory=Counter)
     auth: list[str | None] = field(default_factory=list)
     arrivals: list[float] = field(default_factory=list)
@@ -85,6 +86,7 @@ class FakeOpenAI:
         auth = h.headers.get("Authorization")
         with self.lock:
             self.rec.bodies.append(digest)
+            self.rec.payloads.append(body)
             self.rec.auth.append(auth)
             self.rec.arrivals.append(time.monotonic())
             served = self.rec.failures_served[digest]
