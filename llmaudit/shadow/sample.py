@@ -84,6 +84,8 @@ def draw(chunks: Iterable[pd.DataFrame], per_cell: int, seed: int, *, by_feature
     frame = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=[*SAMPLE_COLUMNS, "_priority"])
     keys = cell_keys(frame, by_feature)
     if len(frame):
+        # A request logged twice (a retry, two exports) is one request: scored once.
+        frame = frame.sort_values(["_priority", "request_id"], kind="stable").drop_duplicates("request_id")
         frame = _keep(frame, per_cell, keys)
         frame = frame.sort_values([*keys, "_priority"], kind="stable")
     frame = frame.drop(columns="_priority").reset_index(drop=True)

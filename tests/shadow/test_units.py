@@ -60,6 +60,8 @@ def test_sample_is_seeded_and_independent_of_chunking():
     assert len(whole) == 6 and whole.groupby("task_type").size().tolist() == [3, 3]
     assert draw([_frame(40)], 3, seed=8).frame["request_id"].tolist() != whole["request_id"].tolist()
     assert draw([_frame(40)], 3, seed=7).without_prompt == 1
+    twice = draw([_frame(40), _frame(40)], 30, seed=7).frame
+    assert len(twice) == 39 and twice["request_id"].is_unique  # logged twice, sampled once
 
 
 def test_the_example_endpoints_file_loads():
