@@ -75,6 +75,8 @@ CANONICAL_DTYPES: Final[dict[str, object]] = {
     "max_output_tokens": np.float64,
     "structured_output": np.bool_,
     "tool_count": np.int64,
+    # The logged answer's text (``llmaudit shadow`` scores candidates against it); private.
+    "completion_text": "str",
     "team": "str",
     "project": "str",
     "tokens_estimated": np.bool_,
@@ -131,7 +133,7 @@ def untagged_mask(frame: pd.DataFrame) -> np.ndarray:
 TAG_SEPARATOR: Final = "|"
 
 # Columns never written to a report unless the user asks for prompt text.
-PRIVATE_COLUMNS: Final = ("prompt_text", "system_text", "user_text")
+PRIVATE_COLUMNS: Final = ("prompt_text", "system_text", "user_text", "completion_text")
 
 
 def empty_canonical_frame() -> pd.DataFrame:

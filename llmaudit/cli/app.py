@@ -56,6 +56,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "app",
         "Replay the logged traffic under routing policies and compare what it would cost.",
     ),
+    "shadow": (
+        "llmaudit.cli.shadow",
+        "app",
+        "Replay a sample of the logged requests to candidate models and score their answers.",
+    ),
     "check": (
         "llmaudit.cli.check",
         "check_app",

@@ -184,6 +184,9 @@ class PolicyQuality:
     below_floor: bool
     """Below the overall ``floor`` or below a per-tier floor in ``by_tier``."""
     by_tier: tuple[QualityRow, ...]
+    low: float | None = None
+    high: float | None = None
+    """Approximate 95% interval of ``expected`` from ``llmaudit shadow``'s evidence cells (None without)."""
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,24 @@ class RequestScore(_Strict):
     score: float
 
 
+class EvidenceCell(_Strict):
+    """One (model, task type, tier) cell of ``llmaudit shadow``'s evidence: mean, 95% interval, count."""
+
+    model: str
+    task_type: str
+    tier: int
+    n: int = Field(ge=1)
+    mean: float
+    low: float
+    high: float
+    interval: Literal["wilson", "t"]
+
+
+class Evidence(_Strict):
+    min_samples: int = Field(default=20, ge=1)
+    cells: list[EvidenceCell] = Field(default_factory=list)
+
+
 class QualitySpec(_Strict):
     version: Literal[1]
     scale: str = "0-1"
@@ -58,6 +76,7 @@ class QualitySpec(_Strict):
     floors: dict[Tier, float] = Field(default_factory=dict)
     scores: dict[str, dict[TaskKey, float]]  # type: ignore[valid-type]
     requests: list[RequestScore] | str | None = None
+    evidence: Evidence | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +95,9 @@ class QualityScores:
     """Score per (request_id, model) from ``requests:``; a float Series with a 2-level index."""
     unpriced_models: tuple[str, ...] = ()
     """Names of ``scores`` the price table does not know, kept as written (unpriced logged models)."""
+    cells: tuple[EvidenceCell, ...] = ()
+    """``evidence.cells`` (``llmaudit shadow``), model names resolved through the price table."""
+    min_samples: int = 20
 
     def score(self, models: np.ndarray, tasks: np.ndarray, request_ids: np.ndarray | None) -> np.ndarray:
         """Score per row of ``models`` (objects; None = no model) for ``tasks``; NaN = unscored."""
@@ -211,6 +233,34 @@ def load_quality(path: str | Path, table: PriceTable) -> QualityScores:
         by_model=by_model,
         overrides=overrides,
         unpriced_models=tuple(unpriced),
+        cells=_cells(spec, table),
+        min_samples=spec.evidence.min_samples if spec.evidence else 20,
+    )
+
+
+def _cells(spec: QualitySpec, table: PriceTable) -> tuple[EvidenceCell, ...]:
+    if spec.evidence is None:
+        return ()
+    out = []
+    for cell in spec.evidence.cells:
+        hit = table.resolve(cell.model)
+        out.append(cell.model_copy(update={"model": hit.model}) if hit is not None else cell)
+    return tuple(out)
+
+
+def evidence_warnings(scores: QualityScores, models: set[str]) -> tuple[str, ...]:
+    """ "Too few samples" for the evidence cells of ``models`` (the models some policy or the logs use)."""
+    few = [c for c in scores.cells if c.model in models and c.n < scores.min_samples]
+    if not few:
+        return ()
+    shown = "; ".join(
+        f"{c.model} {c.task_type} tier {c.tier}: {c.mean:.2f} [{c.low:.2f}, {c.high:.2f}] from {c.n}" for c in few[:8]
+    )
+    more = f"; and {len(few) - 8} more" if len(few) > 8 else ""
+    return (
+        f"quality: {len(few)} evidence cell(s) in {scores.source} have fewer than {scores.min_samples} scored "
+        f"requests, too few to trust (mean [95% interval] from n): {shown}{more}; rerun `llmaudit shadow` with a "
+        "larger --sample",
     )
 
 
@@ -235,6 +285,40 @@ def served_scores(scores: QualityScores, r: Replayed, tasks: np.ndarray, ids: np
     return np.where(share > 0, mixed, first)
 
 
+_Z95 = 1.959963984540054
+
+
+def expected_interval(
+    scores: QualityScores, models: np.ndarray, tasks: np.ndarray, tiers: np.ndarray, served: np.ndarray
+) -> tuple[float, float] | None:
+    """Approximate 95% interval of the mean of ``served`` from the evidence cells' intervals.
+
+    The policy's expected quality is a request-weighted sum of per-cell means, so its
+    variance is the sum over (model, task type, tier) cells of (share of the scored
+    requests in the cell)^2 x (the cell mean's standard error, read back from its 95%
+    interval). Requests whose model has no evidence cell add no uncertainty (a score
+    given as a number, or the logged answers' reference). None without evidence cells.
+    """
+    scored = ~np.isnan(served)
+    if not scores.cells or not scored.any():
+        return None
+    se = pd.Series(
+        {(c.model, c.task_type, c.tier): (c.high - c.low) / (2 * _Z95) for c in scores.cells}, dtype=np.float64
+    )
+    keys = pd.MultiIndex.from_arrays(
+        [pd.Series(models[scored], dtype=object), pd.Series(tasks[scored], dtype=object), tiers[scored]]
+    )
+    pos = se.index.get_indexer(keys)
+    hit = pos >= 0
+    if not hit.any():
+        return None
+    counts = np.bincount(pos[hit], minlength=len(se))
+    share = counts / int(scored.sum())
+    half = _Z95 * float(np.sqrt(np.sum((share * se.to_numpy()) ** 2)))
+    mean = float(served[scored].mean())
+    return max(scores.low, mean - half), min(scores.high, mean + half)
+
+
 def _mean(values: np.ndarray) -> float | None:
     scored = values[~np.isnan(values)]
     return float(scored.mean()) if len(scored) else None
@@ -249,7 +333,11 @@ def _change(expected: float | None, baseline: float | None) -> float | None:
 
 
 def policy_quality(
-    scores: QualityScores, served: np.ndarray, baseline: np.ndarray, tier_key: pd.Series
+    scores: QualityScores,
+    served: np.ndarray,
+    baseline: np.ndarray,
+    tier_key: pd.Series,
+    interval: tuple[float, float] | None = None,
 ) -> PolicyQuality:
     """Expected quality overall and per complexity tier (``tier_key``: "tier N")."""
     work = pd.DataFrame({"key": tier_key.to_numpy(), "served": served, "base": baseline})
@@ -285,6 +373,8 @@ def policy_quality(
         floor=scores.floor,
         below_floor=_below(expected, scores.floor) or any(row.below_floor for row in rows),
         by_tier=tuple(rows),
+        low=interval[0] if interval else None,
+        high=interval[1] if interval else None,
     )
 
 

@@ -25,6 +25,7 @@ from llmaudit.projection import DAYS_PER_MONTH, active_days, projection
 from llmaudit.report.model import InputFile, PricingSource
 from llmaudit.report.simulate_model import (
     Baseline,
+    PolicyQuality,
     PolicyResult,
     QualitySummary,
     RouteRow,
@@ -34,7 +35,15 @@ from llmaudit.report.simulate_model import (
 from llmaudit.simulate.billing import FeeScenario, bill_policy, flat_vs_metered, policy_seller
 from llmaudit.simulate.match import model_codes, names_of
 from llmaudit.simulate.policy import Policy
-from llmaudit.simulate.quality import QualityScores, frontier, policy_quality, request_keys, served_scores
+from llmaudit.simulate.quality import (
+    QualityScores,
+    evidence_warnings,
+    expected_interval,
+    frontier,
+    policy_quality,
+    request_keys,
+    served_scores,
+)
 from llmaudit.simulate.replay import Replayed, distinct, observed_failure_rates, replay
 from llmaudit.simulate.snapshot import (
     policy_models,
@@ -215,7 +224,7 @@ def simulate(
             billed_by=bill.seller,
             quality=None
             if quality is None or base_scores is None
-            else policy_quality(quality, served_scores(quality, r, tasks, ids), base_scores, tier_key),
+            else _policy_quality(quality, r, tasks, ids, base_scores, tier_key, frame),
         )
         return result, bill.warnings
 
@@ -229,6 +238,7 @@ def simulate(
     if quality is not None and base_scores is not None:
         summary, on_frontier = _quality_summary(quality, baseline_total, base_scores, results)
         warnings += _quality_warnings(quality, logged, results)
+        warnings += evidence_warnings(quality, logged | {r.to_model for p in results for r in p.routing})
     # What `llmaudit check` needs to replay later traffic the way this run did (snapshot.py).
     routable = logged.union(*(policy_models(p.policy) for p in policies))
     return SimulateReport(
@@ -257,6 +267,21 @@ def _unpriced_warning(base: np.ndarray, codes: np.ndarray, names: np.ndarray) ->
         f"{int(unpriced.sum()):,} of {len(base):,} requests are on models without a price ({shown}): they are left "
         "out of the baseline and of every policy's cost (add the models to a price table with --pricing)",
     )
+
+
+def _policy_quality(
+    quality: QualityScores,
+    r: Replayed,
+    tasks: np.ndarray,
+    ids: np.ndarray | None,
+    base_scores: np.ndarray,
+    tier_key: pd.Series,
+    frame: pd.DataFrame,
+) -> PolicyQuality:
+    served = served_scores(quality, r, tasks, ids)
+    tiers = frame["complexity_tier"].to_numpy() if "complexity_tier" in frame else np.zeros(len(frame), np.int64)
+    band = expected_interval(quality, r.routed_model, tasks, tiers, served)
+    return policy_quality(quality, served, base_scores, tier_key, band)
 
 
 def _quality_summary(

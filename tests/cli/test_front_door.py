@@ -89,5 +89,6 @@ def test_no_help_shows_a_python_type(capsys: pytest.CaptureFixture[str]) -> None
             assert line.count("llmaudit ") <= 1 or line.strip().startswith("#"), (path, line)
         for python_type in ("<list[", "<str>", "<int>", "<float>", "<Path>", "<path>", "<bool>"):
             assert python_type not in out, (path, python_type)
+        assert " range>" not in out, path  # typer shows a bounded number as "<int range>" without a metavar
     assert main(["pricing", "import", "--help"]) == 0
     assert "FORMAT <litellm|openrouter>" in capsys.readouterr().out  # choices are worth showing

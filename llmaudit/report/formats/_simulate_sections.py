@@ -156,7 +156,10 @@ def policy_quality_cell(report: SimulateReport, p: PolicyResult) -> list[str]:
         return []
     if p.quality is None:
         return ["n/a"]
-    return [_quality(q, p.quality.expected, p.quality.change, p.quality.below_floor)]
+    text = _quality(q, p.quality.expected, p.quality.change, p.quality.below_floor)
+    if p.quality.low is not None and p.quality.high is not None:
+        text += f" [{score(q, p.quality.low)}, {score(q, p.quality.high)}]"
+    return [text]
 
 
 def slice_header(report: SimulateReport, tiers: bool) -> tuple[str, ...]:
@@ -187,7 +190,13 @@ def quality_lines(report: SimulateReport) -> list[str]:
     bounds += [f"{key} floor {score(q, value)}" for key, value in q.floors.items()]
     lines = [
         f"Quality: expected score (scale {q.scale}, from {q.source}) of the model answering each request, "
-        "in brackets the change vs baseline" + "".join(f"; {b}" for b in bounds)
+        "in brackets the change vs baseline"
+        + (
+            ", then its approximate 95% interval from the evidence cells (llmaudit shadow)"
+            if any(p.quality is not None and p.quality.low is not None for p in report.policies)
+            else ""
+        )
+        + "".join(f"; {b}" for b in bounds)
     ]
     cost = {p.name: p.total_cost_usd for p in report.policies}
     on = [(report.baseline.total_cost_usd, BASELINE)] if q.baseline_on_frontier else []
