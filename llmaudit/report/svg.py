@@ -114,6 +114,19 @@ def _value_axis(ticks: Sequence[float], to_y: Callable[[float], float], left: fl
     return "".join(out)
 
 
+def _column_axis(
+    peak: float, top: float, plot: float, left: float, right: float, fmt: Fmt
+) -> tuple[float, Callable[[float], float], str]:
+    """A value axis from 0 to a round number above ``peak``: px per unit, value -> y, its SVG."""
+    ticks = nice_ticks(0.0, peak or 1.0)
+    scale = plot / (ticks[-1] or 1.0)
+
+    def to_y(v: float) -> float:
+        return top + plot - max(0.0, v) * scale
+
+    return scale, to_y, _value_axis(ticks, to_y, left, right, fmt)
+
+
 def stacked_columns(
     name: str,
     title: str,
@@ -125,15 +138,10 @@ def stacked_columns(
     """One column per category (e.g. a day), stacked by series (e.g. models)."""
     left, right, top, plot = 70.0, WIDTH - 10.0, 10.0, 220.0
     totals = [sum(values[i] for _, values in series) for i in range(len(categories))]
-    ticks = nice_ticks(0.0, max(totals, default=0.0) or 1.0)
-    scale = plot / (ticks[-1] or 1.0)
-
-    def to_y(v: float) -> float:
-        return top + plot - v * scale
-
+    scale, to_y, axis = _column_axis(max(totals, default=0.0), top, plot, left, right, fmt)
     slot = (right - left) / max(1, len(categories))
     bar = max(1.0, slot * 0.8)
-    parts = [_value_axis(ticks, to_y, left, right, fmt)]
+    parts = [axis]
     for i, category in enumerate(categories):
         x, base = left + i * slot + (slot - bar) / 2, 0.0
         for k, (series_name, values) in enumerate(series):
@@ -238,15 +246,10 @@ def grouped_columns(
     """Side-by-side columns per category, one per series (e.g. baseline and each policy per tier)."""
     left, right, top, plot = 70.0, WIDTH - 10.0, 10.0, 200.0
     peak = max((v for _, values in series for v in values), default=0.0)
-    ticks = nice_ticks(0.0, peak or 1.0)
-    scale = plot / (ticks[-1] or 1.0)
-
-    def to_y(v: float) -> float:
-        return top + plot - max(0.0, v) * scale
-
+    scale, to_y, axis = _column_axis(peak, top, plot, left, right, fmt)
     slot = (right - left) / max(1, len(categories))
     bar = slot * 0.8 / max(1, len(series))
-    parts = [_value_axis(ticks, to_y, left, right, fmt)]
+    parts = [axis]
     for i, category in enumerate(categories):
         x0 = left + i * slot + slot * 0.1
         for k, (series_name, values) in enumerate(series):

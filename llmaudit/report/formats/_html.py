@@ -14,6 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from html import escape
 
+from llmaudit.report.fmt import count
+from llmaudit.report.model import InputFile, PricingSource
+
 # No script, no remote anything: the page can only use its own inline styles and data: images.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
@@ -90,6 +93,24 @@ def key_values(rows: Iterable[tuple[str, str]]) -> str:
 def section(title: str, *parts: str) -> str:
     body = "".join(p for p in parts if p)
     return f"<section><h2>{e(title)}</h2>{body}</section>" if body else ""
+
+
+def bullets(title: str, items: Sequence[str]) -> str:
+    """A titled section of a bullet list (nothing when there are no items)."""
+    return section(title, "<ul>" + "".join(f"<li>{e(i)}</li>" for i in items) + "</ul>") if items else ""
+
+
+def inputs_section(inputs: Sequence[InputFile], pricing: Sequence[PricingSource]) -> str:
+    """The files read (with the accounting of their lines) and the price tables used."""
+    return section(
+        "Inputs",
+        table(
+            ("file", "format", "lines read", "requests", "skipped"),
+            ([f.path, f.format, count(f.lines_read), count(f.parsed), count(f.skipped)] for f in inputs),
+            (2, 3, 4),
+        ),
+        table(("price table", "as of", "source"), ([p.path, p.as_of, p.source] for p in pricing)),
+    )
 
 
 def page(title: str, subtitle: str, bottom_line: str, body: Sequence[str], footer: str, verdict: str = "") -> str:

@@ -11,7 +11,7 @@ from collections import defaultdict
 
 from llmaudit.report import svg
 from llmaudit.report.fmt import count, money, plural
-from llmaudit.report.formats._html import e, key_values, page, section, table
+from llmaudit.report.formats._html import bullets, e, inputs_section, key_values, page, section, table
 from llmaudit.report.formats._sections import (
     BREAKDOWN_HEADER,
     RECONCILIATION_HEADER,
@@ -205,22 +205,8 @@ def render(report: AnalyzeReport, options: object) -> str:
                 ),
             )
         )
-    if report.warnings:
-        body.append(section("Warnings", "<ul>" + "".join(f"<li>{e(w)}</li>" for w in report.warnings) + "</ul>"))
-    body.append(
-        section(
-            "Inputs",
-            table(
-                ("file", "format", "lines read", "requests", "skipped"),
-                ([f.path, f.format, count(f.lines_read), count(f.parsed), count(f.skipped)] for f in report.inputs),
-                (2, 3, 4),
-            ),
-            table(
-                ("price table", "as of", "source"),
-                ([p.path, p.as_of, p.source] for p in report.pricing),
-            ),
-        )
-    )
+    body.append(bullets("Warnings", report.warnings))
+    body.append(inputs_section(report.inputs, report.pricing))
     return page(
         "llmaudit cost report",
         headline(report).removeprefix("llmaudit analyze: "),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from llmaudit.report import svg
 from llmaudit.report.fmt import money, pct, plural, signed
 from llmaudit.report.formats import _simulate_sections as s
-from llmaudit.report.formats._html import e, page, section, table
+from llmaudit.report.formats._html import bullets, e, inputs_section, page, section, table
 from llmaudit.report.simulate_model import PolicyResult, SimulateReport
 
 
@@ -202,19 +202,8 @@ def render(report: SimulateReport, options: object) -> str:
         ),
         *(_policy_detail(report, p) for p in report.policies),
     ]
-    if report.warnings:
-        body.append(section("Warnings", "<ul>" + "".join(f"<li>{e(w)}</li>" for w in report.warnings) + "</ul>"))
-    body.append(
-        section(
-            "Inputs",
-            table(
-                ("file", "format", "lines read", "requests"),
-                ([f.path, f.format, str(f.lines_read), str(f.parsed)] for f in report.inputs),
-                (2, 3),
-            ),
-            table(("price table", "as of", "source"), ([p.path, p.as_of, p.source] for p in report.pricing)),
-        )
-    )
+    body.append(bullets("Warnings", report.warnings))
+    body.append(inputs_section(report.inputs, report.pricing))
     return page(
         "llmaudit routing simulation",
         s.headline(report).removeprefix("llmaudit simulate: "),
