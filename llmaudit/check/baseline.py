@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from llmaudit.check.decompose import Step
 from llmaudit.errors import InputError
+from llmaudit.ingest.jsonl import TooDeepError, loads
 from llmaudit.pricing import PriceTable
 from llmaudit.pricing.spec import ModelSpec
 from llmaudit.pricing.table import build_model
@@ -108,7 +109,9 @@ def _read(path: Path) -> dict[str, Any]:
     if not text.strip():
         raise _fail(path, "the file is empty")
     try:
-        data = json.loads(text)
+        data = loads(text)
+    except TooDeepError as exc:
+        raise _fail(path, f"it is not a baseline: {exc}") from None
     except json.JSONDecodeError as exc:
         # json reports a cut inside a string at the string's start, not at the end of the text.
         ends = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")

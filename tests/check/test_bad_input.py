@@ -57,8 +57,9 @@ ANALYZE = json.dumps({"schema_version": "1.0", "tool_version": "0.1.0", "summary
         (lambda text: "[1, 2]", "expected a JSON object from `llmaudit baseline`, found a JSON list"),
         (_future, "written by a newer llmaudit (schema_version 2.0; this llmaudit 1.x reads only its own major"),
         (_without("prices"), "which does not save what `check` replays (no 'traffic' and 'prices')"),
+        (lambda text: "[" * 5000 + "]" * 5000, "it is not a baseline: JSON nested too deep"),
     ],
-    ids=["truncated", "empty", "not-json", "other-tool", "analyze", "list", "future-schema", "old-simulate"],
+    ids=["truncated", "empty", "not-json", "other-tool", "analyze", "list", "future-schema", "old-simulate", "deep"],
 )
 def test_bad_baseline_exits_2_with_a_clear_message(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, good: tuple[Path, str], make: object, message: str
