@@ -103,9 +103,10 @@ class _Accumulator:
         self.table = table
         self.options = options
         self.partials: dict[str, list[pd.DataFrame]] = defaultdict(list)
-        self.model_costs: dict[str, list[pd.Series]] = defaultdict(list)  # (tag value, model) -> cost
-        self.day_model: list[pd.DataFrame] = []  # (day, model) -> requests, cost
-        self.task_tier: list[pd.DataFrame] = []  # (task type, tier) -> requests, cost
+        # Requests and cost per pair of values: (tag value, model), (day, model), (task type, tier).
+        self.model_costs: dict[str, _Pairs] = defaultdict(_Pairs)
+        self.day_model = _Pairs()
+        self.task_tier = _Pairs()
         self.seen_as: dict[str, set[str]] = defaultdict(set)
         self.unpriced: list[pd.DataFrame] = []
         self.totals: dict[str, float] = defaultdict(float)
@@ -174,9 +175,9 @@ class _Accumulator:
             if name == "model":  # first in the loop: the day and tag breakdowns' models
                 model_codes, model_names = codes, uniques
             elif name == "day":
-                self.day_model.append(_pair_sums(coded[name], coded["model"], measures))
+                self.day_model.add(coded[name], coded["model"], measures)
             elif name in TAG_DIMENSIONS:
-                self.model_costs[name].append(_pair_sums(coded[name], coded["model"], measures)["cost_usd"])
+                self.model_costs[name].add(coded[name], coded["model"], measures)
                 if "difficulty" in priced:
                     d = priced["difficulty"].to_numpy(dtype=np.float64)
                     scored = ~np.isnan(d)
@@ -184,7 +185,7 @@ class _Accumulator:
                     counts = np.bincount(codes, weights=scored.astype(np.float64), minlength=len(uniques))
                     self.difficulty[name].append(pd.DataFrame({"sum": sums, "n": counts}, index=pd.Index(uniques)))
         if tagged:
-            self.task_tier.append(_pair_sums(coded["task_type"], coded["complexity_tier"], measures))
+            self.task_tier.add(coded["task_type"], coded["complexity_tier"], measures)
 
         first_of_each = np.unique(raw_codes, return_index=True)[1]
         priced_names = priced["priced_model"].to_numpy(dtype=object)[first_of_each]
@@ -230,7 +231,7 @@ class _Accumulator:
             return ()
         if name == "complexity_tier":
             frame = frame.sort_index()
-        models = pd.concat(self.model_costs[name]).groupby(level=[0, 1]).sum()
+        models = self.model_costs[name].frame()["cost_usd"]
         total = self.totals["cost_usd"]
         scored = pd.concat(self.difficulty[name]).groupby(level=0).sum() if self.difficulty[name] else None
         out = []
@@ -286,23 +287,42 @@ class _Accumulator:
         return len(keys), int(repeat.sum()), float(np.nansum(costs[repeat]))
 
 
-def _pair_sums(a: tuple[np.ndarray, pd.Index], b: tuple[np.ndarray, pd.Index], measures: np.ndarray) -> pd.DataFrame:
-    """Requests and cost per (a value, b value) pair that occurs: one bincount over the combined code."""
-    (a_codes, a_names), (b_codes, b_names) = a, b
-    pair = a_codes * len(b_names) + b_codes
-    size = len(a_names) * len(b_names)
-    requests = np.bincount(pair, minlength=size)
-    cost = np.bincount(pair, weights=measures[:, _COST], minlength=size)
-    index = pd.MultiIndex.from_product([a_names, b_names])
-    frame = pd.DataFrame({"requests": requests, "cost_usd": cost}, index=index)
-    return frame[requests > 0]
+class _Pairs:
+    """Requests and cost per pair of values of two dimensions, summed over chunks.
+
+    Each chunk adds one bincount over the combined codes and keeps only the pairs that
+    occur, as plain arrays; the pandas frame is built once, at the end (per-chunk frames
+    cost more than the sums themselves).
+    """
+
+    def __init__(self) -> None:
+        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def add(self, a: tuple[np.ndarray, pd.Index], b: tuple[np.ndarray, pd.Index], measures: np.ndarray) -> None:
+        (a_codes, a_names), (b_codes, b_names) = a, b
+        width = len(b_names)
+        pair = a_codes * width + b_codes
+        size = len(a_names) * width
+        requests = np.bincount(pair, minlength=size)
+        seen = np.flatnonzero(requests)
+        cost = np.bincount(pair, weights=measures[:, _COST], minlength=size)[seen]
+        rows = np.asarray(a_names, dtype=object)[seen // width]
+        columns = np.asarray(b_names, dtype=object)[seen % width]
+        self._parts.append((rows, columns, requests[seen], cost))
+
+    def frame(self) -> pd.DataFrame:
+        """``requests`` and ``cost_usd`` indexed by (a value, b value), each pair once."""
+        if not self._parts:
+            empty = pd.MultiIndex.from_arrays([[], []])
+            return pd.DataFrame({"requests": [], "cost_usd": []}, index=empty)
+        rows, columns, requests, cost = (np.concatenate(part) for part in zip(*self._parts, strict=True))
+        index = pd.MultiIndex.from_arrays([rows, columns])
+        return pd.DataFrame({"requests": requests, "cost_usd": cost}, index=index).groupby(level=[0, 1]).sum()
 
 
-def _cross_cells(parts: list[pd.DataFrame], label: Callable[[object], str]) -> tuple[CrossCell, ...]:
-    """Merged pair sums as cells, ordered by row then column."""
-    if not parts:
-        return ()
-    merged = pd.concat(parts).groupby(level=[0, 1]).sum().sort_index()
+def _cross_cells(pairs: _Pairs, label: Callable[[object], str]) -> tuple[CrossCell, ...]:
+    """The pairs as cells, ordered by row then column."""
+    merged = pairs.frame().sort_index()
     return tuple(
         CrossCell(row=label(row), column=label(column), requests=int(r["requests"]), cost_usd=float(r["cost_usd"]))
         for (row, column), r in merged.iterrows()

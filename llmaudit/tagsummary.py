@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from llmaudit.overspend import EASY_TIERS, FRONTIER_BLENDED_USD
-from llmaudit.report.fmt import count, money, pct
+from llmaudit.report.fmt import count, money, pct, plural
 from llmaudit.report.model import Finding, SampleRow
 from llmaudit.tagging import redact, sample_by_class
 
@@ -93,7 +93,7 @@ class TagAccumulator:
         return Finding(
             id="overspend",
             severity="warning",
-            title=f"{count(int(o['requests']))} easy requests (tier {'-'.join(map(str, EASY_TIERS))}) ran on "
+            title=f"{plural(int(o['requests']), 'easy request')} (tier {'-'.join(map(str, EASY_TIERS))}) ran on "
             f"frontier-priced models: {money(o['cost'])}, {pct(o['cost'] / total if total else None)} of spend",
             detail=f"The {count(int(o['compared']))} of them a cheaper model can hold would cost "
             f"{money(o['cheapest'])} on the cheapest model with a checked (high-confidence) price that fits "

@@ -276,10 +276,11 @@ def render_html(report: CheckReport) -> str:
     )
 
 
-RENDERERS: Final[dict[str, Callable[[CheckReport, int], str]]] = {
-    "markdown": lambda report, width: render_markdown(report),
-    "json": lambda report, width: render_json(report),
-    "table": lambda report, width: render_table(report, width),
-    "csv": lambda report, width: render_csv(report),
-    "html": lambda report, width: render_html(report),
+# The check report's renderers, by --format name: each takes the report and how to render it.
+RENDERERS: Final[dict[str, Callable[[CheckReport, RenderOptions], str]]] = {
+    "markdown": lambda report, options: render_markdown(report),
+    "json": lambda report, options: render_json(report),
+    "table": lambda report, options: render_table(report, options.width, options.color),
+    "csv": lambda report, options: render_csv(report),
+    "html": lambda report, options: render_html(report),
 }

@@ -14,12 +14,13 @@ from llmaudit.check.run import SameRunBaseline, check
 from llmaudit.cli import options as opt
 from llmaudit.cli.app import command_app
 from llmaudit.cli.common import ingest_options, read_requests
-from llmaudit.cli.console import emit, stderr_console, width
+from llmaudit.cli.console import emit, stderr_console, wants_color, width
 from llmaudit.cli.guard import file_inputs
 from llmaudit.cli.simulate import simulate_command
 from llmaudit.config import load_config
 from llmaudit.errors import EXIT_GATE_FAILED, UsageError
 from llmaudit.pricing import load_pricing
+from llmaudit.report import RenderOptions
 from llmaudit.report.safety import term_message
 from llmaudit.simulate import load_policy
 
@@ -250,7 +251,7 @@ def check_command(
         ),
     )
     report = check(frame, table, head_policy, against, thresholds)
-    emit(RENDERERS[output_format](report, width(output)), output)
+    emit(RENDERERS[output_format](report, RenderOptions(color=wants_color(output), width=width(output))), output)
     if not report.verdict.passed:
         err = stderr_console()
         for failure in report.verdict.failures:

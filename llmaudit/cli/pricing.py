@@ -619,7 +619,7 @@ def import_command(
         command=" ".join(["llmaudit", "pricing", "import", importer.name, source]),
     )
     result = outcome.result
-    lines = [f"wrote {len(result.models):,} models to {outcome.output} (as of {result.as_of.isoformat()})"]
+    lines = [f"wrote {plural(len(result.models), 'model')} to {outcome.output} (as of {result.as_of.isoformat()})"]
     if result.skipped:
         lines.append(f"  skipped {len(result.skipped):,} entries (reasons in the file header)")
     if result.filtered_out:

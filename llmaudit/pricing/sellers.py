@@ -354,6 +354,8 @@ def _byok_fee(seller: Seller, byok_usd: float, byok_requests: int, period_days: 
     return FeeItem(
         "byok",
         usd,
-        f"{fee.pct:g}% of the BYOK cost of {charged:,.0f} of {byok_requests:,} requests "
+        f"{fee.pct:g}% of the BYOK cost of {charged:,.0f} of {byok_requests:,} requests"
+        + (" projected for a month" if span == "a month" else "")
+        + " "
         f"above the free {allowance:,.0f} for {span}",
     )

@@ -60,7 +60,8 @@ def build_findings(
             Finding(
                 id="top_cost_drivers",
                 severity="info",
-                title=f"{plural(len(top), 'model')} make {pct(_share(top_cost, total))} of spend",
+                title=f"{plural(len(top), 'model')} {'makes' if len(top) == 1 else 'make'} "
+                f"{pct(_share(top_cost, total))} of spend",
                 detail=f"Top cost drivers: {parts}.",
                 cost_usd=top_cost,
                 share=_share(top_cost, total),
@@ -96,9 +97,20 @@ def build_findings(
                     if empty
                     else f"{plural(failed, 'failed request')}, {'not billed' if not waste else money(waste)}"
                 ),
-                detail=f"The failed requests {billed}; {plural(empty, 'successful request')} returned no visible "
-                f"output (nothing, or only hidden reasoning) and cost {money(totals.get('empty_cost', 0.0))}. "
-                "Money spent on an empty answer buys nothing, and the retry is paid again.",
+                detail=(f"The failed requests {billed}" if failed else "")
+                + ("; " if failed and empty else "")
+                + (
+                    f"{plural(empty, 'successful request')} returned no visible output (nothing, or only hidden "
+                    f"reasoning) and cost {money(totals.get('empty_cost', 0.0))}"
+                    if empty
+                    else ""
+                )
+                + ". "
+                + (
+                    "Money spent on an empty answer buys nothing, and the retry is paid again."
+                    if empty
+                    else "A failed request's retry is paid again."
+                ),
                 cost_usd=waste,
                 share=share,
             )

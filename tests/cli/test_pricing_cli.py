@@ -267,7 +267,7 @@ def test_import_from_a_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
         "2026-11-01",
     )
     assert code == 0, err
-    assert out == f"wrote 1 models to {target} (as of 2026-11-01)\n  left out 1 by --only / --models\n"
+    assert out == f"wrote 1 model to {target} (as of 2026-11-01)\n  left out 1 by --only / --models\n"
     shown = json.loads(run(capsys, "pricing", "show", "claude-x", "--pricing", str(target), "-f", "json")[1])
     assert shown["tables"][-1]["source"] == f"LiteLLM model_prices_and_context_window.json, {source}"
     assert shown["rates"][0]["input"] == 3.0

@@ -77,4 +77,4 @@ def test_simulate_golden(simulated: SimulateReport, fmt: str) -> None:
 
 @pytest.mark.parametrize("fmt", sorted(SUFFIX))
 def test_check_golden(checked: CheckReport, fmt: str) -> None:
-    _golden(f"check.{SUFFIX[fmt]}", CHECK_RENDERERS[fmt](checked, 110))
+    _golden(f"check.{SUFFIX[fmt]}", CHECK_RENDERERS[fmt](checked, RenderOptions(color=False, width=110)))

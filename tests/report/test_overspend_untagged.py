@@ -37,7 +37,7 @@ def test_untagged_requests_are_never_easy(tmp_path: Path) -> None:
     acc.update(annotated)
     finding = acc.finding(float(annotated["cost_usd"].sum()))
     assert finding is not None
-    assert "1 easy requests" in finding.title
+    assert "1 easy request (tier 0-1)" in finding.title
     assert finding.cost_usd == pytest.approx(0.023 - 0.00024)
     # 0.013 + 0.033 = $0.046 of untagged spend on frontier-priced models.
     assert "untagged spend" in finding.detail

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from llmaudit.report.fmt import count, money, pct, signed
+from llmaudit.report.fmt import count, money, pct, plural, signed
 from llmaudit.report.simulate_model import (
     MarkupRow,
     PlanRow,
@@ -118,7 +118,12 @@ def distribution_lines(p: PolicyResult) -> list[tuple[str, str]]:
     ]
     if d.daily_mean is not None:
         cv = f", CV {d.daily_cv:.2f}" if d.daily_cv is not None else ""
-        lines.append(("Daily spend", f"mean {money(d.daily_mean)}, std {money(d.daily_std)}{cv} over {d.days} days"))
+        lines.append(
+            (
+                "Daily spend",
+                f"mean {money(d.daily_mean)}, std {money(d.daily_std)}{cv} over {plural(d.days, 'calendar day')}",
+            )
+        )
     return lines
 
 
