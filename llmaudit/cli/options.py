@@ -72,14 +72,21 @@ SimulateFormatOpt = Annotated[
     typer.Option("--format", "-f", metavar="FORMAT", help=format_help(SIMULATE_RENDERERS)),
 ]
 
+
+def _stdout_dash(value: Path | None) -> Path | None:
+    """``-o -`` is stdout, as in most tools (never a file named "-")."""
+    return None if value is not None and str(value) == "-" else value
+
+
 Output = Annotated[
     Path | None,
     typer.Option(
         "--output",
         "-o",
         metavar="FILE",
-        help="Write the report to this file instead of stdout.",
+        help="Write the report to this file instead of stdout ('-': stdout).",
         show_default=False,
+        callback=_stdout_dash,
     ),
 ]
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -92,3 +94,15 @@ def test_no_help_shows_a_python_type(capsys: pytest.CaptureFixture[str]) -> None
         assert " range>" not in out, path  # typer shows a bounded number as "<int range>" without a metavar
     assert main(["pricing", "import", "--help"]) == 0
     assert "FORMAT <litellm|openrouter>" in capsys.readouterr().out  # choices are worth showing
+
+
+@pytest.mark.parametrize("command", [["analyze"], ["simulate", "-P", "examples/policies/task-map.yaml"]])
+def test_dash_output_is_stdout(
+    command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = Path(__file__).resolve().parents[2]
+    args = [command[0], str(root / "sample_logs"), *[str(root / a) if a.endswith(".yaml") else a for a in command[1:]]]
+    monkeypatch.chdir(tmp_path)
+    assert main([*args, "-o", "-", "-f", "json", "-q"]) == 0
+    assert json.loads(capsys.readouterr().out)["schema_version"]
+    assert not (tmp_path / "-").exists()
