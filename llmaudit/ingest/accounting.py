@@ -111,6 +111,11 @@ FILE_REASONS: Final[dict[str, tuple[str, str]]] = {
 
 # Warnings (a field dropped from a kept record, not the record): code -> what happened.
 WARNING_TEXTS: Final[dict[str, str]] = {
+    "batch_prompt_not_joined": (
+        "OpenAI Batch output lines whose prompt could not be joined from the input files (their "
+        "custom_id is missing there, or repeated across batches, or the input's endpoint or model is "
+        "not the response's); their tokens and cost are counted, only their text is unknown"
+    ),
     "billed_cost_dropped": (
         "negative, not finite or above $1,000 for one request; the requests are kept and priced "
         "at list price, only the billed-vs-list comparison leaves them out"

@@ -256,5 +256,7 @@ def test_a_body_from_another_endpoint_or_model_is_not_joined(tmp_path: Path) -> 
             line("req-2", "gpt-4o-mini", "/v1/embeddings"),  # the response is a chat.completion
         ],
     )
-    frame, _ = read_all(OUTPUT, format_options=with_inputs(inputs))
+    frame, stats = read_all(OUTPUT, format_options=with_inputs(inputs))
     assert frame["prompt_text"].isna().all()
+    # the report says so: every line of the output file is counted as not joined
+    assert stats.warnings["batch_prompt_not_joined"] == len(frame)

@@ -221,6 +221,8 @@ def convert(table: pa.Table, request: pa.Array | None, inputs: BatchInputs | Non
         else pa.nulls(n, openai.REQUEST)
     )
     conv = openai.convert(inner, bodies)
+    if inputs is not None:  # with input files given, say how many lines got no prompt from them
+        conv.warnings["batch_prompt_not_joined"] = ~np.asarray(bodies.is_valid())
     c = conv.columns
     c["request_id"] = col.coalesce(col.strings(g("id")), col.strings(c["request_id"]))
     c["pricing_mode"] = pa.repeat(pa.scalar("batch"), n)
