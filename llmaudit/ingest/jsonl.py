@@ -305,18 +305,25 @@ def _parse_chunk(
 
 
 def _has_nan(data: pa.Table | pa.Array | pa.ChunkedArray) -> bool:
-    """Whether any float leaf (inside structs and lists too) holds NaN: a few columns, not rows."""
-    if isinstance(data, pa.Table):
-        return any(_has_nan(column) for column in data.columns)
-    if isinstance(data, pa.ChunkedArray):
-        return any(_has_nan(chunk) for chunk in data.chunks)
-    typ = data.type
-    if pa.types.is_floating(typ):
-        return bool(pc.any(pc.is_nan(data)).as_py())
-    if pa.types.is_struct(typ):
-        return any(_has_nan(data.field(i)) for i in range(typ.num_fields))
-    if pa.types.is_list(typ) or pa.types.is_large_list(typ):
-        return _has_nan(data.flatten())
+    """Whether any float leaf (inside structs and lists too) holds NaN: a few columns, not rows.
+
+    Walks the type tree with a stack, not recursion: a record nested a thousand levels deep
+    that pyarrow parsed must not overflow Python's stack here.
+    """
+    stack: list[pa.Array | pa.ChunkedArray] = list(data.columns) if isinstance(data, pa.Table) else [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, pa.ChunkedArray):
+            stack.extend(item.chunks)
+            continue
+        typ = item.type
+        if pa.types.is_floating(typ):
+            if pc.any(pc.is_nan(item)).as_py():
+                return True
+        elif pa.types.is_struct(typ):
+            stack.extend(item.field(i) for i in range(typ.num_fields))
+        elif pa.types.is_list(typ) or pa.types.is_large_list(typ):
+            stack.append(item.flatten())
     return False
 
 
