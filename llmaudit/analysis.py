@@ -27,6 +27,7 @@ from llmaudit.projection import DAYS_PER_MONTH, projection
 from llmaudit.reconcile import BillAccumulator
 from llmaudit.reconcile import findings as reconciliation_findings
 from llmaudit.report.findings import build_findings
+from llmaudit.report.fmt import plural
 from llmaudit.report.model import (
     AnalyzeReport,
     BreakdownRow,
@@ -159,6 +160,10 @@ class _Accumulator:
 
         tagged = TAG_DIMENSIONS if "task_type" in priced else ()
         coded: dict[str, tuple[np.ndarray, pd.Index]] = {}
+        if tagged and "difficulty" in priced:  # mean difficulty per tag value: the scored rows' sum and count
+            d = priced["difficulty"].to_numpy(dtype=np.float64)
+            scored = ~np.isnan(d)
+            d_sum, d_count = np.where(scored, d, 0.0), scored.astype(np.float64)
         for name in ("model", "provider", "day", *self.options.group_by, *tagged):
             key = _dimension(priced, name, self.options.timezone)
             rows = np.arange(len(priced))
@@ -179,10 +184,8 @@ class _Accumulator:
             elif name in TAG_DIMENSIONS:
                 self.model_costs[name].add(coded[name], coded["model"], measures)
                 if "difficulty" in priced:
-                    d = priced["difficulty"].to_numpy(dtype=np.float64)
-                    scored = ~np.isnan(d)
-                    sums = np.bincount(codes, weights=np.where(scored, d, 0.0), minlength=len(uniques))
-                    counts = np.bincount(codes, weights=scored.astype(np.float64), minlength=len(uniques))
+                    sums = np.bincount(codes, weights=d_sum, minlength=len(uniques))
+                    counts = np.bincount(codes, weights=d_count, minlength=len(uniques))
                     self.difficulty[name].append(pd.DataFrame({"sum": sums, "n": counts}, index=pd.Index(uniques)))
         if tagged:
             self.task_tier.add(coded["task_type"], coded["complexity_tier"], measures)
@@ -464,8 +467,8 @@ def _build_report(
     if snapshot:
         shown = ", ".join(snapshot[:8]) + (f" and {len(snapshot) - 8} more" if len(snapshot) > 8 else "")
         warnings.append(
-            f"{len(snapshot)} model{'s' if len(snapshot) != 1 else ''} priced from the LiteLLM snapshot "
-            f"(no curated price; medium confidence): {shown}"
+            f"{plural(len(snapshot), 'model')} priced from the LiteLLM snapshot (no curated price; "
+            f"medium confidence): {shown}"
         )
     return AnalyzeReport(
         tool_version=__version__,

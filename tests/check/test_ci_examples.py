@@ -10,15 +10,13 @@ the base branch's worktree.
 from __future__ import annotations
 
 import os
-import re
-import shlex
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
-from llmaudit.cli import main
+from tests.check.ci import run_commands, sample_project
 
 ROOT = Path(__file__).resolve().parents[2]
 CI = ROOT / "examples" / "ci"
@@ -65,22 +63,12 @@ def test_example_is_valid_yaml_with_baseline_and_check(path: Path) -> None:
 def test_example_commands_run_on_sample_logs(
     path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    head = tmp_path / "head"
-    head.mkdir()
-    config = f"logs: [{ROOT / 'sample_logs'}]\npolicies: [policy.yaml]\ncheck: {{max_increase_pct: 5}}\n"
-    (head / "llmaudit.yaml").write_text(config)
-    shutil.copy(ROOT / "examples" / "policies" / "task-map.yaml", head / "policy.yaml")
+    head = sample_project(tmp_path / "head")
     shutil.copytree(head, head / "base")  # the base branch's worktree: the same project
     monkeypatch.chdir(head)
     env = {"RUNNER_TEMP": str(tmp_path / "runner"), "CI_PROJECT_DIR": str(head)}
     (tmp_path / "runner").mkdir()
-    for command in llmaudit_commands(path):
-        command = re.sub(r"\s*\|\|\s*status=\$\?\s*$", "", command)
-        for name, value in env.items():
-            command = command.replace(f"${name}", value)
-        assert "$" not in command, command
-        args = shlex.split(command)[1:]
-        assert main(args) == 0, command
+    run_commands(llmaudit_commands(path), env)
     capsys.readouterr()
     comment = next(p for p in (tmp_path / "runner" / "comment.md", head / "comment.md") if p.exists())
     text = comment.read_text()

@@ -27,12 +27,17 @@ def test_claude_code_reads_the_configured_tree_by_project(
     assert len(by_project) == 2  # the webapp and cli projects
 
 
-def test_claude_code_says_where_it_looked(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+@pytest.fixture
+def no_claude_code(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A home with no Claude Code folder anywhere llmaudit looks; returns the home."""
     monkeypatch.delenv("CLAUDE_CONFIG_DIR", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    return tmp_path
+
+
+def test_claude_code_says_where_it_looked(capsys: pytest.CaptureFixture[str], no_claude_code: Path) -> None:
+    tmp_path = no_claude_code
     assert main(["analyze", "--claude-code"]) == 2
     err = capsys.readouterr().err
     assert str(tmp_path / "xdg" / "claude" / "projects") in err
@@ -46,11 +51,8 @@ def test_no_logs_and_no_claude_code_is_a_usage_error(capsys: pytest.CaptureFixtu
 
 
 def test_claude_code_missing_is_a_warning_when_other_logs_are_given(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], no_claude_code: Path
 ) -> None:
-    monkeypatch.delenv("CLAUDE_CONFIG_DIR", raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     openai = LOGS / "openai"
     assert main(["analyze", str(openai), "--claude-code", "-f", "json", "-q"]) == 0
     captured = capsys.readouterr()
