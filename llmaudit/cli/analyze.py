@@ -10,14 +10,13 @@ import typer
 from llmaudit.analysis import AnalyzeOptions, analyze
 from llmaudit.cli import options as opt
 from llmaudit.cli.app import command_app
-from llmaudit.cli.common import ingest_options
 from llmaudit.cli.console import ProgressObserver, emit, stderr_console, wants_color, width
-from llmaudit.cli.guard import file_inputs, log_inputs, refuse_overwriting, without_own_outputs
+from llmaudit.cli.guard import log_inputs, refuse_overwriting, without_own_outputs
+from llmaudit.cli.inputs import LogInputs, takes_log_inputs
 from llmaudit.config import load_config
 from llmaudit.errors import UsageError
 from llmaudit.ingest import RequestReader, expand_inputs
 from llmaudit.ingest.formats.claude_code import claude_code_candidates, claude_code_dirs
-from llmaudit.pricing import load_pricing
 from llmaudit.report import RenderOptions, render
 from llmaudit.report.per_request import PerRequestWriter
 from llmaudit.shipped import demo_logs
@@ -64,15 +63,9 @@ app = command_app()
 
 
 @app.command("analyze", epilog=EPILOG)
+@takes_log_inputs(logs_help=" Optional with --claude-code, or when llmaudit.yaml names them.")
 def analyze_command(
-    logs: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help=opt.LOGS_HELP + " Optional with --claude-code, or when llmaudit.yaml names them.",
-            metavar="LOGS",
-            show_default=False,
-        ),
-    ] = None,
+    inputs: LogInputs,
     claude_code: Annotated[
         bool,
         typer.Option(
@@ -82,12 +75,9 @@ def analyze_command(
         ),
     ] = False,
     demo: opt.Demo = False,
-    config: opt.ConfigOpt = None,
-    pricing: opt.Pricing = [],  # noqa: B006 - typer reads the default, never mutates it
-    input_format: opt.InputFormatOpt = "auto",
     output_format: opt.FormatOpt = "table",
     output: opt.Output = None,
-    group_by: opt.GroupBy = [],  # noqa: B006
+    group_by: opt.GroupBy = [],  # noqa: B006 - typer reads the default, never mutates it
     per_request: Annotated[
         Path | None,
         typer.Option(
@@ -101,12 +91,6 @@ def analyze_command(
         bool,
         typer.Option("--include-prompts", help="Include prompt text in --per-request output (off by default)."),
     ] = False,
-    since: opt.Since = None,
-    until: opt.Until = None,
-    timezone: opt.ProjectTimezone = None,
-    batch_input: opt.BatchInput = [],  # noqa: B006
-    mapping: opt.Mapping = None,
-    map_fields: opt.MapOpt = [],  # noqa: B006
     seller: Annotated[
         str | None,
         typer.Option(
@@ -125,7 +109,6 @@ def analyze_command(
             "by-tier breakdowns and no overspend finding).",
         ),
     ] = True,
-    tag_rules: opt.TagRulesOpt = None,
     sample: Annotated[
         int,
         typer.Option(
@@ -137,8 +120,6 @@ def analyze_command(
             "to check the tagger on your data.",
         ),
     ] = 0,
-    strict: opt.Strict = False,
-    quiet: opt.Quiet = False,
 ) -> None:
     """Price every request in LOGS and report where the money goes.
 
@@ -149,27 +130,18 @@ def analyze_command(
     spend, failed requests, duplicate prompts), unpriced models, and every skipped line
     by reason. Prompt text is never printed, except truncated and redacted by --sample.
     """
-    project = load_config(config)
-    timezone = timezone or project.timezone or "UTC"
-    ingest = ingest_options(
-        input_format=input_format,
-        strict=strict,
-        batch_input=batch_input,
-        mapping=mapping,
-        map_fields=map_fields,
-        since=since,
-        until=until,
-        timezone=timezone,
-    )
-    table = load_pricing([*project.pricing, *pricing])
+    project = load_config(inputs.config)
+    timezone = inputs.zone(project)
+    ingest = inputs.ingest_options(timezone)
+    table = inputs.price_table(project)
     sold_by = table.seller(seller) if seller is not None else None
     if sold_by is not None:
         table = table.as_sold_by(sold_by)
-    rules_path = (tag_rules or project.tag_rules) if tag else None  # the config's rules are not for --no-tag
+    rules_path = inputs.rules_path(project) if tag else None  # the config's rules are not for --no-tag
     rules = load_tag_rules(rules_path) if rules_path is not None else None
-    if demo and (logs or claude_code):
+    if demo and (inputs.logs or claude_code):
         raise UsageError("--demo reads the shipped sample logs", hint="drop LOGS and --claude-code, or drop --demo")
-    log_args = [str(demo_logs())] if demo else list(logs or ([] if claude_code else project.logs))
+    log_args = [str(demo_logs())] if demo else list(inputs.logs or ([] if claude_code else project.logs))
     if claude_code:
         log_args += [str(d) for d in _claude_code_logs(other_logs=bool(log_args))]
     if not log_args:
@@ -177,22 +149,12 @@ def analyze_command(
             "no logs given",
             hint="pass LOGS (files, directories, globs or -), --claude-code, or list them in llmaudit.yaml",
         )
-    sources = without_own_outputs(expand_inputs(log_args), quiet=quiet)
-    refuse_overwriting(
-        {"--output": output, "--per-request": per_request},
-        log_inputs(sources)
-        + file_inputs(
-            pricing=[*project.pricing, *pricing],
-            tag_rules=rules_path,
-            mapping=mapping,
-            batch_input=batch_input,
-            config=project.path,
-        ),
-    )
-    if not tag and (sample or tag_rules is not None):
+    sources = without_own_outputs(expand_inputs(log_args), quiet=inputs.quiet)
+    refuse_overwriting({"--output": output, "--per-request": per_request}, log_inputs(sources) + inputs.files(project))
+    if not tag and (sample or inputs.tag_rules is not None):
         raise UsageError("--sample and --tag-rules need tagging", hint="drop --no-tag")
     writer = PerRequestWriter(per_request, include_prompts=include_prompts, tagged=tag) if per_request else None
-    with ProgressObserver(sources, enabled=not quiet) as progress:
+    with ProgressObserver(sources, enabled=not inputs.quiet) as progress:
         reader = RequestReader(sources, ingest, observer=progress)
         try:
             report = analyze(

@@ -13,14 +13,15 @@ from llmaudit.check.render import RENDERERS
 from llmaudit.check.run import SameRunBaseline, check
 from llmaudit.cli import options as opt
 from llmaudit.cli.app import command_app
-from llmaudit.cli.common import ingest_options, read_requests
+from llmaudit.cli.common import read_requests
 from llmaudit.cli.console import emit, stderr_console, wants_color, width
 from llmaudit.cli.guard import file_inputs
-from llmaudit.cli.simulate import simulate_command
+from llmaudit.cli.inputs import LogInputs, takes_log_inputs
+from llmaudit.cli.simulate import prepare, simulation
 from llmaudit.config import load_config
 from llmaudit.errors import EXIT_GATE_FAILED, UsageError
 from llmaudit.pricing import load_pricing
-from llmaudit.report import RenderOptions
+from llmaudit.report import RenderOptions, render
 from llmaudit.report.safety import term_message
 from llmaudit.simulate import load_policy
 
@@ -59,13 +60,9 @@ baseline_app = command_app()
 
 
 @check_app.command("check", epilog=EPILOG)
+@takes_log_inputs(logs_help=" Optional when llmaudit.yaml names them.")
 def check_command(
-    logs: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help=opt.LOGS_HELP + " Optional when llmaudit.yaml names them.", metavar="LOGS", show_default=False
-        ),
-    ] = None,
+    inputs: LogInputs,
     policy: Annotated[
         Path | None,
         typer.Option(
@@ -135,9 +132,6 @@ def check_command(
             show_default=False,
         ),
     ] = None,
-    config: opt.ConfigOpt = None,
-    pricing: opt.Pricing = [],  # noqa: B006
-    input_format: opt.InputFormatOpt = "auto",
     output_format: Annotated[
         CheckFormat,  # type: ignore[valid-type]
         typer.Option(
@@ -148,15 +142,6 @@ def check_command(
         ),
     ] = "table",
     output: opt.Output = None,
-    since: opt.Since = None,
-    until: opt.Until = None,
-    timezone: opt.ProjectTimezone = None,
-    batch_input: opt.BatchInput = [],  # noqa: B006
-    mapping: opt.Mapping = None,
-    map_fields: opt.MapOpt = [],  # noqa: B006
-    tag_rules: opt.TagRulesOpt = None,
-    strict: opt.Strict = False,
-    quiet: opt.Quiet = False,
 ) -> None:
     """Fail a pull request that raises projected monthly LLM cost, and say why it moved.
 
@@ -166,8 +151,8 @@ def check_command(
     volume, mix, prices, routing and caching, each with the tiers, task types and models
     that moved most. Thresholds come from the flags or the config's `check:` section.
     """
-    project = load_config(config)
-    log_args = list(logs or project.logs)
+    project = load_config(inputs.config)
+    log_args = inputs.log_args(project)
     if not log_args:
         raise UsageError("no logs given", hint="pass LOGS, or name them under 'logs:' in llmaudit.yaml")
     if policy is None:
@@ -220,35 +205,18 @@ def check_command(
             ),
         )
     )
-    table = load_pricing([*project.pricing, *pricing])
-    ingest = ingest_options(
-        input_format=input_format,
-        strict=strict,
-        batch_input=batch_input,
-        mapping=mapping,
-        map_fields=map_fields,
-        since=since,
-        until=until,
-        timezone=timezone or project.timezone or "UTC",
-    )
+    table = inputs.price_table(project)
     frame, _ = read_requests(
         log_args,
-        ingest,
+        inputs.ingest_options(inputs.zone(project)),
         table,
-        tag_rules or project.tag_rules,
-        quiet=quiet,
+        inputs.rules_path(project),
+        quiet=inputs.quiet,
         outputs={"--output": output},
         inputs=file_inputs(
-            policy=policy,
-            baseline=baseline,
-            baseline_policy=baseline_policy,
-            baseline_pricing=baseline_pricing,
-            config=config,
-            pricing=pricing,
-            tag_rules=tag_rules,
-            mapping=mapping,
-            batch_input=batch_input,
-        ),
+            policy=policy, baseline=baseline, baseline_policy=baseline_policy, baseline_pricing=baseline_pricing
+        )
+        + inputs.files(),
     )
     report = check(frame, table, head_policy, against, thresholds)
     emit(RENDERERS[output_format](report, RenderOptions(color=wants_color(output), width=width(output))), output)
@@ -265,13 +233,9 @@ def check_command(
 
 
 @baseline_app.command("baseline", epilog=BASELINE_EPILOG)
+@takes_log_inputs(logs_help=" Optional when llmaudit.yaml names them.")
 def baseline_command(
-    logs: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help=opt.LOGS_HELP + " Optional when llmaudit.yaml names them.", metavar="LOGS", show_default=False
-        ),
-    ] = None,
+    inputs: LogInputs,
     policy: Annotated[
         list[Path],
         typer.Option(
@@ -281,20 +245,8 @@ def baseline_command(
             help="The routing policy of the base branch (repeatable; check picks one by name).",
             show_default=False,
         ),
-    ] = [],  # noqa: B006
-    config: opt.ConfigOpt = None,
-    pricing: opt.Pricing = [],  # noqa: B006
-    input_format: opt.InputFormatOpt = "auto",
+    ] = [],  # noqa: B006 - typer reads the default, never mutates it
     output: opt.Output = None,
-    since: opt.Since = None,
-    until: opt.Until = None,
-    timezone: opt.ProjectTimezone = None,
-    batch_input: opt.BatchInput = [],  # noqa: B006
-    mapping: opt.Mapping = None,
-    map_fields: opt.MapOpt = [],  # noqa: B006
-    tag_rules: opt.TagRulesOpt = None,
-    strict: opt.Strict = False,
-    quiet: opt.Quiet = False,
 ) -> None:
     """Save the baseline `llmaudit check` compares with: `simulate --format json` under another name.
 
@@ -302,22 +254,13 @@ def baseline_command(
     policy as loaded, the prices of the models the traffic used or a policy can route to,
     and a profile of the traffic. Build it on the base branch; keep it as a CI artifact.
     """
-    simulate_command(
-        logs=logs,
-        policy=policy,
-        config=config,
-        pricing=pricing,
-        input_format=input_format,
-        output_format="json",
-        output=output,
-        per_request=None,
-        since=since,
-        until=until,
-        timezone=timezone,
-        batch_input=batch_input,
-        mapping=mapping,
-        map_fields=map_fields,
-        tag_rules=tag_rules,
-        strict=strict,
-        quiet=quiet,
+    project = load_config(inputs.config)
+    prepared = prepare(
+        inputs,
+        project,
+        list(policy or project.policies),
+        quality=None,
+        outputs={"--output": output},
+        files=file_inputs(policy=policy),
     )
+    emit(render(simulation(prepared), "json", RenderOptions(color=wants_color(output), width=width(output))), output)

@@ -11,40 +11,10 @@ import pandas as pd
 from llmaudit.cli.console import ProgressObserver, stderr_console
 from llmaudit.cli.guard import log_inputs, refuse_overwriting, without_own_outputs
 from llmaudit.ingest import IngestOptions, IngestStats, RequestReader, expand_inputs
-from llmaudit.ingest.formats.generic_mapping import cli_settings
 from llmaudit.pricing import PriceTable
 from llmaudit.report.safety import term_text
 from llmaudit.simulate.collect import collect
 from llmaudit.tagging import load_tag_rules, tag_requests
-from llmaudit.timeutil import check_timezone, parse_moment
-
-
-def ingest_options(
-    *,
-    input_format: str,
-    strict: bool,
-    batch_input: Sequence[Path],
-    mapping: Path | None,
-    map_fields: Sequence[str],
-    since: str | None,
-    until: str | None,
-    timezone: str,
-) -> IngestOptions:
-    """IngestOptions from the shared log-reading options (raises ``UsageError``)."""
-    timezone = check_timezone(timezone)
-    format_options: dict[str, object] = {}
-    if batch_input:
-        format_options["openai-batch"] = {"batch_inputs": tuple(batch_input)}
-    generic = cli_settings(mapping, map_fields)
-    if generic:
-        format_options["generic"] = generic
-    return IngestOptions(
-        input_format=input_format,
-        strict=strict,
-        format_options=format_options,
-        since=parse_moment(since, timezone, option="--since") if since else None,
-        until=parse_moment(until, timezone, option="--until", end_of_day=True) if until else None,
-    )
 
 
 def tagger(rules_path: Path | str | None) -> Callable[[pd.DataFrame], pd.DataFrame]:

@@ -36,8 +36,6 @@ GroupDimension = StrEnum(  # type: ignore[misc]
 
 LOGS_HELP = "Log files, directories (read recursively), globs, or - for stdin. gzip is detected automatically."
 
-Logs = Annotated[list[str], typer.Argument(help=LOGS_HELP, show_default=False, metavar="LOGS...")]
-
 Pricing = Annotated[
     list[Path],
     typer.Option(

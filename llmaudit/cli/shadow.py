@@ -11,11 +11,11 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from llmaudit.cli import options as opt
 from llmaudit.cli.app import command_app
-from llmaudit.cli.common import ingest_options, tagger
+from llmaudit.cli.common import tagger
 from llmaudit.cli.console import ProgressObserver
 from llmaudit.cli.guard import file_inputs, log_inputs, refuse_overwriting, without_own_outputs
+from llmaudit.cli.inputs import PROJECT_OPTIONS, LogInputs, takes_log_inputs
 from llmaudit.errors import EXIT_INTERRUPTED, UsageError
 from llmaudit.ingest import RequestReader, expand_inputs
 from llmaudit.pricing import load_pricing, price_requests
@@ -78,8 +78,9 @@ app = command_app()
 
 
 @app.command("shadow", epilog=EPILOG)
+@takes_log_inputs(logs_required=True, omit=PROJECT_OPTIONS)
 def shadow_command(
-    logs: opt.Logs,
+    inputs: LogInputs,
     candidate: Annotated[
         list[str],
         typer.Option(
@@ -141,14 +142,6 @@ def shadow_command(
     output: Annotated[
         Path, typer.Option("--output", "-o", metavar="FILE", help="Evidence file for simulate --quality.")
     ] = Path("shadow-quality.yaml"),
-    pricing: opt.Pricing = [],  # noqa: B006
-    input_format: opt.InputFormatOpt = "auto",
-    mapping: opt.Mapping = None,
-    map_fields: opt.MapOpt = [],  # noqa: B006
-    tag_rules: opt.TagRulesOpt = None,
-    since: opt.Since = None,
-    until: opt.Until = None,
-    quiet: opt.Quiet = False,
 ) -> int:
     """Replay a sample of the logged requests to candidate models and score their answers.
 
@@ -158,7 +151,7 @@ def shadow_command(
     Without --yes it only prints the plan (requests and estimated cost per model) and sends
     nothing. Every answer is kept in an on-disk cache: a rerun never pays twice.
     """
-    table = load_pricing(list(pricing))
+    table = load_pricing(list(inputs.pricing))
     spec = load_endpoints(endpoints) if endpoints is not None else None
     targets = resolve(list(dict.fromkeys(candidate)), spec, base_url, api_key_env)
     judge_target = resolve([judge], spec, base_url, api_key_env)[0] if judge else None
@@ -175,17 +168,14 @@ def shadow_command(
                 f"--max-spend cannot count what {', '.join(unpriced)} cost: the price tables do not know them",
                 hint="add their prices with --pricing FILE, or run without --max-spend",
             )
-    ingest = ingest_options(
-        input_format=input_format, strict=False, batch_input=[], mapping=mapping, map_fields=map_fields,
-        since=since, until=until, timezone="UTC",
-    )  # fmt: skip
-    sources = without_own_outputs(expand_inputs(logs), quiet=quiet)
+    ingest = inputs.ingest_options("UTC")
+    sources = without_own_outputs(expand_inputs(inputs.logs), quiet=inputs.quiet)
     refuse_overwriting(
         {"--output": output, "--cache": cache},
-        log_inputs(sources) + file_inputs(pricing=pricing, endpoints=endpoints, tag_rules=tag_rules, mapping=mapping),
+        log_inputs(sources) + file_inputs(endpoints=endpoints) + inputs.files(),
     )
-    tag = tagger(tag_rules)
-    with ProgressObserver(sources, enabled=not quiet) as progress:
+    tag = tagger(inputs.tag_rules)
+    with ProgressObserver(sources, enabled=not inputs.quiet) as progress:
         reader = RequestReader(sources, ingest, observer=progress, transform=lambda f: price_requests(tag(f), table))
         drawn = draw(reader, sample, seed)
     frame = drawn.frame

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated
 
@@ -11,16 +13,19 @@ import typer
 
 from llmaudit.cli import options as opt
 from llmaudit.cli.app import command_app
-from llmaudit.cli.common import ingest_options, read_requests
+from llmaudit.cli.common import read_requests
 from llmaudit.cli.console import emit, wants_color, width
 from llmaudit.cli.guard import file_inputs
-from llmaudit.config import load_config
+from llmaudit.cli.inputs import LogInputs, takes_log_inputs
+from llmaudit.config import ProjectConfig, load_config
 from llmaudit.errors import UsageError
-from llmaudit.pricing import load_pricing
+from llmaudit.ingest import IngestStats
+from llmaudit.pricing import PriceTable
 from llmaudit.report import RenderOptions, render
 from llmaudit.report.formats.sweep_format import RENDERERS as SWEEP_RENDERERS
 from llmaudit.report.model import input_files, pricing_sources
 from llmaudit.report.per_request import write_table
+from llmaudit.report.simulate_model import SimulateReport
 from llmaudit.shipped import DEMO_POLICIES, demo_logs, demo_policies
 from llmaudit.simulate import Replayed, load_policy
 from llmaudit.simulate.billing import policy_seller
@@ -45,14 +50,74 @@ Examples:
 app = command_app()
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """The logs read, tagged and priced, with the policies to replay them under (simulate, baseline)."""
+
+    frame: pd.DataFrame
+    stats: IngestStats
+    table: PriceTable
+    policies: list[NamedPolicy]
+    scores: QualityScores | None
+
+
+def prepare(
+    inputs: LogInputs,
+    project: ProjectConfig,
+    policy_paths: Sequence[Path],
+    *,
+    quality: Path | None,
+    outputs: dict[str, Path | None],
+    files: list[tuple[str, Path]],
+) -> Prepared:
+    """Check the policies, prices and quality scores, then read the logs (a bad file fails in a moment,
+    not after the reading). ``files`` are the command's own inputs no output may replace."""
+    log_args = inputs.log_args(project)
+    if not log_args:
+        raise UsageError("no logs given", hint="pass LOGS, or name them under 'logs:' in llmaudit.yaml")
+    if not policy_paths:
+        raise UsageError(
+            "no policy given", hint="pass --policy FILE (see examples/policies/), or list 'policies:' in llmaudit.yaml"
+        )
+    policies = [NamedPolicy(load_policy(path), str(path)) for path in policy_paths]
+    names = [p.policy.name for p in policies]
+    if len(set(names)) != len(names):
+        raise UsageError(f"two policies share a name: {', '.join(names)}", hint="give each policy file its own 'name:'")
+    ingest = inputs.ingest_options(inputs.zone(project))
+    table = inputs.price_table(project)
+    for named in policies:  # an unknown billing.seller fails before the logs are read
+        policy_seller(named.policy, named.source, table)
+    quality_path = quality or project.quality
+    scores = load_quality(quality_path, table) if quality_path is not None else None
+    frame, stats = read_requests(
+        log_args,
+        ingest,
+        table,
+        inputs.rules_path(project),
+        quiet=inputs.quiet,
+        outputs=outputs,
+        inputs=files + inputs.files(),
+    )
+    return Prepared(frame, stats, table, policies, scores)
+
+
+def simulation(prepared: Prepared, on_replay: Callable[[NamedPolicy, Replayed], None] | None = None) -> SimulateReport:
+    """The simulation report of the prepared traffic under its policies."""
+    return simulate(
+        prepared.frame,
+        prepared.table,
+        prepared.policies,
+        inputs=input_files(prepared.stats),
+        pricing=pricing_sources(prepared.table),
+        quality=prepared.scores,
+        on_replay=on_replay,
+    )
+
+
 @app.command("simulate", epilog=EPILOG)
+@takes_log_inputs(logs_help=" Optional when llmaudit.yaml names them.")
 def simulate_command(
-    logs: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help=opt.LOGS_HELP + " Optional when llmaudit.yaml names them.", metavar="LOGS", show_default=False
-        ),
-    ] = None,
+    inputs: LogInputs,
     policy: Annotated[
         list[Path],
         typer.Option(
@@ -62,7 +127,7 @@ def simulate_command(
             help="A routing policy (YAML; docs/policies.md). Repeat to compare several side by side.",
             show_default=False,
         ),
-    ] = [],  # noqa: B006
+    ] = [],  # noqa: B006 - typer reads the default, never mutates it
     demo: Annotated[
         bool,
         typer.Option(
@@ -72,7 +137,6 @@ def simulate_command(
             + "; or your --policy files).",
         ),
     ] = False,
-    config: opt.ConfigOpt = None,
     quality: Annotated[
         Path | None,
         typer.Option(
@@ -83,8 +147,6 @@ def simulate_command(
             show_default=False,
         ),
     ] = None,
-    pricing: opt.Pricing = [],  # noqa: B006
-    input_format: opt.InputFormatOpt = "auto",
     output_format: opt.SimulateFormatOpt = "table",
     output: opt.Output = None,
     per_request: Annotated[
@@ -105,15 +167,6 @@ def simulate_command(
             "0%, 10%, ... 100% most difficult requests in turn (docs/policies.md, 'Routing by difficulty').",
         ),
     ] = False,
-    since: opt.Since = None,
-    until: opt.Until = None,
-    timezone: opt.ProjectTimezone = None,
-    batch_input: opt.BatchInput = [],  # noqa: B006
-    mapping: opt.Mapping = None,
-    map_fields: opt.MapOpt = [],  # noqa: B006
-    tag_rules: opt.TagRulesOpt = None,
-    strict: opt.Strict = False,
-    quiet: opt.Quiet = False,
 ) -> None:
     """Replay the logged traffic under routing policies and compare what it would cost.
 
@@ -124,73 +177,34 @@ def simulate_command(
     come from per complexity tier and task type, the traffic moved, the cost through
     gateways' fees, and flat-rate plans against metered billing.
     """
-    project = load_config(config)
-    if demo and logs:
+    project = load_config(inputs.config)
+    if demo and inputs.logs:
         raise UsageError("--demo reads the shipped sample logs", hint="drop LOGS, or drop --demo")
-    log_args = [str(demo_logs())] if demo else list(logs or project.logs)
-    if not log_args:
-        raise UsageError("no logs given", hint="pass LOGS, or name them under 'logs:' in llmaudit.yaml")
-    policy_paths = list(policy or (demo_policies() if demo else project.policies))
-    if not policy_paths:
-        raise UsageError(
-            "no policy given", hint="pass --policy FILE (see examples/policies/), or list 'policies:' in llmaudit.yaml"
-        )
-    policies = [NamedPolicy(load_policy(path), str(path)) for path in policy_paths]
-    names = [p.policy.name for p in policies]
-    if len(set(names)) != len(names):
-        raise UsageError(f"two policies share a name: {', '.join(names)}", hint="give each policy file its own 'name:'")
-    zone = timezone or project.timezone or "UTC"
-    ingest = ingest_options(
-        input_format=input_format,
-        strict=strict,
-        batch_input=batch_input,
-        mapping=mapping,
-        map_fields=map_fields,
-        since=since,
-        until=until,
-        timezone=zone,
-    )
-    table = load_pricing([*project.pricing, *pricing])
-    for named in policies:  # an unknown billing.seller fails before the logs are read
-        policy_seller(named.policy, named.source, table)
-    quality_path = quality or project.quality
-    scores = load_quality(quality_path, table) if quality_path is not None else None
-    frame, stats = read_requests(
-        log_args,
-        ingest,
-        table,
-        tag_rules or project.tag_rules,
-        quiet=quiet,
+    if demo:
+        inputs = replace(inputs, logs=(str(demo_logs()),))
+    prepared = prepare(
+        inputs,
+        project,
+        list(policy or (demo_policies() if demo else project.policies)),
+        quality=quality,
         outputs={"--output": output, "--per-request": per_request},
-        inputs=file_inputs(
-            policy=policy,
-            config=config,
-            quality=quality,
-            pricing=pricing,
-            tag_rules=tag_rules,
-            mapping=mapping,
-            batch_input=batch_input,
-        ),
+        files=file_inputs(policy=policy, quality=quality),
     )
     if sweep_curve:
-        if len(policies) != 1:
+        if len(prepared.policies) != 1:
             raise UsageError("--sweep takes one policy", hint="pass a single --policy FILE")
-        curve = sweep(frame, table, policies[0].policy, scores)
+        curve = sweep(prepared.frame, prepared.table, prepared.policies[0].policy, prepared.scores)
         options = RenderOptions(color=wants_color(output), width=width(output))
         emit(SWEEP_RENDERERS[output_format](curve, options), output)
         return
     replays: dict[str, Replayed] = {}  # for --per-request: the replays the report was built from
-    report = simulate(
-        frame,
-        table,
-        policies,
-        inputs=input_files(stats),
-        pricing=pricing_sources(table),
-        quality=scores,
+    report = simulation(
+        prepared,
         on_replay=(lambda named, r: replays.__setitem__(named.policy.name, r)) if per_request is not None else None,
     )
     if per_request is not None:
-        write_table(per_request, _per_request_rows(frame, [(p, replays[p.policy.name]) for p in policies], scores))
+        rows = [(p, replays[p.policy.name]) for p in prepared.policies]
+        write_table(per_request, _per_request_rows(prepared.frame, rows, prepared.scores))
     emit(render(report, output_format, RenderOptions(color=wants_color(output), width=width(output))), output)
 
 
