@@ -65,7 +65,6 @@ class AnalyzeOptions:
     """What to aggregate beyond the fixed breakdowns."""
 
     group_by: tuple[str, ...] = ()
-    top: int = 10
     # Daily buckets are calendar days in this IANA time zone.
     timezone: str = "UTC"
     # Tag every request (task type, complexity tier); the user's rules, if any.

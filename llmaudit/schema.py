@@ -42,8 +42,6 @@ TOOL_CALL_COLUMNS: Final[dict[str, str]] = {
 PricingMode = Literal["standard", "batch", "priority", "flex"]
 PRICING_MODES: Final[tuple[PricingMode, ...]] = ("standard", "batch", "priority", "flex")
 
-Status = Literal["ok", "error"]
-
 # name -> pandas dtype of the canonical (unpriced) request table.
 CANONICAL_DTYPES: Final[dict[str, object]] = {
     "request_id": "str",
@@ -81,8 +79,6 @@ CANONICAL_DTYPES: Final[dict[str, object]] = {
     "project": "str",
     "tokens_estimated": np.bool_,
 }
-
-CANONICAL_COLUMNS: Final = tuple(CANONICAL_DTYPES)
 
 # Columns the pricing stage adds. ``cost_usd`` is NaN (never 0) for unpriced models.
 COST_COMPONENTS: Final = (
@@ -134,11 +130,6 @@ TAG_SEPARATOR: Final = "|"
 
 # Columns never written to a report unless the user asks for prompt text.
 PRIVATE_COLUMNS: Final = ("prompt_text", "system_text", "user_text", "completion_text")
-
-
-def empty_canonical_frame() -> pd.DataFrame:
-    """A zero-row frame with every canonical column at its canonical dtype."""
-    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in CANONICAL_DTYPES.items()})  # type: ignore[call-overload]
 
 
 def check_columns(frame: pd.DataFrame, required: tuple[str, ...], stage: str) -> None:

@@ -35,7 +35,6 @@ from llmaudit.simulate import Policy, replay
 from llmaudit.simulate.snapshot import routed_models, sums_by, task_labels, tier_labels
 
 EffectName = Literal["volume", "mix", "prices", "routing", "caching"]
-EFFECTS: Final[tuple[EffectName, ...]] = ("volume", "mix", "prices", "routing", "caching")
 DriverKind = Literal["tier", "task", "model"]
 TOP: Final = 3
 # A driver moving less than half a cent a month is rounding noise.

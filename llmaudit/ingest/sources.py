@@ -41,12 +41,6 @@ class InputSource:
         """Size on disk in bytes (compressed size for .gz), None for stdin."""
         return self.path.stat().st_size if self.path is not None else None
 
-    @property
-    def logical_name(self) -> str:
-        """File name without a compression suffix, for suffix-based decisions."""
-        name = self.path.name if self.path is not None else "stdin"
-        return name[:-3] if name.endswith(".gz") else name
-
 
 def _is_log_file(path: Path) -> bool:
     name = path.name[:-3] if path.name.endswith(".gz") else path.name

@@ -26,7 +26,6 @@ from llmaudit.tagging.signals import Signals, bool_column, extract_signals, nume
 
 TIERS: Final = (0, 1, 2, 3)
 TIER_NAMES: Final = {0: "trivial", 1: "standard", 2: "complex", 3: "high-stakes"}
-OUTPUT_COLUMNS: Final = ("task_type", "complexity_tier", "tag_confidence", "tag_reasons", "difficulty")
 
 # Weight of a task type's keywords in the system prompt: an instruction there ("classify",
 # "extract", "summarize") names the feature's task; "you are a helpful assistant" does not.
@@ -287,4 +286,4 @@ def tag_requests(
     return out
 
 
-__all__ = ["OUTPUT_COLUMNS", "TASK_TYPES", "TIERS", "tag_requests"]
+__all__ = ["TASK_TYPES", "TIERS", "tag_requests"]
