@@ -11,9 +11,11 @@ For the requests a route matches:
 1. candidates: the route's model, or its tier's models; a ``quality_floor`` (by
    complexity tier, after ``round_up``) lifts a lower destination to the floor's tier;
 2. a candidate must offer what the request needs (tools when it offered tools, the
-   route's ``requires``) and fit its context window and output limit with the tokens as
-   that model would count them; when none fits, the route's fallbacks, then the tiers
-   above are tried, then the request keeps its model (counted as a context failover);
+   route's ``requires``), be within the route's ``latency_budget_ms`` (its
+   ``models.<name>.latency_ms``, else its median logged latency) and fit its context
+   window and output limit with the tokens as that model would count them; when none
+   fits, the route's fallbacks, then the tiers above are tried, then the request keeps
+   its model (counted as a context failover);
 3. the cheapest fitting candidate wins.
 
 On the new model input tokens scale by the tokenizer ratio of the two providers,
@@ -134,6 +136,26 @@ class _Replayer:
         self.model_rank = {m: policy.tier_rank(t) for t, models in self.tiers.items() for m in models}
         task = _categorical(frame["task_type"])
         self.task_codes, self.task_names = task.codes, [str(x) for x in task.categories]
+        budgets = any(route.latency_budget_ms is not None for route in policy.routes)
+        self.latency = self._expected_latency() if budgets else {}
+
+    def _expected_latency(self) -> dict[str, float]:
+        """Per model, the latency a route's ``latency_budget_ms`` is held against: the policy's
+        ``models.<name>.latency_ms``, else the median logged latency of the model's successful
+        requests (a failure's latency says little about an answer's)."""
+        frame = self.frame
+        codes = self.original_codes
+        latency = (
+            frame["latency_ms"].to_numpy(dtype=np.float64) if "latency_ms" in frame else np.full(len(frame), np.nan)
+        )
+        known = (frame["status"] == "ok").to_numpy() & ~np.isnan(latency) & (codes >= 0)
+        medians = pd.Series(latency[known]).groupby(codes[known]).median()
+        expected = {self.names[int(code)]: float(value) for code, value in medians.items()}
+        for name, traits in self.policy.models.items():
+            if traits.latency_ms is not None:
+                hit = self.table.resolve(name)
+                expected[hit.model if hit is not None else name] = traits.latency_ms
+        return expected
 
     @property
     def original(self) -> np.ndarray:
@@ -242,6 +264,9 @@ class _Replayer:
         for capability in route.requires:
             if not self._supports(model, capability):
                 ok[:] = False
+        budget = route.latency_budget_ms
+        if budget is not None and self.latency.get(model, 0.0) > budget:  # unknown latency: within budget
+            ok[:] = False
         return ok
 
     # -- routing ------------------------------------------------------------------------

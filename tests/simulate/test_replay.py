@@ -98,6 +98,57 @@ def test_tier_takes_the_cheapest_model_that_fits(table) -> None:  # type: ignore
     assert result.context_failover.tolist() == [False, False, True, False]
 
 
+def _latency_traffic(table) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    one = dict(input_tokens=1000, output_tokens=100)
+    return traffic(
+        table,
+        [
+            {**one, "model": "small", "latency_ms": 2000.0},
+            {**one, "model": "small", "latency_ms": 2600.0},
+            {**one, "model": "small", "latency_ms": 3000.0},
+            {**one, "model": "small", "latency_ms": 50.0, "status": "error"},  # a failure: not in the median
+            {**one, "model": "big", "latency_ms": 400.0, "tool_count": 2},
+            {**one, "model": "big", "latency_ms": 800.0, "tool_count": 2},
+        ],
+    )
+
+
+def test_latency_budget_skips_models_logged_slower_than_it(table) -> None:  # type: ignore[no-untyped-def]
+    # Expected latencies: tiny 500 (models.tiny.latency_ms; never logged); small: the median of
+    # its successful requests, median(2000, 2600, 3000) = 2600 > 2400 (with the failure's 50 it
+    # would be 2300, within budget); big: median(400, 800) = 600.
+    route = {"to": {"tier": "budget"}, "latency_budget_ms": 2400}
+    tiers = {"budget": ["tiny", "small"], "frontier": ["big"]}
+    result = replay(
+        _latency_traffic(table), table, policy(tiers=tiers, routes=[route], models={"tiny": {"latency_ms": 500}})
+    )
+    # Rows 1-3: tiny (no tools needed) 1000*0.1 + 100*0.4 -> $0.00014. Row 4 failed: kept, small
+    # 1000*0.5 + 100*1.5 -> $0.00065. Rows 5-6 offer tools: tiny has none, small is over budget, so
+    # the tier above: big 1000*10 + 100*30 -> $0.013, a failover.
+    assert result.routed_model.tolist() == ["tiny", "tiny", "tiny", "small", "big", "big"]
+    assert result.cost_usd.tolist() == pytest.approx([0.00014] * 3 + [0.00065, 0.013, 0.013])
+    assert result.context_failover.tolist() == [False, False, False, False, True, True]
+    # Without the budget, or with small's latency_ms within it, rows 5-6 go to small: $0.00065, plus
+    # small's logged failure rate (1 of 4) x its failed attempt's input ($0.0005) = $0.000775.
+    unbudgeted = replay(_latency_traffic(table), table, policy(tiers=tiers, routes=[{"to": {"tier": "budget"}}]))
+    assert unbudgeted.cost_usd.tolist()[4:] == pytest.approx([0.000775] * 2)
+    assert unbudgeted.routed_model.tolist()[4:] == ["small", "small"]
+    fast = policy(tiers=tiers, routes=[route], models={"tiny": {"latency_ms": 500}, "small": {"latency_ms": 2400}})
+    assert replay(_latency_traffic(table), table, fast).routed_model.tolist()[4:] == ["small", "small"]
+
+
+def test_latency_budget_keeps_models_of_unknown_latency_and_the_logged_one_last(table) -> None:  # type: ignore[no-untyped-def]
+    # claude is never logged and has no latency_ms: its latency is unknown, so within budget.
+    p = policy(routes=[{"to": {"model": "claude"}, "latency_budget_ms": 1}])
+    assert replay(_latency_traffic(table), table, p).routed_model.tolist()[:3] == ["claude"] * 3
+    # small (median 2600) is over a 1000 ms budget and nothing else is offered: the request
+    # keeps its logged model, counted as a failover.
+    p = policy(routes=[{"match": {"model": ["big"]}, "to": {"model": "small"}, "latency_budget_ms": 1000}])
+    result = replay(_latency_traffic(table), table, p)
+    assert result.routed_model.tolist()[4:] == ["big", "big"]
+    assert result.context_failover.tolist()[4:] == [True, True]
+
+
 def test_logs_without_a_tool_count_need_no_tools(table) -> None:  # type: ignore[no-untyped-def]
     p = policy(tiers={"budget": ["tiny", "small"]}, routes=[{"to": {"tier": "budget"}}])
     frame = traffic(table, [dict(input_tokens=1000, output_tokens=100)]).drop(columns=["tool_count"])
