@@ -27,38 +27,49 @@ check:                             # thresholds for `llmaudit check`
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from llmaudit.errors import ConfigError
-from llmaudit.yamlsrc import YamlDoc, load_yaml, validate
+from llmaudit.yamlsrc import StrictModel, YamlDoc, load_yaml, validate
 
 NAMES = ("llmaudit.yaml", "llmaudit.yml")
 
 
-class CheckThresholds(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Thresholds(StrictModel):
+    """The limits of `llmaudit check` on projected monthly cost in USD (check/gate.py says what
+    each means): the config's ``check:`` section, with the command's flags over it (``merged``)."""
 
     max_increase_pct: Annotated[float, Field(ge=0)] | None = None
     max_increase_usd: Annotated[float, Field(ge=0)] | None = None
     max_monthly_usd: Annotated[float, Field(ge=0)] | None = None
     min_change_usd: Annotated[float, Field(ge=0)] | None = None
-    fail_on_unpriced: bool | None = None
+    fail_on_unpriced: bool = False
+
+    def merged(self, flags: Mapping[str, float | bool | None]) -> Thresholds:
+        """These thresholds with each flag that was given (not None) in place of its value."""
+        given = {name: value for name, value in flags.items() if value is not None}
+        return Thresholds.model_validate({**self.model_dump(), **given})
+
+    @property
+    def any(self) -> bool:
+        """Whether any threshold can fail the check."""
+        limits = (self.max_increase_pct, self.max_increase_usd, self.max_monthly_usd)
+        return self.fail_on_unpriced or any(v is not None for v in limits)
 
 
-class ConfigSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class ConfigSpec(StrictModel):
     logs: list[str] = Field(default_factory=list)
     pricing: list[str] = Field(default_factory=list)
     policies: list[str] = Field(default_factory=list)
     quality: str | None = None
     tag_rules: str | None = None
     timezone: str | None = None
-    check: CheckThresholds = Field(default_factory=CheckThresholds)
+    check: Thresholds = Field(default_factory=Thresholds)
 
 
 @dataclass(frozen=True)
@@ -72,7 +83,7 @@ class ProjectConfig:
     quality: Path | None = None
     tag_rules: Path | None = None
     timezone: str | None = None
-    check: CheckThresholds = field(default_factory=CheckThresholds)
+    check: Thresholds = field(default_factory=Thresholds)
 
 
 def _resolve(base: Path, items: list[str]) -> tuple[str, ...]:

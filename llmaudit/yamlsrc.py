@@ -21,12 +21,20 @@ from pathlib import Path
 from typing import Any, Final, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from llmaudit.errors import ConfigError, LlmauditError
 
 Loc = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
+
+
+class StrictModel(BaseModel):
+    """The base of every schema of a file a user writes (price tables, policies, tag rules, quality
+    scores, endpoints, llmaudit.yaml): an unknown field is an error, never silently ignored (a typo
+    would otherwise change nothing and say nothing), and a loaded value is frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 @dataclass(frozen=True)

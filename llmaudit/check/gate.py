@@ -15,45 +15,13 @@ monthly cost in USD:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Literal
 
-from llmaudit.config import CheckThresholds
+from llmaudit.config import Thresholds
 from llmaudit.report.fmt import money, pct, plural
 
 ThresholdName = Literal["max_increase_pct", "max_increase_usd", "max_monthly_usd", "fail_on_unpriced"]
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    max_increase_pct: float | None = None
-    max_increase_usd: float | None = None
-    max_monthly_usd: float | None = None
-    min_change_usd: float | None = None
-    fail_on_unpriced: bool = False
-
-    @classmethod
-    def merged(cls, flags: dict[str, float | bool | None], config: CheckThresholds) -> Thresholds:
-        """Flag values where given (not None), else the config's, else the defaults."""
-        values = {f.name: flags.get(f.name) for f in fields(cls)}
-        values = {k: v if v is not None else getattr(config, k) for k, v in values.items()}
-        return cls(
-            max_increase_pct=_number(values["max_increase_pct"]),
-            max_increase_usd=_number(values["max_increase_usd"]),
-            max_monthly_usd=_number(values["max_monthly_usd"]),
-            min_change_usd=_number(values["min_change_usd"]),
-            fail_on_unpriced=bool(values["fail_on_unpriced"]),
-        )
-
-    @property
-    def any(self) -> bool:
-        """Whether any threshold can fail the check."""
-        limits = (self.max_increase_pct, self.max_increase_usd, self.max_monthly_usd)
-        return self.fail_on_unpriced or any(v is not None for v in limits)
-
-
-def _number(value: float | bool | None) -> float | None:
-    return None if value is None else float(value)
 
 
 @dataclass(frozen=True)

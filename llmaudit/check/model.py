@@ -46,4 +46,4 @@ class CheckReport:
     schema_version: str = field(default=SCHEMA_VERSION)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "thresholds": self.thresholds.model_dump()}

@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 import typer
 
 from llmaudit.check.baseline import load_baseline
-from llmaudit.check.gate import Thresholds
 from llmaudit.check.render import RENDERERS
 from llmaudit.check.run import SameRunBaseline, check
 from llmaudit.cli import options as opt
@@ -173,16 +172,6 @@ def check_command(
             hint="pass --baseline BASE.json (from `llmaudit baseline` on the base branch), "
             "or --baseline-policy OLD.yaml / --baseline-pricing OLD_TABLE",
         )
-    thresholds = Thresholds.merged(
-        {
-            "max_increase_pct": max_increase_pct,
-            "max_increase_usd": max_increase_usd,
-            "max_monthly_usd": max_monthly_usd,
-            "min_change_usd": min_change_usd,
-            "fail_on_unpriced": fail_on_unpriced,
-        },
-        project.check,
-    )
     for name, value in (
         ("--max-increase-pct", max_increase_pct),
         ("--max-increase-usd", max_increase_usd),
@@ -191,6 +180,15 @@ def check_command(
     ):
         if value is not None and value < 0:
             raise UsageError(f"{name} {value:g}: must be 0 or more")
+    thresholds = project.check.merged(
+        {
+            "max_increase_pct": max_increase_pct,
+            "max_increase_usd": max_increase_usd,
+            "max_monthly_usd": max_monthly_usd,
+            "min_change_usd": min_change_usd,
+            "fail_on_unpriced": fail_on_unpriced,
+        }
+    )
     head_policy = load_policy(policy)
     # Read the baseline before the logs: a bad file fails in a moment, not after the replay.
     against = (

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from llmaudit.errors import PricingError
-from llmaudit.pricing.resolve import ModelResolver, Resolution
+from llmaudit.pricing.resolve import ModelResolver, ResolvedName
 
 FILE_NAME: Final = "litellm-snapshot.json"
 NAME: Final = "litellm-snapshot"
@@ -47,7 +47,7 @@ class Fallback:
     entries: Mapping[str, Mapping[str, Any]]
     _resolver: ModelResolver | None = field(default=None, repr=False)
 
-    def resolve(self, raw: str) -> Resolution | None:
+    def resolve(self, raw: str) -> ResolvedName | None:
         if self._resolver is None:
             self._resolver = ModelResolver(_names(self.entries))
         return self._resolver.resolve(raw)

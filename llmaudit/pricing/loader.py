@@ -28,7 +28,7 @@ from llmaudit.pricing.sellers import Seller, build_seller
 from llmaudit.pricing.spec import RATE_KINDS, TableSpec
 from llmaudit.pricing.table import ModelPrice, PriceTable, TableInfo, build_model, shipped_pricing_dir
 from llmaudit.pricing.validate import (
-    Finding,
+    TableIssue,
     ValidationReport,
     check_file,
     check_model,
@@ -109,7 +109,7 @@ def _lookup(fields: Mapping[str, Any], path: tuple[str | int, ...]) -> Any:
 
 class _Loader:
     def __init__(self) -> None:
-        self.findings: list[Finding] = []
+        self.findings: list[TableIssue] = []
         self.infos: list[TableInfo] = []
         self.drafts: dict[str, _Draft] = {}
         self.lookup: dict[str, str] = {}  # lower-cased name or alias -> model key
@@ -129,7 +129,7 @@ class _Loader:
             where, _, message = exc.message.partition(": ")
             if not where.startswith(shown):
                 where, message = shown, exc.message
-            self.findings.append(Finding("error", where, "", message, "yaml", exc.hint))
+            self.findings.append(TableIssue("error", where, "", message, "yaml", exc.hint))
             return
         if doc.data is None:
             self._error(shown, "the price table is empty", "empty", hint="see pricing/README.md for the schema")
@@ -151,7 +151,7 @@ class _Loader:
             self.sellers[_norm(name)] = (build_seller(name, seller_spec, table=spec.name), doc.where(("sellers", name)))
 
     def _error(self, where: str, message: str, code: str, hint: str | None = None) -> None:
-        self.findings.append(Finding("error", where, "", message, code, hint))
+        self.findings.append(TableIssue("error", where, "", message, code, hint))
 
     def _merge_models(self, doc: YamlDoc, spec: TableSpec) -> None:
         earlier = ModelResolver({key: [] for key in self.drafts}) if self.drafts else None
@@ -199,7 +199,7 @@ class _Loader:
         if len(exponents) >= 3 and len(set(exponents)) == 1 and len(exponents) * 2 >= compared:
             k = exponents[0]
             self.findings.append(
-                Finding(
+                TableIssue(
                     "warning",
                     doc.path,
                     "",
@@ -262,7 +262,7 @@ class _Loader:
             missing = [kind for kind in ("input", "output") if draft.fields.get(kind) is None]
             if missing:
                 self.findings.append(
-                    Finding(
+                    TableIssue(
                         "error",
                         draft.defined_in,
                         "",
@@ -318,7 +318,7 @@ def load_pricing(extra: Iterable[str | Path] = (), *, include_shipped: bool = Tr
     return PriceTable(models, infos, sellers=sellers, warnings=warnings, fallback=fallback)
 
 
-def _as_error(errors: Sequence[Finding]) -> PricingError:
+def _as_error(errors: Sequence[TableIssue]) -> PricingError:
     listed = "\n  ".join(str(f) for f in errors[:_MAX_LISTED])
     more = f"\n  ... and {len(errors) - _MAX_LISTED} more" if len(errors) > _MAX_LISTED else ""
     hint = next((f.hint for f in errors if f.hint), None) or (

@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-Rule = Literal["exact", "prefix", "snapshot", "normalized"]
+NameRule = Literal["exact", "prefix", "snapshot", "normalized"]
 
 _VENDOR_PREFIX: Final = re.compile(
     r"^(?:(?:us|eu|apac|global|au|jp|ca)\.)?(?:anthropic|meta|amazon|mistral|cohere|ai21|deepseek|openai|qwen)\."
@@ -32,11 +32,11 @@ _SNAPSHOT_SUFFIX: Final = re.compile(r"(?:@\d{8}|-\d{4}-\d{2}-\d{2}|-\d{8}|-v\d+
 
 
 @dataclass(frozen=True)
-class Resolution:
+class ResolvedName:
     """How a raw name was matched to a priced model."""
 
     model: str
-    rule: Rule
+    rule: NameRule
 
 
 def _normalize(name: str) -> str:
@@ -73,32 +73,32 @@ class ModelResolver:
                 self._exact.setdefault(spelling.strip().lower(), model)
                 normalized.setdefault(_normalize(spelling), set()).add(model)
         self._normalized = {key: next(iter(v)) for key, v in normalized.items() if len(v) == 1}
-        self._cache: dict[str, Resolution | None] = {}
+        self._cache: dict[str, ResolvedName | None] = {}
 
-    def resolve(self, raw: str) -> Resolution | None:
+    def resolve(self, raw: str) -> ResolvedName | None:
         if raw in self._cache:
             return self._cache[raw]
         result = self._resolve(raw)
         self._cache[raw] = result
         return result
 
-    def _resolve(self, raw: str) -> Resolution | None:
+    def _resolve(self, raw: str) -> ResolvedName | None:
         name = raw.strip().lower()
         if not name:
             return None
         if name in self._exact:
-            return Resolution(self._exact[name], "exact")
+            return ResolvedName(self._exact[name], "exact")
         prefixless = [name, *_prefix_variants(name)]
         for candidate in prefixless[1:]:
             if candidate in self._exact:
-                return Resolution(self._exact[candidate], "prefix")
+                return ResolvedName(self._exact[candidate], "prefix")
         for base in prefixless:
             for candidate in _snapshot_variants(base):
                 if candidate in self._exact:
-                    return Resolution(self._exact[candidate], "snapshot")
+                    return ResolvedName(self._exact[candidate], "snapshot")
         for base in prefixless:
             for candidate in (base, *_snapshot_variants(base)):
                 hit = self._normalized.get(_normalize(candidate))
                 if hit is not None:
-                    return Resolution(hit, "normalized")
+                    return ResolvedName(hit, "normalized")
         return None

@@ -15,7 +15,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints
+
+from llmaudit.yamlsrc import StrictModel
 
 
 def _not_bool(value: object) -> object:
@@ -42,11 +44,7 @@ CONFIDENCE_LEVELS = ("high", "medium", "low")
 CAPABILITIES = ("prompt_caching", "vision", "tools", "reasoning", "json_schema", "audio", "pdf")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RateSpec(_Strict):
+class RateSpec(StrictModel):
     """Token prices in USD per million tokens. A missing price falls back (see README)."""
 
     input: PerMillion | None = None
@@ -66,7 +64,7 @@ class TierSpec(RateSpec):
     flex: RateSpec | None = None
 
 
-class ToolFeeSpec(_Strict):
+class ToolFeeSpec(StrictModel):
     """USD per 1,000 server-side tool calls, as providers quote them ($10 per 1,000 searches)."""
 
     web_search: PerThousandCalls | None = None
@@ -112,14 +110,14 @@ class SellerModelSpec(RateSpec):
     notes: str | None = None
 
 
-class CreditFeeSpec(_Strict):
+class CreditFeeSpec(StrictModel):
     """A fee on each purchase of prepaid credits: ``pct`` of the purchase, at least ``min_usd``."""
 
     pct: Percent
     min_usd: Usd = 0.0
 
 
-class ByokFeeSpec(_Strict):
+class ByokFeeSpec(StrictModel):
     """A fee on bring-your-own-key traffic: ``pct`` of what it would cost through the seller,
     charged only on the requests above ``free_requests_per_month``."""
 
@@ -127,7 +125,7 @@ class ByokFeeSpec(_Strict):
     free_requests_per_month: Annotated[int, Field(ge=0), NoBool] = 0
 
 
-class SellerSpec(_Strict):
+class SellerSpec(StrictModel):
     """One entry under ``sellers:``: a provider's own API, a gateway or an aggregator."""
 
     kind: Literal[SELLER_KINDS]  # type: ignore[valid-type]
@@ -145,7 +143,7 @@ class SellerSpec(_Strict):
     notes: str | None = None
 
 
-class TableSpec(_Strict):
+class TableSpec(StrictModel):
     """A whole price table file."""
 
     schema_version: Literal[1]

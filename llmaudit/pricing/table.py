@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 
 from llmaudit.errors import PricingError
-from llmaudit.pricing.resolve import ModelResolver, Resolution
+from llmaudit.pricing.resolve import ModelResolver, ResolvedName
 from llmaudit.pricing.spec import MODE_NAMES, RATE_KINDS, TOOL_FEE_KINDS
-from llmaudit.pricing.validate import Finding
+from llmaudit.pricing.validate import TableIssue
 from llmaudit.schema import PRICING_MODES
 from llmaudit.shipped import shipped_dir
 
@@ -172,7 +172,7 @@ class PriceTable:
         tables: Sequence[TableInfo],
         *,
         sellers: Mapping[str, Seller] | None = None,
-        warnings: Sequence[Finding] = (),
+        warnings: Sequence[TableIssue] = (),
         sold_by: str | None = None,
         fallback: Fallback | None = None,
         adapt: Callable[[ModelPrice], ModelPrice] | None = None,
@@ -182,7 +182,7 @@ class PriceTable:
         self.index: dict[str, int] = {m.name: i for i, m in enumerate(self.models)}
         self.resolver = ModelResolver({m.name: m.aliases for m in self.models})
         self.sellers: Mapping[str, Seller] = dict(sorted((sellers or {}).items()))
-        self.warnings: tuple[Finding, ...] = tuple(warnings)
+        self.warnings: tuple[TableIssue, ...] = tuple(warnings)
         """Plausibility warnings found while loading (never printed by the core)."""
         self.sold_by = sold_by
         """The seller whose prices these are (``as_sold_by``), or ``None`` for list prices."""
@@ -199,7 +199,7 @@ class PriceTable:
     def get(self, name: str) -> ModelPrice:
         return self.models[self.index[name]]
 
-    def resolve(self, raw: str) -> Resolution | None:
+    def resolve(self, raw: str) -> ResolvedName | None:
         """Resolve a model name as spelled in a log; ``None`` when no table prices it.
 
         The tables first, by every rule; only then the fallback snapshot, whose model is

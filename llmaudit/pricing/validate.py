@@ -1,6 +1,6 @@
 """Unit safety and plausibility checks for price tables, reported as data.
 
-Every check returns :class:`Finding` objects; nothing here prints or raises. Two
+Every check returns :class:`TableIssue` objects; nothing here prints or raises. Two
 severities (pricing/README.md, "Validation and plausibility checks"):
 
 - **error**: a value that cannot be right (a per-token price in a per-million field,
@@ -81,7 +81,7 @@ OUTPUT_NEVER_BELOW_INPUT: Final = frozenset(
 
 
 @dataclass(frozen=True)
-class Finding:
+class TableIssue:
     """One problem in a price table, located as precisely as the YAML allows."""
 
     severity: Severity
@@ -126,14 +126,14 @@ class ValidationReport:
     files: tuple[str, ...]
     models: int
     sellers: int
-    findings: tuple[Finding, ...]
+    findings: tuple[TableIssue, ...]
 
     @property
-    def errors(self) -> tuple[Finding, ...]:
+    def errors(self) -> tuple[TableIssue, ...]:
         return tuple(f for f in self.findings if f.severity == "error")
 
     @property
-    def warnings(self) -> tuple[Finding, ...]:
+    def warnings(self) -> tuple[TableIssue, ...]:
         return tuple(f for f in self.findings if f.severity == "warning")
 
     def to_dict(self) -> dict[str, Any]:
@@ -158,7 +158,7 @@ def _describe(loc: tuple[str | int, ...]) -> str:
     return "".join(parts) or "(top level)"
 
 
-def schema_findings(doc: YamlDoc, model: type[BaseModel]) -> tuple[BaseModel | None, list[Finding]]:
+def schema_findings(doc: YamlDoc, model: type[BaseModel]) -> tuple[BaseModel | None, list[TableIssue]]:
     """Validate ``doc.data`` against ``model``: the parsed spec, or every schema error as findings."""
     try:
         return model.model_validate(doc.data), []
@@ -169,7 +169,7 @@ def schema_findings(doc: YamlDoc, model: type[BaseModel]) -> tuple[BaseModel | N
             message = item["msg"]
             if item["type"] == "extra_forbidden":
                 message = "unknown field (check the spelling against the documented schema)"
-            findings.append(Finding("error", doc.where(loc), _describe(loc), message, "schema"))
+            findings.append(TableIssue("error", doc.where(loc), _describe(loc), message, "schema"))
         return None, findings
 
 
@@ -195,7 +195,7 @@ def _dotted(loc: Loc) -> str:
     return ".".join(str(p) for p in loc)
 
 
-def _unit_findings(doc: YamlDoc, prefix: Loc, entry: Any) -> Iterator[Finding]:
+def _unit_findings(doc: YamlDoc, prefix: Loc, entry: Any) -> Iterator[TableIssue]:
     for loc, rates in _rate_sets(prefix, entry):
         for kind in RATE_KINDS:
             value = getattr(rates, kind)
@@ -203,7 +203,7 @@ def _unit_findings(doc: YamlDoc, prefix: Loc, entry: Any) -> Iterator[Finding]:
                 continue
             full = (*loc, kind)
             if value < MIN_PLAUSIBLE_PER_MILLION:
-                yield Finding(
+                yield TableIssue(
                     "error",
                     doc.where(full),
                     _dotted(full),
@@ -213,7 +213,7 @@ def _unit_findings(doc: YamlDoc, prefix: Loc, entry: Any) -> Iterator[Finding]:
                     hint="multiply per-token prices by 1,000,000 (pricing/README.md, 'File format')",
                 )
             elif value > MAX_PLAUSIBLE_PER_MILLION:
-                yield Finding(
+                yield TableIssue(
                     "error",
                     doc.where(full),
                     _dotted(full),
@@ -224,7 +224,7 @@ def _unit_findings(doc: YamlDoc, prefix: Loc, entry: Any) -> Iterator[Finding]:
     fee = getattr(entry, "per_request", None)
     if fee is not None and fee >= MAX_TYPICAL_PER_REQUEST_USD:
         loc = (*prefix, "per_request")
-        yield Finding(
+        yield TableIssue(
             "warning",
             doc.where(loc),
             _dotted(loc),
@@ -235,7 +235,7 @@ def _unit_findings(doc: YamlDoc, prefix: Loc, entry: Any) -> Iterator[Finding]:
     thresholds = [t.above for t in getattr(entry, "tiers", None) or []]
     if thresholds != sorted(set(thresholds)):
         loc = (*prefix, "tiers")
-        yield Finding(
+        yield TableIssue(
             "error",
             doc.where(loc),
             _dotted(loc),
@@ -244,9 +244,9 @@ def _unit_findings(doc: YamlDoc, prefix: Loc, entry: Any) -> Iterator[Finding]:
         )
 
 
-def _percent_findings(doc: YamlDoc, loc: Loc, value: float | None) -> Iterator[Finding]:
+def _percent_findings(doc: YamlDoc, loc: Loc, value: float | None) -> Iterator[TableIssue]:
     if value is not None and 0 < value < 1:
-        yield Finding(
+        yield TableIssue(
             "warning",
             doc.where(loc),
             _dotted(loc),
@@ -256,9 +256,9 @@ def _percent_findings(doc: YamlDoc, loc: Loc, value: float | None) -> Iterator[F
         )
 
 
-def check_file(doc: YamlDoc, spec: TableSpec) -> list[Finding]:
+def check_file(doc: YamlDoc, spec: TableSpec) -> list[TableIssue]:
     """Checks that need only one file: unit slips, tier order, seller fee units."""
-    findings: list[Finding] = []
+    findings: list[TableIssue] = []
     for key, model in spec.models.items():
         findings += _unit_findings(doc, ("models", key), model)
     for name, seller in spec.sellers.items():
@@ -269,7 +269,7 @@ def check_file(doc: YamlDoc, spec: TableSpec) -> list[Finding]:
             if missing:
                 loc = (*base, "models", key)
                 findings.append(
-                    Finding(
+                    TableIssue(
                         "error",
                         doc.where(loc),
                         _dotted(loc),
@@ -287,7 +287,7 @@ def check_file(doc: YamlDoc, spec: TableSpec) -> list[Finding]:
         if seller.per_request_usd >= MAX_TYPICAL_PER_REQUEST_USD:
             loc = (*base, "per_request_usd")
             findings.append(
-                Finding(
+                TableIssue(
                     "warning",
                     doc.where(loc),
                     _dotted(loc),
@@ -298,7 +298,7 @@ def check_file(doc: YamlDoc, spec: TableSpec) -> list[Finding]:
             )
         if seller.kind == "direct" and seller.models:
             findings.append(
-                Finding(
+                TableIssue(
                     "warning",
                     doc.where(base),
                     _dotted(base),
@@ -330,12 +330,12 @@ def _times(k: int) -> str:
     return f"{10 ** abs(k):,}x {'above' if k > 0 else 'below'}"
 
 
-def ratio_finding(where: str, field: str, new: float, old: float, old_where: str) -> Finding | None:
+def ratio_finding(where: str, field: str, new: float, old: float, old_where: str) -> TableIssue | None:
     """A warning when ``new`` is ``old`` off by a power of ten (a unit slip in an override)."""
     k = power_of_ten(new, old)
     if not k:
         return None
-    return Finding(
+    return TableIssue(
         "warning",
         where,
         field,
@@ -353,17 +353,17 @@ def _where(model: ModelPrice, path: str) -> str:
     return model.defined_in
 
 
-def _w(model: ModelPrice, path: str, message: str, code: str) -> Finding:
-    return Finding("warning", _where(model, path), f"models.{model.name}.{path}", message, code)
+def _w(model: ModelPrice, path: str, message: str, code: str) -> TableIssue:
+    return TableIssue("warning", _where(model, path), f"models.{model.name}.{path}", message, code)
 
 
-def check_model(model: ModelPrice) -> list[Finding]:
+def check_model(model: ModelPrice) -> list[TableIssue]:
     """Relational warnings on a merged model (its rates after every fallback)."""
-    out: list[Finding] = []
+    out: list[TableIssue] = []
     rate = model.rate
     if model.context_window is None:
         out.append(
-            Finding(
+            TableIssue(
                 "warning",
                 model.defined_in,
                 f"models.{model.name}",
@@ -421,7 +421,7 @@ def check_model(model: ModelPrice) -> list[Finding]:
     return out
 
 
-def _tier_checks(model: ModelPrice) -> Iterator[Finding]:
+def _tier_checks(model: ModelPrice) -> Iterator[TableIssue]:
     for i, tier in enumerate(model.tiers):
         if model.context_window is not None and tier.above >= model.context_window:
             yield _w(
@@ -449,7 +449,7 @@ def _has_one_hour_price(model: ModelPrice) -> bool:
     return model.rates.cache_write_1h is not None or any(t.rates.cache_write_1h is not None for t in model.tiers)
 
 
-def _mode_checks(model: ModelPrice) -> Iterator[Finding]:
+def _mode_checks(model: ModelPrice) -> Iterator[TableIssue]:
     for mode, direction in _MODE_DIRECTION.items():
         if mode not in model.modes:
             continue

@@ -11,27 +11,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import Field
 
 from llmaudit.errors import ConfigError
-from llmaudit.yamlsrc import load_yaml, validate
+from llmaudit.yamlsrc import StrictModel, load_yaml, validate
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class EndpointSpec(_Strict):
+class EndpointSpec(StrictModel):
     base_url: str
     api_key_env: str | None = None
     model: str | None = None
     """The model name the endpoint expects (e.g. "openai/gpt-4.1-mini" on OpenRouter)."""
 
 
-class EndpointsFile(_Strict):
+class EndpointsFile(StrictModel):
     version: int = 1
     default: EndpointSpec | None = None
-    candidates: dict[str, EndpointSpec] = {}
+    candidates: dict[str, EndpointSpec] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)

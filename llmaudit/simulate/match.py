@@ -10,7 +10,7 @@ import pandas as pd
 
 from llmaudit.pricing import PriceTable
 from llmaudit.schema import TAG_SEPARATOR
-from llmaudit.simulate.policy import Difficulty, Match
+from llmaudit.simulate.policy import Difficulty, RouteMatch
 
 _BOUNDS = (
     ("min_input_tokens", "input_tokens", np.greater_equal),
@@ -83,7 +83,7 @@ def difficulty_mask(frame: pd.DataFrame, band: Difficulty) -> np.ndarray:
     return mask
 
 
-def match_mask(frame: pd.DataFrame, match: Match, table: PriceTable) -> np.ndarray:
+def match_mask(frame: pd.DataFrame, match: RouteMatch, table: PriceTable) -> np.ndarray:
     """Rows ``match`` selects: every condition given must hold (none given: every row).
 
     Reads ``task_type``, ``effective_tier`` (the complexity tier after round-up),

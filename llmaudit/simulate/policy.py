@@ -11,11 +11,11 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from llmaudit.errors import ConfigError
 from llmaudit.tagging.lexicon import TASK_TYPES
-from llmaudit.yamlsrc import load_yaml, validate
+from llmaudit.yamlsrc import StrictModel, load_yaml, validate
 
 TaskType = Literal[TASK_TYPES]  # type: ignore[valid-type]
 Tier = Annotated[int, Field(ge=0, le=3)]
@@ -27,11 +27,7 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d)?\s*$")
 _SECONDS = {None: 1, "s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Difficulty(_Strict):
+class Difficulty(StrictModel):
     """A band of the difficulty score (docs/tagging.md, "Difficulty"): ``above`` / ``below`` a
     value, or ``strong_share``: the most difficult share of the logged requests, its threshold
     calibrated on the logs (as RouteLLM calibrates). Untagged requests (no score) never match."""
@@ -49,7 +45,7 @@ class Difficulty(_Strict):
         return self
 
 
-class Match(_Strict):
+class RouteMatch(StrictModel):
     """Which requests a route applies to. Every given condition must hold; none given = all."""
 
     task_type: list[TaskType] | None = None  # type: ignore[valid-type]
@@ -68,7 +64,7 @@ class Match(_Strict):
     difficulty: Difficulty | None = None
 
 
-class Target(_Strict):
+class Target(StrictModel):
     """A destination: one model, or a named quality tier (the cheapest model there that fits)."""
 
     model: str | None = None
@@ -81,7 +77,7 @@ class Target(_Strict):
         return self
 
 
-class Cascade(_Strict):
+class Cascade(StrictModel):
     """Try ``first``; a share of requests (``escalation``) is not good enough and is sent
     again to ``then``. Escalated requests pay for both calls."""
 
@@ -99,7 +95,7 @@ class Cascade(_Strict):
         return value
 
 
-class Verify(_Strict):
+class Verify(StrictModel):
     """An extra call per request (a verification or review pass) on ``model``, with the
     request's tokens scaled by ``token_scale`` (0.5 = half as large as the request)."""
 
@@ -107,7 +103,7 @@ class Verify(_Strict):
     token_scale: Positive = 1.0
 
 
-class Compression(_Strict):
+class Compression(StrictModel):
     """Prompt compression: input tokens shrink by ``input_reduction``; optionally a call on
     ``model`` reads the original prompt and writes the compressed one."""
 
@@ -115,11 +111,11 @@ class Compression(_Strict):
     model: str | None = None
 
 
-class Route(_Strict):
+class Route(StrictModel):
     """One routing rule. Rules are tried in order; the first that matches decides."""
 
     name: str | None = None
-    match: Match = Field(default_factory=Match)
+    match: RouteMatch = Field(default_factory=RouteMatch)
     to: Target | None = None
     cascade: Cascade | None = None
     fallbacks: list[str] = Field(default_factory=list)
@@ -135,7 +131,7 @@ class Route(_Strict):
         return self
 
 
-class ModelTraits(_Strict):
+class ModelTraits(StrictModel):
     """How a model behaves differently from the one that served the logged request."""
 
     output_ratio: Positive = 1.0
@@ -143,7 +139,7 @@ class ModelTraits(_Strict):
     latency_ms: Positive | None = None
 
 
-class ResponseCache(_Strict):
+class ResponseCache(StrictModel):
     """An exact-match response cache: a request whose prompt went to the same model within
     ``ttl`` earlier is answered from the cache and costs nothing."""
 
@@ -161,21 +157,21 @@ class ResponseCache(_Strict):
         return value
 
 
-class Cache(_Strict):
+class Cache(StrictModel):
     response: ResponseCache | None = None
     # Keep providers' prompt caching where the new model supports it (else its cached
     # reads are paid at the input rate).
     prompt_caching: bool = True
 
 
-class Failures(_Strict):
+class Failures(StrictModel):
     """What failed attempts cost. Rates come from ``models.<name>.failure_rate`` where set,
     else from the error rate the logs show for that model."""
 
     failed_attempt_cost: Literal["input", "full", "none"] = "input"
 
 
-class FlatPlan(_Strict):
+class FlatPlan(StrictModel):
     """A flat-rate plan to compare with metered billing. Give ``per_call_usd`` (one price,
     or one per quality tier / complexity tier "tier0".."tier3"), or a subscription."""
 
@@ -192,19 +188,19 @@ class FlatPlan(_Strict):
         return self
 
 
-class Billing(_Strict):
+class Billing(StrictModel):
     seller: str | None = None
     flat_plans: list[FlatPlan] = Field(default_factory=list)
 
 
-class RoundUp(_Strict):
+class RoundUp(StrictModel):
     """Requests tagged with confidence below ``below_confidence`` are treated one
     complexity tier higher: overspending a few cents beats a wrong answer."""
 
     below_confidence: Share = 0.5
 
 
-class Policy(_Strict):
+class Policy(StrictModel):
     schema_version: Literal[1]
     name: str
     description: str | None = None

@@ -22,7 +22,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from llmaudit.errors import ConfigError
 from llmaudit.pricing import PriceTable
@@ -30,7 +30,7 @@ from llmaudit.report.simulate_model import PolicyQuality, QualityRow
 from llmaudit.schema import UNTAGGED_TASK
 from llmaudit.simulate.policy import TASK_TYPES, Tier
 from llmaudit.simulate.replay import Replayed
-from llmaudit.yamlsrc import YamlDoc, load_yaml, validate
+from llmaudit.yamlsrc import StrictModel, YamlDoc, load_yaml, validate
 
 TaskKey = Literal[(*TASK_TYPES, "default")]  # type: ignore[valid-type]
 _SCALE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(?:-|\.\.|to)\s*(-?\d+(?:\.\d+)?)\s*$")
@@ -39,11 +39,7 @@ _COST_EPS = 1e-9  # USD: costs this close are equal on the frontier
 HINT = "see docs/policies.md, 'Quality scores', or examples/quality.yaml"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RequestScore(_Strict):
+class RequestScore(StrictModel):
     """One graded answer: ``model``'s score on the logged request ``request_id``."""
 
     request_id: str | int
@@ -51,7 +47,7 @@ class RequestScore(_Strict):
     score: float
 
 
-class EvidenceCell(_Strict):
+class EvidenceCell(StrictModel):
     """One (model, task type, tier) cell of ``llmaudit shadow``'s evidence: mean, 95% interval, count."""
 
     model: str
@@ -64,12 +60,12 @@ class EvidenceCell(_Strict):
     interval: Literal["wilson", "t"]
 
 
-class Evidence(_Strict):
+class Evidence(StrictModel):
     min_samples: int = Field(default=20, ge=1)
     cells: list[EvidenceCell] = Field(default_factory=list)
 
 
-class QualitySpec(_Strict):
+class QualitySpec(StrictModel):
     version: Literal[1]
     scale: str = "0-1"
     floor: float | None = None

@@ -38,7 +38,7 @@ from llmaudit.pricing import ModelPrice, PriceTable
 from llmaudit.pricing.cost import TOOL_INPUTS, costs_of, mode_codes, model_index
 from llmaudit.schema import UNTAGGED_TASK, UNTAGGED_TIER, untagged_mask
 from llmaudit.simulate.match import _categorical, match_mask, model_codes, names_of
-from llmaudit.simulate.policy import Match, Policy, Route, Target
+from llmaudit.simulate.policy import Policy, Route, RouteMatch, Target
 from llmaudit.simulate.response_cache import cache_hits
 
 NO_RULE: Final = "no rule matched: original model"
@@ -534,7 +534,7 @@ def replay(
         reason[untagged] = KEPT_UNTAGGED
         open_rows &= ~untagged
     elif isinstance(policy.unknown, Target):
-        routes.insert(0, Route(name="unknown", match=Match(task_type=[UNTAGGED_TASK]), to=policy.unknown))
+        routes.insert(0, Route(name="unknown", match=RouteMatch(task_type=[UNTAGGED_TASK]), to=policy.unknown))
     steps: list[_Step] = []
     then_model = np.full(n, -1, dtype=np.intp)
     escalation = np.zeros(n)

@@ -17,13 +17,13 @@ from typing import Annotated, Literal
 import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from llmaudit.errors import ConfigError
 from llmaudit.schema import TAG_SEPARATOR
 from llmaudit.tagging.lexicon import TASK_TYPES
 from llmaudit.tagging.signals import text_column
-from llmaudit.yamlsrc import load_yaml, validate
+from llmaudit.yamlsrc import StrictModel, load_yaml, validate
 
 TaskTypeName = Literal[TASK_TYPES]  # type: ignore[valid-type]
 Tier = Annotated[int, Field(ge=0, le=3)]
@@ -38,11 +38,7 @@ def _check_regex(pattern: str) -> str:
     return pattern
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Match(_Strict):
+class RuleMatch(StrictModel):
     """Conditions of one rule; all given conditions must hold. Values are globs (``*``, ``?``)."""
 
     feature: str | list[str] | None = None
@@ -60,17 +56,17 @@ class Match(_Strict):
         return None if value is None else _check_regex(value)
 
     @model_validator(mode="after")
-    def _not_empty(self) -> Match:
+    def _not_empty(self) -> RuleMatch:
         if all(getattr(self, name) is None for name in (*METADATA_FIELDS, "text")):
             raise ValueError("a match needs at least one of feature, tags, team, project, user, model, text")
         return self
 
 
-class Rule(_Strict):
+class Rule(StrictModel):
     """When ``match`` holds, set the task type and/or the tier (metadata wins over text)."""
 
     name: str | None = None
-    match: Match
+    match: RuleMatch
     task_type: TaskTypeName | None = None
     tier: Tier | None = None
 
@@ -81,16 +77,16 @@ class Rule(_Strict):
         return self
 
 
-class HighStakes(_Strict):
+class HighStakes(StrictModel):
     """Requests that are tier 3 whatever their text says: errors there are expensive."""
 
-    features: list[str] = []
-    tags: list[str] = []
-    teams: list[str] = []
-    projects: list[str] = []
-    users: list[str] = []
-    models: list[str] = []
-    patterns: list[str] = []
+    features: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    teams: list[str] = Field(default_factory=list)
+    projects: list[str] = Field(default_factory=list)
+    users: list[str] = Field(default_factory=list)
+    models: list[str] = Field(default_factory=list)
+    patterns: list[str] = Field(default_factory=list)
     """Regular expressions searched in the last user message and the system prompt."""
 
     @field_validator("patterns")
@@ -99,15 +95,15 @@ class HighStakes(_Strict):
         return [_check_regex(p) for p in value]
 
 
-class TagRules(_Strict):
+class TagRules(StrictModel):
     """A tagging rules file (``--tag-rules``)."""
 
     version: Literal[1] = 1
-    keywords: dict[TaskTypeName, list[str]] = {}
+    keywords: dict[TaskTypeName, list[str]] = Field(default_factory=dict)
     """Extra text patterns per task type, added to the shipped lexicon."""
-    hard_patterns: list[str] = []
+    hard_patterns: list[str] = Field(default_factory=list)
     """Extra patterns that make a request hard (tier 2 at least)."""
-    rules: list[Rule] = []
+    rules: list[Rule] = Field(default_factory=list)
     """Applied in order; a later rule overrides an earlier one where both match."""
     high_stakes: HighStakes = HighStakes()
     round_up_margin: Annotated[float, Field(ge=0, le=1)] | None = None
@@ -214,4 +210,4 @@ def high_stakes_mask(frame: pd.DataFrame, spec: HighStakes) -> tuple[np.ndarray,
     return total, parts
 
 
-__all__ = ["HighStakes", "Match", "Rule", "TagRules", "load_tag_rules"]
+__all__ = ["HighStakes", "Rule", "RuleMatch", "TagRules", "load_tag_rules"]

@@ -33,8 +33,8 @@ def test_doc_commands_run_in_order(
 
 
 def test_doc_lists_every_threshold_of_the_config() -> None:
-    from llmaudit.config import CheckThresholds
+    from llmaudit.config import Thresholds
 
-    for name in CheckThresholds.model_fields:
+    for name in Thresholds.model_fields:
         assert f"`{name}`" in DOC, name
         assert f"`--{name.replace('_', '-')}" in DOC, name

@@ -9,15 +9,14 @@ import pytest
 
 from llmaudit.check.gate import Thresholds, judge
 from llmaudit.cli import main
-from llmaudit.config import CheckThresholds
 from tests.check.project import write_project
 
 
 def test_flags_win_over_the_config() -> None:
-    config = CheckThresholds(max_increase_pct=5, max_increase_usd=100, fail_on_unpriced=True)
-    merged = Thresholds.merged({"max_increase_pct": 20.0, "fail_on_unpriced": False, "max_monthly_usd": None}, config)
+    config = Thresholds(max_increase_pct=5, max_increase_usd=100, fail_on_unpriced=True)
+    merged = config.merged({"max_increase_pct": 20.0, "fail_on_unpriced": False, "max_monthly_usd": None})
     assert merged == Thresholds(max_increase_pct=20.0, max_increase_usd=100.0, fail_on_unpriced=False)
-    assert Thresholds.merged({}, CheckThresholds()) == Thresholds()
+    assert Thresholds().merged({}) == Thresholds()
     assert not Thresholds().any and merged.any
 
 

@@ -30,7 +30,7 @@ import yaml
 from llmaudit.errors import PricingError, UsageError
 from llmaudit.pricing.loader import validate_pricing
 from llmaudit.pricing.spec import ModelSpec
-from llmaudit.pricing.validate import Finding, model_problems
+from llmaudit.pricing.validate import TableIssue, model_problems
 
 if TYPE_CHECKING:
     from llmaudit.pricing.fetch import FetchOptions
@@ -303,7 +303,7 @@ class ImportOutcome:
 
     result: ImportResult
     output: Path
-    warnings: tuple[Finding, ...]
+    warnings: tuple[TableIssue, ...]
     size_bytes: int
 
 
