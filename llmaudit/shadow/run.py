@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -197,8 +198,6 @@ def execute(
             await _run(jobs, ctx, outcome, stop, progress)
         finally:
             if handled:
-                import signal
-
                 loop.remove_signal_handler(signal.SIGINT)
 
     asyncio.run(main())
@@ -206,8 +205,6 @@ def execute(
 
 
 def _on_sigint(loop: asyncio.AbstractEventLoop, stop: asyncio.Event, outcome: Outcome) -> bool:
-    import signal
-
     if os.name != "posix":
         return False
 

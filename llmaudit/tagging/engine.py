@@ -21,7 +21,7 @@ from llmaudit.schema import UNTAGGED_TASK, UNTAGGED_TIER
 from llmaudit.tagging.difficulty import PRIORS, SIMPLE_TYPES, feature_matrix, tiers_from
 from llmaudit.tagging.difficulty import score as difficulty_score
 from llmaudit.tagging.lexicon import TASK_TYPES, TEXT_TASK_TYPES, load_lexicon
-from llmaudit.tagging.rules import TagRules, high_stakes_mask, rule_label, rule_mask
+from llmaudit.tagging.rules import TagRules, high_stakes_mask, rule_label, rule_mask, text_mask
 from llmaudit.tagging.signals import Signals, bool_column, extract_signals, numeric_column
 
 TIERS: Final = (0, 1, 2, 3)
@@ -162,8 +162,6 @@ def _difficulty_inputs(
     output_tokens = np.maximum(numeric_column(frame, "output_tokens"), numeric_column(frame, "max_output_tokens"))
     hard = sig.hard
     if rules.hard_patterns:
-        from llmaudit.tagging.rules import text_mask
-
         hard = hard | text_mask(frame, "|".join(f"(?:{p})" for p in rules.hard_patterns))
     parts = {
         "input>8k": numeric_column(frame, "input_tokens") > LONG_INPUT_TOKENS,

@@ -19,7 +19,8 @@ import yaml
 from llmaudit.errors import PricingError
 from llmaudit.pricing import load_pricing, price_requests
 from llmaudit.pricing.fetch import FetchOptions, read_price_list
-from llmaudit.pricing.importers import IMPORTERS, ImportFilters, import_price_list, per_million, render_yaml
+from llmaudit.pricing.importers import IMPORTERS, ImportFilters, import_price_list, render_yaml
+from llmaudit.pricing.importers.base import per_million
 from tests.conftest import requests_frame
 
 AS_OF = date(2026, 11, 1)

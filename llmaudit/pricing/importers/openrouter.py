@@ -34,7 +34,7 @@ from datetime import date
 from typing import Any, Final
 
 from llmaudit.errors import PricingError
-from llmaudit.pricing.importers import Collector, ImportFilters, ImportResult, ordered, per_million, usd
+from llmaudit.pricing.importers.base import Collector, ImportFilters, ImportResult, ordered, per_million, usd
 
 _TOKEN_PRICES: Final = {
     "prompt": "input",
