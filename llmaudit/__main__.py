@@ -13,7 +13,7 @@ def run() -> None:
     """Console-script entry point."""
     try:
         interrupts.install()
-        from llmaudit.cli import main
+        from llmaudit.cli import main  # lazy on purpose (start-up): after the signal handlers
 
         code = main()
     except KeyboardInterrupt:

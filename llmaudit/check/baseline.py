@@ -20,8 +20,8 @@ from llmaudit.check.decompose import Step
 from llmaudit.errors import InputError
 from llmaudit.ingest.jsonl import TooDeepError, loads
 from llmaudit.pricing import PriceTable
+from llmaudit.pricing.prices import build_model
 from llmaudit.pricing.spec import ModelSpec
-from llmaudit.pricing.table import build_model
 from llmaudit.projection import DAYS_PER_MONTH
 from llmaudit.report.model import SCHEMA_VERSION
 from llmaudit.simulate import Policy

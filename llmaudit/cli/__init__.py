@@ -32,6 +32,7 @@ class _Stderr:
 
 def term_message(text: str) -> str:
     """``text`` with control characters shown (a message may quote a log's values)."""
+    # Lazy on purpose (start-up, Ctrl-C): only an error message needs it; see Stderr above.
     from llmaudit.report.safety import term_message as shown
 
     return shown(text)
@@ -83,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     """Entry point kept for callers of ``llmaudit.cli:run``; the console script uses ``llmaudit.__main__``."""
+    # Lazy on purpose: the entry module installs signal handlers before the CLI loads;
+    # importing it from here at the top would run in the middle of that.
     from llmaudit.__main__ import run as entry
 
     entry()

@@ -58,6 +58,7 @@ class ProgressObserver:
         self._total = sum(s.size or 0 for s in sources) or None
 
     def __enter__(self) -> ProgressObserver:
+        # Lazy on purpose (start-up): rich.progress loads only when a command reads logs.
         from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
         if self.enabled:

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from llmaudit.errors import PricingError
+from llmaudit.pricing.prices import ModelPrice, TableInfo
 from llmaudit.pricing.spec import RATE_KINDS
-from llmaudit.pricing.table import ModelPrice, PriceTable, TableInfo
+from llmaudit.pricing.table import PriceTable
 from llmaudit.schema import PRICING_MODES
 
 

@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from llmaudit.pricing.prices import ModelPrice, Rates
 from llmaudit.pricing.spec import RATE_KINDS
-from llmaudit.pricing.table import ModelPrice, PriceTable, Rates
+from llmaudit.pricing.table import PriceTable
 
 
 @dataclass(frozen=True)

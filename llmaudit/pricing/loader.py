@@ -23,10 +23,11 @@ from typing import Any
 from llmaudit.errors import ConfigError, PricingError
 from llmaudit.pricing.fallback import FILE_NAME as FALLBACK_FILE
 from llmaudit.pricing.fallback import load_fallback
+from llmaudit.pricing.prices import ModelPrice, TableInfo, build_model
 from llmaudit.pricing.resolve import ModelResolver
 from llmaudit.pricing.sellers import Seller, build_seller
 from llmaudit.pricing.spec import RATE_KINDS, TableSpec
-from llmaudit.pricing.table import ModelPrice, PriceTable, TableInfo, build_model, shipped_pricing_dir
+from llmaudit.pricing.table import PriceTable, shipped_pricing_dir
 from llmaudit.pricing.validate import (
     TableIssue,
     ValidationReport,

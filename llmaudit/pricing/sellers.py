@@ -4,7 +4,7 @@ A *seller* is whoever bills you: a provider's own API (``kind: direct``, list pr
 a gateway (OpenRouter) or an aggregator/reseller. Tables describe sellers under
 ``sellers:`` (schema and example: pricing/README.md, "Sellers"). Two kinds of effect:
 
-- **per request** (:func:`sold_by`, exposed as ``PriceTable.as_sold_by``): the seller's
+- **per request** (``PriceTable.as_sold_by``, in :mod:`llmaudit.pricing.table`): the seller's
   own model prices replace the list prices, a markup percentage scales list-priced
   models, a per-request fee is added to every call. The result is an ordinary
   :class:`PriceTable`, so ``price_requests`` needs no change;
@@ -19,16 +19,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from llmaudit.errors import UsageError
 from llmaudit.pricing.spec import SellerSpec
 from llmaudit.projection import DAYS_PER_MONTH
-
-if TYPE_CHECKING:
-    from llmaudit.pricing.table import ModelPrice, PriceTable
 
 # Average days per calendar month (as analyze's monthly projection uses).
 
@@ -113,90 +110,6 @@ def build_seller(name: str, spec: SellerSpec, *, table: str) -> Seller:
         fx_fee_pct=spec.fx_fee_pct,
         models={key: model.model_dump(exclude_none=True) for key, model in spec.models.items()},
         notes=spec.notes,
-    )
-
-
-# --------------------------------------------------------------------------- per-request effects
-
-
-def _marked_up(model: ModelPrice, factor: float) -> ModelPrice:
-    if factor == 1.0:
-        return model
-    from llmaudit.pricing.table import Tier
-
-    return replace(
-        model,
-        rates=model.rates.scaled(factor),
-        modes={m: r.scaled(factor) for m, r in model.modes.items()},
-        tiers=tuple(
-            Tier(t.above, t.rates.scaled(factor), {m: r.scaled(factor) for m, r in t.modes.items()})
-            for t in model.tiers
-        ),
-        per_request_usd=model.per_request_usd * factor,
-    )
-
-
-def _seller_priced(model: ModelPrice | None, name: str, fields: Mapping[str, Any], seller: Seller) -> ModelPrice:
-    from llmaudit.pricing.table import build_model
-
-    # The seller's entry replaces the prices whole; identity (aliases, context window, ...) stays.
-    identity = {}
-    if model is not None:
-        identity = {
-            "provider": model.provider,
-            "aliases": list(model.aliases),
-            "context_window": model.context_window,
-            "max_output_tokens": model.max_output_tokens,
-            "supports": sorted(model.supports),
-        }
-    data = {**identity, "provider": identity.get("provider") or seller.name, **fields, "source": seller.source}
-    return build_model(
-        name,
-        data,
-        f"sellers.{seller.name}.models.{name}",
-        tables=(*(model.tables if model else ()), seller.table),
-    )
-
-
-def sold_by(table: PriceTable, seller: Seller) -> PriceTable:
-    """``table`` with every price as ``seller`` charges it (see ``PriceTable.as_sold_by``)."""
-    from llmaudit.pricing.table import PriceTable
-
-    listed: dict[str, tuple[str, Mapping[str, Any]]] = {}
-    for key, fields in (seller.models or {}).items():
-        hit = table.resolve(key)
-        listed[hit.model if hit else key] = (key, fields)
-    factor = 1.0 + seller.markup_pct / 100.0
-    models = []
-    for model in table.models:
-        if model.name in listed:
-            _, fields = listed.pop(model.name)
-            priced = _seller_priced(model, model.name, fields, seller)
-        elif seller.unlisted_models == "list_price":
-            priced = _marked_up(model, factor)
-        else:
-            continue
-        models.append(priced)
-    # Models the seller sells that no table lists.
-    models += [_seller_priced(None, key, fields, seller) for key, fields in listed.values()]
-    if seller.per_request_usd:
-        models = [replace(m, per_request_usd=m.per_request_usd + seller.per_request_usd) for m in models]
-
-    def unlisted(model: ModelPrice) -> ModelPrice:
-        """A model of the fallback snapshot, as this seller sells a model it does not list."""
-        priced = _marked_up(model, factor)
-        return replace(priced, per_request_usd=priced.per_request_usd + seller.per_request_usd)
-
-    # Snapshot models the seller sells at list price come in as the logs name them.
-    fallback = table.fallback if seller.unlisted_models == "list_price" else None
-    return PriceTable(
-        models,
-        table.tables,
-        sellers=table.sellers,
-        warnings=table.warnings,
-        sold_by=seller.name,
-        fallback=fallback,
-        adapt=unlisted,
     )
 
 

@@ -3,7 +3,7 @@
 All token prices are USD **per million tokens**; ``per_request`` is USD per call.
 Every field of a model is optional here because a user's table may override a single
 price of a model another table defines; completeness (input and output present) is
-checked after tables are merged, in :mod:`llmaudit.pricing.table`.
+checked after tables are merged, in :mod:`llmaudit.pricing.loader`.
 
 A table may also describe **sellers** (``sellers:``): who sells models at which prices
 and which fees a gateway adds that are not per-token (see :mod:`llmaudit.pricing.sellers`).

@@ -30,7 +30,7 @@ from llmaudit.pricing.spec import MODE_NAMES, RATE_KINDS, RateSpec, TableSpec
 from llmaudit.yamlsrc import YamlDoc
 
 if TYPE_CHECKING:
-    from llmaudit.pricing.table import ModelPrice
+    from llmaudit.pricing.prices import ModelPrice
 
 Severity = Literal["error", "warning"]
 

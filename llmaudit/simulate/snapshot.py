@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from llmaudit.pricing import ModelPrice, PriceTable, TableInfo
+from llmaudit.pricing.prices import Rates, build_model
 from llmaudit.pricing.spec import MODE_NAMES
-from llmaudit.pricing.table import Rates, build_model
 from llmaudit.projection import DAYS_PER_MONTH
 from llmaudit.report.simulate_model import ReplayProfile, Traffic
 from llmaudit.schema import UNTAGGED_TASK, UNTAGGED_TIER

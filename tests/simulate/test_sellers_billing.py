@@ -297,7 +297,8 @@ EXAMPLES = sorted((ROOT / "examples" / "policies").glob("*.yaml"))
 def marked_up(table: PriceTable, **fields: object) -> PriceTable:
     from datetime import date
 
-    from llmaudit.pricing.sellers import Seller, sold_by
+    from llmaudit.pricing.sellers import Seller
+    from llmaudit.pricing.table import sold_by
 
     seller = Seller(name="x", kind="gateway", source="tests", as_of=date(2026, 11, 1), table="t", **fields)  # type: ignore[arg-type]
     return sold_by(table, seller)
