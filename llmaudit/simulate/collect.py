@@ -49,6 +49,7 @@ KEPT: Final = (
     "tag_confidence",
     "difficulty",
     "cost_usd",
+    "latency_ms",  # a route's latency_budget_ms holds each model to its median logged latency
 )
 
 

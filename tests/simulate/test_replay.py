@@ -9,6 +9,7 @@ Prices (USD per million tokens) of the test table:
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -325,3 +326,34 @@ def test_policy_file_errors_name_file_and_line(tmp_path: Path) -> None:
     path.write_text("schema_version: 1\nname: x\nroutes:\n  - match: {task_type: [poetry]}\n    to: {model: a}\n")
     with pytest.raises(ConfigError, match=r"bad\.yaml:4: routes\[0\]\.match\.task_type\[0\]"):
         load_policy(path)
+
+
+def test_latency_budget_reads_the_latency_the_logs_carry(table, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from llmaudit.ingest import RequestReader
+    from llmaudit.simulate.collect import collect
+
+    def line(model: str, latency: int, minute: int) -> str:
+        return json.dumps(
+            {
+                "timestamp": f"2026-03-01T00:0{minute}:00Z",
+                "request": {"model": model, "messages": [{"role": "user", "content": f"question {minute}"}]},
+                "response": {
+                    "model": model,
+                    "choices": [{"message": {"role": "assistant", "content": "answer"}}],
+                    "usage": {"prompt_tokens": 1000, "completion_tokens": 100},
+                },
+                "latency_ms": latency,
+            }
+        )
+
+    log = tmp_path / "requests.jsonl"
+    log.write_text(
+        "\n".join([line("big", 100, 1), line("big", 100, 2), line("small", 2600, 3), line("small", 3000, 4)])
+    )
+    frame = collect(RequestReader([log]), table)
+    # small's median logged latency is 2800 ms: over a 1000 ms budget (every request keeps its
+    # model), within a 3000 ms one (every request goes to small).
+    routes = [[{"to": {"model": "small"}, "latency_budget_ms": budget}] for budget in (1000, 3000)]
+    tight, loose = (replay(frame, table, policy(routes=r, unknown="route")) for r in routes)
+    assert tight.routed_model.tolist() == ["big", "big", "small", "small"]
+    assert loose.routed_model.tolist() == ["small"] * 4
