@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from llmaudit.errors import ConfigError
 from llmaudit.yamlsrc import StrictModel, YamlDoc, load_yaml, validate
@@ -48,7 +48,8 @@ class Thresholds(StrictModel):
     max_increase_usd: Annotated[float, Field(ge=0)] | None = None
     max_monthly_usd: Annotated[float, Field(ge=0)] | None = None
     min_change_usd: Annotated[float, Field(ge=0)] | None = None
-    fail_on_unpriced: bool = False
+    # An empty ``fail_on_unpriced:`` (null) in the file means not set, as it always did.
+    fail_on_unpriced: Annotated[bool, BeforeValidator(lambda v: False if v is None else v)] = False
 
     def merged(self, flags: Mapping[str, float | bool | None]) -> Thresholds:
         """These thresholds with each flag that was given (not None) in place of its value."""

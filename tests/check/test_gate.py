@@ -17,6 +17,7 @@ def test_flags_win_over_the_config() -> None:
     merged = config.merged({"max_increase_pct": 20.0, "fail_on_unpriced": False, "max_monthly_usd": None})
     assert merged == Thresholds(max_increase_pct=20.0, max_increase_usd=100.0, fail_on_unpriced=False)
     assert Thresholds().merged({}) == Thresholds()
+    assert Thresholds.model_validate({"fail_on_unpriced": None}) == Thresholds()  # an empty YAML value
     assert not Thresholds().any and merged.any
 
 
