@@ -121,10 +121,48 @@ def _thresholds(report: CheckReport) -> str:
     return "; ".join(shown) if shown else "none set (the check reports, it never fails)"
 
 
+FLAGS: Final = {
+    "max_increase_pct": "--max-increase-pct",
+    "max_increase_usd": "--max-increase-usd",
+    "max_monthly_usd": "--max-monthly-usd",
+}
+
+
+def to_pass_text(report: CheckReport, code: Callable[[str], str] = str) -> str | None:
+    """The action a failed check needs, one sentence (None when it passed); ``code`` marks commands."""
+    r = report.verdict.to_pass
+    if r is None:
+        return None
+    ways: list[str] = []
+    if r.reduce_by_usd is not None and r.target_monthly_usd is not None:
+        ways.append(
+            f"reduce the projected monthly cost by {money(r.reduce_by_usd)} (to {money(r.target_monthly_usd)} or less)"
+        )
+    if r.raise_limits:
+        raised = [
+            f"{code(FLAGS[name])} to {f'{value:g}' if name.endswith('_pct') else money(value)}"
+            for name, value in r.raise_limits.items()
+        ]
+        ways.append(f"raise {' and '.join(raised)} (or the same keys under check: in llmaudit.yaml)")
+    if r.intended_increase and ways:
+        if report.baseline_kind == "saved":
+            command = code(f"llmaudit baseline LOGS --policy POLICY.yaml -o {report.baseline_source}")
+            ways.append(f"if the increase is intended, update the baseline with {command}")
+        else:
+            ways.append("if the increase is intended, make the head's policy and prices the new baseline")
+    text = ", or ".join(ways)
+    if r.price_unpriced:
+        priced = f"add prices for the models of the unpriced requests ({code('--pricing')})"
+        text = f"{text}; and {priced}" if text else priced
+    return f"To pass: {text}."
+
+
 # -- Markdown ----------------------------------------------------------------------------
 
 
 def render_markdown(report: CheckReport) -> str:
+    # Before escaping: the action names thresholds by key, and its commands are code spans.
+    action = to_pass_text(report, lambda c: "`" + c.replace("`", "'") + "`")
     report = map_strings(report, md_text)
     v = report.verdict
     icon = ":white_check_mark:" if v.passed else ":x:"
@@ -149,6 +187,8 @@ def render_markdown(report: CheckReport) -> str:
         lines.append(f"- **{LABELS[e.name]}** ({MEANING[e.name]}): {found}")
     lines += ["", f"Thresholds: {_thresholds(report)}.", ""]
     lines += [f"Baseline: `{report.baseline_source}` ({report.baseline_kind}).", "", "</details>", ""]
+    if action:
+        lines += [f"**{action.replace(':', ':**', 1)}", ""]
     return "\n".join(lines)
 
 
@@ -181,6 +221,9 @@ def render_table(report: CheckReport, width: int = 100, color: bool = False) -> 
         sides.add_row(*row)
     console.print(sides)
     console.print(f"Thresholds: {_thresholds(report)}", markup=False)
+    action = to_pass_text(report)
+    if action:
+        console.print(Text(action, style="bold"))
     return console_text(console, color)
 
 
