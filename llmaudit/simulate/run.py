@@ -21,6 +21,7 @@ import pandas as pd
 from llmaudit import __version__
 from llmaudit.ingest.parallel import default_workers, ordered_map
 from llmaudit.pricing import PriceTable
+from llmaudit.pricing.staleness import stale_warning, tables_pricing
 from llmaudit.projection import DAYS_PER_MONTH, active_days, projection
 from llmaudit.report.model import InputFile, PricingSource
 from llmaudit.report.simulate_model import (
@@ -241,6 +242,8 @@ def simulate(
         warnings += evidence_warnings(quality, logged | {r.to_model for p in results for r in p.routing})
     # What `llmaudit check` needs to replay later traffic the way this run did (snapshot.py).
     routable = logged.union(*(policy_models(p.policy) for p in policies))
+    stale = stale_warning(table.tables, tables_pricing(table, routable), last.date() if last is not None else None)
+    warnings += (stale,) if stale else ()
     return SimulateReport(
         __version__,
         tuple(inputs),
