@@ -85,7 +85,7 @@ def verdict_line(report: CheckReport) -> str:
         direction = "rises" if change > 0 else "falls"
         movement = (
             f"projected monthly cost {direction} by {money(abs(change))} a month "
-            f"({signed_pct(report.change_pct)}): {money(base)} -> {money(head)}"
+            f"({signed_pct(report.change_share)}): {money(base)} -> {money(head)}"
         )
     return f"{'passed' if v.passed else 'FAILED'}: {movement}"
 
@@ -175,9 +175,9 @@ def render_markdown(report: CheckReport) -> str:
         lines.append("")
     lines += ["| Effect | Change a month | % of baseline | Moved most |", "|---|---:|---:|---|"]
     for e in report.effects:
-        lines.append(f"| {LABELS[e.name]} | {signed(e.change_usd)} | {signed_pct(e.pct_of_baseline)} | ")
+        lines.append(f"| {LABELS[e.name]} | {signed(e.change_usd)} | {signed_pct(e.share_of_baseline)} | ")
         lines[-1] += f"{top_driver(e, report)} |"
-    lines.append(f"| **Total** | **{signed(report.change_usd)}** | **{signed_pct(report.change_pct)}** | |")
+    lines.append(f"| **Total** | **{signed(report.change_usd)}** | **{signed_pct(report.change_share)}** | |")
     lines += ["", "<details><summary>Details</summary>", ""]
     lines += ["| | Baseline | Head |", "|---|---|---|"]
     lines += [f"| {label} | {b} | {h} |" for label, b, h in _side_rows(report)]
@@ -210,10 +210,10 @@ def render_table(report: CheckReport, width: int = 100, color: bool = False) -> 
     )
     effects.add_column("moved most", wrap=True)
     for e in report.effects:
-        effects.add_row(LABELS[e.name], signed(e.change_usd), signed_pct(e.pct_of_baseline), top_driver(e, report))
+        effects.add_row(LABELS[e.name], signed(e.change_usd), signed_pct(e.share_of_baseline), top_driver(e, report))
     bold = "bold"
     effects.add_row(
-        Text("Total", bold), Text(signed(report.change_usd), bold), Text(signed_pct(report.change_pct), bold), ""
+        Text("Total", bold), Text(signed(report.change_usd), bold), Text(signed_pct(report.change_share), bold), ""
     )
     console.print(effects)
     sides = FitTable("Baseline and head", (Column(name, wrap=True) for name in ("", "baseline", "head")))
@@ -239,11 +239,11 @@ def render_csv(report: CheckReport) -> str:
     report = map_strings(report, csv_text)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["effect", "change_usd", "pct_of_baseline", "drivers"])
+    writer.writerow(["effect", "change_usd", "share_of_baseline", "drivers"])
     for e in report.effects:
         drivers = "; ".join(f"{d.kind}:{d.key}={clean(d.change_usd)}" for d in e.drivers)
-        writer.writerow([e.name, clean(e.change_usd), clean(e.pct_of_baseline), drivers])
-    writer.writerow(["total", clean(report.change_usd), clean(report.change_pct), ""])
+        writer.writerow([e.name, clean(e.change_usd), clean(e.share_of_baseline), drivers])
+    writer.writerow(["total", clean(report.change_usd), clean(report.change_share), ""])
     return buffer.getvalue()
 
 
@@ -279,13 +279,13 @@ def render_html(report: CheckReport) -> str:
                 [
                     LABELS[e.name],
                     signed(e.change_usd),
-                    signed_pct(e.pct_of_baseline),
+                    signed_pct(e.share_of_baseline),
                     top_driver(e, report),
                     MEANING[e.name],
                 ]
                 for e in report.effects
             ),
-            ["Total", signed(report.change_usd), signed_pct(report.change_pct), "", ""],
+            ["Total", signed(report.change_usd), signed_pct(report.change_share), "", ""],
         ],
         (1, 2),
     )

@@ -157,7 +157,7 @@ def check(
         baseline=base_side,
         head=head_side,
         change_usd=change,
-        change_pct=change / c0.monthly_usd if c0.monthly_usd else None,
+        change_share=change / c0.monthly_usd if c0.monthly_usd else None,
         effects=effects,
         same_traffic=same,
         thresholds=thresholds,

@@ -14,6 +14,7 @@ from typing import Any
 
 from llmaudit.pricing.spec import RATE_KINDS
 from llmaudit.pricing.table import ModelPrice, PriceTable, Rates
+from llmaudit.versions import SCHEMA_VERSION
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class TableDiff:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "schema_version": 1,
+            "schema_version": SCHEMA_VERSION,
             "old": self.old,
             "new": self.new,
             "added": list(self.added),

@@ -111,7 +111,7 @@ def _slices(groups: _Groups, base: np.ndarray, cost: np.ndarray, r: Replayed) ->
                 baseline_cost_usd=base_sum,
                 policy_cost_usd=cost_sum,
                 savings_usd=saved,
-                savings_pct=saved / base_sum if base_sum else None,
+                savings_share=saved / base_sum if base_sum else None,
                 moved_from=_top(from_codes[group][here], r.model_names),
                 moved_to=_top(to_codes[group][here], r.model_names),
             )
@@ -211,7 +211,7 @@ def simulate(
             total_cost_usd=total,
             projected_monthly_cost_usd=bill.monthly_usd if months and monthly is not None else None,
             savings_usd=saved,
-            savings_pct=saved / baseline_total if baseline_total else None,
+            savings_share=saved / baseline_total if baseline_total else None,
             rerouted_requests=int(r.rerouted.sum()),
             cache_hits=int(r.cache_hit.sum()),
             cache_savings_usd=float(np.nansum(base[r.cache_hit])),
@@ -245,12 +245,12 @@ def simulate(
     stale = stale_warning(table.tables, tables_pricing(table, routable), last.date() if last is not None else None)
     warnings += (stale,) if stale else ()
     return SimulateReport(
-        __version__,
-        tuple(inputs),
-        tuple(pricing),
-        baseline,
-        tuple(results),
-        warnings,
+        tool_version=__version__,
+        inputs=tuple(inputs),
+        pricing=tuple(pricing),
+        baseline=baseline,
+        policies=tuple(results),
+        warnings=warnings,
         traffic=traffic_profile(frame, days),
         prices=price_snapshot(table, routable),
         quality=summary,
