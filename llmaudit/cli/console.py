@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.markup import escape as rich_escape
 
+from llmaudit.errors import UsageError
 from llmaudit.report import atomic
 from llmaudit.report.safety import term_text
 
@@ -44,6 +45,36 @@ def emit(text: str, output: Path | None) -> None:
         sys.stdout.flush()
         return
     atomic.write_text(output, text, option="--output")
+
+
+def per_request_on_stdout(per_request: Path | None, output: Path | None) -> bool:
+    """Whether ``--per-request -`` streams the rows to stdout (JSON Lines).
+
+    stdout then holds the rows only: the report goes to ``-o FILE`` or is not written, and
+    ``-o -`` asking for stdout too is a ``UsageError`` naming both options.
+    """
+    if per_request is None or str(per_request) != "-":
+        return False
+    from typer._click.core import ParameterSource  # typer's own click, which runs the commands
+    from typer._click.globals import get_current_context
+
+    context = get_current_context(silent=True)
+    dash = context is not None and context.get_parameter_source("output") is ParameterSource.COMMANDLINE
+    if dash and output is None:  # -o - (the option's callback turns "-" into None: stdout)
+        raise UsageError(
+            "--per-request - and -o - both write to stdout",
+            hint="write the report to a file (-o report.json) or the rows to one (--per-request rows.jsonl)",
+        )
+    return True
+
+
+def report_skipped_note(quiet: bool) -> None:
+    """Said on stderr when ``--per-request -`` holds stdout and no ``-o FILE`` takes the report."""
+    if not quiet:
+        stderr_console().print(
+            "llmaudit: note: --per-request - writes the rows to stdout; the report is not written (add -o FILE)",
+            markup=False,
+        )
 
 
 class ProgressObserver:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +13,7 @@ import typer
 from llmaudit.cli import options as opt
 from llmaudit.cli.app import command_app
 from llmaudit.cli.common import ingest_options, read_requests
-from llmaudit.cli.console import emit, wants_color, width
+from llmaudit.cli.console import emit, per_request_on_stdout, report_skipped_note, wants_color, width
 from llmaudit.cli.guard import file_inputs
 from llmaudit.config import load_config
 from llmaudit.errors import UsageError
@@ -20,7 +21,7 @@ from llmaudit.pricing import load_pricing
 from llmaudit.report import RenderOptions, render
 from llmaudit.report.formats.sweep_format import RENDERERS as SWEEP_RENDERERS
 from llmaudit.report.model import input_files, pricing_sources
-from llmaudit.report.per_request import write_table
+from llmaudit.report.per_request import stream_jsonl, write_table
 from llmaudit.shipped import DEMO_POLICIES, demo_logs, demo_policies
 from llmaudit.simulate import Replayed, load_policy
 from llmaudit.simulate.billing import policy_seller
@@ -93,7 +94,7 @@ def simulate_command(
             "--per-request",
             metavar="PATH",
             help="Write each request under each policy (routed model, path, cache outcome, cost as the policy "
-            "bills it, reason).",
+            "bills it, reason) to PATH (.csv, .jsonl or .parquet; '-': JSON Lines on stdout).",
             show_default=False,
         ),
     ] = None,
@@ -155,13 +156,14 @@ def simulate_command(
         policy_seller(named.policy, named.source, table)
     quality_path = quality or project.quality
     scores = load_quality(quality_path, table) if quality_path is not None else None
+    rows_to_stdout = per_request_on_stdout(per_request, output)
     frame, stats = read_requests(
         log_args,
         ingest,
         table,
         tag_rules or project.tag_rules,
         quiet=quiet,
-        outputs={"--output": output, "--per-request": per_request},
+        outputs={"--output": output, "--per-request": None if rows_to_stdout else per_request},
         inputs=file_inputs(
             policy=policy,
             config=config,
@@ -190,7 +192,14 @@ def simulate_command(
         on_replay=(lambda named, r: replays.__setitem__(named.policy.name, r)) if per_request is not None else None,
     )
     if per_request is not None:
-        write_table(per_request, _per_request_rows(frame, [(p, replays[p.policy.name]) for p in policies], scores))
+        rows = _per_request_rows(frame, [(p, replays[p.policy.name]) for p in policies], scores)
+        if rows_to_stdout:
+            stream_jsonl(rows, sys.stdout)
+            if output is None:
+                report_skipped_note(quiet)
+                return
+        else:
+            write_table(per_request, rows)
     emit(render(report, output_format, RenderOptions(color=wants_color(output), width=width(output))), output)
 
 
