@@ -13,7 +13,14 @@ import typer
 from llmaudit.cli import options as opt
 from llmaudit.cli.app import command_app
 from llmaudit.cli.common import ingest_options, read_requests
-from llmaudit.cli.console import emit, per_request_on_stdout, report_skipped_note, wants_color, width
+from llmaudit.cli.console import (
+    ProgressObserver,
+    emit,
+    per_request_on_stdout,
+    report_skipped_note,
+    wants_color,
+    width,
+)
 from llmaudit.cli.guard import file_inputs
 from llmaudit.config import load_config
 from llmaudit.errors import UsageError
@@ -182,17 +189,21 @@ def simulate_command(
         emit(SWEEP_RENDERERS[output_format](curve, options), output)
         return
     replays: dict[str, Replayed] = {}  # for --per-request: the replays the report was built from
-    report = simulate(
-        frame,
-        table,
-        policies,
-        inputs=input_files(stats),
-        pricing=pricing_sources(table),
-        quality=scores,
-        on_replay=(lambda named, r: replays.__setitem__(named.policy.name, r)) if per_request is not None else None,
-    )
+    with ProgressObserver([], enabled=not quiet) as progress:
+        report = simulate(
+            frame,
+            table,
+            policies,
+            inputs=input_files(stats),
+            pricing=pricing_sources(table),
+            quality=scores,
+            on_replay=(lambda named, r: replays.__setitem__(named.policy.name, r)) if per_request is not None else None,
+            on_stage=progress.stage,
+        )
+        if per_request is not None:
+            progress.stage("building the per-request rows")
+            rows = _per_request_rows(frame, [(p, replays[p.policy.name]) for p in policies], scores)
     if per_request is not None:
-        rows = _per_request_rows(frame, [(p, replays[p.policy.name]) for p in policies], scores)
         if rows_to_stdout:
             stream_jsonl(rows, sys.stdout)
             if output is None:

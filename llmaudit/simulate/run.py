@@ -11,6 +11,7 @@ quality per policy and tier and the cost-quality frontier (quality.py).
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Final
@@ -140,6 +141,10 @@ def _routing(base: np.ndarray, r: Replayed) -> tuple[RouteRow, ...]:
     )
 
 
+def _quiet(name: str) -> None:
+    """No one listens for stages."""
+
+
 def simulate(
     frame: pd.DataFrame,
     table: PriceTable,
@@ -151,14 +156,18 @@ def simulate(
     failure_rates: dict[str, float] | None = None,
     quality: QualityScores | None = None,
     on_replay: Callable[[NamedPolicy, Replayed], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> SimulateReport:
     """Replay ``frame`` (priced, tagged requests) under each policy; the report compares them.
 
     With ``quality`` each policy also gets its expected quality, and the report the
     cost-quality frontier (see ``llmaudit/simulate/quality.py``). ``on_replay`` receives
     each policy's replay with its cost as billed (a ``billing.seller``'s prices and
-    per-request fees when the policy names one), from a worker thread.
+    per-request fees when the policy names one), from a worker thread. ``on_stage`` is told
+    each stage by name as it starts (each policy's replay, from its worker thread).
     """
+    stage = on_stage or _quiet
+    stage(f"preparing the replay of {len(frame):,} requests (failure rates, tiers, task types)")
     base = frame["cost_usd"].to_numpy(dtype=np.float64)
     codes, names = model_codes(frame)
     logged = {str(names[c]) for c in distinct(codes)}  # the models the traffic was priced as
@@ -187,7 +196,13 @@ def simulate(
         tasks, ids = request_keys(frame)
         base_scores = quality.score(names_of(codes, names), tasks, ids)
 
+    count = len(policies)
+    finished: list[str] = []
+    lock = threading.Lock()
+
     def run_one(named: NamedPolicy) -> tuple[PolicyResult, tuple[str, ...]]:
+        with lock:
+            stage(f"replaying policy {named.policy.name!r} ({len(finished)} of {count} done)")
         r = replay(frame, table, named.policy, failure_rates)
         # The policy's bill: list prices, or as its billing.seller sells the same calls (fees included).
         bill = bill_policy(
@@ -227,6 +242,9 @@ def simulate(
             if quality is None or base_scores is None
             else _policy_quality(quality, r, tasks, ids, base_scores, tier_key, frame),
         )
+        with lock:
+            finished.append(named.policy.name)
+            stage(f"replayed policy {named.policy.name!r} ({len(finished)} of {count} done)")
         return result, bill.warnings
 
     # Policies replay side by side on the worker threads: numpy and pandas do most of the
@@ -241,6 +259,7 @@ def simulate(
         warnings += _quality_warnings(quality, logged, results)
         warnings += evidence_warnings(quality, logged | {r.to_model for p in results for r in p.routing})
     # What `llmaudit check` needs to replay later traffic the way this run did (snapshot.py).
+    stage("profiling the traffic for `llmaudit check` (digest, prices)")
     routable = logged.union(*(policy_models(p.policy) for p in policies))
     stale = stale_warning(table.tables, tables_pricing(table, routable), last.date() if last is not None else None)
     warnings += (stale,) if stale else ()
