@@ -14,7 +14,7 @@ from llmaudit.check.run import SameRunBaseline, check
 from llmaudit.cli import options as opt
 from llmaudit.cli.app import command_app
 from llmaudit.cli.common import ingest_options, read_requests
-from llmaudit.cli.console import emit, stderr_console, wants_color, width
+from llmaudit.cli.console import ProgressObserver, emit, stderr_console, wants_color, width
 from llmaudit.cli.guard import file_inputs
 from llmaudit.cli.simulate import simulate_command
 from llmaudit.config import load_config
@@ -250,7 +250,8 @@ def check_command(
             batch_input=batch_input,
         ),
     )
-    report = check(frame, table, head_policy, against, thresholds)
+    with ProgressObserver([], enabled=not quiet) as progress:
+        report = check(frame, table, head_policy, against, thresholds, on_stage=progress.stage)
     emit(RENDERERS[output_format](report, RenderOptions(color=wants_color(output), width=width(output))), output)
     if not report.verdict.passed:
         err = stderr_console()

@@ -65,3 +65,10 @@ def test_nothing_with_quiet_or_off_a_terminal(
     assert main(["simulate", *project]) == 0
     err = capsys.readouterr().err
     assert "replaying" not in err and "reading" not in err and "\x1b[" not in err
+
+
+def test_check_names_its_replays(project: list[str], terminal: io.StringIO) -> None:
+    config, policy = project[:2], Path(project[3])
+    assert main(["check", *config, "--baseline-pricing", str(policy.parent / "prices.yaml"), "-f", "json"]) == 0
+    shown = ANSI.sub("", terminal.getvalue())
+    assert "replaying the head traffic under the baseline's policy and prices" in shown

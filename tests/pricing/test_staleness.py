@@ -63,3 +63,14 @@ def test_analyze_and_simulate_warn_about_stale_tables(
             "--pricing; a newer llmaudit ships newer tables"
         )
         assert named == ([expected] if stale else [])
+
+
+def test_check_notes_stale_tables(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    root = write_project(tmp_path)
+    prices = root / "prices.yaml"
+    prices.write_text(prices.read_text().replace("as_of: 2026-01-01", "as_of: 2025-10-01"))
+    args = ["check", "--config", str(root / "llmaudit.yaml"), "-q", "--baseline-policy", str(root / "policy.yaml")]
+    assert main([*args, "-f", "json"]) == 0
+    notes = json.loads(capsys.readouterr().out)["notes"]
+    # 2025-10-01 -> 2026-01-31: 31 (Oct) + 30 (Nov) + 31 (Dec) + 30 = 122 days.
+    assert any("team-prices (as of 2025-10-01, 122 days before)" in n for n in notes)
