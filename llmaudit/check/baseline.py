@@ -29,9 +29,6 @@ from llmaudit.simulate.snapshot import SNAPSHOT_TABLE, table_with_snapshot
 from llmaudit.versions import MAJOR, SCHEMA_VERSION, major_of
 
 REBUILD: Final = "build it on the base branch with `llmaudit baseline LOGS --policy POLICY.yaml -o BASE.json`"
-# The schema_version majors of the saved baselines this llmaudit reads (older ones upgrade).
-READS: Final = (1, MAJOR)
-
 
 # The file's shape is the writer's (llmaudit/report/simulate_model.py): validated against the
 # same dataclasses, keys this reader does not need ignored.
@@ -41,15 +38,15 @@ _FILE: Final = TypeAdapter(SavedSimulation)
 # by renaming its keys (old -> new) in every policy. The keys `check` reads did not change
 # from 1.x to 2.x; the renames keep an upgraded file true to the current contract.
 _UPGRADES: Final[dict[int, dict[str, str]]] = {1: {"savings_pct": "savings_share"}}
+# The schema_version majors of the saved baselines this llmaudit reads.
+READS: Final = (*sorted(_UPGRADES), MAJOR)
 
 
 def _upgrade(data: dict[str, Any], major: int) -> dict[str, Any]:
     renames = _UPGRADES.get(major)
-    if renames is None:
-        return data
-    policies = [
-        {renames.get(k, k): v for k, v in p.items()} if isinstance(p, dict) else p for p in data.get("policies", ())
-    ]
+    if renames is None or not isinstance(data.get("policies"), list):
+        return data  # current, or not a list: validation says what is wrong
+    policies = [{renames.get(k, k): v for k, v in p.items()} if isinstance(p, dict) else p for p in data["policies"]]
     return {**data, "policies": policies, "schema_version": SCHEMA_VERSION}
 
 
