@@ -40,9 +40,10 @@ sellers:
     fx_fee_pct: 2
 """
 
-# Every percent-valued key any output may hold, and the value it has in these runs (the
-# inputs' percents: the config's max_increase_pct: 10, the seller above).
-PERCENT_KEYS = {"max_increase_pct": 10, "markup_pct": 7.5, "fx_fee_pct": 2, "pct": 5.5}
+# Every percent-valued key any output may hold, and the values it has in these runs (the
+# inputs' percents: the config's max_increase_pct: 10, the seller above, and pricing diff's
+# change of frontier-x's output price from $30 to $33: +10%).
+PERCENT_KEYS = {"max_increase_pct": {10}, "markup_pct": {7.5}, "fx_fee_pct": {2}, "pct": {5.5, 10}}
 
 
 def _walk(value: Any, path: str = "") -> Iterator[tuple[str, str, Any]]:
@@ -61,6 +62,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The JSON of every command that writes JSON, by command."""
     root = write_project(tmp_path_factory.mktemp("project"))
     (root / "seller.yaml").write_text(SELLER, encoding="utf-8")
+    write_project(root / "dearer", frontier_output=33)
     cfg = ["--config", str(root / "llmaudit.yaml")]
     prices = ["--no-default-pricing", "--pricing", str(root / "prices.yaml"), "--pricing", str(root / "seller.yaml")]
     runs = {
@@ -73,7 +75,14 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "pricing seller": ["pricing", "show", "--seller", "my-gateway", *prices, "-f", "json"],
         "pricing show": ["pricing", "show", "frontier-x", *prices, "-f", "json"],
         "pricing validate": ["pricing", "validate", str(root / "prices.yaml"), "-f", "json"],
-        "pricing diff": ["pricing", "diff", str(root / "prices.yaml"), str(root / "prices.yaml"), "-f", "json"],
+        "pricing diff": [
+            "pricing",
+            "diff",
+            str(root / "prices.yaml"),
+            str(root / "dearer" / "prices.yaml"),
+            "-f",
+            "json",
+        ],
         "sweep": [
             "simulate",
             str(ROOT / "sample_logs" / "app"),
@@ -108,7 +117,7 @@ def test_every_pct_key_holds_percents(outputs: dict[str, Any]) -> None:
             if key.endswith("_pct") or key == "pct":
                 # A new percent key must be added here with a value known to be a percent.
                 assert key in PERCENT_KEYS, f"{name}: {path} ends in _pct: is it a percent (0-100)?"
-                assert value == PERCENT_KEYS[key], f"{name}: {path} = {value}"
+                assert value in PERCENT_KEYS[key], f"{name}: {path} = {value}"
                 seen.add(key)
     assert seen == set(PERCENT_KEYS)  # every percent key was exercised
 
@@ -122,6 +131,7 @@ def test_shares_are_fractions(outputs: dict[str, Any]) -> None:
     assert chat["savings_share"] == pytest.approx(23 / 25)  # $25.00 -> $2.00
     # check: the same policy on both sides, nothing changes.
     assert outputs["check"]["change_share"] == 0
+    assert [c["pct"] for c in outputs["pricing diff"]["changed"]] == [pytest.approx(10.0)]
     for name, data in outputs.items():
         for path, key, _ in _walk(data):
             assert not key.startswith("pct_"), f"{name}: {path}: a share is named *_share"
