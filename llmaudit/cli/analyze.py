@@ -16,6 +16,7 @@ from llmaudit.cli.console import (
     ProgressObserver,
     emit,
     per_request_on_stdout,
+    reader_left,
     report_skipped_note,
     stderr_console,
     wants_color,
@@ -224,9 +225,11 @@ def analyze_command(
                 ),
                 sink=writer.write if writer else None,
             )
-        except BaseException:
+        except BaseException as exc:
             if writer is not None:
                 writer.abort()
+            if rows_to_stdout and isinstance(exc, BrokenPipeError):
+                reader_left()
             raise
     if writer is not None:
         writer.close()

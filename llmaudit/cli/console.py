@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import sys
 import threading
+from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
+import typer
 from rich.console import Console
 from rich.markup import escape as rich_escape
 
@@ -67,6 +70,15 @@ def per_request_on_stdout(per_request: Path | None, output: Path | None) -> bool
             hint="write the report to a file (-o report.json) or the rows to one (--per-request rows.jsonl)",
         )
     return True
+
+
+def reader_left() -> NoReturn:
+    """Rows streamed to stdout whose reader went away (``| head``): end the run quietly with
+    exit 0 (click would exit 1, the gate's code). stdout then points at the null device, so
+    the interpreter's last flush does not fail either."""
+    with suppress(OSError, ValueError, io.UnsupportedOperation):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    raise typer.Exit(0)
 
 
 def report_skipped_note(quiet: bool) -> None:

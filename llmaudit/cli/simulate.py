@@ -17,6 +17,7 @@ from llmaudit.cli.console import (
     ProgressObserver,
     emit,
     per_request_on_stdout,
+    reader_left,
     report_skipped_note,
     wants_color,
     width,
@@ -205,7 +206,10 @@ def simulate_command(
             rows = _per_request_rows(frame, [(p, replays[p.policy.name]) for p in policies], scores)
     if per_request is not None:
         if rows_to_stdout:
-            stream_jsonl(rows, sys.stdout)
+            try:
+                stream_jsonl(rows, sys.stdout)
+            except BrokenPipeError:
+                reader_left()
             if output is None:
                 report_skipped_note(quiet)
                 return

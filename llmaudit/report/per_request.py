@@ -115,6 +115,8 @@ class PerRequestWriter:
     def write(self, priced: pd.DataFrame) -> None:
         try:
             self._write(priced.loc[:, self.columns])
+        except BrokenPipeError:
+            raise  # stdout's reader went away (`--per-request - | head`): the CLI ends quietly
         except OSError as exc:
             self.abort()
             raise atomic.write_error("--per-request", self.path, exc) from None

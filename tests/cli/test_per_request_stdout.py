@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -92,3 +94,21 @@ def test_rows_go_out_chunk_by_chunk() -> None:
     assert writer.kind == "jsonl" and writer.tmp is None
     writer.abort()
     assert not writer_stream.closed
+
+
+@pytest.mark.parametrize("command", ["analyze", "simulate"])
+def test_a_reader_going_away_ends_quietly(command: str) -> None:
+    # `llmaudit ... --per-request - | head -1`: a real pipe, closed after one line while
+    # megabytes of rows are still to come. The run ends with exit 0 and says nothing.
+    root = Path(__file__).resolve().parents[2]
+    args = [sys.executable, "-m", "llmaudit", command, "sample_logs/app", "--per-request", "-", "-q"]
+    if command == "simulate":
+        args += ["-P", "examples/policies/task-map.yaml"]
+    with subprocess.Popen(args, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as run:
+        assert run.stdout is not None and run.stderr is not None
+        first = run.stdout.readline()
+        run.stdout.close()
+        err = run.stderr.read()
+        code = run.wait(timeout=300)
+    assert json.loads(first)["request_id"]
+    assert (code, err) == (0, b"")
