@@ -23,6 +23,7 @@ from llmaudit.overspend import Overspend
 from llmaudit.pricing import PriceTable, Seller, price_requests
 from llmaudit.pricing.fallback import NAME as FALLBACK_NAME
 from llmaudit.pricing.sellers import period_fees
+from llmaudit.pricing.staleness import stale_warning
 from llmaudit.projection import DAYS_PER_MONTH, projection
 from llmaudit.reconcile import BillAccumulator
 from llmaudit.reconcile import findings as reconciliation_findings
@@ -469,6 +470,10 @@ def _build_report(
             f"{plural(len(snapshot), 'model')} priced from the LiteLLM snapshot (no curated price; "
             f"medium confidence): {shown}"
         )
+    last_day = acc.last.date() if acc.last is not None else None
+    stale = stale_warning(table.tables, {n.table for n in names if n.table}, last_day)
+    if stale:
+        warnings.append(stale)
     return AnalyzeReport(
         tool_version=__version__,
         inputs=input_files(stats),

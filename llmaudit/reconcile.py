@@ -88,7 +88,7 @@ def _row(provider: str, model: str, r: pd.Series) -> ReconciliationRow:
         billed_usd=billed,
         list_usd=listed,
         gap_usd=gap,
-        gap_pct=gap / listed if listed else None,
+        gap_share=gap / listed if listed else None,
         typical_ratio=ratio,
         ratio_spread=spread,
         verdict=_verdict(ratio, spread),

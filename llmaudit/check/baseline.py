@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from llmaudit.check.decompose import Step
 from llmaudit.errors import InputError
@@ -23,57 +23,31 @@ from llmaudit.pricing import PriceTable
 from llmaudit.pricing.prices import build_model
 from llmaudit.pricing.spec import ModelSpec
 from llmaudit.projection import DAYS_PER_MONTH
-from llmaudit.report.model import SCHEMA_VERSION
+from llmaudit.report.simulate_model import SavedPolicy, SavedSimulation
 from llmaudit.simulate import Policy
 from llmaudit.simulate.snapshot import SNAPSHOT_TABLE, table_with_snapshot
+from llmaudit.versions import MAJOR, SCHEMA_VERSION, major_of
 
 REBUILD: Final = "build it on the base branch with `llmaudit baseline LOGS --policy POLICY.yaml -o BASE.json`"
-MAJOR: Final = int(SCHEMA_VERSION.split(".")[0])
+
+# The file's shape is the writer's (llmaudit/report/simulate_model.py): validated against the
+# same dataclasses, keys this reader does not need ignored.
+_FILE: Final = TypeAdapter(SavedSimulation)
+
+# Saved files of an older major this llmaudit still reads, each upgraded to the current shape
+# by renaming its keys (old -> new) in every policy. The keys `check` reads did not change
+# from 1.x to 2.x; the renames keep an upgraded file true to the current contract.
+_UPGRADES: Final[dict[int, dict[str, str]]] = {1: {"savings_pct": "savings_share"}}
+# The schema_version majors of the saved baselines this llmaudit reads.
+READS: Final = (*sorted(_UPGRADES), MAJOR)
 
 
-class _Loose(BaseModel):
-    # The file holds the whole simulate report; only these fields are read.
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class _Replay(_Loose):
-    document: dict[str, Any]
-    unpriced_requests: int
-    cost_by_tier_usd: dict[str, float]
-    cost_by_task_usd: dict[str, float]
-    cost_by_model_usd: dict[str, float]
-
-
-class _Policy(_Loose):
-    name: str
-    total_cost_usd: float
-    projected_monthly_cost_usd: float | None
-    replay: _Replay
-
-
-class _Totals(_Loose):
-    requests: int
-    period_days: float | None
-
-
-class _Traffic(_Loose):
-    requests: int
-    priced_requests: int
-    period_days: float | None
-    monthly_requests: float | None
-    digest: str
-    requests_by_tier: dict[str, int]
-    requests_by_task: dict[str, int]
-    requests_by_model: dict[str, int]
-
-
-class _File(_Loose):
-    schema_version: str
-    tool_version: str
-    baseline: _Totals
-    policies: list[_Policy]
-    traffic: _Traffic
-    prices: dict[str, dict[str, Any]]
+def _upgrade(data: dict[str, Any], major: int) -> dict[str, Any]:
+    renames = _UPGRADES.get(major)
+    if renames is None or not isinstance(data.get("policies"), list):
+        return data  # current, or not a list: validation says what is wrong
+    policies = [{renames.get(k, k): v for k, v in p.items()} if isinstance(p, dict) else p for p in data["policies"]]
+    return {**data, "policies": policies, "schema_version": SCHEMA_VERSION}
 
 
 @dataclass(frozen=True)
@@ -122,23 +96,28 @@ def _read(path: Path) -> dict[str, Any]:
     return data
 
 
-def _check_kind(path: Path, data: dict[str, Any]) -> None:
+def _check_kind(path: Path, data: dict[str, Any]) -> int:
+    """The file's ``schema_version`` major, once it is known to be a baseline this llmaudit reads."""
     version = data.get("schema_version")
     if version is None or "tool_version" not in data:
         keys = ", ".join(sorted(map(str, data))[:5]) or "none"
         raise _fail(path, f"not a file written by llmaudit (no schema_version/tool_version; top-level keys: {keys})")
-    major = str(version).split(".")[0]
-    if not major.isdigit():
+    major = major_of(version)
+    if major is None:
         raise _fail(path, f"schema_version {version!r} is not a version llmaudit writes")
-    if int(major) > MAJOR:
+    if major > MAJOR:
         raise _fail(
             path,
-            f"written by a newer llmaudit (schema_version {version}; this llmaudit {SCHEMA_VERSION.split('.')[0]}.x "
-            "reads only its own major version)",
+            f"written by a newer llmaudit (schema_version {version}; this llmaudit reads "
+            f"{', '.join(f'{m}.x' for m in READS)})",
             hint="upgrade llmaudit where `check` runs, or build the baseline with the same llmaudit version",
         )
-    if int(major) < MAJOR:
-        raise _fail(path, f"written by an older llmaudit (schema_version {version}, this one reads {MAJOR}.x)")
+    if major not in READS:
+        raise _fail(
+            path,
+            f"written by an older llmaudit (schema_version {version}, this one reads "
+            f"{', '.join(f'{m}.x' for m in READS)})",
+        )
     if "summary" in data and "policies" not in data:
         raise _fail(path, "this is `llmaudit analyze` output; check compares against a simulation")
     if "policies" not in data or "baseline" not in data:
@@ -150,13 +129,14 @@ def _check_kind(path: Path, data: dict[str, Any]) -> None:
             "(no 'traffic' and 'prices')",
             hint="rebuild the baseline with this llmaudit version: " + REBUILD.removeprefix("build it "),
         )
+    return major
 
 
 def _where(loc: tuple[int | str, ...]) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
 
 
-def _policy_named(path: Path, report: _File, name: str | None) -> _Policy:
+def _policy_named(path: Path, report: SavedSimulation, name: str | None) -> SavedPolicy:
     names = [p.name for p in report.policies]
     if not names:
         raise _fail(path, "it holds no policy")
@@ -182,9 +162,9 @@ def load_baseline(path: Path, policy_name: str | None = None) -> SavedBaseline:
     policy). Raises ``InputError`` for every problem with the file (see module doc).
     """
     data = _read(path)
-    _check_kind(path, data)
+    data = _upgrade(data, _check_kind(path, data))
     try:
-        report = _File.model_validate(data)
+        report = _FILE.validate_python(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         raise _fail(path, f"field {_where(first['loc'])}: {first['msg']}") from None
@@ -196,7 +176,7 @@ def load_baseline(path: Path, policy_name: str | None = None) -> SavedBaseline:
         where = f"policies[{saved.name}].replay.document.{_where(first['loc'])}"
         raise _fail(path, f"the saved policy is not valid: {where}: {first['msg']}") from None
     prices: dict[str, dict[str, Any]] = {}
-    for name, fields in report.prices.items():
+    for name, fields in (report.prices or {}).items():
         try:
             spec = ModelSpec.model_validate(fields)
             if spec.input is None or spec.output is None:
@@ -206,6 +186,8 @@ def load_baseline(path: Path, policy_name: str | None = None) -> SavedBaseline:
         except (ValidationError, ValueError) as exc:
             raise _fail(path, f"prices.{name}: not a valid price snapshot ({str(exc).splitlines()[0]})") from None
     traffic = report.traffic
+    if traffic is None:  # checked in _check_kind: a file without traffic is refused there
+        raise _fail(path, "it holds no 'traffic'")
     days = traffic.period_days
     if days is None or saved.projected_monthly_cost_usd is None or not traffic.monthly_requests:
         raise _fail(

@@ -70,7 +70,7 @@ class Effect:
 
     name: EffectName
     change_usd: float
-    pct_of_baseline: float | None
+    share_of_baseline: float | None
     drivers: tuple[Driver, ...]
 
 

@@ -15,6 +15,7 @@ monthly cost in USD:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,10 +36,29 @@ class Failure:
 
 
 @dataclass(frozen=True)
+class Remedy:
+    """What a failed check needs to pass, computed from the thresholds it crossed.
+
+    ``reduce_by_usd`` brings the projected monthly cost down to ``target_monthly_usd``, the
+    most every crossed cost threshold allows (None when only unpriced traffic failed, or
+    when no cost passes). ``raise_limits`` is the least value of each crossed threshold
+    that lets the head pass (all of them together). Cents are rounded the safe way: the
+    reduction up, the target down, a raised dollar limit up; a percent up to 0.1.
+    """
+
+    reduce_by_usd: float | None
+    target_monthly_usd: float | None
+    raise_limits: dict[str, float]
+    price_unpriced: bool  # unpriced head traffic failed: price its models
+    intended_increase: bool  # the cost rises: a new baseline accepts it
+
+
+@dataclass(frozen=True)
 class Verdict:
     passed: bool
     quiet: bool  # the change is below ``min_change_usd``: nothing material moved
     failures: tuple[Failure, ...]
+    to_pass: Remedy | None = None  # None when it passed
 
 
 def judge(baseline_monthly: float, head_monthly: float, unpriced_requests: int, t: Thresholds) -> Verdict:
@@ -98,4 +118,40 @@ def judge(baseline_monthly: float, head_monthly: float, unpriced_requests: int, 
                 "add the models to a price table (--pricing)",
             )
         )
-    return Verdict(passed=not failures, quiet=quiet and not failures, failures=tuple(failures))
+    to_pass = remedy(baseline_monthly, head_monthly, failures) if failures else None
+    return Verdict(passed=not failures, quiet=quiet and not failures, failures=tuple(failures), to_pass=to_pass)
+
+
+def _cents_up(value: float) -> float:
+    # round() first: 0.1 + 0.2 style noise must not add a cent.
+    return math.ceil(round(value * 100, 6)) / 100
+
+
+def _cents_down(value: float) -> float:
+    return math.floor(round(value * 100, 6)) / 100
+
+
+def remedy(baseline_monthly: float, head_monthly: float, failures: list[Failure]) -> Remedy:
+    """The least change of cost, or of each crossed limit, that passes (see ``Remedy``)."""
+    allowed: list[float] = []  # the highest head cost each crossed cost threshold allows
+    limits: dict[str, float] = {}
+    for f in failures:
+        if f.threshold == "max_increase_pct":
+            allowed.append(baseline_monthly * (1 + f.limit / 100))
+            if math.isfinite(f.value):  # from $0 no percent is enough
+                limits[f.threshold] = math.ceil(round(f.value * 10, 6)) / 10
+        elif f.threshold == "max_increase_usd":
+            allowed.append(baseline_monthly + f.limit)
+            limits[f.threshold] = _cents_up(f.value)
+        elif f.threshold == "max_monthly_usd":
+            allowed.append(f.limit)
+            limits[f.threshold] = _cents_up(f.value)
+    target = _cents_down(min(allowed)) if allowed else None
+    reduce_by = _cents_up(head_monthly - target) if target is not None and target >= 0 else None
+    return Remedy(
+        reduce_by_usd=reduce_by,
+        target_monthly_usd=target if reduce_by is not None else None,
+        raise_limits=limits,
+        price_unpriced=any(f.threshold == "fail_on_unpriced" for f in failures),
+        intended_increase=head_monthly > baseline_monthly,
+    )

@@ -37,7 +37,7 @@ class CheckReport:
     baseline: Side
     head: Side
     change_usd: float
-    change_pct: float | None  # share of the baseline's monthly cost (0.25 = +25%)
+    change_share: float | None  # share of the baseline's monthly cost (0.25 = +25%)
     effects: tuple[Effect, ...]
     same_traffic: bool
     thresholds: Thresholds

@@ -85,7 +85,7 @@ def verdict_line(report: CheckReport) -> str:
         direction = "rises" if change > 0 else "falls"
         movement = (
             f"projected monthly cost {direction} by {money(abs(change))} a month "
-            f"({signed_pct(report.change_pct)}): {money(base)} -> {money(head)}"
+            f"({signed_pct(report.change_share)}): {money(base)} -> {money(head)}"
         )
     return f"{'passed' if v.passed else 'FAILED'}: {movement}"
 
@@ -121,10 +121,48 @@ def _thresholds(report: CheckReport) -> str:
     return "; ".join(shown) if shown else "none set (the check reports, it never fails)"
 
 
+FLAGS: Final = {
+    "max_increase_pct": "--max-increase-pct",
+    "max_increase_usd": "--max-increase-usd",
+    "max_monthly_usd": "--max-monthly-usd",
+}
+
+
+def to_pass_text(report: CheckReport, code: Callable[[str], str] = str) -> str | None:
+    """The action a failed check needs, one sentence (None when it passed); ``code`` marks commands."""
+    r = report.verdict.to_pass
+    if r is None:
+        return None
+    ways: list[str] = []
+    if r.reduce_by_usd is not None and r.target_monthly_usd is not None:
+        ways.append(
+            f"reduce the projected monthly cost by {money(r.reduce_by_usd)} (to {money(r.target_monthly_usd)} or less)"
+        )
+    if r.raise_limits:
+        raised = [
+            f"{code(FLAGS[name])} to {f'{value:g}' if name.endswith('_pct') else money(value)}"
+            for name, value in r.raise_limits.items()
+        ]
+        ways.append(f"raise {' and '.join(raised)} (or the same keys under check: in llmaudit.yaml)")
+    if r.intended_increase and ways:
+        if report.baseline_kind == "saved":
+            command = code(f"llmaudit baseline LOGS --policy POLICY.yaml -o {report.baseline_source}")
+            ways.append(f"if the increase is intended, update the baseline with {command}")
+        else:
+            ways.append("if the increase is intended, make the head's policy and prices the new baseline")
+    text = ", or ".join(ways)
+    if r.price_unpriced:
+        priced = f"add prices for the models of the unpriced requests ({code('--pricing')})"
+        text = f"{text}; and {priced}" if text else priced
+    return f"To pass: {text}."
+
+
 # -- Markdown ----------------------------------------------------------------------------
 
 
 def render_markdown(report: CheckReport) -> str:
+    # Before escaping: the action names thresholds by key, and its commands are code spans.
+    action = to_pass_text(report, lambda c: "`" + c.replace("`", "'") + "`")
     report = map_strings(report, md_text)
     v = report.verdict
     icon = ":white_check_mark:" if v.passed else ":x:"
@@ -137,9 +175,9 @@ def render_markdown(report: CheckReport) -> str:
         lines.append("")
     lines += ["| Effect | Change a month | % of baseline | Moved most |", "|---|---:|---:|---|"]
     for e in report.effects:
-        lines.append(f"| {LABELS[e.name]} | {signed(e.change_usd)} | {signed_pct(e.pct_of_baseline)} | ")
+        lines.append(f"| {LABELS[e.name]} | {signed(e.change_usd)} | {signed_pct(e.share_of_baseline)} | ")
         lines[-1] += f"{top_driver(e, report)} |"
-    lines.append(f"| **Total** | **{signed(report.change_usd)}** | **{signed_pct(report.change_pct)}** | |")
+    lines.append(f"| **Total** | **{signed(report.change_usd)}** | **{signed_pct(report.change_share)}** | |")
     lines += ["", "<details><summary>Details</summary>", ""]
     lines += ["| | Baseline | Head |", "|---|---|---|"]
     lines += [f"| {label} | {b} | {h} |" for label, b, h in _side_rows(report)]
@@ -149,6 +187,8 @@ def render_markdown(report: CheckReport) -> str:
         lines.append(f"- **{LABELS[e.name]}** ({MEANING[e.name]}): {found}")
     lines += ["", f"Thresholds: {_thresholds(report)}.", ""]
     lines += [f"Baseline: `{report.baseline_source}` ({report.baseline_kind}).", "", "</details>", ""]
+    if action:
+        lines += [f"**{action.replace(':', ':**', 1)}", ""]
     return "\n".join(lines)
 
 
@@ -170,10 +210,10 @@ def render_table(report: CheckReport, width: int = 100, color: bool = False) -> 
     )
     effects.add_column("moved most", wrap=True)
     for e in report.effects:
-        effects.add_row(LABELS[e.name], signed(e.change_usd), signed_pct(e.pct_of_baseline), top_driver(e, report))
+        effects.add_row(LABELS[e.name], signed(e.change_usd), signed_pct(e.share_of_baseline), top_driver(e, report))
     bold = "bold"
     effects.add_row(
-        Text("Total", bold), Text(signed(report.change_usd), bold), Text(signed_pct(report.change_pct), bold), ""
+        Text("Total", bold), Text(signed(report.change_usd), bold), Text(signed_pct(report.change_share), bold), ""
     )
     console.print(effects)
     sides = FitTable("Baseline and head", (Column(name, wrap=True) for name in ("", "baseline", "head")))
@@ -181,6 +221,9 @@ def render_table(report: CheckReport, width: int = 100, color: bool = False) -> 
         sides.add_row(*row)
     console.print(sides)
     console.print(f"Thresholds: {_thresholds(report)}", markup=False)
+    action = to_pass_text(report)
+    if action:
+        console.print(Text(action, style="bold"))
     return console_text(console, color)
 
 
@@ -196,11 +239,11 @@ def render_csv(report: CheckReport) -> str:
     report = map_strings(report, csv_text)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["effect", "change_usd", "pct_of_baseline", "drivers"])
+    writer.writerow(["effect", "change_usd", "share_of_baseline", "drivers"])
     for e in report.effects:
         drivers = "; ".join(f"{d.kind}:{d.key}={clean(d.change_usd)}" for d in e.drivers)
-        writer.writerow([e.name, clean(e.change_usd), clean(e.pct_of_baseline), drivers])
-    writer.writerow(["total", clean(report.change_usd), clean(report.change_pct), ""])
+        writer.writerow([e.name, clean(e.change_usd), clean(e.share_of_baseline), drivers])
+    writer.writerow(["total", clean(report.change_usd), clean(report.change_share), ""])
     return buffer.getvalue()
 
 
@@ -236,13 +279,13 @@ def render_html(report: CheckReport) -> str:
                 [
                     LABELS[e.name],
                     signed(e.change_usd),
-                    signed_pct(e.pct_of_baseline),
+                    signed_pct(e.share_of_baseline),
                     top_driver(e, report),
                     MEANING[e.name],
                 ]
                 for e in report.effects
             ),
-            ["Total", signed(report.change_usd), signed_pct(report.change_pct), "", ""],
+            ["Total", signed(report.change_usd), signed_pct(report.change_share), "", ""],
         ],
         (1, 2),
     )

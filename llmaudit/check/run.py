@@ -9,6 +9,7 @@ another policy (``--baseline-policy``) and/or other price tables
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -20,10 +21,11 @@ from llmaudit.check.gate import Thresholds, judge
 from llmaudit.check.model import CheckReport, Side
 from llmaudit.errors import InputError
 from llmaudit.pricing import PriceTable, price_requests
+from llmaudit.pricing.staleness import stale_warning, tables_pricing
 from llmaudit.projection import DAYS_PER_MONTH, SHORT_PERIOD_DAYS, active_days, projection, sparse_note
 from llmaudit.report.fmt import count
 from llmaudit.simulate import Policy
-from llmaudit.simulate.snapshot import traffic_digest
+from llmaudit.simulate.snapshot import policy_models, traffic_digest
 
 
 @dataclass(frozen=True)
@@ -64,12 +66,13 @@ def check(
     policy: Policy,
     baseline: SavedBaseline | SameRunBaseline,
     thresholds: Thresholds,
+    on_stage: Callable[[str], None] | None = None,
 ) -> CheckReport:
     """Decompose the change in projected monthly cost from ``baseline`` to the head and judge it.
 
     ``frame`` is the head traffic, priced with ``table`` and tagged (``simulate.collect``).
     Raises ``InputError`` when the logs have no monthly projection, ``ConfigError`` when a
-    policy names a model without a price.
+    policy names a model without a price. ``on_stage`` is told each replay as it starts.
     """
     frame = frame.reset_index(drop=True)
     days = _period_days(frame)
@@ -83,19 +86,21 @@ def check(
     base_frame = frame if base_table is table else price_requests(frame, base_table)
     done: list[tuple[pd.DataFrame, PriceTable, Policy, Step]] = []
 
-    def step(frame: pd.DataFrame, table: PriceTable, policy: Policy) -> Step:
+    def step(frame: pd.DataFrame, table: PriceTable, policy: Policy, what: str) -> Step:
         """``evaluate``, once per distinct inputs: with only a baseline policy or only baseline
         prices (or an unchanged cache section) two steps are the same replay."""
         for seen_frame, seen_table, seen_policy, result in done:
             if seen_frame is frame and seen_table is table and seen_policy == policy:
                 return result
+        if on_stage is not None:
+            on_stage(f"replaying the head traffic {what}")
         done.append((frame, table, policy, evaluate(frame, table, policy, months)))
         return done[-1][3]
 
-    c1 = step(base_frame, base_table, base_policy)
-    c2 = step(frame, table, base_policy)
-    c3 = step(frame, table, policy.model_copy(update={"cache": base_policy.cache}))
-    c4 = step(frame, table, policy)
+    c1 = step(base_frame, base_table, base_policy, "under the baseline's policy and prices")
+    c2 = step(frame, table, base_policy, "under the baseline's policy at the head's prices")
+    c3 = step(frame, table, policy.model_copy(update={"cache": base_policy.cache}), "under the head's routing")
+    c4 = step(frame, table, policy, "under the head's policy")
     notes: list[str] = []
     if isinstance(baseline, SavedBaseline):
         c0: Step = baseline.step
@@ -133,6 +138,12 @@ def check(
         )
     if days < SHORT_PERIOD_DAYS:
         notes.append(f"the head traffic spans only {days * 24:.1f} hours: the monthly projection is rough")
+    last = frame["timestamp"].max()
+    logged = {str(m) for m in frame["model"].dropna().unique()}
+    used = tables_pricing(table, logged | policy_models(policy))
+    stale = stale_warning(table.tables, used, None if pd.isna(last) else last.date())
+    if stale:
+        notes.append(stale)
     sparse = sparse_note(days, active_days(frame["timestamp"]))
     if sparse:
         notes.append(f"the head traffic is sparse: {sparse}")
@@ -157,7 +168,7 @@ def check(
         baseline=base_side,
         head=head_side,
         change_usd=change,
-        change_pct=change / c0.monthly_usd if c0.monthly_usd else None,
+        change_share=change / c0.monthly_usd if c0.monthly_usd else None,
         effects=effects,
         same_traffic=same,
         thresholds=thresholds,

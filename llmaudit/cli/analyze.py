@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +11,16 @@ import typer
 from llmaudit.analysis import AnalyzeOptions, analyze
 from llmaudit.cli import options as opt
 from llmaudit.cli.app import command_app
-from llmaudit.cli.console import ProgressObserver, emit, stderr_console, wants_color, width
+from llmaudit.cli.console import (
+    ProgressObserver,
+    emit,
+    per_request_on_stdout,
+    reader_left,
+    report_skipped_note,
+    stderr_console,
+    wants_color,
+    width,
+)
 from llmaudit.cli.guard import log_inputs, refuse_overwriting, without_own_outputs
 from llmaudit.cli.inputs import LogInputs, takes_log_inputs
 from llmaudit.config import load_config
@@ -83,7 +93,8 @@ def analyze_command(
         typer.Option(
             "--per-request",
             metavar="PATH",
-            help="Also write every request with its cost to PATH (.csv, .jsonl or .parquet).",
+            help="Also write every request with its cost to PATH (.csv, .jsonl or .parquet; '-': JSON Lines "
+            "on stdout).",
             show_default=False,
         ),
     ] = None,
@@ -150,10 +161,19 @@ def analyze_command(
             hint="pass LOGS (files, directories, globs or -), --claude-code, or list them in llmaudit.yaml",
         )
     sources = without_own_outputs(expand_inputs(log_args), quiet=inputs.quiet)
-    refuse_overwriting({"--output": output, "--per-request": per_request}, log_inputs(sources) + inputs.files(project))
+    rows_to_stdout = per_request_on_stdout(per_request, output)
+    refuse_overwriting(
+        {"--output": output, "--per-request": None if rows_to_stdout else per_request},
+        log_inputs(sources) + inputs.files(project),
+    )
     if not tag and (sample or inputs.tag_rules is not None):
         raise UsageError("--sample and --tag-rules need tagging", hint="drop --no-tag")
-    writer = PerRequestWriter(per_request, include_prompts=include_prompts, tagged=tag) if per_request else None
+    stream = sys.stdout if rows_to_stdout else None
+    writer = (
+        PerRequestWriter(per_request, include_prompts=include_prompts, tagged=tag, stream=stream)
+        if per_request
+        else None
+    )
     with ProgressObserver(sources, enabled=not inputs.quiet) as progress:
         reader = RequestReader(sources, ingest, observer=progress)
         try:
@@ -170,10 +190,15 @@ def analyze_command(
                 ),
                 sink=writer.write if writer else None,
             )
-        except BaseException:
+        except BaseException as exc:
             if writer is not None:
                 writer.abort()
+            if rows_to_stdout and isinstance(exc, BrokenPipeError):
+                reader_left()
             raise
     if writer is not None:
         writer.close()
+    if rows_to_stdout and output is None:
+        report_skipped_note(inputs.quiet)
+        return
     emit(render(report, output_format, RenderOptions(color=wants_color(output), width=width(output))), output)

@@ -13,7 +13,7 @@ from llmaudit.check.run import SameRunBaseline, check
 from llmaudit.cli import options as opt
 from llmaudit.cli.app import command_app
 from llmaudit.cli.common import read_requests
-from llmaudit.cli.console import emit, stderr_console, wants_color, width
+from llmaudit.cli.console import ProgressObserver, emit, stderr_console, wants_color, width
 from llmaudit.cli.guard import file_inputs
 from llmaudit.cli.inputs import LogInputs, takes_log_inputs
 from llmaudit.cli.simulate import prepare, simulation
@@ -216,7 +216,8 @@ def check_command(
         )
         + inputs.files(),
     )
-    report = check(frame, table, head_policy, against, thresholds)
+    with ProgressObserver([], enabled=not inputs.quiet) as progress:
+        report = check(frame, table, head_policy, against, thresholds, on_stage=progress.stage)
     emit(RENDERERS[output_format](report, RenderOptions(color=wants_color(output), width=width(output))), output)
     if not report.verdict.passed:
         err = stderr_console()

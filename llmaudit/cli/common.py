@@ -40,7 +40,7 @@ def read_requests(
     refuse_overwriting(outputs or {}, log_inputs(sources) + list(inputs))
     with ProgressObserver(sources, enabled=not quiet) as progress:
         reader = RequestReader(sources, ingest, observer=progress)
-        frame = collect(reader, table, tagger(tag_rules))
+        frame = collect(reader, table, tagger(tag_rules), on_stage=progress.stage)
     err = stderr_console()
     for problem in reader.stats.problems:  # a file (or its damaged tail) not read: never silent
         err.print(f"llmaudit: warning: {term_text(problem.note)}", markup=False, highlight=False, soft_wrap=True)

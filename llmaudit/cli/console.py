@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import sys
+import threading
+from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
+import typer
 from rich.console import Console
 from rich.markup import escape as rich_escape
 
+from llmaudit.errors import UsageError
 from llmaudit.report import atomic
 from llmaudit.report.safety import term_text
 
@@ -46,28 +51,76 @@ def emit(text: str, output: Path | None) -> None:
     atomic.write_text(output, text, option="--output")
 
 
+def per_request_on_stdout(per_request: Path | None, output: Path | None) -> bool:
+    """Whether ``--per-request -`` streams the rows to stdout (JSON Lines).
+
+    stdout then holds the rows only: the report goes to ``-o FILE`` or is not written, and
+    ``-o -`` asking for stdout too is a ``UsageError`` naming both options.
+    """
+    if per_request is None or str(per_request) != "-":
+        return False
+    from typer._click.core import ParameterSource  # typer's own click, which runs the commands
+    from typer._click.globals import get_current_context
+
+    context = get_current_context(silent=True)
+    dash = context is not None and context.get_parameter_source("output") is ParameterSource.COMMANDLINE
+    if dash and output is None:  # -o - (the option's callback turns "-" into None: stdout)
+        raise UsageError(
+            "--per-request - and -o - both write to stdout",
+            hint="write the report to a file (-o report.json) or the rows to one (--per-request rows.jsonl)",
+        )
+    return True
+
+
+def reader_left() -> NoReturn:
+    """Rows streamed to stdout whose reader went away (``| head``): end the run quietly with
+    exit 0 (click would exit 1, the gate's code). stdout then points at the null device, so
+    the interpreter's last flush does not fail either."""
+    with suppress(OSError, ValueError, io.UnsupportedOperation):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    raise typer.Exit(0)
+
+
+def report_skipped_note(quiet: bool) -> None:
+    """Said on stderr when ``--per-request -`` holds stdout and no ``-o FILE`` takes the report."""
+    if not quiet:
+        stderr_console().print(
+            "llmaudit: note: --per-request - writes the rows to stdout; the report is not written (add -o FILE)",
+            markup=False,
+        )
+
+
 class ProgressObserver:
-    """Shows bytes read per file on stderr while a long read runs (TTY only)."""
+    """Progress on stderr while a long run works (a terminal only, and not with -q): bytes read
+    per file, then each later stage by name (``stage``: tagging, replaying each policy...).
+
+    The core names its stages through a callback (``stage``) and never imports rich.
+    Nothing is shown when stderr is not a terminal, so piped and CI output is unchanged.
+    """
 
     def __init__(self, sources: list[InputSource], enabled: bool) -> None:
-        self.enabled = enabled and sys.stderr.isatty()
+        self._console = stderr_console()
+        self.enabled = enabled and self._console.is_terminal
         self._progress: Progress | None = None
         self._task: TaskID | None = None
+        self._staged = False  # the display shows a named stage (not the bytes read)
+        self._lock = threading.Lock()
         self._done_before = 0
         self._current = 0
         self._total = sum(s.size or 0 for s in sources) or None
+        self._reading = bool(sources)  # no sources: stages only
 
     def __enter__(self) -> ProgressObserver:
         # Lazy on purpose (start-up): rich.progress loads only when a command reads logs.
         from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-        if self.enabled:
+        if self.enabled and self._reading:
             self._progress = Progress(
                 TextColumn("[progress.description]{task.description}"),
                 BarColumn(),
                 DownloadColumn(),
                 TimeRemainingColumn(),
-                console=stderr_console(),
+                console=self._console,
                 transient=True,
             )
             self._progress.start()
@@ -75,18 +128,52 @@ class ProgressObserver:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
+        with self._lock:
+            if self._progress is not None:
+                self._progress.stop()
+                self._progress = None
+
+    def stage(self, name: str) -> None:
+        """Show ``name`` (a spinner and the time the stage has taken) in place of what was shown."""
+        if not self.enabled:
+            return
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        label = rich_escape(term_text(name))
+        with self._lock:
+            if not self._staged:
+                if self._progress is not None:
+                    self._progress.stop()
+                self._progress = Progress(
+                    SpinnerColumn(),
+                    TextColumn("[progress.description]{task.description}"),
+                    TimeElapsedColumn(),
+                    console=self._console,
+                    transient=True,
+                )
+                self._progress.start()
+                self._task = self._progress.add_task(label, total=None)
+                self._staged = True
+            elif self._progress is not None and self._task is not None:
+                self._progress.update(self._task, description=label)
+                self._progress.reset(self._task)  # the elapsed time is the stage's own
+            if self._progress is not None:
+                self._progress.refresh()
 
     def file_started(self, source: InputSource, fmt: str) -> None:
         self._done_before += self._current
         self._current = 0
-        if self._progress is not None and self._task is not None:
+        if self._progress is not None and self._task is not None and not self._staged:
             # A file name is text, not rich markup, and may hold control characters.
-            label = rich_escape(term_text(f"{source.display} ({fmt})"))
+            label = rich_escape(term_text(f"reading {source.display} ({fmt})"))
             self._progress.update(self._task, description=label, completed=self._done_before)
 
     def advanced(self, source: InputSource, raw_bytes: int) -> None:
         self._current = raw_bytes
-        if self._progress is not None and self._task is not None:
-            self._progress.update(self._task, completed=self._done_before + raw_bytes)
+        if self._progress is not None and self._task is not None and not self._staged:
+            done = self._done_before + raw_bytes
+            self._progress.update(self._task, completed=done)
+            if self._total is not None and done >= self._total:
+                # Every byte is read; the worker threads still tag and price the last chunks.
+                self._progress.update(self._task, description="tagging and pricing (all bytes read)")
+                self._progress.refresh()

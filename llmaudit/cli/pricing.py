@@ -31,6 +31,7 @@ from llmaudit.report.fmt import money, plural
 from llmaudit.report.formats._fit import FitTable
 from llmaudit.report.formats.json_format import dumps
 from llmaudit.report.formats.table_format import console_text, new_console
+from llmaudit.versions import SCHEMA_VERSION
 
 HELP = """\
 Inspect, check, compare and import price tables.
@@ -171,7 +172,7 @@ def list_command(
     if output_format == Format.json:
         _emit_json(
             {
-                "schema_version": 1,
+                "schema_version": SCHEMA_VERSION,
                 "sold_by": table.sold_by,
                 "models": [model_summary(m) for m in models],
                 "tables": _tables_json(table.tables),
@@ -208,7 +209,7 @@ def list_command(
 def _list_sellers(table: PriceTable, output_format: Format, output: Path | None) -> None:
     sellers = list(table.sellers.values())
     if output_format == Format.json:
-        _emit_json({"schema_version": 1, "sellers": [s.to_dict() for s in sellers]}, output)
+        _emit_json({"schema_version": SCHEMA_VERSION, "sellers": [s.to_dict() for s in sellers]}, output)
         return
     console = _console(output)
     view = _table(
@@ -338,7 +339,7 @@ def show_command(
 def _show_seller(table: PriceTable, name: str, output_format: Format, output: Path | None) -> None:
     seller = table.seller(name)
     if output_format == Format.json:
-        _emit_json({"schema_version": 1, "seller": seller.to_dict()}, output)
+        _emit_json({"schema_version": SCHEMA_VERSION, "seller": seller.to_dict()}, output)
         return
     console = _console(output)
     console.print(f"{seller.display_name or seller.name} ({seller.kind}, from table {seller.table})", markup=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -14,7 +15,15 @@ import typer
 from llmaudit.cli import options as opt
 from llmaudit.cli.app import command_app
 from llmaudit.cli.common import read_requests
-from llmaudit.cli.console import emit, wants_color, width
+from llmaudit.cli.console import (
+    ProgressObserver,
+    emit,
+    per_request_on_stdout,
+    reader_left,
+    report_skipped_note,
+    wants_color,
+    width,
+)
 from llmaudit.cli.guard import file_inputs
 from llmaudit.cli.inputs import LogInputs, takes_log_inputs
 from llmaudit.config import ProjectConfig, load_config
@@ -24,7 +33,7 @@ from llmaudit.pricing import PriceTable
 from llmaudit.report import RenderOptions, render
 from llmaudit.report.formats.sweep_format import RENDERERS as SWEEP_RENDERERS
 from llmaudit.report.model import input_files, pricing_sources
-from llmaudit.report.per_request import write_table
+from llmaudit.report.per_request import stream_jsonl, write_table
 from llmaudit.report.simulate_model import SimulateReport
 from llmaudit.shipped import DEMO_POLICIES, demo_logs, demo_policies
 from llmaudit.simulate import Replayed, load_policy
@@ -101,7 +110,11 @@ def prepare(
     return Prepared(frame, stats, table, policies, scores)
 
 
-def simulation(prepared: Prepared, on_replay: Callable[[NamedPolicy, Replayed], None] | None = None) -> SimulateReport:
+def simulation(
+    prepared: Prepared,
+    on_replay: Callable[[NamedPolicy, Replayed], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> SimulateReport:
     """The simulation report of the prepared traffic under its policies."""
     return simulate(
         prepared.frame,
@@ -111,6 +124,7 @@ def simulation(prepared: Prepared, on_replay: Callable[[NamedPolicy, Replayed], 
         pricing=pricing_sources(prepared.table),
         quality=prepared.scores,
         on_replay=on_replay,
+        on_stage=on_stage,
     )
 
 
@@ -155,7 +169,7 @@ def simulate_command(
             "--per-request",
             metavar="PATH",
             help="Write each request under each policy (routed model, path, cache outcome, cost as the policy "
-            "bills it, reason).",
+            "bills it, reason) to PATH (.csv, .jsonl or .parquet; '-': JSON Lines on stdout).",
             show_default=False,
         ),
     ] = None,
@@ -182,12 +196,13 @@ def simulate_command(
         raise UsageError("--demo reads the shipped sample logs", hint="drop LOGS, or drop --demo")
     if demo:
         inputs = replace(inputs, logs=(str(demo_logs()),))
+    rows_to_stdout = per_request_on_stdout(per_request, output)
     prepared = prepare(
         inputs,
         project,
         list(policy or (demo_policies() if demo else project.policies)),
         quality=quality,
-        outputs={"--output": output, "--per-request": per_request},
+        outputs={"--output": output, "--per-request": None if rows_to_stdout else per_request},
         files=file_inputs(policy=policy, quality=quality),
     )
     if sweep_curve:
@@ -198,13 +213,28 @@ def simulate_command(
         emit(SWEEP_RENDERERS[output_format](curve, options), output)
         return
     replays: dict[str, Replayed] = {}  # for --per-request: the replays the report was built from
-    report = simulation(
-        prepared,
-        on_replay=(lambda named, r: replays.__setitem__(named.policy.name, r)) if per_request is not None else None,
-    )
+    with ProgressObserver([], enabled=not inputs.quiet) as progress:
+        report = simulation(
+            prepared,
+            on_replay=(lambda named, r: replays.__setitem__(named.policy.name, r)) if per_request is not None else None,
+            on_stage=progress.stage,
+        )
+        if per_request is not None:
+            progress.stage("building the per-request rows")
+            rows = _per_request_rows(
+                prepared.frame, [(p, replays[p.policy.name]) for p in prepared.policies], prepared.scores
+            )
     if per_request is not None:
-        rows = [(p, replays[p.policy.name]) for p in prepared.policies]
-        write_table(per_request, _per_request_rows(prepared.frame, rows, prepared.scores))
+        if rows_to_stdout:
+            try:
+                stream_jsonl(rows, sys.stdout)
+            except BrokenPipeError:
+                reader_left()
+            if output is None:
+                report_skipped_note(inputs.quiet)
+                return
+        else:
+            write_table(per_request, rows)
     emit(render(report, output_format, RenderOptions(color=wants_color(output), width=width(output))), output)
 
 

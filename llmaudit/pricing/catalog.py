@@ -19,6 +19,7 @@ from llmaudit.pricing.prices import ModelPrice, TableInfo
 from llmaudit.pricing.spec import RATE_KINDS
 from llmaudit.pricing.table import PriceTable
 from llmaudit.schema import PRICING_MODES
+from llmaudit.versions import SCHEMA_VERSION
 
 
 def _matches(model: ModelPrice, pattern: str) -> bool:
@@ -92,7 +93,7 @@ class ModelDetail:
     def to_dict(self) -> dict[str, Any]:
         m = self.model
         return {
-            "schema_version": 1,
+            "schema_version": SCHEMA_VERSION,
             "query": self.query,
             "model": m.name,
             "rule": self.rule,

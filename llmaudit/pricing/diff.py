@@ -15,6 +15,7 @@ from typing import Any
 from llmaudit.pricing.prices import ModelPrice, Rates
 from llmaudit.pricing.spec import RATE_KINDS
 from llmaudit.pricing.table import PriceTable
+from llmaudit.versions import SCHEMA_VERSION
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class TableDiff:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "schema_version": 1,
+            "schema_version": SCHEMA_VERSION,
             "old": self.old,
             "new": self.new,
             "added": list(self.added),

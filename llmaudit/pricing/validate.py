@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from pydantic import BaseModel, ValidationError
 
 from llmaudit.pricing.spec import MODE_NAMES, RATE_KINDS, RateSpec, TableSpec
+from llmaudit.versions import SCHEMA_VERSION
 from llmaudit.yamlsrc import YamlDoc
 
 if TYPE_CHECKING:
@@ -138,7 +139,7 @@ class ValidationReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "schema_version": 1,
+            "schema_version": SCHEMA_VERSION,
             "files": list(self.files),
             "models": self.models,
             "sellers": self.sellers,

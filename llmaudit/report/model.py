@@ -7,13 +7,13 @@ change). Money is USD, unrounded here; renderers round.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from llmaudit.ingest import IngestStats
     from llmaudit.pricing import PriceTable
 
-SCHEMA_VERSION: Final = "1.0"
+from llmaudit.versions import SCHEMA_VERSION
 
 Severity = Literal["critical", "warning", "info"]
 
@@ -199,7 +199,7 @@ class ReconciliationRow:
     billed_usd: float
     list_usd: float | None
     gap_usd: float | None
-    gap_pct: float | None
+    gap_share: float | None
     typical_ratio: float | None
     ratio_spread: float | None
     verdict: str

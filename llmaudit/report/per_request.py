@@ -4,6 +4,7 @@ The format follows the extension (``.csv``, ``.jsonl``, ``.parquet``). Rows are 
 chunk by chunk as they are priced, to a temporary file renamed into place on success,
 so a failed run never leaves a half-written file (``llmaudit.report.atomic``). Prompt
 text is left out unless the caller asks for it; a file holding it is created 0600.
+``--per-request -`` streams JSON Lines to a text stream (stdout) instead, chunk by chunk.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import contextlib
 import gzip
 import re
 from pathlib import Path
-from typing import Final
+from typing import Final, TextIO
 
 import pandas as pd
 import pyarrow as pa
@@ -73,15 +74,19 @@ def _csv_safe(frame: pd.DataFrame, text_columns: list[str]) -> pd.DataFrame:
 class PerRequestWriter:
     """Append priced chunks to ``path``; call ``close()`` on success, ``abort()`` on failure."""
 
-    def __init__(self, path: str | Path, *, include_prompts: bool = False, tagged: bool = True) -> None:
+    def __init__(
+        self, path: str | Path, *, include_prompts: bool = False, tagged: bool = True, stream: TextIO | None = None
+    ) -> None:
+        """``stream``: write JSON Lines there as rows come (``path`` then only names it in errors)."""
         self.path = Path(path)
+        self.stream = stream
         suffix = self.path.suffix.lower()
-        if suffix not in FORMATS:
+        if stream is None and suffix not in FORMATS:
             raise UsageError(
                 f"--per-request {path}: unknown file type {suffix or '(none)'}",
-                hint="end the name with .csv, .jsonl or .parquet",
+                hint="end the name with .csv, .jsonl or .parquet, or give - for JSON Lines on stdout",
             )
-        self.kind = FORMATS[suffix]
+        self.kind = "jsonl" if stream is not None else FORMATS[suffix]
         self.columns = [c for c in COLUMNS if include_prompts or c not in PRIVATE_COLUMNS]
         if tagged:
             self.columns += TAG_COLUMNS
@@ -90,6 +95,13 @@ class PerRequestWriter:
             {OUTPUT_METADATA_KEY: b"per-request"}
         )
         self._text_columns = [c for c in self.columns if dtypes[c] == "str"]
+        self._parquet: pq.ParquetWriter | None = None
+        self._first = True
+        self.rows = 0
+        if stream is not None:
+            self.tmp: Path | None = None
+            self._handle: TextIO | None = stream
+            return
         self.tmp = atomic.create_temp(self.path, private=include_prompts, option="--per-request")
         try:
             # Kept open across write() calls and closed by close()/abort(): no context manager.
@@ -99,13 +111,12 @@ class PerRequestWriter:
         except OSError as exc:
             atomic.discard(self.tmp)
             raise atomic.write_error("--per-request", self.path, exc) from None
-        self._parquet: pq.ParquetWriter | None = None
-        self._first = True
-        self.rows = 0
 
     def write(self, priced: pd.DataFrame) -> None:
         try:
             self._write(priced.loc[:, self.columns])
+        except BrokenPipeError:
+            raise  # stdout's reader went away (`--per-request - | head`): the CLI ends quietly
         except OSError as exc:
             self.abort()
             raise atomic.write_error("--per-request", self.path, exc) from None
@@ -123,10 +134,15 @@ class PerRequestWriter:
             text = frame.to_json(orient="records", lines=True, date_format="iso", date_unit="ms")
             assert self._handle is not None
             self._handle.write(text if text.endswith("\n") or not text else text + "\n")
+            if self.stream is not None:
+                self._handle.flush()  # a reader downstream gets each chunk as it is priced
         self._first = False
         self.rows += len(frame)
 
     def close(self) -> None:
+        if self.stream is not None:
+            self.stream.flush()
+            return
         try:
             if self._parquet is not None:
                 self._parquet.close()
@@ -139,17 +155,31 @@ class PerRequestWriter:
         except OSError as exc:
             self.abort()
             raise atomic.write_error("--per-request", self.path, exc) from None
+        assert self.tmp is not None
         atomic.finish(self.tmp, self.path, "--per-request")
 
     def abort(self) -> None:
         """Drop the partial file. Never raises: closing a writer on a full disk flushes and fails,
-        and the temporary file must go all the same."""
+        and the temporary file must go all the same. A stream is left open: rows sent are sent."""
+        if self.stream is not None:
+            self._handle = None
+            return
         parquet, handle, self._parquet, self._handle = self._parquet, self._handle, None, None
         for closer in (parquet, handle):
             if closer is not None:
                 with contextlib.suppress(Exception):
                     closer.close()
-        atomic.discard(self.tmp)
+        if self.tmp is not None:
+            atomic.discard(self.tmp)
+
+
+def stream_jsonl(frame: pd.DataFrame, stream: TextIO, chunk_rows: int = 50_000) -> None:
+    """``frame`` as JSON Lines on ``stream``, ``chunk_rows`` rows at a time (the text of one
+    chunk in memory, never the whole table's)."""
+    for start in range(0, len(frame), chunk_rows):
+        text = frame.iloc[start : start + chunk_rows].to_json(orient="records", lines=True, date_format="iso")
+        stream.write(text if text.endswith("\n") or not text else text + "\n")
+        stream.flush()
 
 
 def write_table(path: str | Path, frame: pd.DataFrame) -> None:

@@ -34,7 +34,7 @@ class SliceRow:
     baseline_cost_usd: float
     policy_cost_usd: float
     savings_usd: float
-    savings_pct: float | None
+    savings_share: float | None
     moved_from: tuple[str, ...]
     moved_to: tuple[str, ...]
 
@@ -204,15 +204,27 @@ class QualitySummary:
     baseline_on_frontier: bool
 
 
-@dataclass(frozen=True)
-class PolicyResult:
+@dataclass(frozen=True, kw_only=True)
+class SavedPolicy:
+    """What a saved baseline is read back by (``llmaudit check``): a policy's name, totals and replay.
+
+    The one declaration of that shape: ``PolicyResult`` extends it (the writer) and
+    ``llmaudit.check.baseline`` validates a saved file against it (the reader).
+    """
+
     name: str
-    source: str
-    description: str | None
     total_cost_usd: float
     projected_monthly_cost_usd: float | None
+    replay: ReplayProfile
+
+
+@dataclass(frozen=True, kw_only=True)
+class PolicyResult(SavedPolicy):
+    source: str
+    description: str | None
     savings_usd: float
-    savings_pct: float | None
+    savings_share: float | None
+    """Share of the baseline's cost saved (0.23 = 23%)."""
     rerouted_requests: int
     cache_hits: int
     cache_savings_usd: float
@@ -222,26 +234,35 @@ class PolicyResult:
     routing: tuple[RouteRow, ...]
     markup: tuple[MarkupRow, ...]
     flat_vs_metered: FlatVsMetered
-    replay: ReplayProfile | None = None
     billed_by: str | None = None
     """The seller of ``billing.seller`` whose bill (fees included) is the policy's cost; None: list prices."""
     quality: PolicyQuality | None = None
     """Expected quality under ``--quality FILE``; None without a quality file."""
 
 
-@dataclass(frozen=True)
-class SimulateReport:
+@dataclass(frozen=True, kw_only=True)
+class SavedSimulation:
+    """The part of the simulate JSON a saved baseline is read back by (see ``SavedPolicy``).
+
+    ``traffic`` and ``prices`` are what ``llmaudit check`` needs to replay later traffic
+    the way this run did: the traffic, and the prices of the models it used or a policy
+    can route to, by model name in the price-table layout (llmaudit/simulate/snapshot.py).
+    """
+
     tool_version: str
+    policies: tuple[SavedPolicy, ...]
+    traffic: Traffic | None = None
+    prices: dict[str, dict[str, Any]] | None = None
+    schema_version: str = field(default=SCHEMA_VERSION)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SimulateReport(SavedSimulation):
     inputs: tuple[InputFile, ...]
     pricing: tuple[PricingSource, ...]
     baseline: Baseline
     policies: tuple[PolicyResult, ...]
     warnings: tuple[str, ...]
-    schema_version: str = field(default=SCHEMA_VERSION)
-    # For `llmaudit check` (additive): the traffic, and the prices of the models it used or
-    # a policy can route to, by model name in the price-table layout (llmaudit/simulate/snapshot.py).
-    traffic: Traffic | None = None
-    prices: dict[str, dict[str, Any]] | None = None
     # With --quality FILE (additive): the file, and the policies on the cost-quality frontier
     # (no other policy, the baseline included, is cheaper-or-equal and better-or-equal), cheapest first.
     quality: QualitySummary | None = None

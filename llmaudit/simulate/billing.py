@@ -43,17 +43,17 @@ class FeeScenario:
 
     name: str
     description: str
-    markup_pct: float = 0.0
+    markup_share: float = 0.0
     """Share of metered spend (0.05 = 5%)."""
     per_request_usd: float = 0.0
 
     def fees(self, metered_usd: float, requests: float) -> float:
-        return metered_usd * self.markup_pct + requests * self.per_request_usd
+        return metered_usd * self.markup_share + requests * self.per_request_usd
 
 
 DEFAULT_SCENARIOS: Final = (
-    FeeScenario("5% markup", "a gateway adding 5% to metered spend", markup_pct=0.05),
-    FeeScenario("10% markup", "a gateway adding 10% to metered spend", markup_pct=0.10),
+    FeeScenario("5% markup", "a gateway adding 5% to metered spend", markup_share=0.05),
+    FeeScenario("10% markup", "a gateway adding 10% to metered spend", markup_share=0.10),
 )
 
 

@@ -53,8 +53,15 @@ KEPT: Final = (
 )
 
 
-def collect(reader: RequestReader, table: PriceTable, tagger: Tagger | None = None) -> pd.DataFrame:
-    """Read, tag (on the reader's worker threads) and price every request; drop the text."""
+def collect(
+    reader: RequestReader,
+    table: PriceTable,
+    tagger: Tagger | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """Read, tag (on the reader's worker threads) and price every request; drop the text.
+
+    ``on_stage`` is told when reading is over and the chunks are put together."""
 
     def prepare(frame: pd.DataFrame) -> pd.DataFrame:
         if tagger is not None:
@@ -64,6 +71,8 @@ def collect(reader: RequestReader, table: PriceTable, tagger: Tagger | None = No
     reader.transform = prepare
     # The reader still needs every canonical column (line numbers of dropped duplicates).
     frames = [frame[[c for c in KEPT if c in frame.columns]] for frame in reader]
+    if on_stage is not None:
+        on_stage(f"collecting {sum(len(f) for f in frames):,} requests")
     frame = pd.concat(frames, ignore_index=True)
     del frames  # the chunks' Arrow buffers (text columns, tags) are free from here on...
     categories = {c: "category" for c in _CATEGORIES if c in frame.columns}

@@ -11,6 +11,7 @@ quality per policy and tier and the cost-quality frontier (quality.py).
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Final
@@ -21,6 +22,7 @@ import pandas as pd
 from llmaudit import __version__
 from llmaudit.ingest.parallel import default_workers, ordered_map
 from llmaudit.pricing import PriceTable
+from llmaudit.pricing.staleness import stale_warning, tables_pricing
 from llmaudit.projection import DAYS_PER_MONTH, active_days, projection
 from llmaudit.report.model import InputFile, PricingSource
 from llmaudit.report.simulate_model import (
@@ -110,7 +112,7 @@ def _slices(groups: _Groups, base: np.ndarray, cost: np.ndarray, r: Replayed) ->
                 baseline_cost_usd=base_sum,
                 policy_cost_usd=cost_sum,
                 savings_usd=saved,
-                savings_pct=saved / base_sum if base_sum else None,
+                savings_share=saved / base_sum if base_sum else None,
                 moved_from=_top(from_codes[group][here], r.model_names),
                 moved_to=_top(to_codes[group][here], r.model_names),
             )
@@ -139,6 +141,10 @@ def _routing(base: np.ndarray, r: Replayed) -> tuple[RouteRow, ...]:
     )
 
 
+def _quiet(name: str) -> None:
+    """No one listens for stages."""
+
+
 def simulate(
     frame: pd.DataFrame,
     table: PriceTable,
@@ -150,14 +156,18 @@ def simulate(
     failure_rates: dict[str, float] | None = None,
     quality: QualityScores | None = None,
     on_replay: Callable[[NamedPolicy, Replayed], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> SimulateReport:
     """Replay ``frame`` (priced, tagged requests) under each policy; the report compares them.
 
     With ``quality`` each policy also gets its expected quality, and the report the
     cost-quality frontier (see ``llmaudit/simulate/quality.py``). ``on_replay`` receives
     each policy's replay with its cost as billed (a ``billing.seller``'s prices and
-    per-request fees when the policy names one), from a worker thread.
+    per-request fees when the policy names one), from a worker thread. ``on_stage`` is told
+    each stage by name as it starts (each policy's replay, from its worker thread).
     """
+    stage = on_stage or _quiet
+    stage(f"preparing the replay of {len(frame):,} requests (failure rates, tiers, task types)")
     base = frame["cost_usd"].to_numpy(dtype=np.float64)
     codes, names = model_codes(frame)
     logged = {str(names[c]) for c in distinct(codes)}  # the models the traffic was priced as
@@ -186,7 +196,13 @@ def simulate(
         tasks, ids = request_keys(frame)
         base_scores = quality.score(names_of(codes, names), tasks, ids)
 
+    count = len(policies)
+    finished: list[str] = []
+    lock = threading.Lock()
+
     def run_one(named: NamedPolicy) -> tuple[PolicyResult, tuple[str, ...]]:
+        with lock:
+            stage(f"replaying policy {named.policy.name!r} ({len(finished)} of {count} done)")
         r = replay(frame, table, named.policy, failure_rates)
         # The policy's bill: list prices, or as its billing.seller sells the same calls (fees included).
         bill = bill_policy(
@@ -210,7 +226,7 @@ def simulate(
             total_cost_usd=total,
             projected_monthly_cost_usd=bill.monthly_usd if months and monthly is not None else None,
             savings_usd=saved,
-            savings_pct=saved / baseline_total if baseline_total else None,
+            savings_share=saved / baseline_total if baseline_total else None,
             rerouted_requests=int(r.rerouted.sum()),
             cache_hits=int(r.cache_hit.sum()),
             cache_savings_usd=float(np.nansum(base[r.cache_hit])),
@@ -226,6 +242,9 @@ def simulate(
             if quality is None or base_scores is None
             else _policy_quality(quality, r, tasks, ids, base_scores, tier_key, frame),
         )
+        with lock:
+            finished.append(named.policy.name)
+            stage(f"replayed policy {named.policy.name!r} ({len(finished)} of {count} done)")
         return result, bill.warnings
 
     # Policies replay side by side on the worker threads: numpy and pandas do most of the
@@ -240,14 +259,17 @@ def simulate(
         warnings += _quality_warnings(quality, logged, results)
         warnings += evidence_warnings(quality, logged | {r.to_model for p in results for r in p.routing})
     # What `llmaudit check` needs to replay later traffic the way this run did (snapshot.py).
+    stage("profiling the traffic for `llmaudit check` (digest, prices)")
     routable = logged.union(*(policy_models(p.policy) for p in policies))
+    stale = stale_warning(table.tables, tables_pricing(table, routable), last.date() if last is not None else None)
+    warnings += (stale,) if stale else ()
     return SimulateReport(
-        __version__,
-        tuple(inputs),
-        tuple(pricing),
-        baseline,
-        tuple(results),
-        warnings,
+        tool_version=__version__,
+        inputs=tuple(inputs),
+        pricing=tuple(pricing),
+        baseline=baseline,
+        policies=tuple(results),
+        warnings=warnings,
         traffic=traffic_profile(frame, days),
         prices=price_snapshot(table, routable),
         quality=summary,

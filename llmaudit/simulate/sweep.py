@@ -10,7 +10,7 @@ the savings against the logged baseline and, with quality scores, the expected q
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Final
 
 import numpy as np
@@ -23,6 +23,7 @@ from llmaudit.simulate.match import difficulty_threshold, original_models
 from llmaudit.simulate.policy import Difficulty, Policy
 from llmaudit.simulate.quality import QualityScores, _mean, request_keys, served_scores
 from llmaudit.simulate.replay import replay
+from llmaudit.versions import SCHEMA_VERSION
 
 SHARES: Final = tuple(round(i / 10, 1) for i in range(11))
 
@@ -49,6 +50,7 @@ class SweepReport:
     baseline_cost_usd: float
     baseline_quality: float | None
     points: tuple[SweepPoint, ...]
+    schema_version: str = field(default=SCHEMA_VERSION)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -29,7 +29,13 @@ def check(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> tuple[i
 
 def _future(text: str) -> str:
     data = json.loads(text)
-    data["schema_version"] = "2.0"
+    data["schema_version"] = "3.0"
+    return json.dumps(data)
+
+
+def _ancient(text: str) -> str:
+    data = json.loads(text)
+    data["schema_version"] = "0.9"
     return json.dumps(data)
 
 
@@ -55,11 +61,23 @@ ANALYZE = json.dumps({"schema_version": "1.0", "tool_version": "0.1.0", "summary
         (lambda text: INFRACOST, "not a file written by llmaudit (no schema_version/tool_version; top-level keys:"),
         (lambda text: ANALYZE, "this is `llmaudit analyze` output; check compares against a simulation"),
         (lambda text: "[1, 2]", "expected a JSON object from `llmaudit baseline`, found a JSON list"),
-        (_future, "written by a newer llmaudit (schema_version 2.0; this llmaudit 1.x reads only its own major"),
+        (_future, "written by a newer llmaudit (schema_version 3.0; this llmaudit reads 1.x, 2.x)"),
+        (_ancient, "written by an older llmaudit (schema_version 0.9, this one reads 1.x, 2.x)"),
         (_without("prices"), "which does not save what `check` replays (no 'traffic' and 'prices')"),
         (lambda text: "[" * 5000 + "]" * 5000, "it is not a baseline: JSON nested too deep"),
     ],
-    ids=["truncated", "empty", "not-json", "other-tool", "analyze", "list", "future-schema", "old-simulate", "deep"],
+    ids=[
+        "truncated",
+        "empty",
+        "not-json",
+        "other-tool",
+        "analyze",
+        "list",
+        "future-schema",
+        "ancient-schema",
+        "old-simulate",
+        "deep",
+    ],
 )
 def test_bad_baseline_exits_2_with_a_clear_message(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, good: tuple[Path, str], make: object, message: str

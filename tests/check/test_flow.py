@@ -119,7 +119,7 @@ def test_doubling_frontier_traffic_fails_on_volume_and_routing(repo: Path, capsy
     assert code == 1
     found = effects(report)
     assert report["change_usd"] == pytest.approx(48.00, abs=1e-9)
-    assert report["change_pct"] == pytest.approx(48.00 / 25.00)
+    assert report["change_share"] == pytest.approx(48.00 / 25.00)
     assert found == pytest.approx({"volume": 12.50, "mix": -10.50, "prices": 0.0, "routing": 46.00, "caching": 0.0})
     # The limits crossed, with by how much: 192.0% vs 10% (config), $48.00 vs $20.00 (flag).
     assert "projected monthly cost rises 192.0%, above the 10% allowed (by 182.0 percentage points)" in err
@@ -155,7 +155,7 @@ def test_classification_to_a_budget_model_passes_and_shows_the_saving(
     # all of it routing (-20.80 / 25.00 = -83.2%).
     assert code == 0, err
     assert effects(report) == pytest.approx({"volume": 0, "mix": 0, "prices": 0, "routing": -20.80, "caching": 0})
-    assert report["change_pct"] == pytest.approx(-0.832)
+    assert report["change_share"] == pytest.approx(-0.832)
     code, out, _ = run(capsys, "check", "-q", "--baseline", str(repo.parent / "base.json"), "-f", "markdown")
     assert code == 0
     assert "passed: projected monthly cost falls by $20.80 a month (-83.2%): $25.00 -> $4.20" in out.splitlines()[1]
@@ -241,7 +241,7 @@ def test_same_inputs_give_the_same_bytes(repo: Path, capsys: pytest.CaptureFixtu
     # The CSV: one row per effect and a total (hand figures as in the doubling test, same policy:
     # volume 1.25 x 10 = 12.50; mix: C1 = 20 x 0.20 + 23.00 = 27.00, 27.00 - 25.00 - 12.50 = -10.50).
     rows = list(csv.reader(io.StringIO(first[1])))
-    assert rows[0] == ["effect", "change_usd", "pct_of_baseline", "drivers"]
+    assert rows[0] == ["effect", "change_usd", "share_of_baseline", "drivers"]
     assert [(r[0], float(r[1])) for r in rows[1:]] == [
         ("volume", 12.5),
         ("mix", -10.5),

@@ -82,3 +82,57 @@ def test_thresholds_from_pyproject(capsys: pytest.CaptureFixture[str], tmp_path:
     assert "llmaudit: check failed: projected monthly cost $25.00 exceeds the $20.00 budget (by $5.00)" in err
     assert json.loads(out)["thresholds"]["max_monthly_usd"] == 20
     assert main([*args, "--max-monthly-usd", "30"]) == 0
+
+
+def test_a_failure_says_what_passes() -> None:
+    # $812.34 -> $905.10 a month: +$92.76 = +11.4188...% of $812.34.
+    # 5% allows 812.34 * 1.05 = $852.957 (cents down: $852.95); $40 allows $852.34, the lower:
+    # reduce by 905.10 - 852.34 = $52.76, or raise the limits to 11.5% (11.4188 up to 0.1) and $92.76.
+    v = judge(812.34, 905.10, 0, Thresholds(max_increase_pct=5, max_increase_usd=40))
+    assert v.to_pass is not None
+    assert v.to_pass.target_monthly_usd == 852.34
+    assert v.to_pass.reduce_by_usd == pytest.approx(52.76, abs=1e-9)
+    assert v.to_pass.raise_limits == {"max_increase_pct": 11.5, "max_increase_usd": 92.76}
+    assert v.to_pass.intended_increase and not v.to_pass.price_unpriced
+    # The percent limit alone: the target is its allowance, cents rounded down (852.957 -> 852.95).
+    alone = judge(812.34, 905.10, 0, Thresholds(max_increase_pct=5)).to_pass
+    assert alone is not None and alone.target_monthly_usd == 852.95
+    assert alone.reduce_by_usd == pytest.approx(52.15, abs=1e-9)
+    assert judge(812.34, 852.95, 0, Thresholds(max_increase_pct=5)).passed  # the target passes
+
+
+def test_what_passes_from_zero_and_with_unpriced_traffic() -> None:
+    # From $0 no percent allows an increase: only a cost of $0 passes, no raised percent does.
+    zero = judge(0.0, 5.0, 0, Thresholds(max_increase_pct=10)).to_pass
+    assert zero is not None and (zero.reduce_by_usd, zero.target_monthly_usd, zero.raise_limits) == (5.0, 0.0, {})
+    # Unpriced traffic alone: no cost to cut, the models need prices.
+    unpriced = judge(10.0, 10.0, 2, Thresholds(fail_on_unpriced=True)).to_pass
+    assert unpriced is not None and unpriced.reduce_by_usd is None and unpriced.price_unpriced
+    assert not unpriced.intended_increase
+    assert judge(10.0, 11.0, 0, Thresholds(max_increase_pct=20)).to_pass is None
+
+
+def test_a_failing_comment_ends_with_the_action_to_pass(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # The project costs $25.00 a month under policy.yaml on both sides; a $20 budget fails by $5.00.
+    root = write_project(tmp_path)
+    args = ["check", "--config", str(root / "llmaudit.yaml"), "-q", "--baseline-policy", str(root / "policy.yaml")]
+    args += ["--max-monthly-usd", "20"]
+    assert main([*args, "-f", "markdown"]) == 1
+    comment = capsys.readouterr().out.rstrip()
+    assert comment.endswith(
+        "**To pass:** reduce the projected monthly cost by $5.00 (to $20.00 or less), "
+        "or raise `--max-monthly-usd` to $25.00 (or the same keys under check: in llmaudit.yaml)."
+    )
+    assert main([*args, "-f", "json"]) == 1
+    to_pass = json.loads(capsys.readouterr().out)["verdict"]["to_pass"]
+    assert to_pass == {
+        "reduce_by_usd": 5.0,
+        "target_monthly_usd": 20.0,
+        "raise_limits": {"max_monthly_usd": 25.0},
+        "price_unpriced": False,
+        "intended_increase": False,
+    }
+    assert main([*args, "-f", "table"]) == 1
+    assert "To pass: reduce the projected monthly cost by $5.00" in capsys.readouterr().out
+    assert main([*args, "--max-monthly-usd", "25", "-f", "markdown"]) == 0
+    assert "To pass" not in capsys.readouterr().out

@@ -88,7 +88,7 @@ def test_list_json_is_stable(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "pricing", "list", "claude-*-4-5", "--format", "json")
     assert code == 0
     data = json.loads(out)
-    assert data["schema_version"] == 1 and data["sold_by"] is None
+    assert data["schema_version"] == "2.0" and data["sold_by"] is None
     assert [m["name"] for m in data["models"]] == ["claude-haiku-4-5", "claude-opus-4-5", "claude-sonnet-4-5"]
     sonnet = data["models"][2]
     assert (sonnet["input"], sonnet["output"], sonnet["cache_write"], sonnet["tiers"]) == (3.0, 15.0, 3.75, [200000])
@@ -144,7 +144,7 @@ def test_show_json_priority_above_the_threshold(capsys: pytest.CaptureFixture[st
     code, out, _ = run(capsys, "pricing", "show", "gpt-5.4", "--format", "json")
     assert code == 0
     data = json.loads(out)
-    assert (data["model"], data["rule"], data["schema_version"]) == ("gpt-5.4", "exact", 1)
+    assert (data["model"], data["rule"], data["schema_version"]) == ("gpt-5.4", "exact", "2.0")
     rows = {(r["tier"], r["mode"]): r for r in data["rates"]}
     # No long-context priority price: a priority request above 272K bills at the tier's standard rates.
     assert (rows[1, "priority"]["input"], rows[1, "priority"]["output"]) == (5.0, 22.5)

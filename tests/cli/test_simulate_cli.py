@@ -40,7 +40,7 @@ def test_every_example_policy_runs_on_the_sample_logs(capsys: pytest.CaptureFixt
             "total_cost_usd",
             "projected_monthly_cost_usd",
             "savings_usd",
-            "savings_pct",
+            "savings_share",
             "by_tier",
             "by_task",
             "markup",

@@ -88,7 +88,7 @@ def test_every_changed_price_with_dollars_and_percent(diff) -> None:  # type: ig
 
 def test_json_shape(diff) -> None:  # type: ignore[no-untyped-def]
     data = diff.to_dict()
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == "2.0"
     assert data["summary"] == {
         "added": 1,
         "removed": 1,

@@ -311,7 +311,7 @@ def test_the_readme_complete_example_validates_clean(tmp_path: Path) -> None:
 def test_report_json_shape(tmp_path: Path) -> None:
     report = alone(write(tmp_path, "  m:\n    input: 0.000001\n    output: 2\n"))
     data = report.to_dict()
-    assert data["schema_version"] == 1 and data["ok"] is False
+    assert data["schema_version"] == "2.0" and data["ok"] is False
     assert data["errors"][0] == {
         "severity": "error",
         "file": str(tmp_path / "t.yaml"),

@@ -29,7 +29,7 @@ def test_a_steady_markup_is_named_with_its_cost() -> None:
     rows = {r.model: r for r in rec.reconciliation}
     assert rows["gpt-4o"].billed_usd == pytest.approx(0.0036925 + 0.0058025)
     assert rows["gpt-4o"].list_usd == pytest.approx(0.0035 + 0.0055)
-    assert rows["gpt-4o"].gap_pct == pytest.approx(0.055)
+    assert rows["gpt-4o"].gap_share == pytest.approx(0.055)
     assert rows["gpt-4o"].typical_ratio == pytest.approx(1.055)
     assert {r.verdict for r in rec.reconciliation} == {"markup"}
     finding = next(f for f in rec.findings if f.id == "billed_above_list")

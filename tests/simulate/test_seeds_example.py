@@ -81,7 +81,7 @@ def test_tiered_policy_is_27600_a_month(report) -> None:  # type: ignore[no-unty
     policy = report.policies[0]
     # 6M x 800 x 0.50/M + 3M x 800 x 7/M + 1M x 800 x 7/M x 1.5 = 2,400 + 16,800 + 8,400
     assert policy.projected_monthly_cost_usd == pytest.approx(2_400 + 16_800 + 8_400)
-    assert policy.savings_pct == pytest.approx(1 - 27_600 / 56_000)  # 50.7%, the article's "-51%"
+    assert policy.savings_share == pytest.approx(1 - 27_600 / 56_000)  # 50.7%, the article's "-51%"
     tiers = {row.key: row for row in policy.by_tier}
     assert tiers["tier 0"].moved_to == ("budget",)
     # tier 3 over the logged period: 10,000 x 800 x $7/M = $56 on the flagship either way, plus a

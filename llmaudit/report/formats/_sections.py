@@ -132,8 +132,8 @@ _VERDICTS = {
 
 
 def reconciliation_cells(row: ReconciliationRow) -> list[str]:
-    gap, gap_pct = signed(row.gap_usd), signed_pct(row.gap_pct)
-    return [count(row.requests), money(row.billed_usd), money(row.list_usd), gap, gap_pct, _VERDICTS[row.verdict]]
+    gap, gap_share = signed(row.gap_usd), signed_pct(row.gap_share)
+    return [count(row.requests), money(row.billed_usd), money(row.list_usd), gap, gap_share, _VERDICTS[row.verdict]]
 
 
 TAGGED_HEADER = ("requests", "input", "output", "cost", "share", "main models")

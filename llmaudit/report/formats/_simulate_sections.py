@@ -38,7 +38,7 @@ def policy_cells(p: PolicyResult) -> list[str]:
         money(p.projected_monthly_cost_usd),
         money(p.total_cost_usd),
         money(p.savings_usd),
-        pct(p.savings_pct),
+        pct(p.savings_share),
         count(p.rerouted_requests),
         count(p.cache_hits),
         count(p.context_failovers),
@@ -46,7 +46,7 @@ def policy_cells(p: PolicyResult) -> list[str]:
 
 
 def slice_cells(row: SliceRow) -> list[str]:
-    saving = money(row.savings_usd) + (f" ({pct(row.savings_pct)})" if row.savings_pct is not None else "")
+    saving = money(row.savings_usd) + (f" ({pct(row.savings_share)})" if row.savings_share is not None else "")
     return [
         count(row.requests),
         count(row.rerouted),

@@ -38,7 +38,7 @@ def bottom_line(report: SimulateReport) -> str:
         )
     parts = [
         f"Adopt '{best.name}': it would take the bill from {money(before)} to {money(after)} {per} "
-        f"({pct(best.savings_pct)} less), rerouting {plural(best.rerouted_requests, 'request')}"
+        f"({pct(best.savings_share)} less), rerouting {plural(best.rerouted_requests, 'request')}"
     ]
     moved = sorted((r for r in best.routing if r.from_model != r.to_model), key=lambda r: -r.requests)
     if moved:
