@@ -23,9 +23,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
+from llmaudit.analyze.projection import DAYS_PER_MONTH
 from llmaudit.errors import UsageError
 from llmaudit.pricing.spec import SellerSpec
-from llmaudit.projection import DAYS_PER_MONTH
 
 if TYPE_CHECKING:
     from llmaudit.pricing.table import ModelPrice, PriceTable

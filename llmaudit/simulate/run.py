@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from llmaudit import __version__
+from llmaudit.analyze.projection import DAYS_PER_MONTH, active_days, projection
 from llmaudit.ingest.parallel import default_workers, ordered_map
 from llmaudit.pricing import PriceTable
-from llmaudit.projection import DAYS_PER_MONTH, active_days, projection
 from llmaudit.report.model import InputFile, PricingSource
 from llmaudit.report.simulate_model import (
     Baseline,

@@ -25,10 +25,10 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from llmaudit.analyze.projection import DAYS_PER_MONTH
 from llmaudit.pricing import ModelPrice, PriceTable, TableInfo
 from llmaudit.pricing.spec import MODE_NAMES
 from llmaudit.pricing.table import Rates, build_model
-from llmaudit.projection import DAYS_PER_MONTH
 from llmaudit.report.simulate_model import ReplayProfile, Traffic
 from llmaudit.schema import UNTAGGED_TASK, UNTAGGED_TIER
 from llmaudit.simulate.match import by_code, model_codes

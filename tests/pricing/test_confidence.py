@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from llmaudit.overspend import Overspend
+from llmaudit.analyze.overspend import Overspend
 from llmaudit.pricing import load_pricing, validate_pricing
 from llmaudit.pricing.cost import price_requests
 from tests.conftest import requests_frame

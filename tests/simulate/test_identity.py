@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from llmaudit.analysis import analyze
+from llmaudit.analyze.run import analyze
 from llmaudit.ingest import RequestReader
 from llmaudit.pricing import load_pricing
 from llmaudit.simulate import Policy, replay

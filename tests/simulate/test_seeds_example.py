@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from llmaudit.analyze.projection import DAYS_PER_MONTH
 from llmaudit.pricing import load_pricing, price_requests
-from llmaudit.projection import DAYS_PER_MONTH
 from llmaudit.simulate import Policy
 from llmaudit.simulate.run import NamedPolicy, simulate
 from tests.conftest import requests_frame

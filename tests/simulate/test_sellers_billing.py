@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from llmaudit.analyze.projection import DAYS_PER_MONTH
 from llmaudit.cli import main
 from llmaudit.errors import ConfigError
 from llmaudit.pricing import PriceTable, load_pricing, price_requests
-from llmaudit.projection import DAYS_PER_MONTH
 from llmaudit.report import render
 from llmaudit.report.simulate_model import MarkupRow, SimulateReport
 from llmaudit.simulate import Policy, load_policy, replay

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from llmaudit.overspend import Overspend
+from llmaudit.analyze.overspend import Overspend
+from llmaudit.analyze.tagsummary import TagAccumulator
 from llmaudit.pricing import load_pricing, price_requests
-from llmaudit.tagsummary import TagAccumulator
+from tests.analyze.test_tagged_analyze import TABLE
 from tests.conftest import requests_frame
-from tests.report.test_tagged_analyze import TABLE
 
 
 def test_untagged_requests_are_never_easy(tmp_path: Path) -> None:

@@ -17,16 +17,17 @@ import numpy as np
 import pandas as pd
 
 from llmaudit import __version__
+from llmaudit.analyze.findings import build_findings
+from llmaudit.analyze.overspend import Overspend
+from llmaudit.analyze.projection import DAYS_PER_MONTH, projection
+from llmaudit.analyze.reconcile import BillAccumulator
+from llmaudit.analyze.reconcile import findings as reconciliation_findings
+from llmaudit.analyze.tagsummary import TagAccumulator
 from llmaudit.ingest import SKIP_REASONS, RequestReader
 from llmaudit.ingest.accounting import WARNING_TEXTS
-from llmaudit.overspend import Overspend
 from llmaudit.pricing import PriceTable, Seller, price_requests
 from llmaudit.pricing.fallback import NAME as FALLBACK_NAME
 from llmaudit.pricing.sellers import period_fees
-from llmaudit.projection import DAYS_PER_MONTH, projection
-from llmaudit.reconcile import BillAccumulator
-from llmaudit.reconcile import findings as reconciliation_findings
-from llmaudit.report.findings import build_findings
 from llmaudit.report.fmt import plural
 from llmaudit.report.model import (
     AnalyzeReport,
@@ -47,7 +48,6 @@ from llmaudit.report.model import (
 )
 from llmaudit.schema import COST_COMPONENTS, TAG_SEPARATOR, TOKEN_COLUMNS
 from llmaudit.tagging import TIER_NAMES, TagRules, tag_requests
-from llmaudit.tagsummary import TagAccumulator
 
 # Breakdowns of tagged traffic, with the models that carry each one's cost.
 TAG_DIMENSIONS: Final = ("task_type", "complexity_tier")

@@ -1,7 +1,7 @@
 """What analyze reports about tags beyond its breakdowns: overspend and samples.
 
 Chunk by chunk (memory stays flat): the overspend sums (easy traffic on frontier-priced
-models and its cost on the cheapest model that fits, from ``llmaudit.overspend``) and,
+models and its cost on the cheapest model that fits, from ``llmaudit.analyze.overspend``) and,
 when asked, a few redacted requests per task type. The by-task and by-tier breakdowns
 are dimensions of ``analysis._Accumulator`` like any other.
 """
@@ -14,7 +14,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from llmaudit.overspend import EASY_TIERS, FRONTIER_BLENDED_USD
+from llmaudit.analyze.overspend import EASY_TIERS, FRONTIER_BLENDED_USD
 from llmaudit.report.fmt import count, money, pct, plural
 from llmaudit.report.model import Finding, SampleRow
 from llmaudit.tagging import redact, sample_by_class

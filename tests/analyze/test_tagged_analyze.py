@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from llmaudit.analyze.overspend import Overspend, blended
+from llmaudit.analyze.tagsummary import TagAccumulator
 from llmaudit.cli import main
-from llmaudit.overspend import Overspend, blended
 from llmaudit.pricing import load_pricing, price_requests
-from llmaudit.tagsummary import TagAccumulator
 from tests.conftest import requests_frame, write_lines
 
 ROOT = Path(__file__).resolve().parents[2]
