@@ -23,6 +23,7 @@ from llmaudit.analyze.projection import DAYS_PER_MONTH, projection
 from llmaudit.analyze.reconcile import BillAccumulator
 from llmaudit.analyze.reconcile import findings as reconciliation_findings
 from llmaudit.analyze.tagsummary import TagAccumulator
+from llmaudit.analyze.totals import Aggregates, Duplicates, Totals
 from llmaudit.ingest import SKIP_REASONS, RequestReader
 from llmaudit.ingest.accounting import WARNING_TEXTS
 from llmaudit.pricing import PriceTable, Seller, price_requests
@@ -110,7 +111,8 @@ class _Accumulator:
         self.task_tier = _Pairs()
         self.seen_as: dict[str, set[str]] = defaultdict(set)
         self.unpriced: list[pd.DataFrame] = []
-        self.totals: dict[str, float] = defaultdict(float)
+        # Running sums, keyed by the fields of ``Totals`` (typed once, in ``totals()``).
+        self.sums: dict[str, float] = defaultdict(float)
         self.first: pd.Timestamp | None = None
         self.last: pd.Timestamp | None = None
         self.prompt_keys: list[np.ndarray] = []
@@ -132,7 +134,7 @@ class _Accumulator:
                 unpriced.astype(np.float64),
             ]
         )
-        t = self.totals
+        t = self.sums
         for name, total in zip(_SUMMED, measures.sum(axis=0), strict=True):
             t[name] += float(total)
         t["cache_write_1h_tokens"] += float(priced["cache_write_1h_tokens"].sum())
@@ -148,9 +150,9 @@ class _Accumulator:
         embedding = is_embedding[raw_codes] if len(raw_codes) else np.zeros(0, dtype=bool)
         empty = (~failed) & (visible == 0) & ~embedding
         t["failed"] += int(failed.sum())
-        t["failed_cost"] += float(np.nansum(cost[failed]))
+        t["failed_cost_usd"] += float(np.nansum(cost[failed]))
         t["empty"] += int(empty.sum())
-        t["empty_cost"] += float(np.nansum(cost[empty]))
+        t["empty_cost_usd"] += float(np.nansum(cost[empty]))
 
         stamps = priced["timestamp"]
         if stamps.notna().any():
@@ -224,7 +226,7 @@ class _Accumulator:
         if name == "day":
             frame = frame.sort_index()
             frame.index = [k.strftime("%Y-%m-%d") if not pd.isna(k) else "(no timestamp)" for k in frame.index]
-        total = self.totals["cost_usd"]
+        total = self.sums["cost_usd"]
         return tuple(_row(BreakdownRow, str(key), r, total) for key, r in frame.iterrows())
 
     def tagged_rows(self, name: str) -> tuple[TaggedRow, ...]:
@@ -235,7 +237,7 @@ class _Accumulator:
         if name == "complexity_tier":
             frame = frame.sort_index()
         models = self.model_costs[name].frame()["cost_usd"]
-        total = self.totals["cost_usd"]
+        total = self.sums["cost_usd"]
         scored = pd.concat(self.difficulty[name]).groupby(level=0).sum() if self.difficulty[name] else None
         out = []
         for value, r in frame.iterrows():
@@ -260,7 +262,7 @@ class _Accumulator:
 
     def model_rows(self) -> tuple[ModelRow, ...]:
         frame = self.breakdown("model")
-        total = self.totals["cost_usd"]
+        total = self.sums["cost_usd"]
         out = []
         for key, r in frame.iterrows():
             key = str(key)
@@ -280,14 +282,17 @@ class _Accumulator:
             )
         return tuple(out)
 
-    def duplicate_prompts(self) -> tuple[int, int, float]:
-        """(prompts with text, repeats of an earlier identical prompt+model, cost of the repeats)."""
+    def totals(self) -> Totals:
+        return Totals.from_sums(self.sums)
+
+    def duplicate_prompts(self) -> Duplicates:
+        """Prompts with text, repeats of an earlier identical prompt+model, cost of the repeats."""
         if not self.prompt_keys:
-            return 0, 0, 0.0
+            return Duplicates(0, 0, 0.0)
         keys = np.concatenate(self.prompt_keys)
         costs = np.concatenate(self.prompt_costs)
         repeat = pd.Series(keys).duplicated(keep="first").to_numpy()
-        return len(keys), int(repeat.sum()), float(np.nansum(costs[repeat]))
+        return Duplicates(len(keys), int(repeat.sum()), float(np.nansum(costs[repeat])))
 
 
 class _Pairs:
@@ -402,20 +407,20 @@ def analyze(
 def _build_report(
     acc: _Accumulator, reader: RequestReader, table: PriceTable, options: AnalyzeOptions
 ) -> AnalyzeReport:
-    t = acc.totals
+    t = acc.totals()
     stats = reader.stats
-    total_cost = t["cost_usd"]
+    total_cost = t.cost_usd
     by_day = acc.rows("day")
     active = sum(1 for row in by_day if row.key != "(no timestamp)" and row.requests)
     projected, days, note = projection(total_cost, acc.first, acc.last, active)
     summary = Summary(
-        requests=int(t["requests"]),
+        requests=t.requests,
         lines_read=stats.lines_read,
         skipped_lines=sum(stats.skipped.values()),
-        priced_requests=int(t["requests"] - t["unpriced"]),
-        unpriced_requests=int(t["unpriced"]),
-        estimated_requests=int(t["estimated"]),
-        failed_requests=int(t["failed"]),
+        priced_requests=t.requests - t.unpriced,
+        unpriced_requests=t.unpriced,
+        estimated_requests=t.estimated,
+        failed_requests=t.failed,
         period_start=acc.first.isoformat() if acc.first is not None else None,
         period_end=acc.last.isoformat() if acc.last is not None else None,
         period_days=days,
@@ -423,16 +428,23 @@ def _build_report(
         projected_monthly_cost_usd=projected,
         projection_note=note,
         timezone=options.timezone,
-        tokens=TokenTotals(**{c: int(t[c]) for c in TOKEN_COLUMNS}),
+        tokens=TokenTotals(
+            input_tokens=t.input_tokens,
+            cache_read_tokens=t.cache_read_tokens,
+            cache_write_tokens=t.cache_write_tokens,
+            cache_write_1h_tokens=t.cache_write_1h_tokens,
+            output_tokens=t.output_tokens,
+            reasoning_tokens=t.reasoning_tokens,
+        ),
         cost_by_kind=CostBreakdown(
-            input_usd=t["cost_input_usd"],
-            cache_read_usd=t["cost_cache_read_usd"],
-            cache_write_usd=t["cost_cache_write_usd"],
-            output_usd=t["cost_output_usd"],
-            reasoning_usd=t["cost_reasoning_usd"],
-            request_fees_usd=t["cost_request_fee_usd"],
-            cache_savings_usd=t["cache_savings_usd"],
-            tool_calls_usd=t["cost_tool_calls_usd"],
+            input_usd=t.cost_input_usd,
+            cache_read_usd=t.cost_cache_read_usd,
+            cache_write_usd=t.cost_cache_write_usd,
+            output_usd=t.cost_output_usd,
+            reasoning_usd=t.cost_reasoning_usd,
+            request_fees_usd=t.cost_request_fee_usd,
+            cache_savings_usd=t.cache_savings_usd,
+            tool_calls_usd=t.cost_tool_calls_usd,
         ),
     )
     skipped = tuple(
@@ -449,12 +461,11 @@ def _build_report(
     unpriced = _unpriced_rows(acc.unpriced)
     by_model = acc.model_rows()
     groups = {name: acc.rows(name) for name in options.group_by}
-    prompts, repeats, repeat_cost = acc.duplicate_prompts()
     reconciliation = acc.bills.rows()
     months = days / DAYS_PER_MONTH if days else None
     overspend = acc.tags.finding(total_cost)
     extra = ((overspend,) if overspend is not None else ()) + tuple(reconciliation_findings(reconciliation, months))
-    findings = build_findings(summary, by_model, groups, unpriced, acc.totals, prompts, repeats, repeat_cost, extra)
+    findings = build_findings(Aggregates(summary, t, by_model, groups, unpriced, acc.duplicate_prompts()), extra)
     warnings = []
     if note:
         warnings.append(note)
@@ -490,7 +501,7 @@ def _build_report(
         by_day_model=_cross_cells(acc.day_model, _label),
         by_task_tier=_cross_cells(acc.task_tier, _label),
         samples=acc.tags.sample_rows(),
-        seller=_seller_bill(options.seller, total_cost, int(t["requests"]), days, projected),
+        seller=_seller_bill(options.seller, total_cost, t.requests, days, projected),
     )
 
 
