@@ -47,7 +47,14 @@ from llmaudit.report.model import (
     input_files,
     pricing_sources,
 )
-from llmaudit.schema import COST_COMPONENTS, TAG_SEPARATOR, TOKEN_COLUMNS
+from llmaudit.schema import (
+    COST_COMPONENTS,
+    INGESTED,
+    OVERSPENT,
+    PRICED_UNTAGGED,
+    TAG_SEPARATOR,
+    TOKEN_COLUMNS,
+)
 from llmaudit.tagging import TIER_NAMES, TagRules, tag_requests
 
 # Breakdowns of tagged traffic, with the models that carry each one's cost.
@@ -122,6 +129,9 @@ class _Accumulator:
         self.difficulty: dict[str, list[pd.DataFrame]] = defaultdict(list)
 
     def update(self, priced: pd.DataFrame) -> None:
+        """Add a chunk that passed the last stage: overspend when tagging, else pricing."""
+        tagged = TAG_DIMENSIONS if self.options.tag else ()
+        (OVERSPENT if tagged else PRICED_UNTAGGED).require(priced, "analyze")
         cost = priced["cost_usd"].to_numpy()
         unpriced = np.isnan(cost)
         # One row per request, one column per summed measure (see _SUMMED).
@@ -160,9 +170,8 @@ class _Accumulator:
             self.first = lo if self.first is None else min(self.first, lo)
             self.last = hi if self.last is None else max(self.last, hi)
 
-        tagged = TAG_DIMENSIONS if "task_type" in priced else ()
         coded: dict[str, tuple[np.ndarray, pd.Index]] = {}
-        if tagged and "difficulty" in priced:  # mean difficulty per tag value: the scored rows' sum and count
+        if tagged:  # mean difficulty per tag value: the scored rows' sum and count
             d = priced["difficulty"].to_numpy(dtype=np.float64)
             scored = ~np.isnan(d)
             d_sum, d_count = np.where(scored, d, 0.0), scored.astype(np.float64)
@@ -185,19 +194,18 @@ class _Accumulator:
                 self.day_model.add(coded[name], coded["model"], measures)
             elif name in TAG_DIMENSIONS:
                 self.model_costs[name].add(coded[name], coded["model"], measures)
-                if "difficulty" in priced:
-                    sums = np.bincount(codes, weights=d_sum, minlength=len(uniques))
-                    counts = np.bincount(codes, weights=d_count, minlength=len(uniques))
-                    self.difficulty[name].append(pd.DataFrame({"sum": sums, "n": counts}, index=pd.Index(uniques)))
+                sums = np.bincount(codes, weights=d_sum, minlength=len(uniques))
+                counts = np.bincount(codes, weights=d_count, minlength=len(uniques))
+                self.difficulty[name].append(pd.DataFrame({"sum": sums, "n": counts}, index=pd.Index(uniques)))
         if tagged:
             self.task_tier.add(coded["task_type"], coded["complexity_tier"], measures)
+            self.tags.update(priced)
 
         first_of_each = np.unique(raw_codes, return_index=True)[1]
         priced_names = priced["priced_model"].to_numpy(dtype=object)[first_of_each]
         for raw, priced_name in zip(raw_names, priced_names, strict=True):
             self.seen_as[priced_name if isinstance(priced_name, str) else raw].add(raw)
         self.bills.update(priced)
-        self.tags.update(priced)
         if unpriced.any():
             self.unpriced.append(
                 priced.loc[unpriced].groupby("model")[["input_tokens", "output_tokens"]].agg(["count", "sum"])
@@ -391,6 +399,7 @@ def analyze(
     overspend = Overspend(table)
 
     def prepare(frame: pd.DataFrame) -> pd.DataFrame:
+        INGESTED.require(frame, "analyze")
         if not options.tag:
             return price_requests(frame, table)
         tagged = tag_requests(frame, options.tag_rules)

@@ -279,7 +279,7 @@ def _policy_quality(
     frame: pd.DataFrame,
 ) -> PolicyQuality:
     served = served_scores(quality, r, tasks, ids)
-    tiers = frame["complexity_tier"].to_numpy() if "complexity_tier" in frame else np.zeros(len(frame), np.int64)
+    tiers = frame["complexity_tier"].to_numpy()
     band = expected_interval(quality, r.routed_model, tasks, tiers, served)
     return policy_quality(quality, served, base_scores, tier_key, band)
 

@@ -18,8 +18,9 @@ import pytest
 
 from llmaudit.errors import ConfigError
 from llmaudit.pricing import load_pricing, price_requests
+from llmaudit.schema import COLLECTED
 from llmaudit.simulate import Policy, replay
-from tests.conftest import requests_frame
+from tests.conftest import complete, requests_frame
 
 PRICES = """\
 schema_version: 1
@@ -45,7 +46,7 @@ def table(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
 
 
 def traffic(table, rows: list[dict[str, Any]]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    """Priced requests with the columns the simulator reads (defaults: big, ok, tier 1)."""
+    """Priced requests with the columns a collected frame holds (defaults: big, ok, tier 1)."""
     defaults = {
         "model": "big",
         "status": "ok",
@@ -63,7 +64,7 @@ def traffic(table, rows: list[dict[str, Any]]) -> pd.DataFrame:  # type: ignore[
         "provider": "openai",
     }
     frame = requests_frame([{**defaults, **row} for row in rows])
-    return price_requests(frame, table)
+    return complete(price_requests(frame, table), COLLECTED)
 
 
 def policy(**fields: Any) -> Policy:
@@ -100,7 +101,8 @@ def test_tier_takes_the_cheapest_model_that_fits(table) -> None:  # type: ignore
 
 def test_logs_without_a_tool_count_need_no_tools(table) -> None:  # type: ignore[no-untyped-def]
     p = policy(tiers={"budget": ["tiny", "small"]}, routes=[{"to": {"tier": "budget"}}])
-    frame = traffic(table, [dict(input_tokens=1000, output_tokens=100)]).drop(columns=["tool_count"])
+    # Ingest writes tool_count 0 for a log that says nothing of tools.
+    frame = traffic(table, [dict(input_tokens=1000, output_tokens=100, tool_count=0)])
     # tiny (no tools support) fits: 1000*0.1 + 100*0.4 = 140 -> $0.00014
     assert replay(frame, table, p).routed_model.tolist() == ["tiny"]
 
