@@ -42,7 +42,6 @@ from llmaudit.report.model import (
     SkipRow,
     Summary,
     TaggedRow,
-    TokenTotals,
     UnpricedRow,
     input_files,
     pricing_sources,
@@ -437,14 +436,7 @@ def _build_report(
         projected_monthly_cost_usd=projected,
         projection_note=note,
         timezone=options.timezone,
-        tokens=TokenTotals(
-            input_tokens=t.input_tokens,
-            cache_read_tokens=t.cache_read_tokens,
-            cache_write_tokens=t.cache_write_tokens,
-            cache_write_1h_tokens=t.cache_write_1h_tokens,
-            output_tokens=t.output_tokens,
-            reasoning_tokens=t.reasoning_tokens,
-        ),
+        tokens=t.tokens,
         cost_by_kind=CostBreakdown(
             input_usd=t.cost_input_usd,
             cache_read_usd=t.cost_cache_read_usd,

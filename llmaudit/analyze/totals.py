@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from llmaudit.report.model import BreakdownRow, ModelRow, Summary, UnpricedRow
+from llmaudit.report.model import BreakdownRow, ModelRow, Summary, TokenTotals, UnpricedRow
+from llmaudit.schema import TOKEN_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,10 @@ class Totals:
     # Successful requests with no visible output, and what they cost.
     empty: int
     empty_cost_usd: float
+
+    @property
+    def tokens(self) -> TokenTotals:
+        return TokenTotals(**{c: getattr(self, c) for c in TOKEN_COLUMNS})
 
     @classmethod
     def from_sums(cls, sums: Mapping[str, float]) -> Totals:

@@ -49,6 +49,11 @@ def test_totals_are_typed_counts_and_dollars_with_unsummed_fields_zero() -> None
         t.requests = 4  # type: ignore[misc]
 
 
+def test_the_token_sums_as_the_report_shows_them() -> None:
+    t = totals(input_tokens=1200, cache_read_tokens=1000, cache_write_tokens=100, output_tokens=50)
+    assert t.tokens == TokenTotals(1200, 1000, 100, 0, 50, 0)
+
+
 def test_a_misspelt_sum_is_an_error_not_a_silent_zero() -> None:
     with pytest.raises(ValueError, match="failed_cost"):
         totals(failed_cost=1.0)
