@@ -149,6 +149,7 @@ SIMULATE_KEPT: Final = (
     "tag_confidence",
     "difficulty",
     "cost_usd",
+    "latency_ms",  # a route's latency_budget_ms holds each model to its median logged latency (main's ab6c368)
 )
 # Added by a replay before routing (llmaudit.simulate.replay.prepare): the tier after a
 # policy's round-up of unsure tags.
