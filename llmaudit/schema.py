@@ -13,6 +13,7 @@ Units are in the names (``*_ms``, ``*_usd``); timestamps are UTC.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final, Literal
 
 import numpy as np
@@ -107,6 +108,95 @@ TAG_DTYPES: Final[dict[str, object]] = {
     "difficulty": np.float64,
 }
 
+# Added by the overspend stage (llmaudit.analyze.overspend) after pricing, when analyze tags.
+OVERSPEND_DTYPES: Final[dict[str, object]] = {
+    "overspend_eligible": np.bool_,
+    "overspend_untagged": np.bool_,
+    "cheapest_fit_model": "category",
+    "cheapest_fit_cost_usd": np.float64,
+}
+
+# What ``simulate`` keeps of each tagged, priced chunk (llmaudit.simulate.collect): what
+# routing, billing, the per-request file and ``check`` read (a text column never is).
+# Repeated strings are held as categoricals.
+SIMULATE_CATEGORIES: Final = (
+    "provider",
+    "model",
+    "priced_model",
+    "priced_provider",
+    "pricing_mode",
+    "status",
+    "user",
+    "feature",
+    "tags",
+    "team",
+    "project",
+    "task_type",
+)
+SIMULATE_KEPT: Final = (
+    "request_id",
+    "timestamp",
+    *TOKEN_COLUMNS,
+    *TOOL_CALL_COLUMNS.values(),
+    *SIMULATE_CATEGORIES,
+    "prompt_hash",
+    "tool_count",
+    "complexity_tier",
+    "tag_confidence",
+    "difficulty",
+    "cost_usd",
+    "latency_ms",  # a route's latency_budget_ms holds each model to its median logged latency
+)
+# Added by a replay before routing (llmaudit.simulate.replay.prepare): the tier after a
+# policy's round-up of unsure tags.
+ROUTING_DTYPES: Final[dict[str, object]] = {"effective_tier": np.int64}
+
+
+class StageError(RuntimeError):
+    """A stage was handed a frame without the columns the stage before it adds.
+
+    Never the user's doing (ingest makes every canonical column, whatever the logs hold):
+    a bug, which the CLI reports as an internal error (exit 3).
+    """
+
+
+@dataclass(frozen=True)
+class Stage:
+    """The columns a frame holds once it has passed a stage of the pipeline.
+
+    Each stage's consumer checks its input once (``require``), so nothing downstream asks
+    "is this column here?": a stage that ran has added its columns, every time.
+    """
+
+    name: str
+    columns: tuple[str, ...]
+
+    def require(self, frame: pd.DataFrame, consumer: str) -> pd.DataFrame:
+        """``frame`` itself, or ``StageError`` naming the columns it lacks."""
+        missing = [c for c in self.columns if c not in frame.columns]
+        if missing:
+            raise StageError(
+                f"{consumer} was handed a frame without the column(s) {', '.join(missing)}, which every "
+                f"frame has after the {self.name} stage"
+            )
+        return frame
+
+    def then(self, name: str, added: tuple[str, ...] | dict[str, object]) -> Stage:
+        """The stage after this one, which adds ``added``."""
+        return Stage(name, tuple(dict.fromkeys((*self.columns, *added))))
+
+
+# The stages, in pipeline order. analyze: ingest -> tagging -> pricing -> overspend (or,
+# without tagging, ingest -> pricing); simulate: ingest -> tagging -> pricing -> collect ->
+# routing.
+INGESTED: Final = Stage("ingest", tuple(CANONICAL_DTYPES))
+TAGGED: Final = INGESTED.then("tagging", TAG_DTYPES)
+PRICED_UNTAGGED: Final = INGESTED.then("pricing", PRICED_DTYPES)
+PRICED: Final = TAGGED.then("pricing", PRICED_DTYPES)
+OVERSPENT: Final = PRICED.then("overspend", OVERSPEND_DTYPES)
+COLLECTED: Final = Stage("simulate collect", SIMULATE_KEPT)
+ROUTED: Final = COLLECTED.then("routing", ROUTING_DTYPES)
+
 # Untagged requests (no text to read): one treatment everywhere (docs/tagging.md, "Untagged
 # and unsure requests"). Their task type is UNTAGGED_TASK, their tier is rounded up to
 # UNTAGGED_TIER (never "easy"), their difficulty is NaN; the overspend finding leaves them
@@ -116,10 +206,7 @@ UNTAGGED_TIER: Final = 2
 
 
 def untagged_mask(frame: pd.DataFrame) -> np.ndarray:
-    """Rows the tagger could not judge: task type ``UNTAGGED_TASK`` or missing (all rows untagged
-    when the frame has no tags at all)."""
-    if "task_type" not in frame:
-        return np.ones(len(frame), dtype=bool)
+    """Rows of a tagged frame (``TAGGED``) the tagger could not judge: task type ``UNTAGGED_TASK`` or missing."""
     task = frame["task_type"]
     return (task.isna() | (task == UNTAGGED_TASK)).to_numpy(dtype=bool)
 

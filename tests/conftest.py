@@ -14,12 +14,23 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import settings
 
 from llmaudit.ingest import IngestOptions, IngestStats, RequestReader
-from llmaudit.schema import TOKEN_COLUMNS
+from llmaudit.schema import (
+    CANONICAL_DTYPES,
+    OVERSPEND_DTYPES,
+    PRICED_DTYPES,
+    ROUTING_DTYPES,
+    TAG_DTYPES,
+    TOKEN_COLUMNS,
+    UNTAGGED_TASK,
+    UNTAGGED_TIER,
+    Stage,
+)
 
 # CI runs the property tests on a fixed sequence of examples, so a green main stays green;
 # elsewhere each run explores new ones (and a failure found is saved and replayed).
@@ -61,6 +72,21 @@ def requests_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """A minimal request frame for pricing: every token column 0 and standard mode unless given."""
     base: dict[str, Any] = {"pricing_mode": "standard", **dict.fromkeys(TOKENS, 0)}
     return pd.DataFrame([{**base, **row} for row in rows])
+
+
+def complete(frame: pd.DataFrame, stage: Stage) -> pd.DataFrame:
+    """``frame`` (hand-built) with every column ``stage`` hands on that it lacks: no value (None,
+    NaN, NaT), 0 for counts, False for flags, untagged for tags. A test names the columns it means."""
+    dtypes = {**CANONICAL_DTYPES, **TAG_DTYPES, **PRICED_DTYPES, **OVERSPEND_DTYPES, **ROUTING_DTYPES}
+    empty: dict[Any, Any] = {np.int64: 0, np.bool_: False, np.uint64: 0}
+    # Tags left out are the untagged treatment (schema.UNTAGGED_TASK, UNTAGGED_TIER), never "easy".
+    fill: dict[str, Any] = {"task_type": UNTAGGED_TASK, "complexity_tier": UNTAGGED_TIER}
+    missing = {
+        c: pd.Series(fill.get(c, empty.get(dtypes[c])), index=frame.index, dtype=dtypes[c])  # type: ignore[call-overload]
+        for c in stage.columns
+        if c not in frame.columns
+    }
+    return frame.assign(**missing)
 
 
 def write_lines(path: Path, lines: list[str], *, trailing_newline: bool = True) -> Path:

@@ -2,5 +2,6 @@
 
 ``baseline`` reads the saved baseline, ``decompose`` splits the change into effects that
 add up to it, ``gate`` applies the thresholds, ``run.check`` ties them into a
-``model.CheckReport`` and ``render`` turns that into Markdown, JSON, a table or CSV.
+``model.CheckReport``, which ``report.formats.check_format`` renders as Markdown, JSON,
+a table or CSV.
 """

@@ -16,13 +16,13 @@ from typing import Any, Final
 
 from pydantic import TypeAdapter, ValidationError
 
+from llmaudit.analyze.projection import DAYS_PER_MONTH
 from llmaudit.check.decompose import Step
 from llmaudit.errors import InputError
 from llmaudit.ingest.jsonl import TooDeepError, loads
 from llmaudit.pricing import PriceTable
 from llmaudit.pricing.prices import build_model
 from llmaudit.pricing.spec import ModelSpec
-from llmaudit.projection import DAYS_PER_MONTH
 from llmaudit.report.simulate_model import SavedPolicy, SavedSimulation
 from llmaudit.simulate import Policy
 from llmaudit.simulate.snapshot import SNAPSHOT_TABLE, table_with_snapshot

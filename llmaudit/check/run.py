@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from llmaudit import __version__
+from llmaudit.analyze.projection import DAYS_PER_MONTH, SHORT_PERIOD_DAYS, active_days, projection, sparse_note
 from llmaudit.check.baseline import SavedBaseline
 from llmaudit.check.decompose import Step, decompose, evaluate
 from llmaudit.check.gate import Thresholds, judge
@@ -22,7 +23,6 @@ from llmaudit.check.model import CheckReport, Side
 from llmaudit.errors import InputError
 from llmaudit.pricing import PriceTable, price_requests
 from llmaudit.pricing.staleness import stale_warning, tables_pricing
-from llmaudit.projection import DAYS_PER_MONTH, SHORT_PERIOD_DAYS, active_days, projection, sparse_note
 from llmaudit.report.fmt import count
 from llmaudit.simulate import Policy
 from llmaudit.simulate.snapshot import policy_models, traffic_digest

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from llmaudit.analysis import AnalyzeOptions, analyze
+from llmaudit.analyze.run import AnalyzeOptions, analyze
 from llmaudit.cli import options as opt
 from llmaudit.cli.app import command_app
 from llmaudit.cli.console import (

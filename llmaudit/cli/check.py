@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 import typer
 
 from llmaudit.check.baseline import load_baseline
-from llmaudit.check.render import RENDERERS
 from llmaudit.check.run import SameRunBaseline, check
 from llmaudit.cli import options as opt
 from llmaudit.cli.app import command_app
@@ -21,6 +20,7 @@ from llmaudit.config import load_config
 from llmaudit.errors import EXIT_GATE_FAILED, UsageError
 from llmaudit.pricing import load_pricing
 from llmaudit.report import RenderOptions, render
+from llmaudit.report.formats.check_format import RENDERERS
 from llmaudit.report.safety import term_message
 from llmaudit.simulate import load_policy
 

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from llmaudit.analysis import GROUP_DIMENSIONS
+from llmaudit.analyze.run import GROUP_DIMENSIONS
 from llmaudit.ingest import format_choices
 from llmaudit.report import RENDERERS
 from llmaudit.report.formats import SIMULATE_RENDERERS

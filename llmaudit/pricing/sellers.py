@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
+from llmaudit.analyze.projection import DAYS_PER_MONTH
 from llmaudit.errors import UsageError
 from llmaudit.pricing.spec import SellerSpec
-from llmaudit.projection import DAYS_PER_MONTH
 
 # Average days per calendar month (as analyze's monthly projection uses).
 

@@ -348,8 +348,7 @@ def flat_vs_metered(frame: pd.DataFrame, r: Replayed, policy: Policy, months: fl
     break_even = float(cost[priced].mean()) if priced.any() else None
     plans: tuple[PlanRow, ...] = ()
     if months and policy.billing.flat_plans:
-        tier = frame["complexity_tier"] if "complexity_tier" in frame else pd.Series(1, index=frame.index)
-        key = ("tier" + tier.fillna(1).astype(np.int64).astype(str)).to_numpy()[priced]
+        key = ("tier" + frame["complexity_tier"].fillna(1).astype(np.int64).astype(str)).to_numpy()[priced]
         calls = pd.Series(1, index=key).groupby(level=0).sum().reindex(TIER_KEYS, fill_value=0)
         metered = pd.Series(cost[priced], index=key).groupby(level=0).sum().reindex(TIER_KEYS, fill_value=0.0)
         plans = tuple(_plan_row(plan, calls, metered, months) for plan in policy.billing.flat_plans)

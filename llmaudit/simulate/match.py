@@ -72,7 +72,7 @@ def difficulty_threshold(difficulty: np.ndarray, strong_share: float) -> float:
 
 def difficulty_mask(frame: pd.DataFrame, band: Difficulty) -> np.ndarray:
     """Rows whose difficulty lies in ``band``; rows without a score (untagged) never do."""
-    d = frame["difficulty"].to_numpy(dtype=np.float64) if "difficulty" in frame else np.full(len(frame), np.nan)
+    d = frame["difficulty"].to_numpy(dtype=np.float64)
     mask = ~np.isnan(d)
     if band.strong_share is not None:
         mask &= d >= difficulty_threshold(d, band.strong_share)

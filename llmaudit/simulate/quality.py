@@ -260,12 +260,10 @@ def evidence_warnings(scores: QualityScores, models: set[str]) -> tuple[str, ...
     )
 
 
-def request_keys(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
-    """Task type (``unknown`` when untagged) and request id (as text; None when absent) per row."""
-    task = frame["task_type"].astype(object) if "task_type" in frame else pd.Series(UNTAGGED_TASK, index=frame.index)
+def request_keys(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Task type (``unknown`` when untagged) and request id (as text; None where absent) per row."""
+    task = frame["task_type"].astype(object)
     tasks = task.where(task.notna(), UNTAGGED_TASK).to_numpy(dtype=object)
-    if "request_id" not in frame:
-        return tasks, None
     ids = frame["request_id"]
     return tasks, ids.astype(str).astype(object).where(ids.notna(), None).to_numpy(dtype=object)
 

@@ -36,7 +36,7 @@ import pandas as pd
 from llmaudit.errors import ConfigError
 from llmaudit.pricing import ModelPrice, PriceTable
 from llmaudit.pricing.cost import TOOL_INPUTS, costs_of, mode_codes, model_index
-from llmaudit.schema import UNTAGGED_TASK, UNTAGGED_TIER, untagged_mask
+from llmaudit.schema import COLLECTED, ROUTED, UNTAGGED_TASK, UNTAGGED_TIER, untagged_mask
 from llmaudit.simulate.match import _categorical, match_mask, model_codes, names_of
 from llmaudit.simulate.policy import Policy, Route, RouteMatch, Target
 from llmaudit.simulate.response_cache import cache_hits
@@ -79,11 +79,11 @@ def distinct(codes: np.ndarray) -> np.ndarray:
 
 
 def prepare(frame: pd.DataFrame, policy: Policy) -> pd.DataFrame:
-    """Columns routing reads: ``task_type``, ``effective_tier`` (tier after round-up)."""
-    task = frame["task_type"] if "task_type" in frame else pd.Series(UNTAGGED_TASK, index=frame.index)
-    tier = frame["complexity_tier"] if "complexity_tier" in frame else pd.Series(UNTAGGED_TIER, index=frame.index)
-    effective = tier.fillna(UNTAGGED_TIER).astype(np.int64).to_numpy()
-    if policy.round_up is not None and "tag_confidence" in frame:
+    """The routing stage's column (``schema.ROUTED``): ``effective_tier``, the tier after round-up."""
+    COLLECTED.require(frame, "replay")
+    task = frame["task_type"]
+    effective = frame["complexity_tier"].fillna(UNTAGGED_TIER).astype(np.int64).to_numpy()
+    if policy.round_up is not None:
         low = frame["tag_confidence"].fillna(0).to_numpy() < policy.round_up.below_confidence
         effective = np.where(low, np.minimum(effective + 1, 3), effective)
     return frame.assign(task_type=task.fillna(UNTAGGED_TASK), effective_tier=effective)
@@ -111,7 +111,7 @@ class _View:
 
 class _Replayer:
     def __init__(self, frame: pd.DataFrame, table: PriceTable, policy: Policy, failure_rates: dict[str, float]):
-        self.frame = frame
+        self.frame = ROUTED.require(frame, "routing")
         self.table = table
         self.policy = policy
         self.failure_rates = failure_rates
@@ -124,14 +124,14 @@ class _Replayer:
         self.modes = mode_codes(frame["pricing_mode"])
         # Token columns and tokenizer ratios as arrays, once: every candidate model reads them.
         # Server-side tool calls go with the request; the routed model's per-call fees bill them.
-        carried = (*TOKENS, *OUTPUTS, *(c for c in TOOL_INPUTS if c in frame.columns))
+        carried = (*TOKENS, *OUTPUTS, *TOOL_INPUTS)
         self.token_arrays = {name: frame[name].to_numpy(dtype=np.float64) for name in carried}
         self.orig_ratio = (
             frame["priced_provider"].astype(object).map(policy.tokenizer_ratios).fillna(1.0).to_numpy(dtype=np.float64)
             if policy.tokenizer_ratios
             else None
         )
-        self.tool_count = frame["tool_count"].to_numpy() if "tool_count" in frame else np.zeros(len(frame))
+        self.tool_count = frame["tool_count"].to_numpy()
         self.tiers = {name: [self._model(m, f"tiers.{name}") for m in models] for name, models in policy.tiers.items()}
         self.model_rank = {m: policy.tier_rank(t) for t, models in self.tiers.items() for m in models}
         task = _categorical(frame["task_type"])
@@ -145,9 +145,7 @@ class _Replayer:
         requests (a failure's latency says little about an answer's)."""
         frame = self.frame
         codes = self.original_codes
-        latency = (
-            frame["latency_ms"].to_numpy(dtype=np.float64) if "latency_ms" in frame else np.full(len(frame), np.nan)
-        )
+        latency = frame["latency_ms"].to_numpy(dtype=np.float64)
         known = (frame["status"] == "ok").to_numpy() & ~np.isnan(latency) & (codes >= 0)
         medians = pd.Series(latency[known]).groupby(codes[known]).median()
         expected = {self.names[int(code)]: float(value) for code, value in medians.items()}

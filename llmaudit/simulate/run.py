@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from llmaudit import __version__
+from llmaudit.analyze.projection import DAYS_PER_MONTH, active_days, projection
 from llmaudit.ingest.parallel import default_workers, ordered_map
 from llmaudit.pricing import PriceTable
 from llmaudit.pricing.staleness import stale_warning, tables_pricing
-from llmaudit.projection import DAYS_PER_MONTH, active_days, projection
 from llmaudit.report.model import InputFile, PricingSource
 from llmaudit.report.simulate_model import (
     Baseline,
@@ -301,7 +301,7 @@ def _policy_quality(
     frame: pd.DataFrame,
 ) -> PolicyQuality:
     served = served_scores(quality, r, tasks, ids)
-    tiers = frame["complexity_tier"].to_numpy() if "complexity_tier" in frame else np.zeros(len(frame), np.int64)
+    tiers = frame["complexity_tier"].to_numpy()
     band = expected_interval(quality, r.routed_model, tasks, tiers, served)
     return policy_quality(quality, served, base_scores, tier_key, band)
 

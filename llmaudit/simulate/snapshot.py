@@ -25,10 +25,10 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from llmaudit.analyze.projection import DAYS_PER_MONTH
 from llmaudit.pricing import ModelPrice, PriceTable, TableInfo
 from llmaudit.pricing.prices import Rates, build_model
 from llmaudit.pricing.spec import MODE_NAMES
-from llmaudit.projection import DAYS_PER_MONTH
 from llmaudit.report.simulate_model import ReplayProfile, Traffic
 from llmaudit.schema import UNTAGGED_TASK, UNTAGGED_TIER
 from llmaudit.simulate.match import by_code, model_codes
@@ -44,10 +44,7 @@ def tier_labels(frame: pd.DataFrame) -> pd.Series:
     """``tier 0`` .. ``tier 3`` per request (a categorical: labels are made once per tier, not once
     per request). A request without a tier is untagged: ``UNTAGGED_TIER``, as everywhere."""
     n = len(frame)
-    if "complexity_tier" in frame:
-        tier = pd.to_numeric(frame["complexity_tier"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    else:
-        tier = np.full(n, np.nan)
+    tier = pd.to_numeric(frame["complexity_tier"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     codes = np.where(np.isnan(tier), UNTAGGED_TIER, np.nan_to_num(tier)).astype(np.int64)
     top = int(codes.max()) if n else -1
     return pd.Series(pd.Categorical.from_codes(codes, [f"tier {i}" for i in range(top + 1)]), index=frame.index)
@@ -55,9 +52,6 @@ def tier_labels(frame: pd.DataFrame) -> pd.Series:
 
 def task_labels(frame: pd.DataFrame) -> pd.Series:
     """The task type per request, ``UNTAGGED_TASK`` where there is none (a categorical)."""
-    if "task_type" not in frame:
-        n = len(frame)
-        return pd.Series(pd.Categorical.from_codes(np.zeros(n, dtype=np.int64), [UNTAGGED_TASK]), index=frame.index)
     codes, names = pd.factorize(frame["task_type"])
     labels = [str(x) for x in names]
     if UNTAGGED_TASK not in labels:

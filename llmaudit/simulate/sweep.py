@@ -92,9 +92,7 @@ def sweep(
     label = f"rule {route.name or f'routes[{index}]'}"
     frame = frame.reset_index(drop=True)
     baseline = float(np.nansum(frame["cost_usd"].to_numpy(dtype=np.float64)))
-    difficulty = (
-        frame["difficulty"].to_numpy(dtype=np.float64) if "difficulty" in frame else np.full(len(frame), np.nan)
-    )
+    difficulty = frame["difficulty"].to_numpy(dtype=np.float64)
     scored = ~np.isnan(difficulty) & ~untagged_mask(frame)
     tasks, ids = request_keys(frame)
     base_quality = None

@@ -13,9 +13,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from llmaudit.analyze.projection import projection
 from llmaudit.cli import main
 from llmaudit.ingest import columns as col
-from llmaudit.projection import projection
 from tests.check.project import SECONDS_PER_MONTH, write_project
 from tests.conftest import read_all, write_lines
 
@@ -259,7 +259,7 @@ def test_a_billed_cost_of_exactly_the_bound_or_zero_is_kept(tmp_path: Path) -> N
 
 
 def test_reconciliation_ignores_impossible_bills_it_is_handed() -> None:
-    from llmaudit.reconcile import BillAccumulator
+    from llmaudit.analyze.reconcile import BillAccumulator
 
     priced = pd.DataFrame(
         {

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from llmaudit.overspend import Overspend
+from llmaudit.analyze.overspend import Overspend
 from llmaudit.pricing import load_pricing, validate_pricing
 from llmaudit.pricing.cost import price_requests
-from tests.conftest import requests_frame
+from llmaudit.schema import TAGGED
+from tests.conftest import complete, requests_frame
 
 TABLE = """\
 schema_version: 1
@@ -69,7 +70,7 @@ def test_the_cheapest_fit_uses_checked_prices_only(tmp_path: Path) -> None:
     frame = requests_frame([{"model": "frontier", "input_tokens": 1000, "output_tokens": 100, "status": "ok"}])
     frame["complexity_tier"] = 0
     frame["task_type"] = "classification"  # an untagged request is never called easy
-    out = finder.annotate(price_requests(frame, table))
+    out = finder.annotate(price_requests(complete(frame, TAGGED), table))
     # on checked: 1000 x 0.10e-6 + 100 x 0.40e-6 = 0.00014
     assert list(out["cheapest_fit_model"]) == ["checked"]
     assert out["cheapest_fit_cost_usd"].tolist() == pytest.approx([0.00014])

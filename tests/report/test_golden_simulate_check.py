@@ -16,13 +16,13 @@ import pytest
 
 from llmaudit.check.gate import Thresholds
 from llmaudit.check.model import CheckReport
-from llmaudit.check.render import RENDERERS as CHECK_RENDERERS
 from llmaudit.check.run import SameRunBaseline, check
 from llmaudit.cli.common import tagger
 from llmaudit.ingest import RequestReader
 from llmaudit.pricing import PriceTable, load_pricing
 from llmaudit.report import RenderOptions
 from llmaudit.report.formats import SIMULATE_RENDERERS
+from llmaudit.report.formats.check_format import RENDERERS as CHECK_RENDERERS
 from llmaudit.report.model import input_files, pricing_sources
 from llmaudit.report.simulate_model import SimulateReport
 from llmaudit.simulate.collect import collect

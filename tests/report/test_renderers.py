@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from llmaudit.analysis import AnalyzeOptions, analyze
+from llmaudit.analyze.run import AnalyzeOptions, analyze
 from llmaudit.ingest import RequestReader
 from llmaudit.pricing import load_pricing
 from llmaudit.report import RENDERERS, SCHEMA_VERSION, AnalyzeReport, RenderOptions, render

@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from llmaudit.pricing import PriceTable, load_pricing
+from llmaudit.schema import StageError
 from llmaudit.simulate import replay
 from llmaudit.simulate.match import difficulty_threshold
 from llmaudit.simulate.replay import KEPT_UNTAGGED
@@ -108,11 +108,11 @@ def test_difficulty_band_needs_a_bound() -> None:
         policy(routes=[{"match": {"difficulty": {"above": 0.5, "strong_share": 0.2}}, "to": {"model": "small"}}])
 
 
-def test_frames_without_tags_are_untagged(table) -> None:  # type: ignore[no-untyped-def]
-    frame = traffic(table, rows([0.5])).drop(columns=["task_type", "complexity_tier", "difficulty"])
-    assert isinstance(frame, pd.DataFrame)
-    result = replay(frame, table, policy(routes=TO_SMALL))
-    assert result.reason.tolist() == [KEPT_UNTAGGED]
+def test_a_frame_without_tags_is_a_stage_error_naming_them(table) -> None:  # type: ignore[no-untyped-def]
+    # Replay reads a collected frame, tags included: one without them is a bug upstream (exit 3).
+    frame = traffic(table, rows([0.5])).drop(columns=["task_type", "complexity_tier"])
+    with pytest.raises(StageError, match=r"replay .* task_type, complexity_tier, .* simulate collect"):
+        replay(frame, table, policy(routes=TO_SMALL))
 
 
 def test_showcase_policies_save_on_the_sample_and_keep_untagged(capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,6 +13,7 @@ from llmaudit.simulate import load_policy, replay
 from llmaudit.simulate.billing import policy_seller
 from llmaudit.simulate.collect import collect
 from llmaudit.simulate.quality import load_quality
+from llmaudit.tagging import tag_requests
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,7 +27,7 @@ def test_documented_policy_is_valid_and_runs(tmp_path: Path, monkeypatch: pytest
     assert policy.name == "tiered" and len(policy.routes) == 3
     monkeypatch.chdir(ROOT)
     table = load_pricing()
-    frame = collect(RequestReader(["sample_logs/gateway"]), table)
+    frame = collect(RequestReader(["sample_logs/gateway"]), table, tag_requests)
     result = replay(frame, table, policy)  # every model named resolves to a price
     assert len(result.cost_usd) == len(frame)
     assert policy_seller(policy, str(path), table) is not None  # billing.seller is a shipped seller

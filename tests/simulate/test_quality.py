@@ -28,10 +28,11 @@ from llmaudit.cli import main
 from llmaudit.errors import ConfigError
 from llmaudit.pricing import PriceTable, load_pricing, price_requests
 from llmaudit.report import RenderOptions, render
+from llmaudit.schema import COLLECTED
 from llmaudit.simulate import Policy
 from llmaudit.simulate.quality import QualityScores, frontier, load_quality
 from llmaudit.simulate.run import NamedPolicy, simulate
-from tests.conftest import requests_frame
+from tests.conftest import complete, requests_frame
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -78,7 +79,7 @@ def frame(table: PriceTable) -> pd.DataFrame:
         {"request_id": "r3", "model": "big", "task_type": "code", "complexity_tier": 1, "prompt_hash": 3},
         {"request_id": "r4", "model": "small", "task_type": "code", "complexity_tier": 1, "prompt_hash": 4},
     ]
-    return price_requests(requests_frame([{**common, **row} for row in rows]), table)
+    return complete(price_requests(requests_frame([{**common, **row} for row in rows]), table), COLLECTED)
 
 
 def scores(tmp_path: Path, table: PriceTable, text: str = SCORES, name: str = "quality.yaml") -> QualityScores:

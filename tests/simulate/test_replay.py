@@ -19,8 +19,10 @@ import pytest
 
 from llmaudit.errors import ConfigError
 from llmaudit.pricing import load_pricing, price_requests
+from llmaudit.schema import COLLECTED
 from llmaudit.simulate import Policy, replay
-from tests.conftest import requests_frame
+from llmaudit.tagging import tag_requests
+from tests.conftest import complete, requests_frame
 
 PRICES = """\
 schema_version: 1
@@ -46,7 +48,7 @@ def table(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
 
 
 def traffic(table, rows: list[dict[str, Any]]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    """Priced requests with the columns the simulator reads (defaults: big, ok, tier 1)."""
+    """Priced requests with the columns a collected frame holds (defaults: big, ok, tier 1)."""
     defaults = {
         "model": "big",
         "status": "ok",
@@ -64,7 +66,7 @@ def traffic(table, rows: list[dict[str, Any]]) -> pd.DataFrame:  # type: ignore[
         "provider": "openai",
     }
     frame = requests_frame([{**defaults, **row} for row in rows])
-    return price_requests(frame, table)
+    return complete(price_requests(frame, table), COLLECTED)
 
 
 def policy(**fields: Any) -> Policy:
@@ -152,7 +154,8 @@ def test_latency_budget_keeps_models_of_unknown_latency_and_the_logged_one_last(
 
 def test_logs_without_a_tool_count_need_no_tools(table) -> None:  # type: ignore[no-untyped-def]
     p = policy(tiers={"budget": ["tiny", "small"]}, routes=[{"to": {"tier": "budget"}}])
-    frame = traffic(table, [dict(input_tokens=1000, output_tokens=100)]).drop(columns=["tool_count"])
+    # Ingest writes tool_count 0 for a log that says nothing of tools.
+    frame = traffic(table, [dict(input_tokens=1000, output_tokens=100, tool_count=0)])
     # tiny (no tools support) fits: 1000*0.1 + 100*0.4 = 140 -> $0.00014
     assert replay(frame, table, p).routed_model.tolist() == ["tiny"]
 
@@ -350,7 +353,7 @@ def test_latency_budget_reads_the_latency_the_logs_carry(table, tmp_path: Path) 
     log.write_text(
         "\n".join([line("big", 100, 1), line("big", 100, 2), line("small", 2600, 3), line("small", 3000, 4)])
     )
-    frame = collect(RequestReader([log]), table)
+    frame = collect(RequestReader([log]), table, tag_requests)
     # small's median logged latency is 2800 ms: over a 1000 ms budget (every request keeps its
     # model), within a 3000 ms one (every request goes to small).
     routes = [[{"to": {"model": "small"}, "latency_budget_ms": budget}] for budget in (1000, 3000)]

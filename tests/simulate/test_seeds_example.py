@@ -17,11 +17,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from llmaudit.analyze.projection import DAYS_PER_MONTH
 from llmaudit.pricing import load_pricing, price_requests
-from llmaudit.projection import DAYS_PER_MONTH
+from llmaudit.schema import COLLECTED
 from llmaudit.simulate import Policy
 from llmaudit.simulate.run import NamedPolicy, simulate
-from tests.conftest import requests_frame
+from tests.conftest import complete, requests_frame
 
 N = 100_000
 PRICES = """\
@@ -68,7 +69,7 @@ def report(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
         provider="openai",
         **dict.fromkeys(("tags", "feature", "user", "team", "project"), None),
     )
-    priced = price_requests(frame, table)
+    priced = complete(price_requests(frame, table), COLLECTED)
     return simulate(priced, table, [NamedPolicy(Policy.model_validate(POLICY), "inline")])
 
 

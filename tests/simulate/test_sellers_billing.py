@@ -24,15 +24,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from llmaudit.analyze.projection import DAYS_PER_MONTH
 from llmaudit.cli import main
 from llmaudit.errors import ConfigError
 from llmaudit.pricing import PriceTable, load_pricing, price_requests
-from llmaudit.projection import DAYS_PER_MONTH
 from llmaudit.report import render
 from llmaudit.report.simulate_model import MarkupRow, SimulateReport
+from llmaudit.schema import COLLECTED
 from llmaudit.simulate import Policy, load_policy, replay
 from llmaudit.simulate.run import NamedPolicy, simulate
-from tests.conftest import requests_frame
+from llmaudit.tagging import tag_requests
+from tests.conftest import complete, requests_frame
 
 ROOT = Path(__file__).resolve().parents[2]
 PRICES = """\
@@ -94,7 +96,7 @@ def frame_of(rows: list[dict[str, object]], tiers: list[int], table: PriceTable)
         provider="openai",
         **dict.fromkeys(("tags", "feature", "user", "team", "project"), None),
     )
-    return price_requests(frame, table)
+    return complete(price_requests(frame, table), COLLECTED)
 
 
 @pytest.fixture(scope="module")
@@ -288,7 +290,7 @@ def sample() -> tuple[PriceTable, pd.DataFrame]:
     from llmaudit.simulate.collect import collect
 
     shipped = load_pricing()
-    return shipped, collect(RequestReader([str(ROOT / "sample_logs")]), shipped)
+    return shipped, collect(RequestReader([str(ROOT / "sample_logs")]), shipped, tag_requests)
 
 
 EXAMPLES = sorted((ROOT / "examples" / "policies").glob("*.yaml"))

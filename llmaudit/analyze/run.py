@@ -17,17 +17,19 @@ import numpy as np
 import pandas as pd
 
 from llmaudit import __version__
+from llmaudit.analyze.findings import build_findings
+from llmaudit.analyze.overspend import Overspend
+from llmaudit.analyze.projection import DAYS_PER_MONTH, projection
+from llmaudit.analyze.reconcile import BillAccumulator
+from llmaudit.analyze.reconcile import findings as reconciliation_findings
+from llmaudit.analyze.tagsummary import TagAccumulator
+from llmaudit.analyze.totals import Aggregates, Duplicates, Totals
 from llmaudit.ingest import SKIP_REASONS, RequestReader
 from llmaudit.ingest.accounting import WARNING_TEXTS
-from llmaudit.overspend import Overspend
 from llmaudit.pricing import PriceTable, Seller, price_requests
 from llmaudit.pricing.fallback import NAME as FALLBACK_NAME
 from llmaudit.pricing.sellers import period_fees
 from llmaudit.pricing.staleness import stale_warning
-from llmaudit.projection import DAYS_PER_MONTH, projection
-from llmaudit.reconcile import BillAccumulator
-from llmaudit.reconcile import findings as reconciliation_findings
-from llmaudit.report.findings import build_findings
 from llmaudit.report.fmt import plural
 from llmaudit.report.model import (
     AnalyzeReport,
@@ -41,14 +43,19 @@ from llmaudit.report.model import (
     SkipRow,
     Summary,
     TaggedRow,
-    TokenTotals,
     UnpricedRow,
     input_files,
     pricing_sources,
 )
-from llmaudit.schema import COST_COMPONENTS, TAG_SEPARATOR, TOKEN_COLUMNS
+from llmaudit.schema import (
+    COST_COMPONENTS,
+    INGESTED,
+    OVERSPENT,
+    PRICED_UNTAGGED,
+    TAG_SEPARATOR,
+    TOKEN_COLUMNS,
+)
 from llmaudit.tagging import TIER_NAMES, TagRules, tag_requests
-from llmaudit.tagsummary import TagAccumulator
 
 # Breakdowns of tagged traffic, with the models that carry each one's cost.
 TAG_DIMENSIONS: Final = ("task_type", "complexity_tier")
@@ -110,7 +117,8 @@ class _Accumulator:
         self.task_tier = _Pairs()
         self.seen_as: dict[str, set[str]] = defaultdict(set)
         self.unpriced: list[pd.DataFrame] = []
-        self.totals: dict[str, float] = defaultdict(float)
+        # Running sums, keyed by the fields of ``Totals`` (typed once, in ``totals()``).
+        self.sums: dict[str, float] = defaultdict(float)
         self.first: pd.Timestamp | None = None
         self.last: pd.Timestamp | None = None
         self.prompt_keys: list[np.ndarray] = []
@@ -120,6 +128,9 @@ class _Accumulator:
         self.difficulty: dict[str, list[pd.DataFrame]] = defaultdict(list)
 
     def update(self, priced: pd.DataFrame) -> None:
+        """Add a chunk that passed the last stage: overspend when tagging, else pricing."""
+        tagged = TAG_DIMENSIONS if self.options.tag else ()
+        (OVERSPENT if tagged else PRICED_UNTAGGED).require(priced, "analyze")
         cost = priced["cost_usd"].to_numpy()
         unpriced = np.isnan(cost)
         # One row per request, one column per summed measure (see _SUMMED).
@@ -132,7 +143,7 @@ class _Accumulator:
                 unpriced.astype(np.float64),
             ]
         )
-        t = self.totals
+        t = self.sums
         for name, total in zip(_SUMMED, measures.sum(axis=0), strict=True):
             t[name] += float(total)
         t["cache_write_1h_tokens"] += float(priced["cache_write_1h_tokens"].sum())
@@ -148,9 +159,9 @@ class _Accumulator:
         embedding = is_embedding[raw_codes] if len(raw_codes) else np.zeros(0, dtype=bool)
         empty = (~failed) & (visible == 0) & ~embedding
         t["failed"] += int(failed.sum())
-        t["failed_cost"] += float(np.nansum(cost[failed]))
+        t["failed_cost_usd"] += float(np.nansum(cost[failed]))
         t["empty"] += int(empty.sum())
-        t["empty_cost"] += float(np.nansum(cost[empty]))
+        t["empty_cost_usd"] += float(np.nansum(cost[empty]))
 
         stamps = priced["timestamp"]
         if stamps.notna().any():
@@ -158,9 +169,8 @@ class _Accumulator:
             self.first = lo if self.first is None else min(self.first, lo)
             self.last = hi if self.last is None else max(self.last, hi)
 
-        tagged = TAG_DIMENSIONS if "task_type" in priced else ()
         coded: dict[str, tuple[np.ndarray, pd.Index]] = {}
-        if tagged and "difficulty" in priced:  # mean difficulty per tag value: the scored rows' sum and count
+        if tagged:  # mean difficulty per tag value: the scored rows' sum and count
             d = priced["difficulty"].to_numpy(dtype=np.float64)
             scored = ~np.isnan(d)
             d_sum, d_count = np.where(scored, d, 0.0), scored.astype(np.float64)
@@ -183,19 +193,18 @@ class _Accumulator:
                 self.day_model.add(coded[name], coded["model"], measures)
             elif name in TAG_DIMENSIONS:
                 self.model_costs[name].add(coded[name], coded["model"], measures)
-                if "difficulty" in priced:
-                    sums = np.bincount(codes, weights=d_sum, minlength=len(uniques))
-                    counts = np.bincount(codes, weights=d_count, minlength=len(uniques))
-                    self.difficulty[name].append(pd.DataFrame({"sum": sums, "n": counts}, index=pd.Index(uniques)))
+                sums = np.bincount(codes, weights=d_sum, minlength=len(uniques))
+                counts = np.bincount(codes, weights=d_count, minlength=len(uniques))
+                self.difficulty[name].append(pd.DataFrame({"sum": sums, "n": counts}, index=pd.Index(uniques)))
         if tagged:
             self.task_tier.add(coded["task_type"], coded["complexity_tier"], measures)
+            self.tags.update(priced)
 
         first_of_each = np.unique(raw_codes, return_index=True)[1]
         priced_names = priced["priced_model"].to_numpy(dtype=object)[first_of_each]
         for raw, priced_name in zip(raw_names, priced_names, strict=True):
             self.seen_as[priced_name if isinstance(priced_name, str) else raw].add(raw)
         self.bills.update(priced)
-        self.tags.update(priced)
         if unpriced.any():
             self.unpriced.append(
                 priced.loc[unpriced].groupby("model")[["input_tokens", "output_tokens"]].agg(["count", "sum"])
@@ -224,7 +233,7 @@ class _Accumulator:
         if name == "day":
             frame = frame.sort_index()
             frame.index = [k.strftime("%Y-%m-%d") if not pd.isna(k) else "(no timestamp)" for k in frame.index]
-        total = self.totals["cost_usd"]
+        total = self.sums["cost_usd"]
         return tuple(_row(BreakdownRow, str(key), r, total) for key, r in frame.iterrows())
 
     def tagged_rows(self, name: str) -> tuple[TaggedRow, ...]:
@@ -235,7 +244,7 @@ class _Accumulator:
         if name == "complexity_tier":
             frame = frame.sort_index()
         models = self.model_costs[name].frame()["cost_usd"]
-        total = self.totals["cost_usd"]
+        total = self.sums["cost_usd"]
         scored = pd.concat(self.difficulty[name]).groupby(level=0).sum() if self.difficulty[name] else None
         out = []
         for value, r in frame.iterrows():
@@ -260,7 +269,7 @@ class _Accumulator:
 
     def model_rows(self) -> tuple[ModelRow, ...]:
         frame = self.breakdown("model")
-        total = self.totals["cost_usd"]
+        total = self.sums["cost_usd"]
         out = []
         for key, r in frame.iterrows():
             key = str(key)
@@ -280,14 +289,17 @@ class _Accumulator:
             )
         return tuple(out)
 
-    def duplicate_prompts(self) -> tuple[int, int, float]:
-        """(prompts with text, repeats of an earlier identical prompt+model, cost of the repeats)."""
+    def totals(self) -> Totals:
+        return Totals.from_sums(self.sums)
+
+    def duplicate_prompts(self) -> Duplicates:
+        """Prompts with text, repeats of an earlier identical prompt+model, cost of the repeats."""
         if not self.prompt_keys:
-            return 0, 0, 0.0
+            return Duplicates(0, 0, 0.0)
         keys = np.concatenate(self.prompt_keys)
         costs = np.concatenate(self.prompt_costs)
         repeat = pd.Series(keys).duplicated(keep="first").to_numpy()
-        return len(keys), int(repeat.sum()), float(np.nansum(costs[repeat]))
+        return Duplicates(len(keys), int(repeat.sum()), float(np.nansum(costs[repeat])))
 
 
 class _Pairs:
@@ -386,6 +398,7 @@ def analyze(
     overspend = Overspend(table)
 
     def prepare(frame: pd.DataFrame) -> pd.DataFrame:
+        INGESTED.require(frame, "analyze")
         if not options.tag:
             return price_requests(frame, table)
         tagged = tag_requests(frame, options.tag_rules)
@@ -402,20 +415,20 @@ def analyze(
 def _build_report(
     acc: _Accumulator, reader: RequestReader, table: PriceTable, options: AnalyzeOptions
 ) -> AnalyzeReport:
-    t = acc.totals
+    t = acc.totals()
     stats = reader.stats
-    total_cost = t["cost_usd"]
+    total_cost = t.cost_usd
     by_day = acc.rows("day")
     active = sum(1 for row in by_day if row.key != "(no timestamp)" and row.requests)
     projected, days, note = projection(total_cost, acc.first, acc.last, active)
     summary = Summary(
-        requests=int(t["requests"]),
+        requests=t.requests,
         lines_read=stats.lines_read,
         skipped_lines=sum(stats.skipped.values()),
-        priced_requests=int(t["requests"] - t["unpriced"]),
-        unpriced_requests=int(t["unpriced"]),
-        estimated_requests=int(t["estimated"]),
-        failed_requests=int(t["failed"]),
+        priced_requests=t.requests - t.unpriced,
+        unpriced_requests=t.unpriced,
+        estimated_requests=t.estimated,
+        failed_requests=t.failed,
         period_start=acc.first.isoformat() if acc.first is not None else None,
         period_end=acc.last.isoformat() if acc.last is not None else None,
         period_days=days,
@@ -423,16 +436,16 @@ def _build_report(
         projected_monthly_cost_usd=projected,
         projection_note=note,
         timezone=options.timezone,
-        tokens=TokenTotals(**{c: int(t[c]) for c in TOKEN_COLUMNS}),
+        tokens=t.tokens,
         cost_by_kind=CostBreakdown(
-            input_usd=t["cost_input_usd"],
-            cache_read_usd=t["cost_cache_read_usd"],
-            cache_write_usd=t["cost_cache_write_usd"],
-            output_usd=t["cost_output_usd"],
-            reasoning_usd=t["cost_reasoning_usd"],
-            request_fees_usd=t["cost_request_fee_usd"],
-            cache_savings_usd=t["cache_savings_usd"],
-            tool_calls_usd=t["cost_tool_calls_usd"],
+            input_usd=t.cost_input_usd,
+            cache_read_usd=t.cost_cache_read_usd,
+            cache_write_usd=t.cost_cache_write_usd,
+            output_usd=t.cost_output_usd,
+            reasoning_usd=t.cost_reasoning_usd,
+            request_fees_usd=t.cost_request_fee_usd,
+            cache_savings_usd=t.cache_savings_usd,
+            tool_calls_usd=t.cost_tool_calls_usd,
         ),
     )
     skipped = tuple(
@@ -449,12 +462,11 @@ def _build_report(
     unpriced = _unpriced_rows(acc.unpriced)
     by_model = acc.model_rows()
     groups = {name: acc.rows(name) for name in options.group_by}
-    prompts, repeats, repeat_cost = acc.duplicate_prompts()
     reconciliation = acc.bills.rows()
     months = days / DAYS_PER_MONTH if days else None
     overspend = acc.tags.finding(total_cost)
     extra = ((overspend,) if overspend is not None else ()) + tuple(reconciliation_findings(reconciliation, months))
-    findings = build_findings(summary, by_model, groups, unpriced, acc.totals, prompts, repeats, repeat_cost, extra)
+    findings = build_findings(Aggregates(summary, t, by_model, groups, unpriced, acc.duplicate_prompts()), extra)
     warnings = []
     if note:
         warnings.append(note)
@@ -494,7 +506,7 @@ def _build_report(
         by_day_model=_cross_cells(acc.day_model, _label),
         by_task_tier=_cross_cells(acc.task_tier, _label),
         samples=acc.tags.sample_rows(),
-        seller=_seller_bill(options.seller, total_cost, int(t["requests"]), days, projected),
+        seller=_seller_bill(options.seller, total_cost, t.requests, days, projected),
     )
 
 

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from llmaudit.overspend import Overspend
+from llmaudit.analyze.overspend import Overspend
+from llmaudit.analyze.tagsummary import TagAccumulator
 from llmaudit.pricing import load_pricing, price_requests
-from llmaudit.tagsummary import TagAccumulator
-from tests.conftest import requests_frame
-from tests.report.test_tagged_analyze import TABLE
+from llmaudit.schema import TAGGED
+from tests.analyze.test_tagged_analyze import TABLE
+from tests.conftest import complete, requests_frame
 
 
 def test_untagged_requests_are_never_easy(tmp_path: Path) -> None:
@@ -30,7 +31,7 @@ def test_untagged_requests_are_never_easy(tmp_path: Path) -> None:
             {**base, "model": "mid", "complexity_tier": 2, "task_type": "unknown", "input_tokens": 1000},
         ]
     )
-    annotated = Overspend(table).annotate(price_requests(frame, table))
+    annotated = Overspend(table).annotate(price_requests(complete(frame, TAGGED), table))
     assert annotated["overspend_eligible"].tolist() == [True, False, False, False]
     assert annotated["overspend_untagged"].tolist() == [False, True, True, False]
     acc = TagAccumulator()

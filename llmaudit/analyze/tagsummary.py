@@ -1,7 +1,7 @@
 """What analyze reports about tags beyond its breakdowns: overspend and samples.
 
 Chunk by chunk (memory stays flat): the overspend sums (easy traffic on frontier-priced
-models and its cost on the cheapest model that fits, from ``llmaudit.overspend``) and,
+models and its cost on the cheapest model that fits, from ``llmaudit.analyze.overspend``) and,
 when asked, a few redacted requests per task type. The by-task and by-tier breakdowns
 are dimensions of ``analysis._Accumulator`` like any other.
 """
@@ -14,9 +14,10 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from llmaudit.overspend import EASY_TIERS, FRONTIER_BLENDED_USD
+from llmaudit.analyze.overspend import EASY_TIERS, FRONTIER_BLENDED_USD
 from llmaudit.report.fmt import count, money, pct, plural
 from llmaudit.report.model import Finding, SampleRow
+from llmaudit.schema import OVERSPENT
 from llmaudit.tagging import redact, sample_by_class
 
 SAMPLE_CHARS: Final = 160
@@ -39,28 +40,26 @@ class TagAccumulator:
         self.samples: list[pd.DataFrame] = []
 
     def update(self, priced: pd.DataFrame) -> None:
-        if "task_type" not in priced:
-            return
+        """Add a chunk that passed the overspend stage (``schema.OVERSPENT``)."""
+        OVERSPENT.require(priced, "the tagged summary")
         cost = priced["cost_usd"].to_numpy(dtype=np.float64)
-        if "overspend_eligible" in priced:
-            eligible = priced["overspend_eligible"].to_numpy(dtype=bool)
-            compared = priced["cheapest_fit_model"].notna().to_numpy()
-            cheapest = priced["cheapest_fit_cost_usd"].to_numpy(dtype=np.float64)
-            o = self.overspend
-            o["requests"] += float(eligible.sum())
-            o["cost"] += float(np.nansum(cost[eligible]))
-            o["compared"] += float(compared.sum())
-            o["cost_compared"] += float(np.nansum(cost[compared]))
-            o["cheapest"] += float(np.nansum(cheapest[compared]))
-            if "overspend_untagged" in priced:
-                untagged = priced["overspend_untagged"].to_numpy(dtype=bool)
-                o["untagged_requests"] += float(untagged.sum())
-                o["untagged_cost"] += float(np.nansum(cost[untagged]))
-            counts = priced["cheapest_fit_model"].value_counts()
-            self.cheapest_models.update({str(k): int(v) for k, v in counts[counts > 0].items()})
+        eligible = priced["overspend_eligible"].to_numpy(dtype=bool)
+        compared = priced["cheapest_fit_model"].notna().to_numpy()
+        cheapest = priced["cheapest_fit_cost_usd"].to_numpy(dtype=np.float64)
+        o = self.overspend
+        o["requests"] += float(eligible.sum())
+        o["cost"] += float(np.nansum(cost[eligible]))
+        o["compared"] += float(compared.sum())
+        o["cost_compared"] += float(np.nansum(cost[compared]))
+        o["cheapest"] += float(np.nansum(cheapest[compared]))
+        untagged = priced["overspend_untagged"].to_numpy(dtype=bool)
+        o["untagged_requests"] += float(untagged.sum())
+        o["untagged_cost"] += float(np.nansum(cost[untagged]))
+        counts = priced["cheapest_fit_model"].value_counts()
+        self.cheapest_models.update({str(k): int(v) for k, v in counts[counts > 0].items()})
         if self.sample:
             chosen = sample_by_class(priced, self.sample, seed=self.seed)
-            text = chosen["user_text"] if "user_text" in chosen else pd.Series(None, index=chosen.index, dtype="str")
+            text = chosen["user_text"]
             self.samples.append(
                 chosen.assign(text=redact(text.fillna(""), SAMPLE_CHARS))[
                     ["task_type", "complexity_tier", "tag_confidence", "tag_reasons", "model", "text"]

@@ -8,11 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from llmaudit.analyze.overspend import Overspend, blended
+from llmaudit.analyze.tagsummary import TagAccumulator
 from llmaudit.cli import main
-from llmaudit.overspend import Overspend, blended
 from llmaudit.pricing import load_pricing, price_requests
-from llmaudit.tagsummary import TagAccumulator
-from tests.conftest import requests_frame, write_lines
+from llmaudit.schema import TAGGED
+from tests.conftest import complete, requests_frame, write_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,7 +68,7 @@ def test_overspend_hand_computed(tmp_path: Path) -> None:
             {"model": "frontier", "complexity_tier": 0, "status": "ok", "input_tokens": 200000, "output_tokens": 0},
         ]
     ).assign(task_type="classification")
-    annotated = Overspend(table).annotate(price_requests(frame, table))
+    annotated = Overspend(table).annotate(price_requests(complete(frame, TAGGED), table))
     assert annotated["overspend_eligible"].tolist() == [True, True, False, False, False, True]
     assert annotated["cheapest_fit_model"].tolist()[:2] == ["tiny", "mid"]
     assert annotated["cheapest_fit_model"].iloc[5] == "frontier"
@@ -95,7 +96,7 @@ def test_no_overspend_without_easy_frontier_traffic(tmp_path: Path) -> None:
         [{"model": "mid", "complexity_tier": 0, "status": "ok", "input_tokens": 10, "output_tokens": 1}]
     ).assign(task_type="qa")
     acc = TagAccumulator()
-    acc.update(Overspend(table).annotate(price_requests(frame, table)))
+    acc.update(Overspend(table).annotate(price_requests(complete(frame, TAGGED), table)))
     assert acc.finding(1.0) is None
 
 

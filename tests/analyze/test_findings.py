@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from llmaudit.analysis import analyze
+from llmaudit.analyze.run import analyze
 from llmaudit.ingest import RequestReader
 from llmaudit.pricing import load_pricing
 from llmaudit.report.model import AnalyzeReport

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from llmaudit.analysis import DAYS_PER_MONTH, AnalyzeOptions, analyze
+from llmaudit.analyze.run import DAYS_PER_MONTH, AnalyzeOptions, analyze
 from llmaudit.ingest import IngestOptions, RequestReader
 from llmaudit.pricing import load_pricing
 from llmaudit.report import AnalyzeReport, render

@@ -27,7 +27,7 @@ import pandas as pd
 
 from llmaudit.pricing import ModelPrice, PriceTable
 from llmaudit.pricing.cost import PRICING_INPUTS, cost_floor, costs_of, mode_codes, model_index
-from llmaudit.schema import untagged_mask
+from llmaudit.schema import PRICED, untagged_mask
 
 FRONTIER_BLENDED_USD: Final = 2.50
 CANDIDATES: Final = 8
@@ -56,11 +56,13 @@ class Overspend:
         return frozenset(m.name for m in models if blended(m) >= FRONTIER_BLENDED_USD and m.confidence != "low")
 
     def annotate(self, priced: pd.DataFrame) -> pd.DataFrame:
+        """``priced`` (tagged and priced requests) with the ``schema.OVERSPEND_DTYPES`` columns."""
+        PRICED.require(priced, "the overspend stage")
         n = len(priced)
         best_cost = np.full(n, np.nan)
         best = np.full(n, -1)  # index into self.candidates; -1: no candidate fits
         untagged = untagged_mask(priced)
-        tier = priced["complexity_tier"].to_numpy() if "complexity_tier" in priced else np.zeros(n, dtype=np.int64)
+        tier = priced["complexity_tier"].to_numpy()
         on_frontier = priced["priced_model"].isin(self.frontier).to_numpy() & (priced["status"] == "ok").to_numpy()
         eligible = np.isin(tier, EASY_TIERS) & on_frontier & ~untagged
         rows = np.flatnonzero(eligible)

@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from llmaudit.analysis import analyze
+from llmaudit.analyze.reconcile import BillAccumulator, _verdict
+from llmaudit.analyze.run import analyze
 from llmaudit.ingest import RequestReader
 from llmaudit.pricing import load_pricing
-from llmaudit.reconcile import BillAccumulator, _verdict
 from llmaudit.report import render
 from llmaudit.report.model import AnalyzeReport
 from tests.conftest import FIXTURES, LOGS
