@@ -83,6 +83,12 @@ class LogFormat:
       reads the JSON Lines too (``llmaudit.ingest.tabular.read_by_content``).
     - ``sniff_bytes(head)`` recognizes a file that is not JSON from its first bytes (for
       Parquet, from its column names, presented as a CSV header line).
+    - ``claims(table)`` is ``sniff`` over a whole chunk: given the chunk parsed against
+      ``schema``, a boolean per row, True only where ``sniff`` recognizes the record (it
+      may say False where sniff says True: those rows are checked one by one). With it, a
+      chunk of the format's own records needs no per-record test for records of other
+      formats (``llmaudit.ingest.mixed``): records whose shape varies from line to line
+      (Claude Code's string-or-list ``content``) are read as fast as uniform ones.
     - ``companion_of = (format, setting)`` marks files that are not request logs but
       data another format joins (OpenAI Batch *input* files): found among the LOGS, they
       are added to that format's ``setting`` instead of being read as requests.
@@ -101,6 +107,7 @@ class LogFormat:
     read_tables: Callable[[BinaryIO, int], Iterator[ParsedChunk]] | None = None
     sniff_bytes: Callable[[bytes | bytearray], bool] | None = None
     companion_of: tuple[str, str] | None = None
+    claims: Callable[[pa.Table], np.ndarray] | None = None
 
 
 _REGISTRY: dict[str, LogFormat] = {}

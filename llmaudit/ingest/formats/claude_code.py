@@ -77,6 +77,7 @@ SCHEMA: Final = pa.schema(
         ("error", STR),
         ("apiErrorStatus", NUM),
         ("costUSD", NUM),
+        ("leafUuid", STR),
         ("message", _MESSAGE),
     ]
 )
@@ -105,6 +106,17 @@ def sniff(record: Mapping[str, Any]) -> bool:
         or (kind == "summary" and "leafUuid" in record)
         or _untyped_usage(record)
     )
+
+
+def claims(table: pa.Table) -> np.ndarray:
+    """``sniff`` over a parsed chunk (see ``LogFormat.claims``): events with a session id and
+    summaries with a leaf. Lines without a type are left to ``sniff`` (a null type may be a
+    ``"type": null`` key, which sniff does not claim)."""
+    g = col.Fields(table)
+    kind = col.strings(g("type"))
+    event = np.asarray(pc.fill_null(pc.is_in(kind, pa.array(sorted(_EVENTS))), False))
+    summary = np.asarray(pc.fill_null(pc.equal(kind, "summary"), False))
+    return (event & np.asarray(g("sessionId").is_valid())) | (summary & np.asarray(g("leafUuid").is_valid()))
 
 
 def _whole_response(c: dict[str, Any], ids: pa.Array) -> None:
@@ -201,6 +213,7 @@ FORMAT = register(
         schema=SCHEMA,
         sniff=sniff,
         convert=convert,
+        claims=claims,
         aliases=("claude_code",),
     )
 )
