@@ -159,8 +159,9 @@ def _sample_records(data: bytes | bytearray, limit: int = SNIFF_RECORDS) -> list
     return sample_records(data[: end if end >= 0 else len(data)], limit)
 
 
-def _companion_format(source: InputSource) -> LogFormat | None:
-    """The format of ``source`` if a sample of it is a companion format, else None."""
+def _companion_format(source: InputSource, quick_samples: dict[InputSource, list[dict[str, Any]]]) -> LogFormat | None:
+    """The format of ``source`` if a sample of it is a companion format, else None. The
+    first records of a plain file are kept in ``quick_samples`` (detection reuses them)."""
     opened = open_source(source)
     try:
         head = opened.stream.read(1 << 16)
@@ -170,6 +171,8 @@ def _companion_format(source: InputSource) -> LogFormat | None:
     # The first records first (a folder of many small logs is checked at little cost): the
     # usual sample only when one of them is a companion's.
     quick = sample_records(head[:QUICK_SNIFF_BYTES], QUICK_SNIFF_RECORDS)
+    if not opened.compressed and not head.startswith(b"\xef\xbb\xbf"):
+        quick_samples[source] = quick
     if not any(f.sniff(r) for f in companions for r in quick):
         return None
     sample = _sample_records(head)
@@ -209,6 +212,8 @@ class RequestReader:
                 f"--mapping/--map describe the 'generic' format, but --input-format is {self.options.input_format!r}",
                 hint="drop --input-format (a mapping implies generic), or drop the mapping",
             )
+        # The first records of each file, read when looking for companion files.
+        self._quick_samples: dict[InputSource, list[dict[str, Any]]] = {}
         if self._forced is None:
             self.sources = self._route_companions(self.sources)
 
@@ -224,7 +229,7 @@ class RequestReader:
         logs: list[InputSource] = []
         settings = {name: dict(value) for name, value in self.options.format_options.items()}
         for source in sources:
-            fmt = None if source.is_stdin else _companion_format(source)
+            fmt = None if source.is_stdin else _companion_format(source, self._quick_samples)
             if fmt is None or fmt.companion_of is None:
                 logs.append(source)
                 continue
@@ -353,7 +358,9 @@ class RequestReader:
         if file is None:
             return None
         first = Chunk(file.data, 1, file.n_lines)
-        sample = file.quick_sample()
+        sample = self._quick_samples.pop(source, None)
+        if sample is None:
+            sample = file.quick_sample()
         if (
             previous is not None
             and self._forced is None
