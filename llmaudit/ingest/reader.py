@@ -43,6 +43,7 @@ from llmaudit.ingest.registry import (
     detect_bytes,
     formats,
     get_format,
+    implied_format,
     is_wrapper,
 )
 from llmaudit.ingest.sources import InputSource, OpenedSource, expand_inputs, open_source
@@ -207,10 +208,13 @@ class RequestReader:
         self._forced: LogFormat | None = (
             None if self.options.input_format == "auto" else get_format(self.options.input_format)
         )
-        if self._forced is not None and self._forced.name != "generic" and "generic" in self.options.format_options:
+        implied = implied_format(self.options.format_options)
+        if self._forced is not None and implied is not None and self._forced.name != implied.name:
             raise UsageError(
-                f"--mapping/--map describe the 'generic' format, but --input-format is {self.options.input_format!r}",
-                hint="drop --input-format (a mapping implies generic), or drop the mapping",
+                f"{implied.settings_flags} describe the {implied.name!r} format, but --input-format is "
+                f"{self.options.input_format!r}",
+                hint=f"drop --input-format ({implied.settings_flags} imply {implied.name}), or drop "
+                f"{implied.settings_flags}",
             )
         # The first records of each file, read when looking for companion files.
         self._quick_samples: dict[InputSource, list[dict[str, Any]]] = {}
@@ -243,12 +247,9 @@ class RequestReader:
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
         if not self.sources and self.stats.companions:
-            path, _ = self.stats.companions[0]
-            raise InputError(
-                f"{path}: this is an OpenAI Batch input file (requests without usage); there is no batch "
-                "output file among the logs to join it to",
-                hint="pass the batch output (results) file too: llmaudit analyze OUTPUT.jsonl INPUT.jsonl",
-            )
+            path, name = self.stats.companions[0]
+            message, hint = get_format(name).orphan or (f"a {name} file, with no file of the format it joins", None)
+            raise InputError(f"{path}: {message}", hint=hint)
         failures: list[InputError] = []
         index = 0
         while index < len(self.sources):
@@ -534,9 +535,10 @@ class RequestReader:
             return Detection(
                 self._forced, wrapped and self._forced.request_schema is not None, len(sample), len(sample)
             )
-        if self.options.format_options.get("generic"):
-            # A column mapping (--mapping, --map) describes the files: it implies --input-format generic.
-            return Detection(get_format("generic"), False, len(sample), len(sample))
+        implied = implied_format(self.options.format_options)
+        if implied is not None:
+            # Settings that describe the files (a column mapping) imply their format.
+            return Detection(implied, False, len(sample), len(sample))
         if not first.data.strip():
             return None  # only blank lines
         if not sample:
