@@ -36,7 +36,7 @@ from llmaudit.ingest.sources import InputSource
 SMALL_FILE_BYTES: Final = 4 << 20
 # Detection of a joined file looks at its first records only; an ambiguous sample (a record
 # the chosen format does not claim) is detected again on the usual sample.
-QUICK_SNIFF_RECORDS: Final = 32
+QUICK_SNIFF_RECORDS: Final = 8
 QUICK_SNIFF_BYTES: Final = 1 << 16
 _BOM: Final = b"\xef\xbb\xbf"
 _GZIP: Final = b"\x1f\x8b"
