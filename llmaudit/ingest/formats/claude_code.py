@@ -36,7 +36,9 @@ its history). The lines' usage is not always identical: ``output_tokens`` may gr
 one line to the next. So within a chunk every line of a response is given the largest
 count of each token field (and the last stop reason), and the line the reader keeps
 carries the final usage. Lines
-of one response split across two chunks (or files) keep the first chunk's largest.
+of one response split across two chunks keep the first chunk's largest. (Small session
+files are read joined into one chunk, ``llmaudit.ingest.batches``: a response repeated in
+a resumed session's file in the same chunk is joined too.)
 
 **No prompt text.** A user turn's ``message.content`` is a string or a list of blocks
 from line to line, which pyarrow cannot read as one column: reading it would send nearly
