@@ -139,3 +139,14 @@ def test_chunk_size_bounds_a_joined_chunk(tmp_path: Path, chunk_bytes: int) -> N
     assert len(frame) == 200 and stats.parsed == 200
     assert frame["output_tokens"].sum() == 40 * (1 + 2 + 3 + 4 + 5)
     assert [f.lines_read for f in stats.files] == [5] * 40
+
+
+def test_period_skips_are_per_file_as_one_by_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inputs = _mixed_folder(tmp_path)
+    since = pd.Timestamp("2026-03-02", tz="UTC")
+    joined, stats = read_all(inputs, since=since)
+    alone, alone_stats = _one_by_one(monkeypatch, inputs, since=since)
+    pd.testing.assert_frame_equal(joined, alone)
+    assert _per_file(stats) == _per_file(alone_stats)
+    assert stats.examples["outside_period"] == alone_stats.examples["outside_period"]
+    assert stats.skipped["outside_period"] > 0
