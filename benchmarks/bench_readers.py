@@ -21,6 +21,14 @@ child's own peak resident memory); the fastest of ``--repeats`` runs is kept:
 - ``bare parse``: pyarrow reads the whole file and does nothing else:
   ``pyarrow.json.read_json``, ``pyarrow.csv.read_csv`` or ``pyarrow.parquet.read_table``
   (schema inferred, all fields, all cores);
+  For ``claude-code`` no one inferred shape fits the lines (a user turn's ``content`` is a
+  string or a list), so its bare parse reads the fields the reader reads, by explicit
+  schema, and ignores the rest;
+- ``reader``: the reader alone, as ``analyze`` drives it but without pricing, analysis or
+  report: a child process imports llmaudit, then times iterating
+  ``RequestReader([FILE], IngestOptions(input_format=FMT))`` to the end (detection, parse,
+  conversion to canonical frames, validation, accounting; all of it for a directory).
+  ``MB/s`` is the input's size on disk over that time (issue 14.10's goal: 60 MB/s);
 - ``analyze``: ``python -m llmaudit analyze FILE --input-format FMT --format json -q -o
   /dev/null``, the whole command including start-up, imports, pricing and the report.
 
@@ -33,10 +41,12 @@ Two Markdown tables go to stdout: each reader's speed relative to the bare parse
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -55,6 +65,36 @@ BARE_PARSE = {
     ".parquet": "import pyarrow.parquet as pq; pq.read_table({path!r})",
 }
 
+# Lines of varying shape: pyarrow reads the fields the format reads, ignoring the others.
+_CLAUDE_FIELDS = (
+    "pa.schema([('type', pa.string()), ('sessionId', pa.string()), ('timestamp', pa.string()), "
+    "('message', pa.struct([('id', pa.string()), ('model', pa.string()), ('usage', pa.struct("
+    "[(k, pa.int64()) for k in ('input_tokens', 'cache_read_input_tokens', 'cache_creation_input_tokens', "
+    "'output_tokens')]))]))])"
+)
+_CLAUDE_OPTIONS = f"pj.ParseOptions(explicit_schema={_CLAUDE_FIELDS}, unexpected_field_behavior='ignore')"
+BARE_BY_FORMAT = {
+    "claude-code": "import pathlib, pyarrow as pa, pyarrow.json as pj; p = pathlib.Path({path!r}); "
+    f"[pj.read_json(f, parse_options={_CLAUDE_OPTIONS}) for f in (sorted(p.rglob('*.jsonl')) if p.is_dir() else [p])]"
+}
+READER = (
+    "import json, sys, time; from llmaudit.ingest.reader import IngestOptions, RequestReader; "
+    "t, cpu = time.perf_counter(), time.process_time(); "
+    "reader = RequestReader([sys.argv[1]], IngestOptions(input_format=sys.argv[2])); "
+    "rows = sum(len(f) for f in reader); "
+    "print(json.dumps({{'seconds': time.perf_counter() - t, 'cpu': time.process_time() - cpu, 'rows': rows}}))"
+)
+
+
+def time_reader(path: Path, input_format: str) -> tuple[float, float]:
+    """Wall and CPU seconds (all threads) the reader alone takes over ``path`` in a fresh
+    process, imports excluded. CPU time is the steadier figure on a shared machine."""
+    out = subprocess.run(
+        [sys.executable, "-c", READER.format(), str(path), input_format], capture_output=True, text=True, check=True
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return float(result["seconds"]), float(result["cpu"])
+
 
 @dataclass(frozen=True)
 class Result:
@@ -65,6 +105,12 @@ class Result:
     parse_rss_mb: float
     analyze_s: float
     analyze_rss_mb: float
+    reader_s: float
+    reader_cpu_s: float
+
+    @property
+    def reader_mb_s(self) -> float:
+        return self.size_mb / self.reader_s
 
     @property
     def ratio(self) -> float:
@@ -88,29 +134,32 @@ def bench(shape: Shape, records: int, repeats: int, cache: dict[tuple[str, int],
     if key in cache:
         return cache[key]
     path = data_file(shape, records)
-    parse_cmd = [sys.executable, "-c", BARE_PARSE[shape.suffix].format(path=str(path))]
+    bare = BARE_BY_FORMAT.get(shape.input_format, BARE_PARSE[shape.suffix])
+    parse_cmd = [sys.executable, "-c", bare.format(path=str(path))]
     analyze_cmd = [sys.executable, "-m", "llmaudit", "analyze", str(path), "--input-format", shape.input_format]
     analyze_cmd += ["--format", "json", "-q", "-o", os.devnull]
     print(f"measuring {shape.name} at {records:,}", file=sys.stderr, flush=True)
     parse = min(measure(parse_cmd) for _ in range(repeats))
     analyze = min(measure(analyze_cmd) for _ in range(repeats))
+    reader = min(time_reader(path, shape.input_format) for _ in range(repeats))  # the fastest wall time
     size = sum(p.stat().st_size for p in path.rglob("*")) if path.is_dir() else path.stat().st_size
-    result = Result(shape, records, size / 1e6, parse[0], parse[1], analyze[0], analyze[1])
+    result = Result(shape, records, size / 1e6, parse[0], parse[1], analyze[0], analyze[1], *reader)
     cache[key] = result
     return result
 
 
 def readers_table(results: list[Result]) -> str:
     lines = [
-        "| format | file | records | MB | bare parse | analyze | ratio | parse peak RSS | analyze peak RSS |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| format | file | records | MB | bare parse | reader | reader MB/s | reader CPU | analyze | ratio "
+        "| parse peak RSS | analyze peak RSS |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
             f"| {r.shape.input_format} | {r.shape.note} ({r.shape.suffix[1:] or 'directory'}) | {r.records:,} | "
-            f"{r.size_mb:,.0f} | "
-            f"{r.parse_s:.2f} s | {r.analyze_s:.2f} s | {r.ratio:.2f}x | {r.parse_rss_mb:,.0f} MB | "
-            f"{r.analyze_rss_mb:,.0f} MB |"
+            f"{r.size_mb:,.0f} | {r.parse_s:.2f} s | {r.reader_s:.2f} s | {r.reader_mb_s:,.0f} | "
+            f"{r.reader_cpu_s:.2f} s | "
+            f"{r.analyze_s:.2f} s | {r.ratio:.2f}x | {r.parse_rss_mb:,.0f} MB | {r.analyze_rss_mb:,.0f} MB |"
         )
     ratios = [r.ratio for r in results]
     if ratios:

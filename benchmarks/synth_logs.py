@@ -364,8 +364,10 @@ def _otel(b: Block) -> Iterator[str]:
 
 
 def _claude_code(b: Block) -> Iterator[str]:
-    """A session log: a user turn (list content, as tool results are), then the assistant line.
+    """A session log: a user turn, then the assistant line.
 
+    As in real sessions, a user turn's ``content`` is a string (a typed prompt, every third
+    turn) or a list of blocks (tool results): so no one pyarrow shape fits every line.
     Every fourth response is streamed as two lines with the same ids (the reader keeps one);
     so a file of ``records`` lines holds fewer requests.
     """
@@ -382,7 +384,9 @@ def _claude_code(b: Block) -> Iterator[str]:
                 return
             line += 1
             if kind == "user":
-                message: dict[str, Any] = {"role": "user", "content": [{"type": "text", "text": b.text(k)}]}
+                text = b.text(k)
+                content: Any = text if k % 3 == 0 else [{"type": "text", "text": text}]
+                message: dict[str, Any] = {"role": "user", "content": content}
                 yield _dumps(
                     {**common, "type": "user", "message": message, "uuid": f"u-{b.i[k]}", "timestamp": str(b.iso[k])}
                 )

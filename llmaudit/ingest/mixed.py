@@ -18,6 +18,10 @@ Kept fast on the common, single-format file:
   format, and the rows put back in file order with their own line numbers. A chunk that
   proves to hold only the file's format widens the verified shape instead.
 
+A format with a whole-chunk ``claims`` (Claude Code, whose lines vary in shape) skips the
+verified shape: each chunk is parsed with the format's schema, and only the lines it does
+not claim as a column are checked record by record.
+
 Records the file's format claims, or that no other format claims, stay with the file's
 format (which skips what it does not recognize, by reason). Another format that reads
 tables (CSV exports, OTLP spans, a column mapping) cannot read single records, so its
@@ -112,7 +116,10 @@ class Mixture:
         self._pipelines: dict[Key, Pipeline] = {own_pipeline.key: own_pipeline}
         self._widenings = 0
         self.shape: ExactShape | None = None
-        self._verify(head)
+        # A format that claims whole chunks needs no verified shape (see ``parse``).
+        self._claims = own.claims if not wrapped and own_pipeline.schema is not None else None
+        if self._claims is None:
+            self._verify(head)
 
     def claimant(self, record: dict[str, Any]) -> Key | None:
         """The (format, wrapped) that reads ``record`` when not the file's own, else None."""
@@ -147,11 +154,28 @@ class Mixture:
             table = read_json(chunk.data, shape.schema, unexpected="error")
             if table is not None:
                 return [Part(own, parse_chunk(chunk, own.schema, own.normalize, _Given(table)))]
+        if self._claims is not None:
+            parsed = parse_chunk(chunk, own.schema, own.normalize)
+            unclaimed = parsed.lines[~self._claims(parsed.table)] if parsed.table.num_rows else parsed.lines
+            if self._stay(chunk, unclaimed):
+                return [Part(own, parsed)]
         groups, records = self._split(chunk)
         if groups is None:
             self._widen(chunk)
             return [Part(own, parse_chunk(chunk, own.schema, own.normalize))]
         return [self._parse_group(chunk, key, index, records) for key, index in groups.items()]
+
+    def _stay(self, chunk: Chunk, numbers: np.ndarray) -> bool:
+        """Whether no other format claims any of the lines ``numbers`` (the few the file's
+        format did not claim as a column: see ``LogFormat.claims``)."""
+        if not len(numbers):
+            return True
+        lines = _lines(chunk)
+        for i in numbers - chunk.first_line:
+            record = _record(lines[i])
+            if record is not None and self.claimant(record) is not None:
+                return False
+        return True
 
     def _split(self, chunk: Chunk) -> tuple[dict[Key | None, list[int]] | None, dict[int, dict[str, Any]]]:
         groups: dict[Key | None, list[int]] = {}

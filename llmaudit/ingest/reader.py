@@ -9,7 +9,7 @@ module never prints.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from llmaudit.errors import InputError, MalformedRecordError, UsageError
 from llmaudit.ingest.accounting import HARMLESS_REASONS, SKIP_REASONS, FileProblem, FileStats, IngestStats
+from llmaudit.ingest.batches import QUICK_SNIFF_BYTES, QUICK_SNIFF_RECORDS, Batch, SmallFile, small_file
 from llmaudit.ingest.documents import JsonDocument
 from llmaudit.ingest.finalize import finalize
 from llmaudit.ingest.jsonl import (
@@ -42,6 +43,7 @@ from llmaudit.ingest.registry import (
     detect_bytes,
     formats,
     get_format,
+    implied_format,
     is_wrapper,
 )
 from llmaudit.ingest.sources import InputSource, OpenedSource, expand_inputs, open_source
@@ -89,6 +91,8 @@ class _Processed:
     foreign: dict[str, int] = field(default_factory=dict)
     # Data-quality notes on kept rows (a dropped field), counted by code.
     warnings: dict[str, int] = field(default_factory=dict)
+    # Joined small files: the index of each row's file in its ``Batch``.
+    file_index: np.ndarray | None = None
 
 
 def _merge(parts: list[_Processed], n_lines: int) -> _Processed:
@@ -156,18 +160,25 @@ def _sample_records(data: bytes | bytearray, limit: int = SNIFF_RECORDS) -> list
     return sample_records(data[: end if end >= 0 else len(data)], limit)
 
 
-def _companion_format(source: InputSource) -> LogFormat | None:
-    """The format of ``source`` if a sample of it is a companion format, else None."""
+def _companion_format(source: InputSource, quick_samples: dict[InputSource, list[dict[str, Any]]]) -> LogFormat | None:
+    """The format of ``source`` if a sample of it is a companion format, else None. The
+    first records of a plain file are kept in ``quick_samples`` (detection reuses them)."""
     opened = open_source(source)
     try:
         head = opened.stream.read(1 << 16)
     finally:
         opened.close()
-    sample = _sample_records(head)
-    if not sample:
+    companions = [f for f in formats().values() if f.companion_of is not None]
+    # The first records first (a folder of many small logs is checked at little cost): the
+    # usual sample only when one of them is a companion's.
+    quick = sample_records(head[:QUICK_SNIFF_BYTES], QUICK_SNIFF_RECORDS)
+    if not opened.compressed and not head.startswith(b"\xef\xbb\xbf"):
+        quick_samples[source] = quick
+    if not any(f.sniff(r) for f in companions for r in quick):
         return None
-    for fmt in formats().values():
-        if fmt.companion_of is not None and sum(map(fmt.sniff, sample)) > len(sample) / 2:
+    sample = _sample_records(head)
+    for fmt in companions:
+        if sum(map(fmt.sniff, sample)) > len(sample) / 2:
             return fmt
     return None
 
@@ -197,11 +208,16 @@ class RequestReader:
         self._forced: LogFormat | None = (
             None if self.options.input_format == "auto" else get_format(self.options.input_format)
         )
-        if self._forced is not None and self._forced.name != "generic" and "generic" in self.options.format_options:
+        implied = implied_format(self.options.format_options)
+        if self._forced is not None and implied is not None and self._forced.name != implied.name:
             raise UsageError(
-                f"--mapping/--map describe the 'generic' format, but --input-format is {self.options.input_format!r}",
-                hint="drop --input-format (a mapping implies generic), or drop the mapping",
+                f"{implied.settings_flags} describe the {implied.name!r} format, but --input-format is "
+                f"{self.options.input_format!r}",
+                hint=f"drop --input-format ({implied.settings_flags} imply {implied.name}), or drop "
+                f"{implied.settings_flags}",
             )
+        # The first records of each file, read when looking for companion files.
+        self._quick_samples: dict[InputSource, list[dict[str, Any]]] = {}
         if self._forced is None:
             self.sources = self._route_companions(self.sources)
 
@@ -217,7 +233,7 @@ class RequestReader:
         logs: list[InputSource] = []
         settings = {name: dict(value) for name, value in self.options.format_options.items()}
         for source in sources:
-            fmt = None if source.is_stdin else _companion_format(source)
+            fmt = None if source.is_stdin else _companion_format(source, self._quick_samples)
             if fmt is None or fmt.companion_of is None:
                 logs.append(source)
                 continue
@@ -231,15 +247,17 @@ class RequestReader:
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
         if not self.sources and self.stats.companions:
-            path, _ = self.stats.companions[0]
-            raise InputError(
-                f"{path}: this is an OpenAI Batch input file (requests without usage); there is no batch "
-                "output file among the logs to join it to",
-                hint="pass the batch output (results) file too: llmaudit analyze OUTPUT.jsonl INPUT.jsonl",
-            )
+            path, name = self.stats.companions[0]
+            message, hint = get_format(name).orphan or (f"a {name} file, with no file of the format it joins", None)
+            raise InputError(f"{path}: {message}", hint=hint)
         failures: list[InputError] = []
-        for source in self.sources:
-            yield from self._read_guarded(source, failures)
+        index = 0
+        while index < len(self.sources):
+            # Runs of small JSON Lines files are read joined; any other file on its own.
+            index = yield from self._read_small_files(index, failures)
+            if index < len(self.sources):
+                yield from self._read_guarded(self.sources[index], failures)
+                index += 1
         if self.stats.parsed == 0:
             if failures and self.stats.lines_read == 0:
                 raise failures[0]  # nothing else was read: the first file's own error
@@ -260,6 +278,153 @@ class RequestReader:
                 del self.stats.files[files:]  # nothing of it was read: listed as a problem only
             self.stats.problems.append(FileProblem(source.display, "unreadable_file", exc.message, exc.hint))
             failures.append(exc)
+
+    def _read_small_files(self, start: int, failures: list[InputError]) -> Generator[pd.DataFrame, None, int]:
+        """Read the small JSON Lines files from ``sources[start]`` on, consecutive ones of one
+        format joined into chunks (``llmaudit.ingest.batches``), on one thread pool; returns
+        the index of the first source not read."""
+        stop = start
+        processors: list[tuple[tuple[Any, ...], Callable[[Chunk], _Processed]]] = []
+
+        def processor(key: tuple[Any, ...], make: Callable[[], Callable[[Chunk], _Processed]]) -> Any:
+            for known, process in processors:
+                if known == key:
+                    return process
+            processors.append((key, make()))
+            return processors[-1][1]
+
+        def close(batch: Batch) -> tuple[Batch, Chunk, Callable[[Chunk], _Processed]]:
+            chunk = batch.chunk()
+            detection, sample, first = batch.detection, batch.sample, batch.files[0].source.display
+            make = lambda: self._processor(detection.format, detection, sample, chunk.data, chunk.data, first)  # noqa: E731
+            return batch, chunk, processor(batch.key, make)
+
+        def jobs() -> Iterator[tuple[Batch, Chunk, Callable[[Chunk], _Processed]]]:
+            nonlocal stop
+            batch: Batch | None = None
+            for index in range(start, len(self.sources)):
+                found = self._small_detected(self.sources[index], None if batch is None else batch.detection)
+                if found is None:
+                    break
+                file, detection, sample = found
+                # Wrapped records are read with the wrapper fields of their sample: files join
+                # only when those are the same.
+                own = pipeline(detection.format, True, sample) if detection.wrapped else None
+                key = (detection.format.name, detection.wrapped, None if own is None else own.schema)
+                if batch is not None and (key != batch.key or batch.nbytes + len(file.data) > self.options.chunk_bytes):
+                    yield close(batch)
+                    batch = None
+                if batch is None:
+                    batch = Batch(key, detection, sample)
+                batch.add(
+                    file,
+                    FileStats(
+                        file.source.display, format=detection.format.name + (" (wrapped)" if detection.wrapped else "")
+                    ),
+                )
+                stop = index + 1
+            if batch is not None:
+                yield close(batch)
+
+        def run(job: tuple[Batch, Chunk, Callable[[Chunk], _Processed]]) -> tuple[Batch, _Processed | InputError]:
+            batch, chunk, process = job
+            try:
+                done = process(chunk)
+            except InputError as exc:
+                return batch, exc  # its files are read again one by one, which lists the error
+            if done.frame is not None and len(done.frame):
+                done.file_index = batch.relocate(done.frame, done.from_source)
+            return batch, self._transformed(done)
+
+        for batch, done in ordered_map(run, jobs()):
+            if isinstance(done, InputError):
+                for file in batch.files:
+                    yield from self._read_guarded(file.source, failures)
+                continue
+            yield from self._account_batch(batch, done)
+        return stop
+
+    def _small_detected(
+        self, source: InputSource, previous: Detection | None
+    ) -> tuple[SmallFile, Detection, list[dict[str, Any]]] | None:
+        """``source`` read whole and its format detected, when it may be joined with others;
+        None sends it to the per-file path (which words any error).
+
+        The first records decide: a file whose first records the previous file's format all
+        claims (none a wrapper) is of that format (no two formats claim one record:
+        tests/ingest/test_conformance.py); otherwise every format is tried on them, and an
+        unclear result (a wrapper, a quarter unclaimed) is decided on the usual sample.
+        """
+        file = small_file(source, self.options.chunk_bytes)
+        if file is None:
+            return None
+        first = Chunk(file.data, 1, file.n_lines)
+        sample = self._quick_samples.pop(source, None)
+        if sample is None:
+            sample = file.quick_sample()
+        if (
+            previous is not None
+            and self._forced is None
+            and not previous.wrapped
+            and sample
+            and all(previous.format.sniff(r) and not is_wrapper(r) for r in sample)
+        ):
+            return file, Detection(previous.format, False, len(sample), len(sample)), sample
+        try:
+            detection = self._detect(sample, first, source, file.data[:65536])
+            if detection is not None and (detection.wrapped or 4 * detection.matched < 3 * detection.sampled):
+                # Not a clear case: the usual sample decides, as for any file.
+                sample = _sample_records(file.data)
+                detection = self._detect(sample, first, source, file.data[:65536])
+        except InputError:
+            return None
+        fmt = None if detection is None else detection.format
+        if fmt is None or fmt.read_tables is not None or fmt.configure is not None or not sample:
+            return None
+        return file, detection, sample  # type: ignore[return-value]
+
+    def _account_batch(self, batch: Batch, done: _Processed) -> Iterator[pd.DataFrame]:
+        """``_account`` for joined files: each file's lines, skips and rows in its own stats."""
+        skipped: list[dict[str, np.ndarray]] = [{} for _ in batch.files]
+
+        def add(reason: str, virtual: np.ndarray) -> None:
+            for k, lines in batch.split(np.asarray(virtual, dtype=np.int64)):
+                skipped[k][reason] = np.concatenate([skipped[k].get(reason, np.zeros(0, np.int64)), lines])
+
+        parsed, frame = done.parsed, done.frame
+        for reason, lines in [*parsed.skipped.items(), *done.dropped.items()]:
+            add(reason, np.asarray(lines, dtype=np.int64))
+        kept = np.zeros(len(batch.files), dtype=np.int64)
+        if frame is not None and done.file_index is not None:
+            index = done.file_index
+            dup = np.zeros(len(frame), dtype=bool)
+            if done.from_source.any():
+                dup[done.from_source] = self._seen.mark_duplicates(frame.loc[done.from_source, "request_id"])
+            if dup.any():
+                lines = frame.loc[dup, "source_line"].to_numpy()
+                for k in np.unique(index[dup]):
+                    mine = lines[index[dup] == k]
+                    old = skipped[k].get("duplicate_request_id", np.zeros(0, np.int64))
+                    skipped[k]["duplicate_request_id"] = np.concatenate([old, mine])
+                frame, index = frame.loc[~dup].reset_index(drop=True), index[~dup]
+            kept = np.bincount(index, minlength=len(batch.files))
+        # A chunk keeps one detail per reason (its first line's): it belongs to that line's file.
+        owner = {r: int(batch.file_of(np.asarray([min(parsed.skipped[r])]))[0]) for r in parsed.details}
+        for k, (file, stats) in enumerate(zip(batch.files, batch.stats, strict=True)):
+            self.stats.files.append(stats)
+            if self.observer is not None:
+                self.observer.file_started(file.source, stats.format)
+            stats.lines_read += file.n_lines
+            self._record(stats, skipped[k], {r: d for r, d in parsed.details.items() if owner[r] == k})
+            stats.parsed += int(kept[k])
+            if self.observer is not None:
+                self.observer.advanced(file.source, file.size)
+        for code, count in done.warnings.items():
+            self.stats.warn(code, count)
+        for name, count in done.foreign.items():
+            self.stats.warn(f"records_read_as_{name}_inside_{batch.stats[0].format.split()[0]}_files", count)
+        if frame is not None and len(frame):
+            yield frame
 
     def _nothing_usable_message(self) -> str:
         total = self.stats.lines_read
@@ -370,9 +535,10 @@ class RequestReader:
             return Detection(
                 self._forced, wrapped and self._forced.request_schema is not None, len(sample), len(sample)
             )
-        if self.options.format_options.get("generic"):
-            # A column mapping (--mapping, --map) describes the files: it implies --input-format generic.
-            return Detection(get_format("generic"), False, len(sample), len(sample))
+        implied = implied_format(self.options.format_options)
+        if implied is not None:
+            # Settings that describe the files (a column mapping) imply their format.
+            return Detection(implied, False, len(sample), len(sample))
         if not first.data.strip():
             return None  # only blank lines
         if not sample:
@@ -416,52 +582,68 @@ class RequestReader:
                 hint="drop --input-format, or choose one of: "
                 + ", ".join(n for n, f in formats().items() if f.read_tables or f.configure),
             )
-        own = pipeline(fmt, detection.wrapped, sample)
-
-        def to_frame(parsed: ParsedChunk, convert: Callable[[pa.Table], Converted]) -> _Processed:
-            if not parsed.table.num_rows:
-                return _Processed(parsed, None, {}, np.zeros(0, dtype=bool))
-            frame, dropped, from_source, warnings = finalize(
-                convert(parsed.table), parsed.lines, source.display, self.options.now
-            )
-            frame, from_source = self._within_period(frame, dropped, from_source)
-            if self.transform is not None and len(frame):
-                frame = self.transform(frame)
-            return _Processed(parsed, frame, dropped, from_source, warnings=warnings)
-
         if fmt.read_tables is not None:
+            own = pipeline(fmt, detection.wrapped, sample)
             stream = _ReplayStream(first, rest, source.display, None if opened.compressed else source.path)
             tables = fmt.read_tables(stream, self.options.chunk_bytes)  # type: ignore[arg-type]
-            results = ordered_map(lambda parsed: to_frame(parsed, own.convert), tables)
-        elif self._forced is not None:
-            # A forced format reads every record (the user said what the file holds).
-            assert own.schema is not None
-            shape = ExactShape.infer(first.data)
             results = ordered_map(
-                lambda chunk: to_frame(parse_chunk(chunk, own.schema, own.normalize, shape), own.convert),
-                _chain(first, rest),
+                lambda parsed: self._transformed(self._to_frame(parsed, own.convert, source.display)), tables
             )
         else:
-            mixture = Mixture(fmt, detection.wrapped, own, self._configured, head)
-
-            def process(chunk: Chunk) -> _Processed:
-                parts = mixture.parse(chunk)
-                done = [to_frame(part.parsed, part.pipeline.convert) for part in parts]
-                merged = done[0] if len(done) == 1 else _merge(done, chunk.n_lines)
-                merged.foreign = {
-                    part.pipeline.key[0]: len(d.frame)
-                    for part, d in zip(parts, done, strict=True)
-                    if part.pipeline is not own and d.frame is not None and len(d.frame)
-                }
-                return merged
-
-            results = ordered_map(process, _chain(first, rest))
+            process = self._processor(fmt, detection, sample, first.data, head, source.display)
+            results = ordered_map(lambda chunk: self._transformed(process(chunk)), _chain(first, rest))
         for done in results:
             for name, count in done.foreign.items():
                 self.stats.warn(f"records_read_as_{name}_inside_{fmt.name}_files", count)
             yield from self._account(stats, done)
             if self.observer is not None:
                 self.observer.advanced(source, opened.raw_counter.count)
+
+    def _processor(
+        self,
+        fmt: LogFormat,
+        detection: Detection,
+        sample: list[dict[str, Any]],
+        first: bytes | bytearray,
+        head: bytes | bytearray,
+        source: str,
+    ) -> Callable[[Chunk], _Processed]:
+        """Parse and convert one JSON Lines chunk of ``fmt`` (``first``: the first chunk's data,
+        ``head``: the file's first MB); runs on the worker threads."""
+        own = pipeline(fmt, detection.wrapped, sample)
+        assert own.schema is not None
+        schema = own.schema
+        if self._forced is not None:
+            # A forced format reads every record (the user said what the file holds).
+            shape = ExactShape.infer(first)
+            return lambda chunk: self._to_frame(parse_chunk(chunk, schema, own.normalize, shape), own.convert, source)
+        mixture = Mixture(fmt, detection.wrapped, own, self._configured, head)
+
+        def process(chunk: Chunk) -> _Processed:
+            parts = mixture.parse(chunk)
+            done = [self._to_frame(part.parsed, part.pipeline.convert, source) for part in parts]
+            merged = done[0] if len(done) == 1 else _merge(done, chunk.n_lines)
+            merged.foreign = {
+                part.pipeline.key[0]: len(d.frame)
+                for part, d in zip(parts, done, strict=True)
+                if part.pipeline is not own and d.frame is not None and len(d.frame)
+            }
+            return merged
+
+        return process
+
+    def _to_frame(self, parsed: ParsedChunk, convert: Callable[[pa.Table], Converted], source: str) -> _Processed:
+        if not parsed.table.num_rows:
+            return _Processed(parsed, None, {}, np.zeros(0, dtype=bool))
+        frame, dropped, from_source, warnings = finalize(convert(parsed.table), parsed.lines, source, self.options.now)
+        frame, from_source = self._within_period(frame, dropped, from_source)
+        return _Processed(parsed, frame, dropped, from_source, warnings=warnings)
+
+    def _transformed(self, done: _Processed) -> _Processed:
+        """``transform`` (pricing) applied to a processed chunk's rows, on the worker thread."""
+        if self.transform is not None and done.frame is not None and len(done.frame):
+            done.frame = self.transform(done.frame)
+        return done
 
     def _within_period(
         self, frame: pd.DataFrame, dropped: dict[str, np.ndarray], from_source: np.ndarray

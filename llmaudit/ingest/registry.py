@@ -83,6 +83,20 @@ class LogFormat:
       reads the JSON Lines too (``llmaudit.ingest.tabular.read_by_content``).
     - ``sniff_bytes(head)`` recognizes a file that is not JSON from its first bytes (for
       Parquet, from its column names, presented as a CSV header line).
+    - ``settings_flags`` (e.g. ``"--mapping/--map"``): settings given for this format
+      describe every file: the format is implied for all of them (the generic format's
+      column mapping), and forcing another with ``--input-format`` is a usage error.
+    - ``owns_envelope(record)``: records of this format that carry a ``response`` object
+      of their own (an OpenAI Batch output line: ``custom_id`` + ``response``), which are
+      therefore not the ``{"request", "response"}`` wrapper (``is_wrapper``).
+    - ``orphan = (message, hint)``: for a companion format, the error when its files come
+      without any file of the format they join.
+    - ``claims(table)`` is ``sniff`` over a whole chunk: given the chunk parsed against
+      ``schema``, a boolean per row, True only where ``sniff`` recognizes the record (it
+      may say False where sniff says True: those rows are checked one by one). With it, a
+      chunk of the format's own records needs no per-record test for records of other
+      formats (``llmaudit.ingest.mixed``): records whose shape varies from line to line
+      (Claude Code's string-or-list ``content``) are read as fast as uniform ones.
     - ``companion_of = (format, setting)`` marks files that are not request logs but
       data another format joins (OpenAI Batch *input* files): found among the LOGS, they
       are added to that format's ``setting`` instead of being read as requests.
@@ -101,6 +115,14 @@ class LogFormat:
     read_tables: Callable[[BinaryIO, int], Iterator[ParsedChunk]] | None = None
     sniff_bytes: Callable[[bytes | bytearray], bool] | None = None
     companion_of: tuple[str, str] | None = None
+    claims: Callable[[pa.Table], np.ndarray] | None = None
+    settings_flags: str | None = None
+    owns_envelope: Callable[[Mapping[str, Any]], bool] | None = None
+    orphan: tuple[str, str] | None = None
+
+
+# The formats' ``owns_envelope`` predicates, for ``is_wrapper`` (per record: kept, not rebuilt).
+_ENVELOPE_OWNERS: list[Callable[[Mapping[str, Any]], bool]] = []
 
 
 _REGISTRY: dict[str, LogFormat] = {}
@@ -111,6 +133,8 @@ def register(fmt: LogFormat) -> LogFormat:
     if fmt.name in _REGISTRY:
         raise ValueError(f"format {fmt.name!r} registered twice")
     _REGISTRY[fmt.name] = fmt
+    if fmt.owns_envelope is not None:
+        _ENVELOPE_OWNERS.append(fmt.owns_envelope)
     for alias in fmt.aliases:
         _ALIASES[alias] = fmt.name
     return fmt
@@ -151,12 +175,22 @@ def detect_bytes(head: bytes | bytearray) -> LogFormat | None:
 
 
 def is_wrapper(record: Mapping[str, Any]) -> bool:
-    """The ``{"request": ..., "response": {...}}`` envelope (but not an OpenAI Batch line)."""
-    return (
-        "custom_id" not in record
-        and ("response" in record)
-        and (isinstance(record.get("response"), dict) or isinstance(record.get("request"), dict))
-    )
+    """The ``{"request": ..., "response": {...}}`` envelope (but not a record of a format
+    whose own shape has a ``response``: ``LogFormat.owns_envelope``)."""
+    if "response" not in record or not (
+        isinstance(record.get("response"), dict) or isinstance(record.get("request"), dict)
+    ):
+        return False
+    _load_builtin_formats()
+    return not any(owns(record) for owns in _ENVELOPE_OWNERS)
+
+
+def implied_format(settings: Mapping[str, Any]) -> LogFormat | None:
+    """The format every file is read as because settings for it were given (``settings_flags``)."""
+    for fmt in formats().values():
+        if fmt.settings_flags is not None and settings.get(fmt.name):
+            return fmt
+    return None
 
 
 def _request_beside_response(records: Sequence[Mapping[str, Any]], candidates: list[LogFormat], half: float) -> bool:

@@ -47,33 +47,63 @@ class Fallback:
     entries: Mapping[str, Mapping[str, Any]]
     _resolver: ModelResolver | None = field(default=None, repr=False)
 
+    _renamed: dict[str, str] | None = field(default=None, repr=False)
+
     def resolve(self, raw: str) -> ResolvedName | None:
         if self._resolver is None:
-            self._resolver = ModelResolver(_names(self.entries))
+            self._resolver = ModelResolver(_names(self.entries, self._keys()))
         return self._resolver.resolve(raw)
+
+    def _keys(self) -> dict[str, str]:
+        """Model name -> snapshot key, for bare keys renamed by ``_shadowed``."""
+        if self._renamed is None:
+            self._renamed = {f"{self.entries[k].get('provider')}/{k}": k for k in _shadowed(self.entries)}
+        return self._renamed
 
     def fields(self, key: str) -> dict[str, Any]:
         """The model's YAML fields, with where they came from and their confidence."""
+        key = self._keys().get(key, key)
         data = dict(self.entries[key])
         cited = data.pop("source", None)
-        data["source"] = f"LiteLLM snapshot of {self.as_of.isoformat()} (MIT), key {key!r}"
+        retired = data.pop("retired", None)
+        if retired:
+            data["source"] = (
+                f"LiteLLM {retired}, since removed from its list (MIT), key {key!r}; "
+                f"kept in the snapshot of {self.as_of.isoformat()}"
+            )
+        else:
+            data["source"] = f"LiteLLM snapshot of {self.as_of.isoformat()} (MIT), key {key!r}"
         if cited:
             data["notes"] = f"LiteLLM cites {cited}" + (f"; {data['notes']}" if data.get("notes") else "")
         data.setdefault("confidence", CONFIDENCE)
         return data
 
 
-def _names(entries: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[str, ...]]:
-    """Each key's spellings: its aliases, and the name after its last ``/`` (LiteLLM files
+def _shadowed(entries: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Bare keys of a reseller's entry that a maker's own entry also names: LiteLLM files
+    Vertex AI's Gemini as bare ``gemini-2.0-flash`` beside ``gemini/gemini-2.0-flash``
+    (Google AI Studio). A log's bare name means the maker's API, so such a key is renamed
+    ``<provider>/<key>`` and the bare name goes to the maker's entry."""
+    own = {k.split("/", 1)[1].lower() for k in entries if "/" in k and k.split("/", 1)[0] in FIRST_PARTY}
+    return [
+        k for k, v in entries.items() if "/" not in k and k.lower() in own and str(v.get("provider")) not in FIRST_PARTY
+    ]
+
+
+def _names(entries: Mapping[str, Mapping[str, Any]], renamed: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """Each model's spellings: its aliases, and the name after its last ``/`` (LiteLLM files
     ``mistral-large-latest`` only as ``mistral/mistral-large-latest``) when that name is no
     key itself and one key owns it: the only one with it, or the only one of the maker's
-    own API among resellers (``azure/...``, ``bedrock/...``); else none does."""
-    keys = {k.lower() for k in entries}
+    own API among resellers (``azure/...``, ``bedrock/...``); else none does. ``renamed``:
+    model name -> key, for the keys ``_shadowed`` renames."""
+    name_of = {key: name for name, key in renamed.items()}
+    keys = {name_of.get(k, k).lower() for k in entries}
     tails: dict[str, list[str]] = {}
     for key in entries:
-        if "/" in key:
-            tails.setdefault(key.rsplit("/", 1)[1].lower(), []).append(key)
-    names = {k: tuple(v.get("aliases") or ()) for k, v in entries.items()}
+        name = name_of.get(key, key)
+        if "/" in name:
+            tails.setdefault(name.rsplit("/", 1)[1].lower(), []).append(name)
+    names = {name_of.get(k, k): tuple(v.get("aliases") or ()) for k, v in entries.items()}
     for tail, owners in tails.items():
         if tail in keys:
             continue

@@ -189,7 +189,7 @@ def test_validate_rejects_a_per_token_value_with_file_and_line(
     assert out.splitlines() == [
         f"error: {bad}:7: models.gpt-4o.input: 2.5e-06 looks like a per-token price; prices here are USD per "
         "million tokens (did you mean 2.5?)",
-        "1 file, 93 models, 3 sellers: 1 error, 0 warnings (failed)",
+        "1 file, 95 models, 3 sellers: 1 error, 0 warnings (failed)",
     ]
 
 
@@ -197,7 +197,7 @@ def test_validate_the_shipped_tables(capsys: pytest.CaptureFixture[str], monkeyp
     monkeypatch.chdir(ROOT)
     assert run(capsys, "pricing", "validate", "pricing/") == (
         0,
-        "8 files, 93 models, 3 sellers: 0 errors, 0 warnings\n",
+        "8 files, 95 models, 3 sellers: 0 errors, 0 warnings\n",
         "",
     )
 

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from llmaudit.ingest.jsonl import Chunk, parse_chunk
 from llmaudit.ingest.registry import formats, is_wrapper
 from tests.conftest import LOGS, TOKENS, read_all
 
@@ -128,3 +129,22 @@ def test_concatenated_logs_read_as_the_sum_of_their_files(tmp_path: Path, chunk_
     got = frame.set_index(key)[TOKENS].sort_index()
     want = alone.set_index(key)[TOKENS].sort_index()
     pd.testing.assert_frame_equal(got, want)
+
+
+CLAIMING = [name for name, fmt in formats().items() if fmt.claims is not None]
+
+
+@pytest.mark.parametrize("name", CLAIMING)
+def test_a_whole_chunk_claim_is_never_wider_than_sniff(name: str) -> None:
+    """``claims`` (sniff over a parsed chunk) says True only where ``sniff`` does, on every
+    fixture record of every format; and it claims its own format's fixtures."""
+    fmt = formats()[name]
+    claimed = 0
+    for path in JSON_FIXTURES:
+        records = _records(path)
+        parsed = parse_chunk(Chunk("\n".join(json.dumps(r) for r in records).encode() + b"\n", 1), fmt.schema)
+        assert parsed.table.num_rows == len(records), path
+        for record, claim in zip(records, fmt.claims(parsed.table), strict=True):  # type: ignore[misc]
+            assert not claim or fmt.sniff(record), f"{path.name}: claims a record sniff does not: {record}"
+            claimed += bool(claim)
+    assert claimed >= 10

@@ -121,3 +121,32 @@ def test_a_foreign_record_early_in_a_file_splits_only_the_chunks_that_hold_one(
     frame, _ = read_all(path, chunk_bytes=4096)
     assert len(frame) == 401 and frame.set_index("request_id").loc["msg0", "cache_write_tokens"] == 20
     assert len(calls) == 1  # the first chunk only
+
+
+@pytest.mark.parametrize("chunk_bytes", CHUNKS)
+def test_an_anthropic_record_inside_a_claude_code_session_is_read_as_anthropic(
+    tmp_path: Path, chunk_bytes: int
+) -> None:
+    # Claude Code lines vary in shape (a user turn's content is a string or a list): its chunks
+    # are claimed as a column (LogFormat.claims) and only the unclaimed lines checked one by one.
+    def line(i: int, content: object) -> str:
+        return json.dumps({"type": "user", "sessionId": "s", "message": {"role": "user", "content": content}})
+
+    def call(i: int) -> str:
+        message = json.loads(anthropic_message(1000 + i))
+        return json.dumps(
+            {"type": "assistant", "sessionId": "s", "timestamp": "2026-03-01T10:00:00Z", "message": message}
+        )
+
+    lines = [line(0, "fix it"), call(0), line(1, [{"type": "tool_result", "content": "ok"}]), call(1)]
+    lines += [anthropic_message(7), '{"type": "file-history-snapshot", "snapshot": {}}', call(2)]
+    path = write_lines(tmp_path / "session.jsonl", lines)
+    frame, stats = read_all(path, chunk_bytes=chunk_bytes)
+    assert stats.files[0].format == "claude-code"
+    assert frame["source_line"].tolist() == [2, 4, 5, 7]
+    assert frame["request_id"].tolist() == ["msg1000", "msg1001", "msg7", "msg1002"]
+    # by hand: 50 uncached + 30 cache read + 20 cache write = 100 input, for every call
+    assert frame["input_tokens"].tolist() == [100] * 4
+    assert frame["cache_write_tokens"].tolist() == [20] * 4
+    assert stats.warnings == {"records_read_as_anthropic_inside_claude-code_files": 1}
+    assert stats.skipped == {"not_a_request": 3}

@@ -37,8 +37,12 @@ def test_the_snapshot_is_attributed_dated_and_every_entry_is_a_valid_model() -> 
     assert doc["license"].startswith("MIT License") and "Berri AI" in doc["license"]
     assert doc["source"].startswith("LiteLLM ") and doc["as_of"]
     assert len(doc["models"]) > 3000
-    bad = {key: p for key, fields in doc["models"].items() if (p := model_problems(ModelSpec, fields))}
+    # "retired" (the older release a model comes from) is the snapshot's own field, read by Fallback.fields
+    models = {key: {k: v for k, v in fields.items() if k != "retired"} for key, fields in doc["models"].items()}
+    bad = {key: p for key, fields in models.items() if (p := model_problems(ModelSpec, fields))}
     assert bad == {}
+    retired = {fields["retired"] for fields in doc["models"].values() if "retired" in fields}
+    assert retired == {"1.72.0"} and "1.72.0" in doc["retired"]
 
 
 @pytest.mark.parametrize(
@@ -167,3 +171,102 @@ def test_the_refresh_script_converts_a_local_file(tmp_path: Path) -> None:
 
 def test_the_snapshot_ships_beside_the_tables() -> None:
     assert (shipped_pricing_dir() / FILE_NAME).is_file()
+
+
+# The issue's old models (issue 14.7), by the names their APIs returned, with the providers'
+# published list prices (USD per million tokens: input, output), and the maker whose own API
+# entry must price them. gemini-1.5-pro and o1-mini are priced by the curated tables: LiteLLM
+# kept their launch prices (3.50 / 10.50; 3.00 / 12.00 for o1-mini-2024-09-12) after the cuts.
+OLD_MODELS = [
+    ("gpt-4", "openai", 30.0, 60.0),
+    ("gpt-4-0613", "openai", 30.0, 60.0),
+    ("gpt-4-turbo-2024-04-09", "openai", 10.0, 30.0),
+    ("gpt-3.5-turbo-0125", "openai", 0.5, 1.5),
+    ("o1-2024-12-17", "openai", 15.0, 60.0),
+    ("o1-mini", "openai", 1.1, 4.4),
+    ("o1-mini-2024-09-12", "openai", 1.1, 4.4),
+    ("claude-3-opus-20240229", "anthropic", 15.0, 75.0),
+    ("claude-3-sonnet-20240229", "anthropic", 3.0, 15.0),
+    ("claude-3-haiku-20240307", "anthropic", 0.25, 1.25),
+    ("claude-3-5-sonnet-20241022", "anthropic", 3.0, 15.0),
+    ("claude-3-5-haiku-20241022", "anthropic", 0.8, 4.0),
+    ("claude-3-7-sonnet-20250219", "anthropic", 3.0, 15.0),
+    ("gemini-1.5-pro", "google", 1.25, 5.0),
+    ("gemini-1.5-pro-002", "google", 1.25, 5.0),
+    ("gemini-1.5-flash", "gemini", 0.075, 0.3),
+    ("gemini-2.0-flash", "gemini", 0.1, 0.4),
+    ("mistral-large-2411", "mistral", 2.0, 6.0),
+]
+
+
+@pytest.mark.parametrize(("raw", "maker", "input_usd", "output_usd"), OLD_MODELS, ids=[m[0] for m in OLD_MODELS])
+def test_old_models_are_priced_by_their_makers_own_entries(
+    table, raw: str, maker: str, input_usd: float, output_usd: float
+) -> None:  # type: ignore[no-untyped-def]
+    hit = table.resolve(raw)
+    assert hit is not None, f"{raw} is unpriced"
+    price = table.get(hit.model)
+    assert price.provider == maker, f"{raw} resolved to {hit.model} ({price.provider})"
+    assert (price.rate("input"), price.rate("output")) == (input_usd, output_usd)
+
+
+def test_long_gemini_15_prompts_bill_at_the_long_context_rates(table) -> None:  # type: ignore[no-untyped-def]
+    # Google's tiers for prompts over 128K tokens: 1.5 Pro 2.50 / 10.00, 1.5 Flash 0.15 / 0.60
+    for raw, rates in [("gemini-1.5-pro", (2.5, 10.0)), ("gemini-1.5-flash", (0.15, 0.6))]:
+        price = table.get(table.resolve(raw).model)
+        assert (price.rate("input", tier=1), price.rate("output", tier=1)) == rates
+
+
+def test_a_model_litellm_has_removed_says_so(table) -> None:  # type: ignore[no-untyped-def]
+    price = table.get(table.resolve("claude-3-opus-20240229").model)
+    assert price.source is not None and price.source.startswith("LiteLLM 1.72.0, since removed")
+    assert price.tables == ("litellm-snapshot",) and price.confidence == "medium"
+
+
+def test_a_bare_name_goes_to_the_makers_own_api_not_a_resellers_bare_key(tmp_path: Path) -> None:
+    # LiteLLM files Vertex AI's Gemini under the bare name, Google AI Studio's under gemini/.
+    snapshot = tmp_path / FILE_NAME
+    vertex = {"provider": "vertex_ai-language-models", "input": 2.0, "output": 8.0}
+    studio = {"provider": "gemini", "input": 1.0, "output": 4.0}
+    doc = {"name": "litellm-snapshot", "source": "test", "as_of": "2026-12-01", "license": "MIT"}
+    snapshot.write_text(json.dumps({**doc, "models": {"gemini-x": vertex, "gemini/gemini-x": studio}}))
+    fallback = load_fallback(snapshot)
+    hit = fallback.resolve("gemini-x")
+    assert hit is not None and hit.model == "gemini/gemini-x"
+    assert fallback.fields(hit.model)["input"] == 1.0
+    reseller = fallback.resolve("vertex_ai-language-models/gemini-x")
+    assert reseller is not None and fallback.fields(reseller.model)["input"] == 2.0
+
+
+def test_the_refresh_script_adds_retired_models_below_current_ones(tmp_path: Path) -> None:
+    def entry(provider: str, input_usd: float) -> dict[str, object]:
+        return {
+            "litellm_provider": provider,
+            "mode": "chat",
+            "input_cost_per_token": input_usd / 1e6,
+            "output_cost_per_token": 2 * input_usd / 1e6,
+        }
+
+    current = tmp_path / "current.json"
+    current.write_text(json.dumps({"kept": entry("openai", 1.0), "mistral/large-latest": entry("mistral", 0.5)}))
+    older = tmp_path / "older.json"
+    older.write_text(
+        json.dumps(
+            {
+                "kept": entry("openai", 9.0),  # the current price wins
+                "gone": entry("anthropic", 15.0),  # removed since: added, marked
+                "large-latest": entry("mistral", 2.0),  # a name the current maker's entry answers to
+            }
+        )
+    )
+    out = tmp_path / FILE_NAME
+    script = ROOT / "scripts" / "refresh_litellm_prices.py"
+    args = [sys.executable, str(script), str(current), "--output", str(out), "--as-of", "2026-12-01"]
+    subprocess.run([*args, "--retired", str(older), "--retired-version", "1.50.0"], check=True, capture_output=True)
+    fallback = load_fallback(out)
+    assert sorted(fallback.entries) == ["gone", "kept", "mistral/large-latest"]
+    assert fallback.fields("kept")["input"] == 1.0
+    assert fallback.fields("gone")["input"] == 15.0
+    assert fallback.fields("gone")["source"].startswith("LiteLLM 1.50.0, since removed")
+    assert "retired" not in fallback.fields("gone")
+    assert fallback.resolve("large-latest").model == "mistral/large-latest"  # type: ignore[union-attr]

@@ -1,12 +1,15 @@
 """Built-in log formats. Importing this package registers each one, in sniffing order.
 
-Order matters only for detection ties: more specific shapes come first.
+Order matters only for detection ties: more specific shapes come first (a module that
+imports another registers after it). Every module in ``MODULES`` is imported by name, so
+a missing or broken one fails the import loudly: a format that silently stopped
+registering would leave its logs unrecognized (tests/ingest/test_registry.py).
 """
 
 import importlib
-import importlib.util
+from typing import Final
 
-_ORDER = (
+MODULES: Final = (
     "openai_batch",
     "openai",
     "anthropic_batch",
@@ -21,6 +24,5 @@ _ORDER = (
     "generic",
 )
 
-for _name in _ORDER:
-    if importlib.util.find_spec(f"{__name__}.{_name}") is not None:
-        importlib.import_module(f"{__name__}.{_name}")
+for _name in MODULES:
+    importlib.import_module(f"{__name__}.{_name}")

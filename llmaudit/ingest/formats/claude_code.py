@@ -36,7 +36,9 @@ its history). The lines' usage is not always identical: ``output_tokens`` may gr
 one line to the next. So within a chunk every line of a response is given the largest
 count of each token field (and the last stop reason), and the line the reader keeps
 carries the final usage. Lines
-of one response split across two chunks (or files) keep the first chunk's largest.
+of one response split across two chunks keep the first chunk's largest. (Small session
+files are read joined into one chunk, ``llmaudit.ingest.batches``: a response repeated in
+a resumed session's file in the same chunk is joined too.)
 
 **No prompt text.** A user turn's ``message.content`` is a string or a list of blocks
 from line to line, which pyarrow cannot read as one column: reading it would send nearly
@@ -77,6 +79,7 @@ SCHEMA: Final = pa.schema(
         ("error", STR),
         ("apiErrorStatus", NUM),
         ("costUSD", NUM),
+        ("leafUuid", STR),
         ("message", _MESSAGE),
     ]
 )
@@ -105,6 +108,17 @@ def sniff(record: Mapping[str, Any]) -> bool:
         or (kind == "summary" and "leafUuid" in record)
         or _untyped_usage(record)
     )
+
+
+def claims(table: pa.Table) -> np.ndarray:
+    """``sniff`` over a parsed chunk (see ``LogFormat.claims``): events with a session id and
+    summaries with a leaf. Lines without a type are left to ``sniff`` (a null type may be a
+    ``"type": null`` key, which sniff does not claim)."""
+    g = col.Fields(table)
+    kind = col.strings(g("type"))
+    event = np.asarray(pc.fill_null(pc.is_in(kind, pa.array(sorted(_EVENTS))), False))
+    summary = np.asarray(pc.fill_null(pc.equal(kind, "summary"), False))
+    return (event & np.asarray(g("sessionId").is_valid())) | (summary & np.asarray(g("leafUuid").is_valid()))
 
 
 def _whole_response(c: dict[str, Any], ids: pa.Array) -> None:
@@ -201,6 +215,7 @@ FORMAT = register(
         schema=SCHEMA,
         sniff=sniff,
         convert=convert,
+        claims=claims,
         aliases=("claude_code",),
     )
 )

@@ -375,5 +375,6 @@ FORMAT = register(
         aliases=("csv", "jsonl"),
         configure=configure,
         sniff_bytes=sniff_bytes,
+        settings_flags="--mapping/--map",  # a column mapping describes every file
     )
 )

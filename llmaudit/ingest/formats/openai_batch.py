@@ -275,6 +275,7 @@ FORMAT = register(
         normalize=_normalize_output,
         aliases=("openai-batch-output",),
         configure=configure,
+        owns_envelope=lambda record: "custom_id" in record,  # custom_id + response: a Batch output line
     )
 )
 
@@ -286,5 +287,10 @@ INPUT_FORMAT = register(
         sniff=sniff_input,
         convert=refuse_input,
         companion_of=("openai-batch", "batch_inputs"),
+        orphan=(
+            "this is an OpenAI Batch input file (requests without usage); there is no batch output file among "
+            "the logs to join it to",
+            "pass the batch output (results) file too: llmaudit analyze OUTPUT.jsonl INPUT.jsonl",
+        ),
     )
 )
