@@ -190,6 +190,15 @@ def print_candidates(data: pd.DataFrame, x: np.ndarray, y: np.ndarray, prior: np
     print("\n| features | " + " | ".join(GROUPS) + " |\n|---|" + "---:|" * len(GROUPS))
     for name, values in rows.items():
         print(f"| {name} | " + " | ".join(f"{v:.3f}" for v in values) + " |")
+    # Why digits help three groups and hurt STEM: the label's rate and "both wrong" by group.
+    numeric = data["prompt"].str.count(r"\d") >= 8
+    rates = data.assign(
+        numeric=numeric, label=data["strong"] & ~data["weak"], both_wrong=~data["strong"] & ~data["weak"]
+    )
+    print("\n| group | 8+ digits | prompts | label rate | both wrong |\n|---|---|---:|---:|---:|")
+    for (group, has_digits), part in rates.groupby(["group", "numeric"]):
+        label, both = part["label"].mean(), part["both_wrong"].mean()
+        print(f"| {group} | {has_digits} | {len(part)} | {label:.3f} | {both:.3f} |")
 
 
 def old_tiers(prompts: pd.Series) -> np.ndarray:
