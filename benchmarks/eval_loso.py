@@ -3,7 +3,9 @@
 Reads benchmarks/data/tagging_loso.jsonl (built by build_loso_eval.py) and prints, as
 Markdown: per source its items, labels and task accuracy, the macro over sources (each
 source weighs the same, however many items it has), the micro accuracy, and the
-confusion matrix (rows: true task type, columns: predicted).
+confusion matrix (rows: true task type, columns: predicted). A source's prompts in non-Latin
+scripts (items with ``script: non-latin``, Arena-Hard v2.0's) get a row of their own, outside
+the macro.
 
 The shipped tagger has no fitted weights: the lexicon and the engine's weights are
 written by hand, so there is nothing to re-fit per fold, and each source's accuracy is
