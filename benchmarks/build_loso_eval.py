@@ -10,7 +10,9 @@ instruction sets, from tests/data (labeled by reading the prompt; tests/data/REA
 Sources (see docs/tagging.md, "Evaluation"): every BIG-bench task below is its own source
 except the Natural-Instructions subtasks, which join the NI items of tests/data as one
 source, and the conlang translation tasks, which are one source; HumanEval; MMLU (subject
--> label); Dolly, Alpaca, Chinese Alpaca-GPT4 (tests/data/eval_transcribed). GSM8K and
+-> label); Dolly, Alpaca, Chinese Alpaca-GPT4 (tests/data/eval_transcribed); Self-Instruct's
+user-oriented instructions and Arena-Hard v0.1 (hand labels in benchmarks/labels/); Arena-Hard
+v2.0 (its own subcategories as labels). GSM8K and
 MT-Bench are excluded entirely (reserved for the difficulty score's acceptance tests).
 
 Usage::
@@ -185,11 +187,35 @@ def arena_hard() -> list[dict]:
     return out
 
 
+ARENA_V2_LABELS = {"coding": "code", "math": "math", "creative_writing": "creative"}
+
+
+def arena_hard_v2() -> list[dict]:
+    """Arena-Hard v2.0: 750 prompts real users wrote in Chatbot Arena, in many languages, with
+    the data set's own subcategory (coding, math, creative_writing; assigned by Arena's category
+    classifier, not by us) as the label. ``script`` marks prompts mostly in a non-Latin script
+    (at least 30% of the characters outside ASCII) so that they can be reported apart."""
+    text = git_show(
+        "lmarena/arena-hard-auto", "196f6b826783b3da7310e361a805fa36f0be83f3", "data/arena-hard-v2.0/question.jsonl"
+    )
+    out = []
+    for line in text.split("\n"):  # not splitlines(): prompts hold U+2028 and other breaks
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        prompt = str(row["prompt"])
+        non_ascii = sum(ord(c) > 127 for c in prompt) / max(len(prompt), 1)
+        item = {"source": "arena-hard-v2", "item": row["uid"], "label": ARENA_V2_LABELS[row["subcategory"]]}
+        item.update(text=prompt, script="non-latin" if non_ascii >= 0.3 else "latin")
+        out.append(item)
+    return out
+
+
 def main(argv: list[str]) -> int:
     rng = np.random.default_rng(SEED)
     shared = Path(argv[3]) if len(argv) > 3 else shared_data("routellm-mmlu").parent
     items = bigbench(Path(argv[1]), rng) + humaneval(Path(argv[2])) + mmlu(shared, rng)
-    items += transcribed() + self_instruct() + arena_hard()
+    items += transcribed() + self_instruct() + arena_hard() + arena_hard_v2()
     OUT.parent.mkdir(exist_ok=True)
     with open(OUT, "w", encoding="utf-8") as f:
         for item in items:

@@ -3,7 +3,9 @@
 Reads benchmarks/data/tagging_loso.jsonl (built by build_loso_eval.py) and prints, as
 Markdown: per source its items, labels and task accuracy, the macro over sources (each
 source weighs the same, however many items it has), the micro accuracy, and the
-confusion matrix (rows: true task type, columns: predicted).
+confusion matrix (rows: true task type, columns: predicted). A source's prompts in non-Latin
+scripts (items with ``script: non-latin``, Arena-Hard v2.0's) get a row of their own, outside
+the macro.
 
 The shipped tagger has no fitted weights: the lexicon and the engine's weights are
 written by hand, so there is nothing to re-fit per fold, and each source's accuracy is
@@ -61,17 +63,19 @@ def per_source(items: pd.DataFrame, pred: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DATA)
-    args = parser.parse_args(argv)
-    items = pd.read_json(args.data, lines=True, dtype={"text": str})
-    pred = predict(items)
+def print_tables(items: pd.DataFrame, pred: np.ndarray) -> None:
+    """The per-source table, the macro and micro accuracy and the confusion matrix, as Markdown."""
     table = per_source(items, pred)
     print(f"{len(items)} items, {len(table)} sources\n")
     print("| source | items | labels | accuracy | most frequent errors |\n|---|---:|---|---:|---|")
     for row in table.itertuples():
         print(f"| {row.source} | {row.items} | {row.labels} | {row.accuracy:.2f} | {row._5} |")
+    if "script" in items:  # a source's prompts in non-Latin scripts, apart (not in the macro)
+        right = pred == items["label"].to_numpy(dtype=object)
+        apart = items["script"].eq("non-latin").to_numpy()
+        for source in sorted(items.loc[apart, "source"].unique()):
+            rows = apart & (items["source"] == source).to_numpy()
+            print(f"| ({source}, non-Latin script) | {rows.sum()} |  | {right[rows].mean():.2f} | |")
     macro = table["accuracy"].mean()
     micro = float((pred == items["label"].to_numpy(dtype=object)).mean())
     print(f"\nmacro over sources: **{macro:.3f}**; micro (over items): {micro:.3f}\n")
@@ -82,6 +86,14 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|" + "---:|" * len(confusion.columns))
     for label, row in confusion.iterrows():
         print(f"| {label} | " + " | ".join(str(v) for v in row) + " |")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    args = parser.parse_args(argv)
+    items = pd.read_json(args.data, lines=True, dtype={"text": str})
+    print_tables(items, predict(items))
     return 0
 
 

@@ -16,9 +16,14 @@ on the fourth; the shipped weights are then fitted on all four. Today's tiers (b
 model: type base tier, hard/easy keywords, lengths) and random routing are measured on the
 same splits by ``--compare``.
 
+``--candidates`` adds one candidate feature at a time (and then all of them) to the
+shipped features and prints the held-out APGR per group: features one could compute per
+request in whole-column form (negation words, digit and operator density, line count, mean
+word length, "Statement 1 |" items). None was adopted (docs/tagging.md, "Difficulty").
+
 Usage::
 
-    python benchmarks/fit_difficulty.py [--data ../shared/data/routellm-mmlu] [--write]
+    python benchmarks/fit_difficulty.py [--data ../shared/data/routellm-mmlu] [--write] [--candidates]
 """
 
 from __future__ import annotations
@@ -148,6 +153,54 @@ def fit(x: np.ndarray, y: np.ndarray, offset: np.ndarray, l2: float = L2) -> np.
     return w
 
 
+GROUPS = ("stem", "humanities", "social", "other")
+
+
+def candidate_features(prompts: pd.Series) -> dict[str, np.ndarray]:
+    """Per-prompt features beyond the shipped ones, each scaled to about 0-1 (exploration only)."""
+    words = prompts.str.count(" ") + 1
+    columns = {
+        "negation (NOT, EXCEPT, LEAST)": prompts.str.contains(r"\b(?:NOT|EXCEPT|LEAST)\b").astype(float),
+        "digits (log count)": np.log1p(prompts.str.count(r"\d")) / 4,
+        "operators (log count of = + - * / ^)": np.log1p(prompts.str.count(r"[=+\-*/^]")) / 3,
+        "lines (log count)": np.log1p(prompts.str.count("\n")) / 3,
+        "mean word length": prompts.str.len() / words / 6,
+        "'Statement 1' items": prompts.str.contains("Statement 1").astype(float),
+    }
+    return {name: np.asarray(values, dtype=np.float64) for name, values in columns.items()}
+
+
+def held_out_apgr(data: pd.DataFrame, x: np.ndarray, y: np.ndarray, prior: np.ndarray) -> list[float]:
+    """APGR on each subject group, fitted on the other three."""
+    out = []
+    for group in GROUPS:
+        test = (data["group"] == group).to_numpy()
+        w = fit(x[:, ~test], y[~test], prior[~test])
+        score = 1 / (1 + np.exp(-(w @ x[:, test] + prior[test])))
+        out.append(apgr(score, data["weak"].to_numpy()[test], data["strong"].to_numpy()[test]))
+    return out
+
+
+def print_candidates(data: pd.DataFrame, x: np.ndarray, y: np.ndarray, prior: np.ndarray) -> None:
+    extra = candidate_features(data["prompt"])
+    rows = {"shipped features": held_out_apgr(data, x, y, prior)}
+    for name, column in extra.items():
+        rows[f"+ {name}"] = held_out_apgr(data, np.vstack([x, column[None]]), y, prior)
+    rows["+ all of them"] = held_out_apgr(data, np.vstack([x, *(c[None] for c in extra.values())]), y, prior)
+    print("\n| features | " + " | ".join(GROUPS) + " |\n|---|" + "---:|" * len(GROUPS))
+    for name, values in rows.items():
+        print(f"| {name} | " + " | ".join(f"{v:.3f}" for v in values) + " |")
+    # Why digits help three groups and hurt STEM: the label's rate and "both wrong" by group.
+    numeric = data["prompt"].str.count(r"\d") >= 8
+    rates = data.assign(
+        numeric=numeric, label=data["strong"] & ~data["weak"], both_wrong=~data["strong"] & ~data["weak"]
+    )
+    print("\n| group | 8+ digits | prompts | label rate | both wrong |\n|---|---|---:|---:|---:|")
+    for (group, has_digits), part in rates.groupby(["group", "numeric"]):
+        label, both = part["label"].mean(), part["both_wrong"].mean()
+        print(f"| {group} | {has_digits} | {len(part)} | {label:.3f} | {both:.3f} |")
+
+
 def old_tiers(prompts: pd.Series) -> np.ndarray:
     """Tiers as the tagger set them before the difficulty model (task base tier, hard, easy)."""
     from llmaudit.tagging.engine import tag_requests
@@ -168,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=shared_data("routellm-mmlu"))
     parser.add_argument("--write", action="store_true", help="write llmaudit/tagging/difficulty.json")
+    parser.add_argument("--candidates", action="store_true", help="also try candidate features (not shipped)")
     args = parser.parse_args(argv)
     data = load_mmlu(args.data)
     x, prior = features_of(data["prompt"])
@@ -186,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{group:<12} {test.sum():>6} {apgr(score, weak, strong):>10.3f} "
             f"{apgr(tiers[test], weak, strong):>10.3f} {random:>8.3f}"
         )
+    if args.candidates:
+        print_candidates(data, x, y, prior)
     w = fit(x, y, prior)
     weights = {name: round(float(v), 4) for name, v in zip(FEATURES, w, strict=True)}
     print("weights (all of MMLU):", weights)

@@ -100,6 +100,15 @@ def _score(sig: Signals, frame: pd.DataFrame, reasons: _Reasons) -> np.ndarray:
             app_task |= hit
         reasons.add(f"sys:{task_type}", hit & ~sig.keywords.get(task_type, np.zeros(n, bool)))
     reasons.add("sys_task", app_task)
+    # A template that opens with its own task statement ("Definition: In this task, you
+    # classify...") is read the same way: the statement names the task, the rest is data.
+    named = np.zeros(n, dtype=bool)
+    for task_type, hit in sig.keywords.items():
+        if SYSTEM_WEIGHT.get(task_type, 0.75) > 1.0 and task_type not in _DATA_TYPES:
+            named |= hit
+    instructed = sig.statement & named & ~app_task
+    reasons.add("task_statement", instructed)
+    app_task = app_task | instructed
     data_damp = np.where(app_task, DATA_DAMPING, 1.0).astype(np.float32)
     for task_type in _DATA_TYPES:
         user_side = np.asarray(sig.keywords[task_type], dtype=np.float32) * weights[task_type][0]

@@ -51,6 +51,8 @@ class Lexicon:
     classes: tuple[KeywordClass, ...]
     hard: str
     easy: str
+    statement: str
+    """A task statement at the head of the message ("Definition: ...", "In this task, ...")."""
     structure: dict[str, str]
 
 
@@ -79,5 +81,6 @@ def load_lexicon() -> Lexicon:
         classes=classes,
         hard=join_patterns(data["hard"]["patterns"]),
         easy=join_patterns(data["easy"]["patterns"]),
+        statement=join_patterns(data["statement"]["patterns"]),
         structure=structure,
     )

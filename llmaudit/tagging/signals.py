@@ -43,6 +43,7 @@ _DEDUP_MIN_ROWS = 2_000
 # so the first half of a group usually fails and the second half needs no pass of its own.
 # Patterns not listed (the user's) come first.
 _RARE_FIRST = (
+    "statement",
     "hard",
     "easy",
     "summarization",
@@ -78,6 +79,8 @@ class Signals:
     """task type -> its keywords matched the head or tail window."""
     hard: np.ndarray
     easy: np.ndarray
+    statement: np.ndarray
+    """The head window opens with a task statement (lexicon ``statement``)."""
     structure: dict[str, np.ndarray]
     """code_block, code_syntax, stack_trace, math_notation."""
     system_keywords: dict[str, np.ndarray]
@@ -236,7 +239,8 @@ def extract_signals(frame: pd.DataFrame, lexicon: Lexicon, extra: dict[str, str]
 
     # Head, tail and system windows: the lexicon's classes, the user's keywords, hard and
     # easy, in one set of passes. Only the head counts for easy, only the classes for the
-    # system prompt; the rest is matched on the way and dropped.
+    # system prompt; the rest is matched on the way and dropped. Only the head counts for the
+    # task statement too (it opens the message).
     names = [c.task_type for c in lexicon.classes]
     patterns = [c.pattern for c in lexicon.classes]
     n_classes = len(names)
@@ -244,8 +248,8 @@ def extract_signals(frame: pd.DataFrame, lexicon: Lexicon, extra: dict[str, str]
         # The user's patterns are case-insensitive too; they join their task type's keywords.
         names.append(task_type)
         patterns.append(f"(?i){pattern}")
-    names += ["hard", "easy"]
-    patterns += [lexicon.hard, lexicon.easy]
+    names += ["hard", "easy", "statement"]
+    patterns += [lexicon.hard, lexicon.easy, lexicon.statement]
     windows: list[tuple[Text, bool]] = [(pc.binary_slice(binary, 0, lexicon.head_chars), False)]
     long_rows = np.flatnonzero(chars > lexicon.head_chars)
     if len(long_rows):
@@ -258,13 +262,13 @@ def extract_signals(frame: pd.DataFrame, lexicon: Lexicon, extra: dict[str, str]
     hits = match_windows(windows, patterns, rare_first(names))
     head_hit = hits[0]
     if len(long_rows):
-        head_hit[:-1, long_rows] |= hits[1][:-1]
+        head_hit[:-2, long_rows] |= hits[1][:-2]
     system_keywords: dict[str, np.ndarray] = {}
     if has_system:
         system_keywords = dict(zip(names[:n_classes], hits[-1][:n_classes], strict=True))
 
     keywords: dict[str, np.ndarray] = {}
-    for name, hit in zip(names[:-2], head_hit[:-2], strict=True):
+    for name, hit in zip(names[:-3], head_hit[:-3], strict=True):
         keywords[name] = keywords[name] | hit if name in keywords else hit
 
     (structure_hit,) = match_windows(
@@ -280,8 +284,9 @@ def extract_signals(frame: pd.DataFrame, lexicon: Lexicon, extra: dict[str, str]
         has_text=has_text,
         chars=chars,
         keywords=keywords,
-        hard=head_hit[-2],
-        easy=head_hit[-1],
+        hard=head_hit[-3],
+        easy=head_hit[-2],
+        statement=head_hit[-1],
         structure=structure,
         system_keywords=system_keywords,
         question_end=question_end & has_text,

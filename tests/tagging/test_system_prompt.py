@@ -107,3 +107,31 @@ def test_languages_and_tools_mean_code(text: str) -> None:
 def test_short_data_under_a_system_prompt_is_not_small_talk() -> None:
     assert tag("Describe this series for our catalogue page.", "The Witcher (2019)").task_type != "chat"
     assert tag(None, "ok thanks, see you").task_type == "chat"
+
+
+# A template that states its own task first (the shape of Natural-Instructions prompts,
+# written here by hand): the statement names the task, the question after it is data.
+STATEMENT = (
+    "Definition: You are given a sentence and a question about it. Classify whether the "
+    "question can be answered from the sentence: answer with one of: answerable, unanswerable.\n"
+    "Sentence: The library opens at nine on weekdays.\nQuestion: When does the library open on Sundays?"
+)
+
+
+def test_a_task_statement_in_the_message_names_the_task() -> None:
+    row = tag(None, STATEMENT)
+    assert row["task_type"] == "classification"
+    assert "task_statement" in row["tag_reasons"].split(",")
+
+
+def test_without_the_statement_the_same_question_stays_a_question() -> None:
+    row = tag(None, "Question: When does the library open on Sundays?")
+    assert row["task_type"] == "qa"
+    assert "task_statement" not in row["tag_reasons"].split(",")
+
+
+def test_a_statement_that_names_only_a_question_changes_nothing() -> None:
+    # "In this task, answer..." names no task beyond qa: nothing is damped.
+    row = tag(None, "In this task, answer the question.\nQuestion: What is the capital of Peru?")
+    assert row["task_type"] == "qa"
+    assert "task_statement" not in row["tag_reasons"].split(",")
