@@ -181,9 +181,15 @@ class RequestReader:
         options: IngestOptions | None = None,
         observer: Observer | None = None,
         transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+        known_ids: np.ndarray | None = None,
     ) -> None:
         """``transform`` is applied to each chunk's canonical frame on the worker threads
-        (pricing runs there); it must keep every row and the canonical columns."""
+        (pricing runs there); it must keep every row and the canonical columns.
+
+        ``known_ids`` (request id hashes, as ``request_id_hashes`` returns them) count as
+        already seen: a cluster task is told the ids that earlier tasks read. With
+        ``require_records`` False a reader that finds no usable record does not raise
+        (``check_usable`` does, on the merged accounting)."""
         self.sources: list[InputSource] = (
             list(inputs)  # type: ignore[arg-type]
             if inputs and all(isinstance(s, InputSource) for s in inputs)
@@ -194,6 +200,10 @@ class RequestReader:
         self.transform = transform
         self.stats = IngestStats(strict=self.options.strict)
         self._seen = _SeenIds()
+        if known_ids is not None and len(known_ids):
+            self._seen._runs.append(np.unique(known_ids))
+        self.require_records = True
+        self.failures: list[InputError] = []
         self._forced: LogFormat | None = (
             None if self.options.input_format == "auto" else get_format(self.options.input_format)
         )
@@ -237,9 +247,20 @@ class RequestReader:
                 "output file among the logs to join it to",
                 hint="pass the batch output (results) file too: llmaudit analyze OUTPUT.jsonl INPUT.jsonl",
             )
-        failures: list[InputError] = []
         for source in self.sources:
-            yield from self._read_guarded(source, failures)
+            yield from self._read_guarded(source, self.failures)
+        if self.require_records:
+            self.check_usable()
+
+    def request_id_hashes(self) -> np.ndarray:
+        """The 64-bit hashes of every request id read so far (each once)."""
+        runs = self._seen._runs
+        return np.concatenate(runs) if runs else np.zeros(0, dtype=np.uint64)
+
+    def check_usable(self) -> None:
+        """``InputError`` when nothing usable was read: the first file's own error when no line
+        was read at all, else what the lines were."""
+        failures = self.failures
         if self.stats.parsed == 0:
             if failures and self.stats.lines_read == 0:
                 raise failures[0]  # nothing else was read: the first file's own error
@@ -323,6 +344,11 @@ class RequestReader:
                 head_chunks.append(following)
             head_data = first.data if len(head_chunks) == 1 else b"".join(c.data for c in head_chunks)
             chunks = itertools.chain(head_chunks[1:], chunks)
+            if source.byte_range is not None and source.path is not None:
+                # A cluster task: the file's head decides the format (as for the whole file);
+                # only the range is read.
+                chunks = source.byte_range.chunks(source.path, self.options.chunk_bytes)
+                first = next(chunks, Chunk(bytearray(), source.byte_range.first_line, 0))
             sample = [] if parquet else _sample_records(head_data)
             # Parquet is recognized by its column names, shown to the sniffers as a CSV header.
             head = parquet_header(parquet_path, source.display) if parquet else first.data[:65536]

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import BinaryIO, Final
 
 from llmaudit.errors import InputError
+from llmaudit.ingest.ranges import ByteRange
 
 # Files picked up when a directory is given. Anything else in the directory (a README,
 # a generator script) is left alone.
@@ -27,10 +28,12 @@ STDIN: Final = "-"
 
 @dataclass(frozen=True)
 class InputSource:
-    """One input: a file path, or stdin when ``path`` is None."""
+    """One input: a file path, or stdin when ``path`` is None; a cluster task reads only
+    ``byte_range`` of the file (``llmaudit.cluster``)."""
 
     display: str
     path: Path | None
+    byte_range: ByteRange | None = None
 
     @property
     def is_stdin(self) -> bool:

@@ -1,0 +1,141 @@
+"""``analyze --scheduler``: the single-process analyze, spread over a Dask cluster.
+
+1. Plan: files, and byte ranges of large JSON Lines files, become tasks (``plan``).
+2. Map: each task reads, tags, prices and sums its input (``tasks.read_part``), the very
+   per-chunk pipeline of a single-process run; results stay on the workers.
+3. Duplicate request ids, across tasks: a shuffle on the id hash. Each partition finds the
+   ids a task shares with an earlier task; only tasks with such ids are read again, told
+   those ids (so their repeats are dropped as the single process drops them).
+4. Exact repeats of a prompt (the duplicate-prompt finding): a shuffle on the prompt key;
+   each partition returns the repeats, the client sums their cost in input order.
+5. Reduce: consecutive partial results are merged in a tree (``tasks.merge``), which
+   replays every per-chunk sum in input order: the report is the one a single process
+   writes, to the bit.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from llmaudit.analysis import AnalyzeOptions, _build_report
+from llmaudit.cluster import tasks
+from llmaudit.cluster.plan import RANGE_CHUNKS, plan
+from llmaudit.ingest.reader import IngestOptions, RequestReader
+from llmaudit.ingest.sources import InputSource
+from llmaudit.pricing import PriceTable
+from llmaudit.report.model import AnalyzeReport
+
+if TYPE_CHECKING:
+    from distributed import Client, Future
+
+# The task that reads one input; tests swap in one that kills its worker once.
+ReadPart = Callable[..., tasks.Part]
+
+
+def analyze_on(
+    client: Client,
+    sources: Sequence[InputSource],
+    ingest: IngestOptions,
+    table: PriceTable,
+    options: AnalyzeOptions | None = None,
+    *,
+    range_chunks: int = RANGE_CHUNKS,
+    read_part: ReadPart = tasks.read_part,
+) -> AnalyzeReport:
+    """The analyze report of ``sources``, computed on ``client``'s cluster."""
+    options = options or AnalyzeOptions()
+    # Files that are join data for another format are routed here, once, as a single run does.
+    reader = RequestReader(list(sources), ingest)
+    ingest = reader.options
+    if ingest.now is None:  # one "now" for every worker's future-timestamp check
+        ingest = replace(ingest, now=pd.Timestamp.now(tz="UTC"))
+    inputs = plan(
+        reader.sources,
+        ingest,
+        lambda spans: client.gather(client.map(tasks.newlines, list(spans), pure=False)),
+        range_chunks,
+    )
+    if not inputs:
+        list(reader)  # no logs, only companion files: the single-process error
+    [table_f] = client.scatter([table], broadcast=True)
+    parts = [
+        client.submit(read_part, source, ingest, table_f, options, key=f"llmaudit-read-{i}-{_token()}", retries=2)
+        for i, source in enumerate(inputs)
+    ]
+    _raise_first_error(client, parts)
+    width = max(1, sum(client.nthreads().values()))
+    exclude = _ids_seen_before(client, parts, width)
+    for i, known in exclude.items():
+        parts[i] = client.submit(
+            read_part, inputs[i], ingest, table_f, options, known, key=f"llmaudit-reread-{i}-{_token()}", retries=2
+        )
+    _raise_first_error(client, parts)
+    repeated = _repeats(client, parts, width)
+    merged: tasks.Part = _tree(client, parts).result()
+    acc, stats = merged.acc, merged.stats
+    acc.table = table
+    for raw in sorted({r for names in acc.seen_as.values() for r in names}):
+        table.resolve(raw)  # models priced from the fallback snapshot join the table, as on the workers
+    stats.companions = reader.stats.companions
+    reader.stats, reader.failures = stats, merged.failures
+    reader.check_usable()
+    return _build_report(acc, reader, table, options, repeated)
+
+
+def _token() -> str:
+    import uuid
+
+    return uuid.uuid4().hex[:12]
+
+
+def _raise_first_error(client: Client, futures: Sequence[Future]) -> None:
+    """Wait for every task; the error of the earliest failed one (in input order), if any."""
+    from distributed import wait
+
+    wait(futures)
+    for future in futures:
+        if future.status == "error":
+            raise future.exception()  # type: ignore[misc]
+
+
+def _shuffle(
+    client: Client, parts: Sequence[Future], split: Callable[..., Any], reduce: Callable[..., Any], width: int
+) -> list[Any]:
+    """Map each part to ``width`` hash partitions, reduce each partition (in task order)."""
+    pieces = [client.submit(split, part, width) for part in parts]
+    reduced = [
+        client.submit(reduce, [client.submit(operator.getitem, piece, p) for piece in pieces]) for p in range(width)
+    ]
+    return client.gather(reduced)  # type: ignore[no-any-return]
+
+
+def _ids_seen_before(client: Client, parts: Sequence[Future], width: int) -> dict[int, np.ndarray]:
+    found: dict[int, list[np.ndarray]] = {}
+    for by_task in _shuffle(client, parts, tasks.split_ids, tasks.ids_seen_before, width):
+        for task, ids in by_task.items():
+            found.setdefault(task, []).append(ids)
+    return {task: np.concatenate(ids) for task, ids in sorted(found.items())}
+
+
+def _repeats(client: Client, parts: Sequence[Future], width: int) -> tuple[int, int, float]:
+    """(prompts with text, repeats of an earlier prompt+model, their cost summed in input order)."""
+    results = _shuffle(client, parts, tasks.split_prompts, tasks.repeats, width)
+    prompts = sum(n for n, _ in results)
+    rows = np.concatenate([r for _, r in results]) if results else np.zeros((0, 3))
+    order = np.lexsort((rows[:, 1], rows[:, 0]))
+    return prompts, len(rows), float(np.nansum(rows[order, 2])) if len(rows) else 0.0
+
+
+def _tree(client: Client, parts: list[Future]) -> Future:
+    """Merge consecutive parts pairwise, level by level, on the workers."""
+    level = list(parts)
+    while len(level) > 1:
+        pairs = [client.submit(tasks.merge, a, b) for a, b in zip(level[::2], level[1::2], strict=False)]
+        level = pairs + ([level[-1]] if len(level) % 2 else [])
+    return level[0]
