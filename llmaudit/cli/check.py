@@ -157,6 +157,7 @@ def check_command(
     tag_rules: opt.TagRulesOpt = None,
     strict: opt.Strict = False,
     quiet: opt.Quiet = False,
+    scheduler: opt.Scheduler = None,
 ) -> None:
     """Fail a pull request that raises projected monthly LLM cost, and say why it moved.
 
@@ -237,6 +238,7 @@ def check_command(
         table,
         tag_rules or project.tag_rules,
         quiet=quiet,
+        scheduler=scheduler,
         outputs={"--output": output},
         inputs=file_inputs(
             policy=policy,
@@ -295,6 +297,7 @@ def baseline_command(
     tag_rules: opt.TagRulesOpt = None,
     strict: opt.Strict = False,
     quiet: opt.Quiet = False,
+    scheduler: opt.Scheduler = None,
 ) -> None:
     """Save the baseline `llmaudit check` compares with: `simulate --format json` under another name.
 
@@ -320,4 +323,5 @@ def baseline_command(
         tag_rules=tag_rules,
         strict=strict,
         quiet=quiet,
+        scheduler=scheduler,
     )

@@ -114,6 +114,7 @@ def simulate_command(
     tag_rules: opt.TagRulesOpt = None,
     strict: opt.Strict = False,
     quiet: opt.Quiet = False,
+    scheduler: opt.Scheduler = None,
 ) -> None:
     """Replay the logged traffic under routing policies and compare what it would cost.
 
@@ -161,6 +162,7 @@ def simulate_command(
         table,
         tag_rules or project.tag_rules,
         quiet=quiet,
+        scheduler=scheduler,
         outputs={"--output": output, "--per-request": per_request},
         inputs=file_inputs(
             policy=policy,

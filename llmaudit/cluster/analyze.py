@@ -1,4 +1,4 @@
-"""``analyze --scheduler``: the single-process analyze, spread over a Dask cluster.
+"""``--scheduler``: analyze (and the reading of simulate and check) spread over a Dask cluster.
 
 1. Plan: files, and byte ranges of large JSON Lines files, become tasks (``plan``).
 2. Map: each task reads, tags, prices and sums its input (``tasks.read_part``), the very
@@ -11,6 +11,9 @@
 5. Reduce: consecutive partial results are merged in a tree (``tasks.merge``), which
    replays every per-chunk sum in input order: the report is the one a single process
    writes, to the bit.
+
+simulate, check and baseline read on the cluster the same way (``collect_on``: steps 1-3,
+then the rows are gathered in input order); their replays run on the client.
 """
 
 from __future__ import annotations
@@ -26,10 +29,12 @@ import pandas as pd
 from llmaudit.analysis import AnalyzeOptions, _build_report
 from llmaudit.cluster import tasks
 from llmaudit.cluster.plan import RANGE_CHUNKS, plan
+from llmaudit.ingest.accounting import IngestStats
 from llmaudit.ingest.reader import IngestOptions, RequestReader
 from llmaudit.ingest.sources import InputSource
 from llmaudit.pricing import PriceTable
 from llmaudit.report.model import AnalyzeReport
+from llmaudit.simulate.collect import Tagger, compact
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -50,42 +55,85 @@ def analyze_on(
 ) -> AnalyzeReport:
     """The analyze report of ``sources``, computed on ``client``'s cluster."""
     options = options or AnalyzeOptions()
-    # Files that are join data for another format are routed here, once, as a single run does.
-    reader = RequestReader(list(sources), ingest)
-    ingest = reader.options
-    if ingest.now is None:  # one "now" for every worker's future-timestamp check
-        ingest = replace(ingest, now=pd.Timestamp.now(tz="UTC"))
-    inputs = plan(
-        reader.sources,
-        ingest,
-        lambda spans: client.gather(client.map(tasks.newlines, list(spans), pure=False)),
-        range_chunks,
-    )
-    if not inputs:
-        list(reader)  # no logs, only companion files: the single-process error
-    [table_f] = client.scatter([table], broadcast=True)
-    parts = [
-        client.submit(read_part, source, ingest, table_f, options, key=f"llmaudit-read-{i}-{_token()}", retries=2)
-        for i, source in enumerate(inputs)
-    ]
-    _raise_first_error(client, parts)
-    width = max(1, sum(client.nthreads().values()))
-    exclude = _ids_seen_before(client, parts, width)
-    for i, known in exclude.items():
-        parts[i] = client.submit(
-            read_part, inputs[i], ingest, table_f, options, known, key=f"llmaudit-reread-{i}-{_token()}", retries=2
-        )
-    _raise_first_error(client, parts)
-    repeated = _repeats(client, parts, width)
+    run = Run(client, sources, ingest, table, range_chunks)
+    parts = run.read(read_part, options)
+    repeated = _repeats(client, parts, run.width)
     merged: tasks.Part = _tree(client, parts).result()
-    acc, stats = merged.acc, merged.stats
+    acc = merged.acc
+    assert acc is not None
     acc.table = table
     for raw in sorted({r for names in acc.seen_as.values() for r in names}):
         table.resolve(raw)  # models priced from the fallback snapshot join the table, as on the workers
-    stats.companions = reader.stats.companions
-    reader.stats, reader.failures = stats, merged.failures
-    reader.check_usable()
+    reader = run.finish(merged)
     return _build_report(acc, reader, table, options, repeated)
+
+
+def collect_on(
+    client: Client,
+    sources: Sequence[InputSource],
+    ingest: IngestOptions,
+    table: PriceTable,
+    tagger: Tagger | None,
+    *,
+    range_chunks: int = RANGE_CHUNKS,
+) -> tuple[pd.DataFrame, IngestStats]:
+    """Every request, tagged and priced on the cluster, in one frame (``simulate.collect``),
+    with the reading's accounting: the frame a single process collects, row for row."""
+    run = Run(client, sources, ingest, table, range_chunks)
+    parts: list[tasks.Part] = client.gather(run.read(tasks.read_rows, tagger))
+    first = parts[0]
+    for later in parts[1:]:
+        tasks.merge_stats(first.stats, later.stats, later.continues)
+        first.failures.extend(later.failures)
+    reader = run.finish(first)
+    frames = [p.rows for p in parts if p.rows is not None and len(p.rows)]
+    return compact(pd.concat(frames, ignore_index=True)), reader.stats
+
+
+class Run:
+    """The steps every cluster command shares: routing, planning, reading with duplicate ids
+    dropped across tasks, and the final accounting check."""
+
+    def __init__(
+        self, client: Client, sources: Sequence[InputSource], ingest: IngestOptions, table: PriceTable, chunks: int
+    ) -> None:
+        self.client = client
+        # Files that are join data for another format are routed here, once, as a single run does.
+        self.reader = RequestReader(list(sources), ingest)
+        ingest = self.reader.options
+        if ingest.now is None:  # one "now" for every worker's future-timestamp check
+            ingest = replace(ingest, now=pd.Timestamp.now(tz="UTC"))
+        self.ingest = ingest
+        count = lambda spans: client.gather(client.map(tasks.newlines, list(spans), pure=False))  # noqa: E731
+        self.inputs = plan(self.reader.sources, ingest, count, chunks)
+        if not self.inputs:
+            list(self.reader)  # no logs, only companion files: the single-process error
+        [self.table] = client.scatter([table], broadcast=True)
+        self.width = max(1, sum(client.nthreads().values()))
+
+    def read(self, read: Callable[..., tasks.Part], *args: Any) -> list[Future]:
+        """Each input read by ``read`` on the workers, in order; a task that shares request ids
+        with an earlier task is read again, told those ids."""
+        client, inputs, ingest = self.client, self.inputs, self.ingest
+        parts = [
+            client.submit(read, source, ingest, self.table, *args, key=f"llmaudit-read-{i}-{_token()}", retries=2)
+            for i, source in enumerate(inputs)
+        ]
+        _raise_first_error(client, parts)
+        for i, known in _ids_seen_before(client, parts, self.width).items():
+            parts[i] = client.submit(
+                read, inputs[i], ingest, self.table, *args, known, key=f"llmaudit-reread-{i}-{_token()}", retries=2
+            )
+        _raise_first_error(client, parts)
+        return parts
+
+    def finish(self, merged: tasks.Part) -> RequestReader:
+        """The client's reader with the merged accounting; ``InputError`` if nothing was usable."""
+        reader = self.reader
+        merged.stats.companions = reader.stats.companions
+        reader.stats, reader.failures = merged.stats, merged.failures
+        reader.check_usable()
+        return reader
 
 
 def _token() -> str:

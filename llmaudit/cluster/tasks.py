@@ -21,6 +21,7 @@ from llmaudit.ingest.ranges import count_lines
 from llmaudit.ingest.reader import IngestOptions, RequestReader
 from llmaudit.ingest.sources import InputSource
 from llmaudit.pricing import PriceTable
+from llmaudit.simulate.collect import Tagger, collect_rows
 
 _EMPTY: Final = np.zeros(0, dtype=np.uint64)
 
@@ -29,13 +30,15 @@ _EMPTY: Final = np.zeros(0, dtype=np.uint64)
 class Part:
     """One task's (or several consecutive tasks') partial result."""
 
-    acc: _Accumulator
+    acc: _Accumulator | None
     stats: IngestStats
     failures: list[InputError] = field(default_factory=list)
     # Request id hashes this task read (each once), for the duplicate-id shuffle.
     ids: np.ndarray = field(default_factory=lambda: _EMPTY)
     # The task continues the previous task's file (a byte range after the first).
     continues: bool = False
+    # The kept columns of every request (``simulate.collect``), for simulate and check.
+    rows: pd.DataFrame | None = None
 
 
 def newlines(span: tuple[InputSource, int, int]) -> int:
@@ -68,6 +71,22 @@ def read_part(
     return Part(acc, reader.stats, reader.failures, ids, continues)
 
 
+def read_rows(
+    source: InputSource,
+    ingest: IngestOptions,
+    table: PriceTable,
+    tagger: Tagger | None,
+    known_ids: np.ndarray | None = None,
+) -> Part:
+    """Read, tag and price one task's input into simulate's rows (``simulate.collect``)."""
+    reader = RequestReader([source], ingest, known_ids=known_ids)
+    reader.require_records = False
+    rows = collect_rows(reader, table, tagger)
+    ids = reader.request_id_hashes()
+    continues = source.byte_range is not None and source.byte_range.start > 0
+    return Part(None, reader.stats, reader.failures, ids, continues, rows)
+
+
 # -- the shuffles: by hash, into ``n`` partitions --------------------------------------------
 
 
@@ -93,6 +112,7 @@ def ids_seen_before(by_task: list[np.ndarray]) -> dict[int, np.ndarray]:
 def split_prompts(part: Part, n: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """The part's prompt keys (prompt hash ^ model), by partition: (key, cost, order in part)."""
     acc = part.acc
+    assert acc is not None
     keys = np.concatenate(acc.prompt_keys) if acc.prompt_keys else _EMPTY
     costs = np.concatenate(acc.prompt_costs) if acc.prompt_costs else np.zeros(0)
     slot = keys % np.uint64(n)
@@ -118,6 +138,7 @@ def repeats(by_task: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[i
 
 def merge(first: Part, later: Part) -> Part:
     """Two consecutive parts as one: sums replayed in order, the line accounting joined."""
+    assert first.acc is not None and later.acc is not None
     first.acc.merge(later.acc)
     merge_stats(first.stats, later.stats, later.continues)
     first.failures.extend(later.failures)

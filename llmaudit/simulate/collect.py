@@ -54,6 +54,12 @@ KEPT: Final = (
 
 def collect(reader: RequestReader, table: PriceTable, tagger: Tagger | None = None) -> pd.DataFrame:
     """Read, tag (on the reader's worker threads) and price every request; drop the text."""
+    return compact(collect_rows(reader, table, tagger))
+
+
+def collect_rows(reader: RequestReader, table: PriceTable, tagger: Tagger | None = None) -> pd.DataFrame:
+    """The kept columns of every request, in input order, before ``compact`` (a cluster run
+    concatenates the parts' rows, then compacts them once)."""
 
     def prepare(frame: pd.DataFrame) -> pd.DataFrame:
         if tagger is not None:
@@ -63,8 +69,12 @@ def collect(reader: RequestReader, table: PriceTable, tagger: Tagger | None = No
     reader.transform = prepare
     # The reader still needs every canonical column (line numbers of dropped duplicates).
     frames = [frame[[c for c in KEPT if c in frame.columns]] for frame in reader]
-    frame = pd.concat(frames, ignore_index=True)
-    del frames  # the chunks' Arrow buffers (text columns, tags) are free from here on...
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def compact(frame: pd.DataFrame) -> pd.DataFrame:
+    """Repeated strings as categoricals, and the chunks' buffers handed back."""
+    # The chunks' Arrow buffers (text columns, tags) are free from here on...
     categories = {c: "category" for c in _CATEGORIES if c in frame.columns}
     frame = frame.astype(categories)
     # ...so hand them back to the system before the replays allocate their own arrays.
