@@ -44,6 +44,7 @@ from llmaudit.ingest.registry import (
     get_format,
     is_wrapper,
 )
+from llmaudit.ingest.remote import outside_period
 from llmaudit.ingest.sources import InputSource, OpenedSource, expand_inputs, open_source
 
 # Records sampled to detect a file's format and the shape of its wrapper fields, from the
@@ -212,6 +213,13 @@ class RequestReader:
                 f"--mapping/--map describe the 'generic' format, but --input-format is {self.options.input_format!r}",
                 hint="drop --input-format (a mapping implies generic), or drop the mapping",
             )
+        if self.options.since is not None or self.options.until is not None:
+            # Hive-style partitions (date=2026-11-01/) wholly outside the period are not opened.
+            self.sources = [
+                s
+                for s in self.sources
+                if not outside_period(s.url or str(s.path or ""), self.options.since, self.options.until)
+            ]
         if self._forced is None:
             self.sources = self._route_companions(self.sources)
 
@@ -321,7 +329,7 @@ class RequestReader:
                 self.stats.warn("empty_file")
                 self._note_damage(stats, source, opened)
                 return
-            parquet_path = None if opened.compressed else source.path
+            parquet_path = None if opened.compressed else source.path or source.url
             parquet = is_parquet(first.data)
             while not parquet and not first.data.strip():
                 # Leading chunks of blank lines are accounted for here; the first one with
@@ -456,7 +464,9 @@ class RequestReader:
             return _Processed(parsed, frame, dropped, from_source, warnings=warnings)
 
         if fmt.read_tables is not None:
-            stream = _ReplayStream(first, rest, source.display, None if opened.compressed else source.path)
+            stream = _ReplayStream(
+                first, rest, source.display, None if opened.compressed else source.path or source.url
+            )
             tables = fmt.read_tables(stream, self.options.chunk_bytes)  # type: ignore[arg-type]
             results = ordered_map(lambda parsed: to_frame(parsed, own.convert), tables)
         elif self._forced is not None:
@@ -562,7 +572,9 @@ class _ReplayStream:
     needs random access, so it is read from the file, not through this stream).
     """
 
-    def __init__(self, first: Chunk, rest: Iterator[Chunk], name: str = "<input>", path: Path | None = None) -> None:
+    def __init__(
+        self, first: Chunk, rest: Iterator[Chunk], name: str = "<input>", path: Path | str | None = None
+    ) -> None:
         self.name = name
         self.path = path
         self._chunks = _chain(first, rest)
