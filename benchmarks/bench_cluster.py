@@ -26,8 +26,10 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -102,13 +104,15 @@ def main() -> None:
     print("|---:|---:|---:|---:|---:|---:|---|")
     for records in args.records:
         path = log_file(records)
-        one_out, two_out = DATA / "cluster_single.json", DATA / "cluster_cluster.json"
+        scratch = Path(tempfile.mkdtemp(prefix="bench_cluster_"))
+        one_out, two_out = scratch / "single.json", scratch / "cluster.json"
         one = min(single(path, one_out)[0] for _ in range(args.repeat))
         runs = [cluster(path, two_out) for _ in range(args.repeat)]
         best = min(runs, key=lambda r: r["seconds"])
         same = one_out.read_text() == two_out.read_text()
         if not same:
-            raise SystemExit(f"{path}: the cluster's report differs from the single process's")
+            raise SystemExit(f"{path}: the cluster's report differs from the single process's (see {scratch})")
+        shutil.rmtree(scratch)
         peaks = "/".join(f"{mb:.0f}" for mb in best["worker_peak_mb"])
         print(
             f"| {records:,} | {path.stat().st_size / 1e6:.0f} | {one:.1f} | {best['seconds']:.1f} | "
