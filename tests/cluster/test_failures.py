@@ -76,6 +76,14 @@ def test_the_cli_on_a_running_scheduler(cluster: Any, capsys: pytest.CaptureFixt
     assert "Traceback" not in err
 
 
+def test_local_n_starts_a_cluster_of_its_own(capsys: pytest.CaptureFixture[str]) -> None:
+    logs = str(ROOT / "sample_logs" / "app")
+    assert main(["analyze", logs, "-f", "json", "-q"]) == 0
+    single = capsys.readouterr().out
+    assert main(["analyze", logs, "-f", "json", "-q", "--scheduler", "local:1"]) == 0
+    assert capsys.readouterr().out == single
+
+
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -96,6 +104,7 @@ def test_an_unreachable_scheduler_is_a_clear_error() -> None:
         (["--scheduler", "localhost"], "not a scheduler address"),
         (["--scheduler", "local:0"], "1 to 512"),
         (["--scheduler", "local:2", "--per-request", "x.csv"], "--per-request is not available with --scheduler"),
+        (["-", "--scheduler", "local:2"], "stdin (-) cannot be sent to the workers"),
     ],
 )
 def test_what_a_cluster_run_refuses(
