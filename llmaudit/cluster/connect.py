@@ -52,7 +52,7 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT_S) -> Iterator[Client
             n_workers=int(local.group(1)),
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: never a clash with another cluster on 8787
             silence_logs=logging.ERROR,
         )
         try:
