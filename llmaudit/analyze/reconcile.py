@@ -64,6 +64,10 @@ class BillAccumulator:
         )
         self._parts.append(part.groupby(["provider", "model"], sort=False)[list(_SUMS)].sum())
 
+    def extend(self, later: BillAccumulator) -> None:
+        """Add the sums of the chunks after this one's (kept per chunk, in order)."""
+        self._parts.extend(later._parts)
+
     def rows(self) -> tuple[ReconciliationRow, ...]:
         if not self._parts:
             return ()

@@ -119,6 +119,9 @@ class _Accumulator:
         self.unpriced: list[pd.DataFrame] = []
         # Running sums, keyed by the fields of ``Totals`` (typed once, in ``totals()``).
         self.sums: dict[str, float] = defaultdict(float)
+        # Each chunk's additions to ``sums``, in order: merging replays them, so a merged
+        # total is the same float sum, in the same order, as one process's (see ``merge``).
+        self.deltas: list[dict[str, float]] = []
         self.first: pd.Timestamp | None = None
         self.last: pd.Timestamp | None = None
         self.prompt_keys: list[np.ndarray] = []
@@ -143,7 +146,7 @@ class _Accumulator:
                 unpriced.astype(np.float64),
             ]
         )
-        t = self.sums
+        t: dict[str, float] = defaultdict(float)
         for name, total in zip(_SUMMED, measures.sum(axis=0), strict=True):
             t[name] += float(total)
         t["cache_write_1h_tokens"] += float(priced["cache_write_1h_tokens"].sum())
@@ -162,6 +165,7 @@ class _Accumulator:
         t["failed_cost_usd"] += float(np.nansum(cost[failed]))
         t["empty"] += int(empty.sum())
         t["empty_cost_usd"] += float(np.nansum(cost[empty]))
+        self._add(t)
 
         stamps = priced["timestamp"]
         if stamps.notna().any():
@@ -218,6 +222,41 @@ class _Accumulator:
             model_hash = pd.util.hash_array(np.asarray(model_names, dtype=object), categorize=False)[model_codes]
             self.prompt_keys.append(priced["prompt_hash"].to_numpy()[has_prompt] ^ model_hash[has_prompt])
             self.prompt_costs.append(cost[has_prompt])
+
+    def _add(self, delta: dict[str, float]) -> None:
+        for name, value in delta.items():
+            self.sums[name] += value
+        self.deltas.append(delta)
+
+    def merge(self, later: _Accumulator) -> _Accumulator:
+        """Add the partial sums of ``later`` (the chunks after this one's) to this one.
+
+        Everything is kept per chunk and concatenated in order (sums replayed in order), so
+        merging the accumulators of consecutive parts of the input gives the very numbers
+        one accumulator over the whole input gives. The prompt keys are left out: a cluster
+        run finds exact repeats by a shuffle on the keys (``llmaudit.cluster``).
+        """
+        for delta in later.deltas:
+            self._add(delta)
+        for name, parts in later.partials.items():
+            self.partials[name].extend(parts)
+        for name, pairs in later.model_costs.items():
+            self.model_costs[name].extend(pairs)
+        self.day_model.extend(later.day_model)
+        self.task_tier.extend(later.task_tier)
+        for name, raws in later.seen_as.items():
+            self.seen_as[name] |= raws
+        self.unpriced.extend(later.unpriced)
+        if later.first is not None:
+            self.first = later.first if self.first is None else min(self.first, later.first)
+        if later.last is not None:
+            self.last = later.last if self.last is None else max(self.last, later.last)
+        self.bills.extend(later.bills)
+        self.tags.merge(later.tags)
+        for name, parts in later.difficulty.items():
+            self.difficulty[name].extend(parts)
+        self.prompt_keys, self.prompt_costs = [], []
+        return self
 
     # -- finishing ---------------------------------------------------------------------
 
@@ -325,6 +364,9 @@ class _Pairs:
         columns = np.asarray(b_names, dtype=object)[seen % width]
         self._parts.append((rows, columns, requests[seen], cost))
 
+    def extend(self, later: _Pairs) -> None:
+        self._parts.extend(later._parts)
+
     def frame(self) -> pd.DataFrame:
         """``requests`` and ``cost_usd`` indexed by (a value, b value), each pair once."""
         if not self._parts:
@@ -394,6 +436,14 @@ def analyze(
     thread only aggregates (and hands each chunk to ``sink``).
     """
     options = options or AnalyzeOptions()
+    acc = accumulate(reader, table, options, sink)
+    return _build_report(acc, reader, table, options)
+
+
+def accumulate(
+    reader: RequestReader, table: PriceTable, options: AnalyzeOptions, sink: Sink | None = None
+) -> _Accumulator:
+    """The partial sums of every request ``reader`` reads (mergeable: ``_Accumulator.merge``)."""
     acc = _Accumulator(table, options)
     overspend = Overspend(table)
 
@@ -409,12 +459,18 @@ def analyze(
         acc.update(priced)
         if sink is not None:
             sink(priced)
-    return _build_report(acc, reader, table, options)
+    return acc
 
 
 def _build_report(
-    acc: _Accumulator, reader: RequestReader, table: PriceTable, options: AnalyzeOptions
+    acc: _Accumulator,
+    reader: RequestReader,
+    table: PriceTable,
+    options: AnalyzeOptions,
+    found_repeats: Duplicates | None = None,
 ) -> AnalyzeReport:
+    """The report from merged partial sums; ``found_repeats`` when the exact repeats were found
+    elsewhere than in ``acc`` (a cluster run's shuffle)."""
     t = acc.totals()
     stats = reader.stats
     total_cost = t.cost_usd
@@ -462,11 +518,12 @@ def _build_report(
     unpriced = _unpriced_rows(acc.unpriced)
     by_model = acc.model_rows()
     groups = {name: acc.rows(name) for name in options.group_by}
+    duplicates = found_repeats if found_repeats is not None else acc.duplicate_prompts()
     reconciliation = acc.bills.rows()
     months = days / DAYS_PER_MONTH if days else None
     overspend = acc.tags.finding(total_cost)
     extra = ((overspend,) if overspend is not None else ()) + tuple(reconciliation_findings(reconciliation, months))
-    findings = build_findings(Aggregates(summary, t, by_model, groups, unpriced, acc.duplicate_prompts()), extra)
+    findings = build_findings(Aggregates(summary, t, by_model, groups, unpriced, duplicates), extra)
     warnings = []
     if note:
         warnings.append(note)

@@ -38,6 +38,8 @@ class TagAccumulator:
         }
         self.cheapest_models: Counter[str] = Counter()
         self.samples: list[pd.DataFrame] = []
+        # Each chunk's additions to ``overspend``, replayed in order by ``merge``.
+        self.deltas: list[dict[str, float]] = []
 
     def update(self, priced: pd.DataFrame) -> None:
         """Add a chunk that passed the overspend stage (``schema.OVERSPENT``)."""
@@ -46,7 +48,7 @@ class TagAccumulator:
         eligible = priced["overspend_eligible"].to_numpy(dtype=bool)
         compared = priced["cheapest_fit_model"].notna().to_numpy()
         cheapest = priced["cheapest_fit_cost_usd"].to_numpy(dtype=np.float64)
-        o = self.overspend
+        o: dict[str, float] = dict.fromkeys(self.overspend, 0.0)
         o["requests"] += float(eligible.sum())
         o["cost"] += float(np.nansum(cost[eligible]))
         o["compared"] += float(compared.sum())
@@ -55,6 +57,7 @@ class TagAccumulator:
         untagged = priced["overspend_untagged"].to_numpy(dtype=bool)
         o["untagged_requests"] += float(untagged.sum())
         o["untagged_cost"] += float(np.nansum(cost[untagged]))
+        self._add(o)
         counts = priced["cheapest_fit_model"].value_counts()
         self.cheapest_models.update({str(k): int(v) for k, v in counts[counts > 0].items()})
         if self.sample:
@@ -65,6 +68,18 @@ class TagAccumulator:
                     ["task_type", "complexity_tier", "tag_confidence", "tag_reasons", "model", "text"]
                 ]
             )
+
+    def _add(self, delta: dict[str, float]) -> None:
+        for name, value in delta.items():
+            self.overspend[name] += value
+        self.deltas.append(delta)
+
+    def merge(self, later: TagAccumulator) -> None:
+        """Add the sums and samples of the chunks after this one's (same numbers as one pass)."""
+        for delta in later.deltas:
+            self._add(delta)
+        self.cheapest_models.update(later.cheapest_models)
+        self.samples.extend(later.samples)
 
     def sample_rows(self) -> tuple[SampleRow, ...]:
         if not self.samples:

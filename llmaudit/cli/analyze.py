@@ -25,9 +25,12 @@ from llmaudit.cli.guard import log_inputs, refuse_overwriting, without_own_outpu
 from llmaudit.cli.inputs import LogInputs, takes_log_inputs
 from llmaudit.config import load_config
 from llmaudit.errors import UsageError
-from llmaudit.ingest import RequestReader, expand_inputs
+from llmaudit.ingest import IngestOptions, RequestReader, expand_inputs
 from llmaudit.ingest.formats.claude_code import claude_code_candidates, claude_code_dirs
+from llmaudit.ingest.sources import InputSource
+from llmaudit.pricing import PriceTable
 from llmaudit.report import RenderOptions, render
+from llmaudit.report.model import AnalyzeReport
 from llmaudit.report.per_request import PerRequestWriter
 from llmaudit.shipped import demo_logs
 from llmaudit.tagging import load_tag_rules
@@ -168,6 +171,20 @@ def analyze_command(
     )
     if not tag and (sample or inputs.tag_rules is not None):
         raise UsageError("--sample and --tag-rules need tagging", hint="drop --no-tag")
+    options = AnalyzeOptions(
+        group_by=tuple(dict.fromkeys(str(g) for g in group_by)),
+        timezone=timezone,
+        tag=tag,
+        tag_rules=rules,
+        sample=sample,
+        seller=sold_by,
+    )
+    if inputs.scheduler is not None:
+        cluster_report = _on_cluster(inputs.scheduler, sources, ingest, table, options, per_request)
+        emit(
+            render(cluster_report, output_format, RenderOptions(color=wants_color(output), width=width(output))), output
+        )
+        return
     stream = sys.stdout if rows_to_stdout else None
     writer = (
         PerRequestWriter(per_request, include_prompts=include_prompts, tagged=tag, stream=stream)
@@ -177,19 +194,7 @@ def analyze_command(
     with ProgressObserver(sources, enabled=not inputs.quiet) as progress:
         reader = RequestReader(sources, ingest, observer=progress)
         try:
-            report = analyze(
-                reader,
-                table,
-                AnalyzeOptions(
-                    group_by=tuple(dict.fromkeys(str(g) for g in group_by)),
-                    timezone=timezone,
-                    tag=tag,
-                    tag_rules=rules,
-                    sample=sample,
-                    seller=sold_by,
-                ),
-                sink=writer.write if writer else None,
-            )
+            report = analyze(reader, table, options, sink=writer.write if writer else None)
         except BaseException as exc:
             if writer is not None:
                 writer.abort()
@@ -202,3 +207,24 @@ def analyze_command(
         report_skipped_note(inputs.quiet)
         return
     emit(render(report, output_format, RenderOptions(color=wants_color(output), width=width(output))), output)
+
+
+def _on_cluster(
+    scheduler: str,
+    sources: list[InputSource],
+    ingest: IngestOptions,
+    table: PriceTable,
+    options: AnalyzeOptions,
+    per_request: Path | None,
+) -> AnalyzeReport:
+    """The report computed on a Dask cluster (Dask is imported only here)."""
+    from llmaudit.cluster.analyze import analyze_on
+    from llmaudit.cluster.connect import check_address, connect
+
+    check_address(scheduler)
+    if per_request is not None:
+        raise UsageError("--per-request is not available with --scheduler", hint="drop one of them")
+    if any(s.is_stdin for s in sources):
+        raise UsageError("--scheduler reads files: stdin (-) cannot be sent to the workers", hint="pass files")
+    with connect(scheduler) as client:
+        return analyze_on(client, sources, ingest, table, options)

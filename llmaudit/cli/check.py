@@ -210,6 +210,7 @@ def check_command(
         table,
         inputs.rules_path(project),
         quiet=inputs.quiet,
+        scheduler=inputs.scheduler,
         outputs={"--output": output},
         inputs=file_inputs(
             policy=policy, baseline=baseline, baseline_policy=baseline_policy, baseline_pricing=baseline_pricing

@@ -10,6 +10,7 @@ import pandas as pd
 
 from llmaudit.cli.console import ProgressObserver, stderr_console
 from llmaudit.cli.guard import log_inputs, refuse_overwriting, without_own_outputs
+from llmaudit.errors import UsageError
 from llmaudit.ingest import IngestOptions, IngestStats, RequestReader, expand_inputs
 from llmaudit.pricing import PriceTable
 from llmaudit.report.safety import term_text
@@ -32,16 +33,33 @@ def read_requests(
     quiet: bool,
     outputs: Mapping[str, Path | None] | None = None,
     inputs: Sequence[tuple[str, Path]] = (),
+    scheduler: str | None = None,
 ) -> tuple[pd.DataFrame, IngestStats]:
     """Every request of the logs, tagged and priced in one frame (simulate, check), with the
     reading's accounting; progress on stderr unless ``quiet``. Refuses ``outputs`` that would
-    replace a log or one of ``inputs``, and skips llmaudit's own outputs among the logs."""
+    replace a log or one of ``inputs``, and skips llmaudit's own outputs among the logs.
+    With ``scheduler`` the logs are read on that Dask cluster (the same frame)."""
     sources = without_own_outputs(expand_inputs(log_args), quiet=quiet)
     refuse_overwriting(outputs or {}, log_inputs(sources) + list(inputs))
+    if scheduler is not None:
+        from llmaudit.cluster.analyze import collect_on
+        from llmaudit.cluster.connect import check_address, connect
+
+        check_address(scheduler)
+        if any(s.is_stdin for s in sources):
+            raise UsageError("--scheduler reads files: stdin (-) cannot be sent to the workers", hint="pass files")
+        with connect(scheduler) as client:
+            frame, stats = collect_on(client, sources, ingest, table, tagger(tag_rules))
+        _warn_problems(stats)
+        return frame, stats
     with ProgressObserver(sources, enabled=not quiet) as progress:
         reader = RequestReader(sources, ingest, observer=progress)
         frame = collect(reader, table, tagger(tag_rules), on_stage=progress.stage)
-    err = stderr_console()
-    for problem in reader.stats.problems:  # a file (or its damaged tail) not read: never silent
-        err.print(f"llmaudit: warning: {term_text(problem.note)}", markup=False, highlight=False, soft_wrap=True)
+    _warn_problems(reader.stats)
     return frame, reader.stats
+
+
+def _warn_problems(stats: IngestStats) -> None:
+    err = stderr_console()
+    for problem in stats.problems:  # a file (or its damaged tail) not read: never silent
+        err.print(f"llmaudit: warning: {term_text(problem.note)}", markup=False, highlight=False, soft_wrap=True)

@@ -50,6 +50,7 @@ class LogInputs:
     tag_rules: Path | None = None
     strict: bool = False
     quiet: bool = False
+    scheduler: str | None = None
 
     def log_args(self, project: ProjectConfig) -> list[str]:
         """LOGS, else the config's ``logs:``."""
@@ -111,9 +112,10 @@ _OPTIONS: tuple[tuple[str, Any, Any], ...] = (
     ("tag_rules", opt.TagRulesOpt, None),
     ("strict", opt.Strict, False),
     ("quiet", opt.Quiet, False),
+    ("scheduler", opt.Scheduler, None),
 )
 # Options that only make sense with a project config, or for a whole-traffic report.
-PROJECT_OPTIONS = frozenset({"config", "timezone", "batch_input", "strict"})
+PROJECT_OPTIONS = frozenset({"config", "timezone", "batch_input", "strict", "scheduler"})
 _FIELDS = frozenset(f.name for f in fields(LogInputs))
 
 

@@ -200,3 +200,14 @@ Demo = Annotated[
         "formats): a first command that works anywhere.",
     ),
 ]
+
+Scheduler = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Run on a Dask cluster: local:N starts N local worker processes, tcp://HOST:PORT connects to a "
+        "running scheduler. Same report as without it (docs/scale.md); needs llm-cost-audit[dask].",
+        show_default=False,
+    ),
+]

@@ -104,6 +104,7 @@ def prepare(
         table,
         inputs.rules_path(project),
         quiet=inputs.quiet,
+        scheduler=inputs.scheduler,
         outputs=outputs,
         inputs=files + inputs.files(),
     )

@@ -58,8 +58,8 @@ class SmallFile:
 def small_file(source: InputSource, chunk_bytes: int) -> SmallFile | None:
     """``source`` read whole when it is a small plain JSON Lines file with content, else None
     (the per-file path reads it, and says what is wrong with it)."""
-    if source.path is None:
-        return None
+    if source.path is None or source.byte_range is not None:
+        return None  # a URL, stdin, or part of a large file (a cluster task)
     try:
         size = source.path.stat().st_size
         if size > min(SMALL_FILE_BYTES, chunk_bytes) or size == 0:

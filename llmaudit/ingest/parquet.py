@@ -51,8 +51,15 @@ class ColumnPlan(Protocol):
     def is_number(self, name: str) -> bool: ...
 
 
-def open_parquet(path: Path | None, source: str) -> pq.ParquetFile:
+def open_parquet(path: Path | str | None, source: str) -> pq.ParquetFile:
     """The Parquet file at ``path``; ``InputError`` for stdin, a compressed file or a damaged one."""
+    if isinstance(path, str):  # a URL: fsspec's file gives the random access Parquet needs
+        from llmaudit.ingest.remote import open_url
+
+        try:
+            return pq.ParquetFile(open_url(path, source))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
+            raise InputError(f"{source}: not a readable Parquet file ({exc})") from None
     if path is None:
         raise InputError(
             f"{source}: Parquet is read from a file (it needs random access), not from stdin",
@@ -70,7 +77,7 @@ def open_parquet(path: Path | None, source: str) -> pq.ParquetFile:
         raise InputError(f"{source}: not a readable Parquet file ({exc})") from None
 
 
-def parquet_header(path: Path | None, source: str) -> bytes:
+def parquet_header(path: Path | str | None, source: str) -> bytes:
     """The file's column names as one CSV header line, for the formats' header sniffers."""
     names = open_parquet(path, source).schema_arrow.names
     line = io.StringIO()
@@ -78,7 +85,7 @@ def parquet_header(path: Path | None, source: str) -> bytes:
     return line.getvalue().encode("utf-8")
 
 
-def read_parquet(path: Path | None, source: str, chunk_bytes: int, plan: ColumnPlan) -> Iterator[ParsedChunk]:
+def read_parquet(path: Path | str | None, source: str, chunk_bytes: int, plan: ColumnPlan) -> Iterator[ParsedChunk]:
     """Record batches of about ``chunk_bytes`` (uncompressed) as ``ParsedChunk``s, rows numbered from 1.
 
     ``plan.columns`` raises (naming the file) when the columns do not fit the format.

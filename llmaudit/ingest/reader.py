@@ -46,6 +46,7 @@ from llmaudit.ingest.registry import (
     implied_format,
     is_wrapper,
 )
+from llmaudit.ingest.remote import outside_period
 from llmaudit.ingest.sources import InputSource, OpenedSource, expand_inputs, open_source
 
 # Records sampled to detect a file's format and the shape of its wrapper fields, from the
@@ -192,9 +193,15 @@ class RequestReader:
         options: IngestOptions | None = None,
         observer: Observer | None = None,
         transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+        known_ids: np.ndarray | None = None,
     ) -> None:
         """``transform`` is applied to each chunk's canonical frame on the worker threads
-        (pricing runs there); it must keep every row and the canonical columns."""
+        (pricing runs there); it must keep every row and the canonical columns.
+
+        ``known_ids`` (request id hashes, as ``request_id_hashes`` returns them) count as
+        already seen: a cluster task is told the ids that earlier tasks read. With
+        ``require_records`` False a reader that finds no usable record does not raise
+        (``check_usable`` does, on the merged accounting)."""
         self.sources: list[InputSource] = (
             list(inputs)  # type: ignore[arg-type]
             if inputs and all(isinstance(s, InputSource) for s in inputs)
@@ -205,6 +212,10 @@ class RequestReader:
         self.transform = transform
         self.stats = IngestStats(strict=self.options.strict)
         self._seen = _SeenIds()
+        if known_ids is not None and len(known_ids):
+            self._seen._runs.append(np.unique(known_ids))
+        self.require_records = True
+        self.failures: list[InputError] = []
         self._forced: LogFormat | None = (
             None if self.options.input_format == "auto" else get_format(self.options.input_format)
         )
@@ -218,6 +229,13 @@ class RequestReader:
             )
         # The first records of each file, read when looking for companion files.
         self._quick_samples: dict[InputSource, list[dict[str, Any]]] = {}
+        if self.options.since is not None or self.options.until is not None:
+            # Hive-style partitions (date=2026-11-01/) wholly outside the period are not opened.
+            self.sources = [
+                s
+                for s in self.sources
+                if not outside_period(s.url or str(s.path or ""), self.options.since, self.options.until)
+            ]
         if self._forced is None:
             self.sources = self._route_companions(self.sources)
 
@@ -250,14 +268,25 @@ class RequestReader:
             path, name = self.stats.companions[0]
             message, hint = get_format(name).orphan or (f"a {name} file, with no file of the format it joins", None)
             raise InputError(f"{path}: {message}", hint=hint)
-        failures: list[InputError] = []
         index = 0
         while index < len(self.sources):
             # Runs of small JSON Lines files are read joined; any other file on its own.
-            index = yield from self._read_small_files(index, failures)
+            index = yield from self._read_small_files(index, self.failures)
             if index < len(self.sources):
-                yield from self._read_guarded(self.sources[index], failures)
+                yield from self._read_guarded(self.sources[index], self.failures)
                 index += 1
+        if self.require_records:
+            self.check_usable()
+
+    def request_id_hashes(self) -> np.ndarray:
+        """The 64-bit hashes of every request id read so far (each once)."""
+        runs = self._seen._runs
+        return np.concatenate(runs) if runs else np.zeros(0, dtype=np.uint64)
+
+    def check_usable(self) -> None:
+        """``InputError`` when nothing usable was read: the first file's own error when no line
+        was read at all, else what the lines were."""
+        failures = self.failures
         if self.stats.parsed == 0:
             if failures and self.stats.lines_read == 0:
                 raise failures[0]  # nothing else was read: the first file's own error
@@ -465,7 +494,7 @@ class RequestReader:
                 self.stats.warn("empty_file")
                 self._note_damage(stats, source, opened)
                 return
-            parquet_path = None if opened.compressed else source.path
+            parquet_path = None if opened.compressed else source.path or source.url
             parquet = is_parquet(first.data)
             while not parquet and not first.data.strip():
                 # Leading chunks of blank lines are accounted for here; the first one with
@@ -488,6 +517,11 @@ class RequestReader:
                 head_chunks.append(following)
             head_data = first.data if len(head_chunks) == 1 else b"".join(c.data for c in head_chunks)
             chunks = itertools.chain(head_chunks[1:], chunks)
+            if source.byte_range is not None and source.path is not None:
+                # A cluster task: the file's head decides the format (as for the whole file);
+                # only the range is read.
+                chunks = source.byte_range.chunks(source.path, self.options.chunk_bytes)
+                first = next(chunks, Chunk(bytearray(), source.byte_range.first_line, 0))
             sample = [] if parquet else _sample_records(head_data)
             # Parquet is recognized by its column names, shown to the sniffers as a CSV header.
             head = parquet_header(parquet_path, source.display) if parquet else first.data[:65536]
@@ -584,7 +618,9 @@ class RequestReader:
             )
         if fmt.read_tables is not None:
             own = pipeline(fmt, detection.wrapped, sample)
-            stream = _ReplayStream(first, rest, source.display, None if opened.compressed else source.path)
+            stream = _ReplayStream(
+                first, rest, source.display, None if opened.compressed else source.path or source.url
+            )
             tables = fmt.read_tables(stream, self.options.chunk_bytes)  # type: ignore[arg-type]
             results = ordered_map(
                 lambda parsed: self._transformed(self._to_frame(parsed, own.convert, source.display)), tables
@@ -718,7 +754,9 @@ class _ReplayStream:
     needs random access, so it is read from the file, not through this stream).
     """
 
-    def __init__(self, first: Chunk, rest: Iterator[Chunk], name: str = "<input>", path: Path | None = None) -> None:
+    def __init__(
+        self, first: Chunk, rest: Iterator[Chunk], name: str = "<input>", path: Path | str | None = None
+    ) -> None:
         self.name = name
         self.path = path
         self._chunks = _chain(first, rest)

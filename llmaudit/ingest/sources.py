@@ -1,6 +1,7 @@
 """Where log bytes come from: files, directories, globs, stdin, gzip.
 
-``expand_inputs`` turns the LOGS arguments into an ordered list of sources;
+``expand_inputs`` turns the LOGS arguments into an ordered list of sources (URLs through
+fsspec: ``llmaudit.ingest.remote``);
 ``open_source`` gives a binary stream, transparently decompressing gzip (detected by
 its magic bytes, whatever the file is called).
 """
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import BinaryIO, Final
 
 from llmaudit.errors import InputError
+from llmaudit.ingest.ranges import ByteRange
+from llmaudit.ingest.remote import expand_url, is_url, local_path, open_url, url_size
 
 # Files picked up when a directory is given. Anything else in the directory (a README,
 # a generator script) is left alone.
@@ -27,18 +30,24 @@ STDIN: Final = "-"
 
 @dataclass(frozen=True)
 class InputSource:
-    """One input: a file path, or stdin when ``path`` is None."""
+    """One input: a file path, or stdin when ``path`` is None; a cluster task reads only
+    ``byte_range`` of the file (``llmaudit.cluster``)."""
 
     display: str
     path: Path | None
+    byte_range: ByteRange | None = None
+    # A log read through fsspec (s3://, https://...; ``llmaudit.ingest.remote``): path is None.
+    url: str | None = None
 
     @property
     def is_stdin(self) -> bool:
-        return self.path is None
+        return self.path is None and self.url is None
 
     @property
     def size(self) -> int | None:
         """Size on disk in bytes (compressed size for .gz), None for stdin."""
+        if self.url is not None:
+            return url_size(self.url)
         return self.path.stat().st_size if self.path is not None else None
 
 
@@ -57,6 +66,7 @@ def expand_inputs(items: Sequence[str]) -> list[InputSource]:
         raise InputError("no log files given", hint="pass one or more files, directories or globs, or - for stdin")
     sources: list[InputSource] = []
     seen: set[Path] = set()
+    urls: set[str] = set()
 
     def add(path: Path) -> None:
         resolved = path.resolve()
@@ -68,6 +78,13 @@ def expand_inputs(items: Sequence[str]) -> list[InputSource]:
         if item == STDIN:
             sources.append(InputSource("<stdin>", None))
             continue
+        if is_url(item):
+            for url in expand_url(item, LOG_SUFFIXES):
+                if url not in urls:
+                    urls.add(url)
+                    sources.append(InputSource(url, None, url=url))
+            continue
+        item = local_path(item)
         path = Path(item)
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if _is_log_file(p))
@@ -175,7 +192,10 @@ class OpenedSource:
 def open_source(source: InputSource) -> OpenedSource:
     """Open a source for binary reading; gzip is detected from its magic bytes."""
     try:
-        raw: BinaryIO = sys.stdin.buffer if source.path is None else open(source.path, "rb")  # noqa: SIM115
+        if source.url is not None:
+            raw: BinaryIO = open_url(source.url, source.display)  # type: ignore[assignment]
+        else:
+            raw = sys.stdin.buffer if source.path is None else open(source.path, "rb")  # noqa: SIM115
     except OSError as exc:
         raise InputError(f"{source.display}: cannot open ({exc.strerror})") from None
     counter = _CountingReader(raw)

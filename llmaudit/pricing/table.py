@@ -58,6 +58,17 @@ class PriceTable:
         self._lock = threading.Lock()
         self._arrays: dict[str, tuple[int, Any]] = {}
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable (a cluster run ships the table to its workers): without the lock and caches."""
+        state = dict(self.__dict__)
+        del state["_lock"]
+        state["_arrays"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def __len__(self) -> int:
         return len(self.models)
 

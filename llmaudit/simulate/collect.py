@@ -37,6 +37,17 @@ def collect(
     user's rules (routing, billing and ``check`` read the tags). ``on_stage`` is told when
     reading is over and the chunks are put together.
     """
+    return compact(collect_rows(reader, table, tagger, on_stage))
+
+
+def collect_rows(
+    reader: RequestReader,
+    table: PriceTable,
+    tagger: Tagger,
+    on_stage: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """The kept columns of every request, in input order, before ``compact`` (a cluster run
+    concatenates the parts' rows, then compacts them once)."""
 
     def prepare(frame: pd.DataFrame) -> pd.DataFrame:
         return price_requests(tagger(INGESTED.require(frame, "simulate")), table)
@@ -46,9 +57,13 @@ def collect(
     frames = [PRICED.require(frame, "simulate collect")[_KEPT] for frame in reader]
     if on_stage is not None:
         on_stage(f"collecting {sum(len(f) for f in frames):,} requests")
-    frame = pd.concat(frames, ignore_index=True)
-    del frames  # the chunks' Arrow buffers (text columns, tags) are free from here on...
-    frame = frame.astype(_CATEGORIES)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=_KEPT)
+
+
+def compact(frame: pd.DataFrame) -> pd.DataFrame:
+    """Repeated strings as categoricals, and the chunks' buffers handed back."""
+    # The chunks' Arrow buffers (text columns, tags) are free from here on...
+    frame = frame.astype({c: kind for c, kind in _CATEGORIES.items() if c in frame.columns})
     # ...so hand them back to the system before the replays allocate their own arrays.
     pa.default_memory_pool().release_unused()
     return frame

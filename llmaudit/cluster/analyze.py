@@ -1,0 +1,190 @@
+"""``--scheduler``: analyze (and the reading of simulate and check) spread over a Dask cluster.
+
+1. Plan: files, and byte ranges of large JSON Lines files, become tasks (``plan``).
+2. Map: each task reads, tags, prices and sums its input (``tasks.read_part``), the very
+   per-chunk pipeline of a single-process run; results stay on the workers.
+3. Duplicate request ids, across tasks: a shuffle on the id hash. Each partition finds the
+   ids a task shares with an earlier task; only tasks with such ids are read again, told
+   those ids (so their repeats are dropped as the single process drops them).
+4. Exact repeats of a prompt (the duplicate-prompt finding): a shuffle on the prompt key;
+   each partition returns the repeats, the client sums their cost in input order.
+5. Reduce: consecutive partial results are merged in a tree (``tasks.merge``), which
+   replays every per-chunk sum in input order: the report is the one a single process
+   writes, to the bit.
+
+simulate, check and baseline read on the cluster the same way (``collect_on``: steps 1-3,
+then the rows are gathered in input order); their replays run on the client.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from llmaudit.analyze.run import AnalyzeOptions, _build_report
+from llmaudit.analyze.totals import Duplicates
+from llmaudit.cluster import tasks
+from llmaudit.cluster.plan import RANGE_CHUNKS, plan
+from llmaudit.ingest.accounting import IngestStats
+from llmaudit.ingest.reader import IngestOptions, RequestReader
+from llmaudit.ingest.sources import InputSource
+from llmaudit.pricing import PriceTable
+from llmaudit.report.model import AnalyzeReport
+from llmaudit.simulate.collect import Tagger, compact
+
+if TYPE_CHECKING:
+    from distributed import Client, Future
+
+# The task that reads one input; tests swap in one that kills its worker once.
+ReadPart = Callable[..., tasks.Part]
+
+
+def analyze_on(
+    client: Client,
+    sources: Sequence[InputSource],
+    ingest: IngestOptions,
+    table: PriceTable,
+    options: AnalyzeOptions | None = None,
+    *,
+    range_chunks: int = RANGE_CHUNKS,
+    read_part: ReadPart = tasks.read_part,
+) -> AnalyzeReport:
+    """The analyze report of ``sources``, computed on ``client``'s cluster."""
+    options = options or AnalyzeOptions()
+    run = Run(client, sources, ingest, table, range_chunks)
+    parts = run.read(read_part, options)
+    repeated = _repeats(client, parts, run.width)
+    merged: tasks.Part = _tree(client, parts).result()
+    acc = merged.acc
+    assert acc is not None
+    acc.table = table
+    for raw in sorted({r for names in acc.seen_as.values() for r in names}):
+        table.resolve(raw)  # models priced from the fallback snapshot join the table, as on the workers
+    reader = run.finish(merged)
+    return _build_report(acc, reader, table, options, repeated)
+
+
+def collect_on(
+    client: Client,
+    sources: Sequence[InputSource],
+    ingest: IngestOptions,
+    table: PriceTable,
+    tagger: Tagger,
+    *,
+    range_chunks: int = RANGE_CHUNKS,
+) -> tuple[pd.DataFrame, IngestStats]:
+    """Every request, tagged and priced on the cluster, in one frame (``simulate.collect``),
+    with the reading's accounting: the frame a single process collects, row for row."""
+    run = Run(client, sources, ingest, table, range_chunks)
+    parts: list[tasks.Part] = client.gather(run.read(tasks.read_rows, tagger))
+    first = parts[0]
+    for later in parts[1:]:
+        tasks.merge_stats(first.stats, later.stats, later.continues)
+        first.failures.extend(later.failures)
+    reader = run.finish(first)
+    frames = [p.rows for p in parts if p.rows is not None and len(p.rows)]
+    return compact(pd.concat(frames, ignore_index=True)), reader.stats
+
+
+class Run:
+    """The steps every cluster command shares: routing, planning, reading with duplicate ids
+    dropped across tasks, and the final accounting check."""
+
+    def __init__(
+        self, client: Client, sources: Sequence[InputSource], ingest: IngestOptions, table: PriceTable, chunks: int
+    ) -> None:
+        self.client = client
+        # Files that are join data for another format are routed here, once, as a single run does.
+        self.reader = RequestReader(list(sources), ingest)
+        ingest = self.reader.options
+        if ingest.now is None:  # one "now" for every worker's future-timestamp check
+            ingest = replace(ingest, now=pd.Timestamp.now(tz="UTC"))
+        self.ingest = ingest
+        count = lambda spans: client.gather(client.map(tasks.newlines, list(spans), pure=False))  # noqa: E731
+        self.inputs = plan(self.reader.sources, ingest, count, chunks)
+        if not self.inputs:
+            list(self.reader)  # no logs, only companion files: the single-process error
+        [self.table] = client.scatter([table], broadcast=True)
+        self.width = max(1, sum(client.nthreads().values()))
+
+    def read(self, read: Callable[..., tasks.Part], *args: Any) -> list[Future]:
+        """Each input read by ``read`` on the workers, in order; a task that shares request ids
+        with an earlier task is read again, told those ids."""
+        client, inputs, ingest = self.client, self.inputs, self.ingest
+        parts = [
+            client.submit(read, source, ingest, self.table, *args, key=f"llmaudit-read-{i}-{_token()}", retries=2)
+            for i, source in enumerate(inputs)
+        ]
+        _raise_first_error(client, parts)
+        for i, known in _ids_seen_before(client, parts, self.width).items():
+            parts[i] = client.submit(
+                read, inputs[i], ingest, self.table, *args, known, key=f"llmaudit-reread-{i}-{_token()}", retries=2
+            )
+        _raise_first_error(client, parts)
+        return parts
+
+    def finish(self, merged: tasks.Part) -> RequestReader:
+        """The client's reader with the merged accounting; ``InputError`` if nothing was usable."""
+        reader = self.reader
+        merged.stats.companions = reader.stats.companions
+        reader.stats, reader.failures = merged.stats, merged.failures
+        reader.check_usable()
+        return reader
+
+
+def _token() -> str:
+    import uuid
+
+    return uuid.uuid4().hex[:12]
+
+
+def _raise_first_error(client: Client, futures: Sequence[Future]) -> None:
+    """Wait for every task; the error of the earliest failed one (in input order), if any."""
+    from distributed import wait
+
+    wait(futures)
+    for future in futures:
+        if future.status == "error":
+            raise future.exception()  # type: ignore[misc]
+
+
+def _shuffle(
+    client: Client, parts: Sequence[Future], split: Callable[..., Any], reduce: Callable[..., Any], width: int
+) -> list[Any]:
+    """Map each part to ``width`` hash partitions, reduce each partition (in task order)."""
+    pieces = [client.submit(split, part, width) for part in parts]
+    reduced = [
+        client.submit(reduce, [client.submit(operator.getitem, piece, p) for piece in pieces]) for p in range(width)
+    ]
+    return client.gather(reduced)  # type: ignore[no-any-return]
+
+
+def _ids_seen_before(client: Client, parts: Sequence[Future], width: int) -> dict[int, np.ndarray]:
+    found: dict[int, list[np.ndarray]] = {}
+    for by_task in _shuffle(client, parts, tasks.split_ids, tasks.ids_seen_before, width):
+        for task, ids in by_task.items():
+            found.setdefault(task, []).append(ids)
+    return {task: np.concatenate(ids) for task, ids in sorted(found.items())}
+
+
+def _repeats(client: Client, parts: Sequence[Future], width: int) -> Duplicates:
+    """(prompts with text, repeats of an earlier prompt+model, their cost summed in input order)."""
+    results = _shuffle(client, parts, tasks.split_prompts, tasks.repeats, width)
+    prompts = sum(n for n, _ in results)
+    rows = np.concatenate([r for _, r in results]) if results else np.zeros((0, 3))
+    order = np.lexsort((rows[:, 1], rows[:, 0]))
+    return Duplicates(prompts, len(rows), float(np.nansum(rows[order, 2])) if len(rows) else 0.0)
+
+
+def _tree(client: Client, parts: list[Future]) -> Future:
+    """Merge consecutive parts pairwise, level by level, on the workers."""
+    level = list(parts)
+    while len(level) > 1:
+        pairs = [client.submit(tasks.merge, a, b) for a, b in zip(level[::2], level[1::2], strict=False)]
+        level = pairs + ([level[-1]] if len(level) % 2 else [])
+    return level[0]

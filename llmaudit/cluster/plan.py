@@ -1,0 +1,93 @@
+"""Inputs as tasks: whole files, and large uncompressed JSON Lines files as byte ranges.
+
+A range starts and ends on the chunk boundaries a single-process read of the file would
+use (``llmaudit.ingest.ranges``), so every chunk is the same; each range task still reads
+the first MB of its file to detect the format from the same sample. Compressed files,
+JSON documents, CSV, Parquet and the formats that read whole exports are one task each.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Final
+
+from llmaudit.errors import InputError
+from llmaudit.ingest.documents import is_document
+from llmaudit.ingest.jsonl import sample_records
+from llmaudit.ingest.parquet import is_parquet
+from llmaudit.ingest.ranges import ByteRange, chunk_end_before
+from llmaudit.ingest.reader import SAMPLE_BYTES, SNIFF_RECORDS, IngestOptions
+from llmaudit.ingest.registry import detect, get_format
+from llmaudit.ingest.sources import InputSource
+
+# Chunks per range task: 4 x 16 MiB, enough work per task to hide the scheduling cost.
+RANGE_CHUNKS: Final = 4
+# Counts the newlines in each (file, start, end) span (on the workers).
+LineCounter = Callable[[Sequence[tuple[InputSource, int, int]]], list[int]]
+
+
+def splittable(source: InputSource, options: IngestOptions, range_bytes: int) -> bool:
+    """Whether ``source`` can be read as byte ranges with the same result."""
+    if source.path is None or source.byte_range is not None:
+        return False
+    try:
+        if source.path.stat().st_size <= range_bytes:
+            return False
+        with open(source.path, "rb") as stream:
+            head = stream.read(SAMPLE_BYTES + (1 << 16))
+    except OSError:
+        return False  # the task reports it
+    if head[:2] == b"\x1f\x8b" or is_parquet(head) or is_document(head, more=True):
+        return False
+    if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return False  # CSV (its header line), blank first chunk, or not a log
+    if options.format_options.get("generic"):
+        return False
+    try:
+        if options.input_format != "auto":
+            fmt = get_format(options.input_format)
+        else:
+            end = head.find(b"\n", SAMPLE_BYTES)
+            fmt = detect(sample_records(head[: end if end >= 0 else len(head)], SNIFF_RECORDS), source.display).format
+    except InputError:
+        return False
+    return fmt.read_tables is None and fmt.companion_of is None
+
+
+def boundaries(source: InputSource, range_bytes: int) -> list[int]:
+    """Start offsets of the ranges after the first (chunk boundaries about ``range_bytes`` apart)."""
+    assert source.path is not None
+    size = source.path.stat().st_size
+    found: list[int] = []
+    with open(source.path, "rb") as stream:
+        for offset in range(range_bytes, size, range_bytes):
+            cut = chunk_end_before(stream, offset)
+            if cut is not None and (not found or cut > found[-1]) and 0 < cut < size:
+                found.append(cut)
+    return found
+
+
+def plan(
+    sources: Sequence[InputSource], options: IngestOptions, count: LineCounter, range_chunks: int = RANGE_CHUNKS
+) -> list[InputSource]:
+    """One task per input, or per range of a large JSON Lines file, in input order."""
+    range_bytes = range_chunks * options.chunk_bytes
+    cuts = {i: boundaries(s, range_bytes) for i, s in enumerate(sources) if splittable(s, options, range_bytes)}
+    spans: list[tuple[InputSource, int, int]] = []
+    for i, found in cuts.items():
+        source = sources[i]
+        assert source.path is not None
+        edges = [0, *found, source.path.stat().st_size]
+        spans += [(source, a, b) for a, b in itertools.pairwise(edges)]
+    newlines = iter(count(spans))
+    ranges: dict[int, list[InputSource]] = {}
+    for i, found in cuts.items():
+        line = 1
+        ranges[i] = []
+        for _ in range(len(found) + 1):
+            source, a, b = spans.pop(0)
+            ranges[i].append(replace(source, byte_range=ByteRange(a, b, line)))
+            line += next(newlines)
+    return [task for i, source in enumerate(sources) for task in ranges.get(i, [source])]
