@@ -25,6 +25,7 @@ SHARED = [
     "--tag-rules",
     "--strict",
     "--quiet",
+    "--scheduler",
 ]
 
 
