@@ -80,6 +80,10 @@ CANONICAL_DTYPES: Final[dict[str, object]] = {
     "team": "str",
     "project": "str",
     "tokens_estimated": np.bool_,
+    # A score the logs carry for the logged answer (a thumbs-up, an eval, an annotation):
+    # 0-1, NaN when absent; ``score_name`` names it (docs/shadow.md, "Scores you already have").
+    "score": np.float64,
+    "score_name": "str",
 }
 
 CANONICAL_COLUMNS: Final = tuple(CANONICAL_DTYPES)
