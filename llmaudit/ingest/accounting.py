@@ -125,9 +125,7 @@ WARNING_TEXTS: Final[dict[str, str]] = {
         "of the same emitter reported cache above input or reasoning above output; if those few spans "
         "are corrupt, fix them: the whole emitter is re-priced"
     ),
-    "score_ambiguous": (
-        "requests carrying scores under several names, read as unscored; choose one with --score-name"
-    ),
+    "score_ambiguous": ("requests carrying scores under several names, read as unscored; choose one with --score-name"),
     "score_categorical": (
         "categorical scores (labels, not numbers) left out; the requests' numeric scores are still read"
     ),

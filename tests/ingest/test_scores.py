@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from llmaudit.errors import UsageError
@@ -19,8 +20,7 @@ from llmaudit.ingest.registry import Converted
 from tests.conftest import LOGS, read_all
 
 
-
-def scores_of(frame) -> list[tuple[str, float | None, str | None]]:  # type: ignore[no-untyped-def]
+def scores_of(frame: pd.DataFrame) -> list[tuple[str, float | None, str | None]]:
     return [
         (rid, None if math.isnan(score) else round(score, 6), name if isinstance(name, str) else None)
         for rid, score, name in zip(frame["request_id"], frame["score"], frame["score_name"], strict=True)

@@ -53,6 +53,9 @@ class ScoreSettings:
         return found if isinstance(found, ScoreSettings) else cls()
 
 
+DEFAULT: Final = ScoreSettings()
+
+
 def parse_scale(text: str, option: str = "--score-scale") -> tuple[float, float]:
     """``"1-5"`` -> (1.0, 5.0); ``UsageError`` for anything that is not a rising range."""
     found = _SCALE.match(text)
@@ -64,9 +67,7 @@ def parse_scale(text: str, option: str = "--score-scale") -> tuple[float, float]
     return float(found.group(1)), float(found.group(2))
 
 
-def format_settings(
-    name: str | None, scale: str | None, given: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
+def format_settings(name: str | None, scale: str | None, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """``given`` format options plus the score settings for every scoring format (and for
     ``generic`` when a mapping is given: its presence alone selects that format)."""
     out: dict[str, Any] = {key: dict(value) for key, value in (given or {}).items()}
@@ -133,4 +134,3 @@ def note_rows(conv: Converted, code: str, rows: np.ndarray) -> None:
         mask = conv.warnings.get(code, np.zeros(conv.n, dtype=bool)).copy()
         mask[rows] = True
         conv.warnings[code] = mask
-

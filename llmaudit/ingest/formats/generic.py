@@ -328,9 +328,7 @@ def _status(status: pa.Array, error_type: pa.Array) -> tuple[pa.Array, pa.Array]
     return pc.if_else(pa.array(failed), pa.scalar("error"), pa.scalar("ok")), kind
 
 
-def to_converted(
-    table: pa.Table, mapping: ColumnMapping, scores: _scores.ScoreSettings = _scores.ScoreSettings()
-) -> Converted:
+def to_converted(table: pa.Table, mapping: ColumnMapping, scores: _scores.ScoreSettings = _scores.DEFAULT) -> Converted:
     """Canonical columns (inclusive counts) from a table whose columns are named by canonical field."""
     n = table.num_rows
     present = set(table.column_names)

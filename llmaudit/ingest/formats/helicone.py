@@ -91,12 +91,10 @@ _PROPERTIES: Final = ("properties", "request_properties")
 _FEEDBACK: Final = pa.struct([("rating", pa.bool_())])
 # Helicone stores a thumbs-up/down as this score too (1 or 0): read under one name.
 _FEEDBACK_SCORE: Final = "helicone-score-feedback"
+_SCORE_FIELDS: Final = ("scores", "feedback_rating", "feedback")
 PLAN: Final = tabular.SourceColumns(
     format="Helicone",
-    names=(
-        *_TEXTS, "request_created_at", *_NUMBERS, *_PROPERTIES, "request_body", "response_body",
-        "scores", "feedback_rating", "feedback",
-    ),  # fmt: skip
+    names=(*_TEXTS, "request_created_at", *_NUMBERS, *_PROPERTIES, "request_body", "response_body", *_SCORE_FIELDS),
     numbers=frozenset(_NUMBERS),
     required=("prompt_tokens", "completion_tokens"),
 )
@@ -330,9 +328,7 @@ def _undoubled(arr: pa.Array) -> pa.Array:
     return pc.if_else(pc.fill_null(doubled, False), pc.replace_substring(text, '""', '"'), text)
 
 
-def convert(
-    table: pa.Table, request: pa.Array | None, scores: _scores.ScoreSettings = _scores.ScoreSettings()
-) -> Converted:
+def convert(table: pa.Table, request: pa.Array | None, scores: _scores.ScoreSettings = _scores.DEFAULT) -> Converted:
     n = table.num_rows
     g = col.Fields(table)
     conv = Converted(n)

@@ -225,9 +225,7 @@ def _read_scores(conv: Converted, scores: pa.Array, settings: _scores.ScoreSetti
     _scores.assign(conv, parent, names, values, settings)
 
 
-def convert(
-    table: pa.Table, request: pa.Array | None, scores: _scores.ScoreSettings = _scores.ScoreSettings()
-) -> Converted:
+def convert(table: pa.Table, request: pa.Array | None, scores: _scores.ScoreSettings = _scores.DEFAULT) -> Converted:
     n = table.num_rows
     g = col.Fields(table)
     conv = Converted(n)

@@ -276,9 +276,7 @@ def _prompt(conv: Converted, messages: pa.Array) -> None:
         c["turns"] = np.maximum(c.get("turns", 0), col.non_empty(plain).astype(np.int64))
 
 
-def convert(
-    table: pa.Table, request: pa.Array | None, scores: _scores.ScoreSettings = _scores.ScoreSettings()
-) -> Converted:
+def convert(table: pa.Table, request: pa.Array | None, scores: _scores.ScoreSettings = _scores.DEFAULT) -> Converted:
     n = table.num_rows
     g = col.Fields(table)
     meta = col.Fields(tabular.json_values(g("metadata"), METADATA), n)
@@ -333,9 +331,7 @@ def convert(
     c["tags"] = tabular.join_tags(tabular.tag_text(g("request_tags")), key_tag, hit_tag)
     c["feature"] = tabular.tag_value(c["tags"], "feature")
     _prompt(conv, g("messages"))
-    score = col.floats(
-        col.coalesce(meta("requester_metadata.score"), meta("spend_logs_metadata.score"), meta("score"))
-    )
+    score = col.floats(col.coalesce(meta("requester_metadata.score"), meta("spend_logs_metadata.score"), meta("score")))
     given = np.flatnonzero(~np.isnan(score))
     _scores.assign(conv, given, np.full(len(given), "score", dtype=object), score[given], scores)
 
