@@ -107,6 +107,8 @@ def analyze_command(
     batch_input: opt.BatchInput = [],  # noqa: B006
     mapping: opt.Mapping = None,
     map_fields: opt.MapOpt = [],  # noqa: B006
+    score_name: opt.ScoreName = None,
+    score_scale: opt.ScoreScale = None,
     seller: Annotated[
         str | None,
         typer.Option(
@@ -160,6 +162,8 @@ def analyze_command(
         since=since,
         until=until,
         timezone=timezone,
+        score_name=score_name,
+        score_scale=score_scale,
     )
     table = load_pricing([*project.pricing, *pricing])
     sold_by = table.seller(seller) if seller is not None else None

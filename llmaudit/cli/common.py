@@ -11,6 +11,7 @@ import pandas as pd
 from llmaudit.cli.console import ProgressObserver, stderr_console
 from llmaudit.cli.guard import log_inputs, refuse_overwriting, without_own_outputs
 from llmaudit.ingest import IngestOptions, IngestStats, RequestReader, expand_inputs
+from llmaudit.ingest.formats._scores import format_settings
 from llmaudit.ingest.formats.generic_mapping import cli_settings
 from llmaudit.pricing import PriceTable
 from llmaudit.report.safety import term_text
@@ -29,6 +30,8 @@ def ingest_options(
     since: str | None,
     until: str | None,
     timezone: str,
+    score_name: str | None = None,
+    score_scale: str | None = None,
 ) -> IngestOptions:
     """IngestOptions from the shared log-reading options (raises ``UsageError``)."""
     timezone = check_timezone(timezone)
@@ -41,7 +44,7 @@ def ingest_options(
     return IngestOptions(
         input_format=input_format,
         strict=strict,
-        format_options=format_options,
+        format_options=format_settings(score_name, score_scale, format_options),
         since=parse_moment(since, timezone, option="--since") if since else None,
         until=parse_moment(until, timezone, option="--until", end_of_day=True) if until else None,
     )

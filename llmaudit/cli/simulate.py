@@ -21,6 +21,7 @@ from llmaudit.report import RenderOptions, render
 from llmaudit.report.formats.sweep_format import RENDERERS as SWEEP_RENDERERS
 from llmaudit.report.model import input_files, pricing_sources
 from llmaudit.report.per_request import write_table
+from llmaudit.shadow.logged import with_logged_scores
 from llmaudit.shipped import DEMO_POLICIES, demo_logs, demo_policies
 from llmaudit.simulate import Replayed, load_policy
 from llmaudit.simulate.billing import policy_seller
@@ -111,6 +112,8 @@ def simulate_command(
     batch_input: opt.BatchInput = [],  # noqa: B006
     mapping: opt.Mapping = None,
     map_fields: opt.MapOpt = [],  # noqa: B006
+    score_name: opt.ScoreName = None,
+    score_scale: opt.ScoreScale = None,
     tag_rules: opt.TagRulesOpt = None,
     strict: opt.Strict = False,
     quiet: opt.Quiet = False,
@@ -149,6 +152,8 @@ def simulate_command(
         since=since,
         until=until,
         timezone=zone,
+        score_name=score_name,
+        score_scale=score_scale,
     )
     table = load_pricing([*project.pricing, *pricing])
     for named in policies:  # an unknown billing.seller fails before the logs are read
@@ -172,6 +177,7 @@ def simulate_command(
             batch_input=batch_input,
         ),
     )
+    scores = with_logged_scores(scores, frame)
     if sweep_curve:
         if len(policies) != 1:
             raise UsageError("--sweep takes one policy", hint="pass a single --policy FILE")

@@ -35,6 +35,7 @@ _CATEGORIES: Final = (
     "team",
     "project",
     "task_type",
+    "score_name",
 )
 # What routing, billing, the per-request file and ``check`` read (a text column never is).
 KEPT: Final = (
@@ -49,6 +50,7 @@ KEPT: Final = (
     "tag_confidence",
     "difficulty",
     "cost_usd",
+    "score",  # a score the logs carry (quality evidence for the logged model)
 )
 
 
