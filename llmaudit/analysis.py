@@ -46,6 +46,7 @@ from llmaudit.report.model import (
     pricing_sources,
 )
 from llmaudit.schema import COST_COMPONENTS, TAG_SEPARATOR, TOKEN_COLUMNS
+from llmaudit.scoresummary import ScoreAccumulator, mixed_names_warning
 from llmaudit.tagging import TIER_NAMES, TagRules, tag_requests
 from llmaudit.tagsummary import TagAccumulator
 
@@ -118,6 +119,7 @@ class _Accumulator:
         self.bills = BillAccumulator()
         self.tags = TagAccumulator(options.sample, options.sample_seed)
         self.difficulty: dict[str, list[pd.DataFrame]] = defaultdict(list)
+        self.scores = ScoreAccumulator()
 
     def update(self, priced: pd.DataFrame) -> None:
         cost = priced["cost_usd"].to_numpy()
@@ -179,6 +181,7 @@ class _Accumulator:
                 coded[name] = (codes, pd.Index(uniques))
             if name == "model":  # first in the loop: the day and tag breakdowns' models
                 model_codes, model_names = codes, uniques
+                self.scores.update(priced, key)
             elif name == "day":
                 self.day_model.add(coded[name], coded["model"], measures)
             elif name in TAG_DIMENSIONS:
@@ -462,6 +465,10 @@ def _build_report(
         explained = f": {WARNING_TEXTS[code]}" if code in WARNING_TEXTS else ""
         warnings.append(f"{count} {code.replace('_', ' ')}{explained}")
     warnings += [problem.note for problem in stats.problems]
+    scores = acc.scores.summary()
+    mixed = mixed_names_warning(scores.names) if scores is not None else None
+    if mixed:
+        warnings.append(mixed)
     names = tuple(_resolution(table, raw) for raw in sorted({r for names in acc.seen_as.values() for r in names}))
     snapshot = sorted({n.model for n in names if n.model and n.table == FALLBACK_NAME})
     if snapshot:
@@ -491,6 +498,7 @@ def _build_report(
         by_task_tier=_cross_cells(acc.task_tier, _label),
         samples=acc.tags.sample_rows(),
         seller=_seller_bill(options.seller, total_cost, int(t["requests"]), days, projected),
+        scores=scores,
     )
 
 
