@@ -100,3 +100,21 @@ def test_simulate_uses_logged_scores_as_quality_evidence(capsys: pytest.CaptureF
     # baseline (1 + 0 + 0.75 + 0.2) / 4 = 0.4875
     assert data["quality"]["baseline"] == pytest.approx(0.4875)
     assert data["policies"][0]["quality"]["expected"] == pytest.approx((1.75 + 1.75 / 3) / 4)
+
+
+def test_shadow_from_logs_writes_the_logged_scores_as_evidence(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out_file = tmp_path / "evidence.yaml"
+    trace = str(LOGS / "langfuse" / "trace_scores.json")
+    code, out, err = run(capsys, "shadow", trace, "--from-logs", "--score-name", "helpfulness", "-o", str(out_file))
+    assert code == 0, err
+    assert "2 of 2 requests carry a score: helpfulness (2)" in out
+    # gen-1 0.6, gen-2 0.9: mean 0.75; t interval with 1 df: 12.706 x 0.212132 / sqrt(2) = 1.906 -> [0, 1]
+    assert "n=2    mean 0.75 [0.00, 1.00] t  (too few samples)" in out
+    doc = out_file.read_text()
+    assert "request_id: gen-1" in doc and "score: 0.9" in doc
+    code, _, err = run(capsys, "shadow", str(LOGS / "helicone" / "requests.jsonl"), "--from-logs", "-o", str(out_file))
+    assert code == 2 and "no request in the logs carries a score" in err
+    code, _, err = run(capsys, "shadow", trace, "--from-logs", "-c", "gpt-4o", "-o", str(out_file))
+    assert code == 2 and "--from-logs sends nothing" in err
