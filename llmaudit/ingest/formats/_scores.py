@@ -56,15 +56,24 @@ class ScoreSettings:
 DEFAULT: Final = ScoreSettings()
 
 
-def parse_scale(text: str, option: str = "--score-scale") -> tuple[float, float]:
-    """``"1-5"`` -> (1.0, 5.0); ``UsageError`` for anything that is not a rising range."""
+def scale_bounds(text: str) -> tuple[float, float] | None:
+    """``"1-5"``, ``"1..5"`` or ``"1 to 5"`` -> (1.0, 5.0); None for anything that is not a rising range
+    (also the rule of a quality file's ``scale:``)."""
     found = _SCALE.match(text)
     if not found or float(found.group(1)) >= float(found.group(2)):
+        return None
+    return float(found.group(1)), float(found.group(2))
+
+
+def parse_scale(text: str, option: str = "--score-scale") -> tuple[float, float]:
+    """``scale_bounds``, or ``UsageError`` for anything that is not a rising range."""
+    bounds = scale_bounds(text)
+    if bounds is None:
         raise UsageError(
             f"{option} {text!r} is not a range of scores",
             hint="write the lowest and highest score the logs use, e.g. 1-5 or 0-100",
         )
-    return float(found.group(1)), float(found.group(2))
+    return bounds
 
 
 def format_settings(name: str | None, scale: str | None, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
