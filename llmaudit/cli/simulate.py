@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +22,8 @@ from llmaudit.report import RenderOptions, render
 from llmaudit.report.formats.sweep_format import RENDERERS as SWEEP_RENDERERS
 from llmaudit.report.model import input_files, pricing_sources
 from llmaudit.report.per_request import write_table
-from llmaudit.shadow.logged import with_logged_scores
+from llmaudit.scoresummary import mixed_names_warning
+from llmaudit.shadow.logged import score_names, with_logged_scores
 from llmaudit.shipped import DEMO_POLICIES, demo_logs, demo_policies
 from llmaudit.simulate import Replayed, load_policy
 from llmaudit.simulate.billing import policy_seller
@@ -195,6 +197,9 @@ def simulate_command(
         quality=scores,
         on_replay=(lambda named, r: replays.__setitem__(named.policy.name, r)) if per_request is not None else None,
     )
+    mixed = mixed_names_warning(score_names(frame))
+    if mixed:
+        report = dataclasses.replace(report, warnings=(*report.warnings, mixed))
     if per_request is not None:
         write_table(per_request, _per_request_rows(frame, [(p, replays[p.policy.name]) for p in policies], scores))
     emit(render(report, output_format, RenderOptions(color=wants_color(output), width=width(output))), output)

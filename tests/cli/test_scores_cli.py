@@ -118,3 +118,18 @@ def test_shadow_from_logs_writes_the_logged_scores_as_evidence(
     assert code == 2 and "no request in the logs carries a score" in err
     code, _, err = run(capsys, "shadow", trace, "--from-logs", "-c", "gpt-4o", "-o", str(out_file))
     assert code == 2 and "--from-logs sends nothing" in err
+
+
+def test_simulate_warns_when_scores_of_several_names_are_mixed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    policy = tmp_path / "identity.yaml"
+    policy.write_text("schema_version: 1\nname: identity\n")
+    logs = [str(LOGS / "langfuse" / "trace_scores.json"), str(HELICONE)]
+    code, out, err = run(capsys, "simulate", *logs, "-P", str(policy), "-q", "-f", "json")
+    assert code == 0, err
+    # gen-1's helpfulness and the Helicone thumbs (h1, h2, h4)
+    assert any(
+        w.startswith("the logs carry scores under 2 names: feedback (3), helpfulness (1)")
+        for w in json.loads(out)["warnings"]
+    )
