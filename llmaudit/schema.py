@@ -79,6 +79,10 @@ CANONICAL_DTYPES: Final[dict[str, object]] = {
     "team": "str",
     "project": "str",
     "tokens_estimated": np.bool_,
+    # A score the logs carry for the logged answer (a thumbs-up, an eval, an annotation):
+    # 0-1, NaN when absent; ``score_name`` names it (docs/shadow.md, "Scores you already have").
+    "score": np.float64,
+    "score_name": "str",
 }
 
 # Columns the pricing stage adds. ``cost_usd`` is NaN (never 0) for unpriced models.
@@ -132,6 +136,7 @@ SIMULATE_CATEGORIES: Final = (
     "team",
     "project",
     "task_type",
+    "score_name",
 )
 SIMULATE_KEPT: Final = (
     "request_id",
@@ -146,6 +151,7 @@ SIMULATE_KEPT: Final = (
     "difficulty",
     "cost_usd",
     "latency_ms",  # a route's latency_budget_ms holds each model to its median logged latency
+    "score",  # a score the logs carry (quality evidence for the logged model)
 )
 # Added by a replay before routing (llmaudit.simulate.replay.prepare): the tier after a
 # policy's round-up of unsure tags.

@@ -22,6 +22,7 @@ from llmaudit.analyze.overspend import Overspend
 from llmaudit.analyze.projection import DAYS_PER_MONTH, projection
 from llmaudit.analyze.reconcile import BillAccumulator
 from llmaudit.analyze.reconcile import findings as reconciliation_findings
+from llmaudit.analyze.scoresummary import ScoreAccumulator, mixed_names_warning
 from llmaudit.analyze.tagsummary import TagAccumulator
 from llmaudit.analyze.totals import Aggregates, Duplicates, Totals
 from llmaudit.ingest import SKIP_REASONS, RequestReader
@@ -129,6 +130,7 @@ class _Accumulator:
         self.bills = BillAccumulator()
         self.tags = TagAccumulator(options.sample, options.sample_seed)
         self.difficulty: dict[str, list[pd.DataFrame]] = defaultdict(list)
+        self.scores = ScoreAccumulator()
 
     def update(self, priced: pd.DataFrame) -> None:
         """Add a chunk that passed the last stage: overspend when tagging, else pricing."""
@@ -193,6 +195,7 @@ class _Accumulator:
                 coded[name] = (codes, pd.Index(uniques))
             if name == "model":  # first in the loop: the day and tag breakdowns' models
                 model_codes, model_names = codes, uniques
+                self.scores.update(priced, key)
             elif name == "day":
                 self.day_model.add(coded[name], coded["model"], measures)
             elif name in TAG_DIMENSIONS:
@@ -253,6 +256,7 @@ class _Accumulator:
             self.last = later.last if self.last is None else max(self.last, later.last)
         self.bills.extend(later.bills)
         self.tags.merge(later.tags)
+        self.scores.merge(later.scores)
         for name, parts in later.difficulty.items():
             self.difficulty[name].extend(parts)
         self.prompt_keys, self.prompt_costs = [], []
@@ -531,6 +535,10 @@ def _build_report(
         explained = f": {WARNING_TEXTS[code]}" if code in WARNING_TEXTS else ""
         warnings.append(f"{count} {code.replace('_', ' ')}{explained}")
     warnings += [problem.note for problem in stats.problems]
+    scores = acc.scores.summary()
+    mixed = mixed_names_warning(scores.names) if scores is not None else None
+    if mixed:
+        warnings.append(mixed)
     names = tuple(_resolution(table, raw) for raw in sorted({r for names in acc.seen_as.values() for r in names}))
     snapshot = sorted({n.model for n in names if n.model and n.table == FALLBACK_NAME})
     if snapshot:
@@ -564,6 +572,7 @@ def _build_report(
         by_task_tier=_cross_cells(acc.task_tier, _label),
         samples=acc.tags.sample_rows(),
         seller=_seller_bill(options.seller, total_cost, t.requests, days, projected),
+        scores=scores,
     )
 
 

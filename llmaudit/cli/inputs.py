@@ -22,6 +22,7 @@ from llmaudit.cli import options as opt
 from llmaudit.cli.guard import file_inputs
 from llmaudit.config import ProjectConfig
 from llmaudit.ingest import IngestOptions
+from llmaudit.ingest.formats._scores import format_settings
 from llmaudit.ingest.formats.generic_mapping import cli_settings
 from llmaudit.pricing import PriceTable, load_pricing
 from llmaudit.timeutil import check_timezone, parse_moment
@@ -51,6 +52,8 @@ class LogInputs:
     strict: bool = False
     quiet: bool = False
     scheduler: str | None = None
+    score_name: str | None = None
+    score_scale: str | None = None
 
     def log_args(self, project: ProjectConfig) -> list[str]:
         """LOGS, else the config's ``logs:``."""
@@ -80,7 +83,7 @@ class LogInputs:
         return IngestOptions(
             input_format=self.input_format,
             strict=self.strict,
-            format_options=format_options,
+            format_options=format_settings(self.score_name, self.score_scale, format_options),
             since=parse_moment(self.since, timezone, option="--since") if self.since else None,
             until=parse_moment(self.until, timezone, option="--until", end_of_day=True) if self.until else None,
         )
@@ -109,6 +112,8 @@ _OPTIONS: tuple[tuple[str, Any, Any], ...] = (
     ("batch_input", opt.BatchInput, []),
     ("mapping", opt.Mapping, None),
     ("map_fields", opt.MapOpt, []),
+    ("score_name", opt.ScoreName, None),
+    ("score_scale", opt.ScoreScale, None),
     ("tag_rules", opt.TagRulesOpt, None),
     ("strict", opt.Strict, False),
     ("quiet", opt.Quiet, False),

@@ -211,3 +211,25 @@ Scheduler = Annotated[
         show_default=False,
     ),
 ]
+
+ScoreName = Annotated[
+    str | None,
+    typer.Option(
+        "--score-name",
+        metavar="NAME",
+        help="Read only the logged scores called NAME (Langfuse score name, Helicone score, 'feedback' for "
+        "thumbs), for logs that carry several (docs/shadow.md, 'Scores you already have').",
+        show_default=False,
+    ),
+]
+
+ScoreScale = Annotated[
+    str | None,
+    typer.Option(
+        "--score-scale",
+        metavar="LOW-HIGH",
+        help="The scale of the logged scores, mapped onto 0-1 (e.g. 1-5 or 0-100; default 0-1). Scores outside "
+        "it are left out and counted.",
+        show_default=False,
+    ),
+]

@@ -9,21 +9,23 @@ from pathlib import Path
 from typing import Annotated
 
 import numpy as np
+import pandas as pd
 import typer
 
 from llmaudit.cli.app import command_app
-from llmaudit.cli.common import tagger
+from llmaudit.cli.common import read_requests, tagger
 from llmaudit.cli.console import ProgressObserver
 from llmaudit.cli.guard import file_inputs, log_inputs, refuse_overwriting, without_own_outputs
 from llmaudit.cli.inputs import PROJECT_OPTIONS, LogInputs, takes_log_inputs
-from llmaudit.errors import EXIT_INTERRUPTED, UsageError
-from llmaudit.ingest import RequestReader, expand_inputs
-from llmaudit.pricing import load_pricing, price_requests
+from llmaudit.errors import EXIT_INTERRUPTED, InputError, UsageError
+from llmaudit.ingest import IngestOptions, RequestReader, expand_inputs
+from llmaudit.pricing import PriceTable, load_pricing, price_requests
 from llmaudit.shadow.cache import AnswerCache
 from llmaudit.shadow.client import Settings
 from llmaudit.shadow.endpoints import Endpoint, load_endpoints, resolve
 from llmaudit.shadow.evidence import MIN_SAMPLES, write_evidence
 from llmaudit.shadow.grade import grade, judge_estimate, judge_jobs
+from llmaudit.shadow.logged import score_names, write_logged_evidence
 from llmaudit.shadow.messages import logged_requests
 from llmaudit.shadow.payload import is_partial
 from llmaudit.shadow.run import Outcome, PlanRow, Sender, Spend, candidate_jobs, execute, plan, price
@@ -86,7 +88,15 @@ def shadow_command(
         typer.Option(
             "--candidate", "-c", metavar="MODEL", help="A model to try (repeat for several).", show_default=False
         ),
-    ],
+    ] = [],  # noqa: B006
+    from_logs: Annotated[
+        bool,
+        typer.Option(
+            "--from-logs",
+            help="Send nothing: write the scores the logs already carry (Langfuse, Helicone, LiteLLM, a mapped "
+            "column) as the evidence file, for the logged models (docs/shadow.md, 'Scores you already have').",
+        ),
+    ] = False,
     sample: Annotated[
         int, typer.Option("--sample", "-n", metavar="N", min=1, help="Requests per task type x tier (x feature) cell.")
     ] = 20,
@@ -152,6 +162,13 @@ def shadow_command(
     nothing. Every answer is kept in an on-disk cache: a rerun never pays twice.
     """
     table = load_pricing(list(inputs.pricing))
+    ingest = inputs.ingest_options("UTC")
+    if from_logs:
+        if candidate:
+            raise UsageError("--from-logs sends nothing", hint="drop --candidate, or drop --from-logs")
+        return _from_logs(inputs, ingest, table, output)
+    if not candidate:
+        raise UsageError("no --candidate given", hint="name a model to try with --candidate MODEL, or use --from-logs")
     spec = load_endpoints(endpoints) if endpoints is not None else None
     targets = resolve(list(dict.fromkeys(candidate)), spec, base_url, api_key_env)
     judge_target = resolve([judge], spec, base_url, api_key_env)[0] if judge else None
@@ -168,7 +185,6 @@ def shadow_command(
                 f"--max-spend cannot count what {', '.join(unpriced)} cost: the price tables do not know them",
                 hint="add their prices with --pricing FILE, or run without --max-spend",
             )
-    ingest = inputs.ingest_options("UTC")
     sources = without_own_outputs(expand_inputs(inputs.logs), quiet=inputs.quiet)
     refuse_overwriting(
         {"--output": output, "--cache": cache},
@@ -244,12 +260,48 @@ def shadow_command(
     cells = write_evidence(output, graded.scores, reference, header)
     for (cand, reason), n in sorted(graded.unscored.items()):
         echo(f"unscored: {cand}: {n} ({reason})")
+    for line in _cell_lines(cells):
+        echo(line)
+    echo(f"wrote {output} (use: llmaudit simulate LOGS -P POLICY --quality {output})")
+    return 0
+
+
+def _cell_lines(cells: pd.DataFrame) -> list[str]:
+    out = []
     for row in cells.itertuples(index=False):
         few = "  (too few samples)" if row.n < MIN_SAMPLES else ""
-        echo(
+        out.append(
             f"{row.model:<28} {row.task_type:<15} tier {row.tier}  n={row.n:<4} mean {row.mean:.2f} "
             f"[{row.low:.2f}, {row.high:.2f}] {row.interval}{few}"
         )
+    return out
+
+
+def _from_logs(inputs: LogInputs, ingest: IngestOptions, table: PriceTable, output: Path) -> int:
+    """``--from-logs``: the logs' own scores as the evidence file (nothing sent)."""
+    logs = list(inputs.logs)
+    frame, _ = read_requests(
+        logs,
+        ingest,
+        table,
+        inputs.tag_rules,
+        quiet=inputs.quiet,
+        outputs={"--output": output},
+        inputs=inputs.files(),
+    )
+    names = score_names(frame)
+    if not names:
+        raise InputError(
+            "no request in the logs carries a score",
+            hint="scores are read from Langfuse traces, Helicone exports, LiteLLM metadata or a mapped 'score' "
+            "column (docs/shadow.md, 'Scores you already have'); check --score-name and --score-scale",
+        )
+    cells = write_logged_evidence(output, frame, ", ".join(logs))
+    echo = typer.echo
+    shown = ", ".join(f"{name} ({n:,})" for name, n in names.items())
+    echo(f"{sum(names.values()):,} of {len(frame):,} requests carry a score: {shown}")
+    for line in _cell_lines(cells):
+        echo(line)
     echo(f"wrote {output} (use: llmaudit simulate LOGS -P POLICY --quality {output})")
     return 0
 

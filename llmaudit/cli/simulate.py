@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import typer
 
+from llmaudit.analyze.scoresummary import mixed_names_warning
 from llmaudit.cli import options as opt
 from llmaudit.cli.app import command_app
 from llmaudit.cli.common import read_requests
@@ -35,6 +36,7 @@ from llmaudit.report.formats.sweep_format import RENDERERS as SWEEP_RENDERERS
 from llmaudit.report.model import input_files, pricing_sources
 from llmaudit.report.per_request import stream_jsonl, write_table
 from llmaudit.report.simulate_model import SimulateReport
+from llmaudit.shadow.logged import score_names, with_logged_scores
 from llmaudit.shipped import DEMO_POLICIES, demo_logs, demo_policies
 from llmaudit.simulate import Replayed, load_policy
 from llmaudit.simulate.billing import policy_seller
@@ -206,6 +208,7 @@ def simulate_command(
         outputs={"--output": output, "--per-request": None if rows_to_stdout else per_request},
         files=file_inputs(policy=policy, quality=quality),
     )
+    prepared = replace(prepared, scores=with_logged_scores(prepared.scores, prepared.frame))
     if sweep_curve:
         if len(prepared.policies) != 1:
             raise UsageError("--sweep takes one policy", hint="pass a single --policy FILE")
@@ -225,6 +228,9 @@ def simulate_command(
             rows = _per_request_rows(
                 prepared.frame, [(p, replays[p.policy.name]) for p in prepared.policies], prepared.scores
             )
+    mixed = mixed_names_warning(score_names(prepared.frame))
+    if mixed:
+        report = replace(report, warnings=(*report.warnings, mixed))
     if per_request is not None:
         if rows_to_stdout:
             try:

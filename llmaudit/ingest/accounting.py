@@ -125,6 +125,14 @@ WARNING_TEXTS: Final[dict[str, str]] = {
         "of the same emitter reported cache above input or reasoning above output; if those few spans "
         "are corrupt, fix them: the whole emitter is re-priced"
     ),
+    "score_ambiguous": ("requests carrying scores under several names, read as unscored; choose one with --score-name"),
+    "score_categorical": (
+        "categorical scores (labels, not numbers) left out; the requests' numeric scores are still read"
+    ),
+    "score_out_of_scale": (
+        "scores outside 0-1 (or outside --score-scale) left out; give the scale they use with "
+        "--score-scale LOW-HIGH, e.g. 1-5"
+    ),
 }
 
 # Reasons that --strict does not treat as fatal: they lose no data.

@@ -171,6 +171,8 @@ def finalize(
         "structured_output": pa.array(np.asarray(c.get("structured_output", np.zeros(n)), dtype=bool)),
         "tool_count": pa.array(np.asarray(c.get("tool_count", np.zeros(n)), dtype=np.int64)),
         "completion_text": _text(conv.completion_text, n),
+        "score": pa.array(_float(c.get("score"), n)),
+        "score_name": _text(c.get("score_name"), n),
     }
     table = pa.Table.from_arrays([columns[f.name] for f in SCHEMA], schema=SCHEMA)
     if not keep.all():

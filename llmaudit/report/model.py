@@ -266,6 +266,25 @@ class Resolution:
 
 
 @dataclass(frozen=True)
+class ScoreRow:
+    """Scores the logs carry for one model's answers (0-1; docs/shadow.md, "Scores you already have")."""
+
+    model: str
+    requests: int
+    scored_requests: int
+    mean_score: float
+
+
+@dataclass(frozen=True)
+class LoggedScores:
+    """How many requests carry a score, under which names, and the mean per model."""
+
+    scored_requests: int
+    names: dict[str, int]
+    by_model: tuple[ScoreRow, ...]
+
+
+@dataclass(frozen=True)
 class AnalyzeReport:
     tool_version: str
     inputs: tuple[InputFile, ...]
@@ -288,6 +307,8 @@ class AnalyzeReport:
     # Cross tables for charts: cost per day and model, requests and cost per task type and tier.
     by_day_model: tuple[CrossCell, ...] = ()
     by_task_tier: tuple[CrossCell, ...] = ()
+    # Scores the logs carry (None when no request carries one).
+    scores: LoggedScores | None = None
     schema_version: str = field(default=SCHEMA_VERSION)
 
     def to_dict(self) -> dict[str, Any]:

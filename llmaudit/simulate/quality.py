@@ -14,7 +14,6 @@ never given an assumed score. The schema is documented with a complete example i
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ import pandas as pd
 from pydantic import Field
 
 from llmaudit.errors import ConfigError
+from llmaudit.ingest.formats._scores import scale_bounds
 from llmaudit.pricing import PriceTable
 from llmaudit.report.simulate_model import PolicyQuality, QualityRow
 from llmaudit.schema import UNTAGGED_TASK
@@ -33,7 +33,6 @@ from llmaudit.simulate.replay import Replayed
 from llmaudit.yamlsrc import StrictModel, YamlDoc, load_yaml, validate
 
 TaskKey = Literal[(*TASK_TYPES, "default")]  # type: ignore[valid-type]
-_SCALE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(?:-|\.\.|to)\s*(-?\d+(?:\.\d+)?)\s*$")
 _EPS = 1e-9  # a mean that equals its floor up to float noise is not below it
 _COST_EPS = 1e-9  # USD: costs this close are equal on the frontier
 HINT = "see docs/policies.md, 'Quality scores', or examples/quality.yaml"
@@ -117,13 +116,13 @@ class QualityScores:
 
 
 def _scale(text: str, doc: YamlDoc) -> tuple[float, float]:
-    found = _SCALE.match(text)
-    if not found or float(found.group(1)) >= float(found.group(2)):
+    bounds = scale_bounds(text)
+    if bounds is None:
         raise ConfigError(
             f"{doc.where(('scale',))}: scale: {text!r} is not a range of scores",
             hint='write the lowest and highest score, e.g. "0-1", "0-100" or "1-5"',
         )
-    return float(found.group(1)), float(found.group(2))
+    return bounds
 
 
 def _check_range(value: float, low: float, high: float, where: str, field_name: str, scale: str) -> None:

@@ -22,6 +22,8 @@ SHARED = [
     "--batch-input",
     "--mapping",
     "--map",
+    "--score-name",
+    "--score-scale",
     "--tag-rules",
     "--strict",
     "--quiet",

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from llmaudit.analyze.run import AnalyzeOptions, analyze
 
+from llmaudit.analyze.run import AnalyzeOptions, analyze
 from llmaudit.cli import main
 from llmaudit.errors import MalformedRecordError, UsageError
 from llmaudit.ingest import IngestOptions, RequestReader, expand_inputs

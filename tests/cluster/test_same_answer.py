@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from llmaudit.analyze.run import AnalyzeOptions, analyze
 
+from llmaudit.analyze.run import AnalyzeOptions, analyze
 from llmaudit.ingest import IngestOptions, RequestReader, expand_inputs
 from llmaudit.pricing import load_pricing
 from llmaudit.report import RenderOptions, render

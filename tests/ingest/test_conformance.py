@@ -33,7 +33,11 @@ OWNER = {
 }
 BATCH = {"output.jsonl": "openai-batch", "input.jsonl": "openai-batch-input"}
 # Files of a folder that hold a neighbouring format (the folder's provider, another file shape).
-BY_FILE = {"batch_results.jsonl": "anthropic-batch", "trace_download.json": "langfuse-trace"}
+BY_FILE = {
+    "batch_results.jsonl": "anthropic-batch",
+    "trace_download.json": "langfuse-trace",
+    "trace_scores.json": "langfuse-trace",
+}
 JSON_FIXTURES = sorted(
     p for p in LOGS.rglob("*.json*") if p.relative_to(LOGS).parts[0] in OWNER and p.suffix in (".json", ".jsonl")
 )

@@ -16,9 +16,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from llmaudit.analyze.run import analyze
 
 import llmaudit.ingest.reader as reader_module
+from llmaudit.analyze.run import analyze
 from llmaudit.cli import main
 from llmaudit.ingest import IngestOptions, RequestReader
 from llmaudit.ingest.remote import outside_period, partition_days

@@ -37,6 +37,7 @@ import pyarrow.compute as pc
 
 from llmaudit.errors import ConfigError
 from llmaudit.ingest import columns as col
+from llmaudit.ingest.formats import _scores
 from llmaudit.ingest.formats._common import MESSAGES, NUM, STR
 from llmaudit.ingest.formats.generic_csv import CsvReader, peek, sniffed_header
 from llmaudit.ingest.formats.generic_mapping import (
@@ -221,17 +222,19 @@ def read_tables(mapping: ColumnMapping, stream: BinaryIO, chunk_bytes: int) -> I
 
 
 def configure(settings: Mapping[str, Any]) -> LogFormat:
-    """The format bound to a mapping (``settings``: ``mapping`` path and/or ``fields`` flags)."""
+    """The format bound to a mapping (``settings``: ``mapping`` path and/or ``fields`` flags,
+    and the score settings)."""
     mapping = load_mapping(settings)
+    scores = _scores.ScoreSettings.of(settings)
     if mapping.format == "jsonl":
         plan = JsonPlan.build(mapping)
         return LogFormat(
             name=NAME, title=TITLE, schema=plan.schema, sniff=_never,
-            convert=lambda table, request: to_converted(plan.project(table), mapping),
+            convert=lambda table, request: to_converted(plan.project(table), mapping, scores),
         )  # fmt: skip
     return LogFormat(
         name=NAME, title=TITLE, schema=pa.schema([]), sniff=_never,
-        convert=lambda table, request: to_converted(table, mapping),
+        convert=lambda table, request: to_converted(table, mapping, scores),
         read_tables=functools.partial(read_tables, mapping),
     )  # fmt: skip
 
@@ -325,7 +328,7 @@ def _status(status: pa.Array, error_type: pa.Array) -> tuple[pa.Array, pa.Array]
     return pc.if_else(pa.array(failed), pa.scalar("error"), pa.scalar("ok")), kind
 
 
-def to_converted(table: pa.Table, mapping: ColumnMapping) -> Converted:
+def to_converted(table: pa.Table, mapping: ColumnMapping, scores: _scores.ScoreSettings = _scores.DEFAULT) -> Converted:
     """Canonical columns (inclusive counts) from a table whose columns are named by canonical field."""
     n = table.num_rows
     present = set(table.column_names)
@@ -362,6 +365,11 @@ def to_converted(table: pa.Table, mapping: ColumnMapping) -> Converted:
         c["prompt_text"], c["turns"] = _prompt(get("prompt_text"))
     if "completion_text" in present:
         conv.completion_text = _prompt(get("completion_text"))[0]
+    if "score" in present:  # named after its source column (a dotted path: its last part)
+        score = col.floats(get("score"))
+        given = np.flatnonzero(~np.isnan(score))
+        name = mapping.fields.get("score", "score").rsplit(".", 1)[-1]
+        _scores.assign(conv, given, np.full(len(given), name, dtype=object), score[given], scores)
     return conv
 
 

@@ -50,6 +50,7 @@ FIELD_KINDS: Final[dict[str, FieldKind]] = {
     "source_cost_usd": "number",
     "prompt_text": "prompt",
     "completion_text": "prompt",
+    "score": "number",
 }
 FIELD_NAMES: Final = tuple(FIELD_KINDS)
 USAGE_FIELDS: Final = ("input_tokens", "output_tokens", "prompt_text")
@@ -91,6 +92,7 @@ AUTO_NAMES: Final[dict[str, tuple[str, ...]]] = {
     "source_cost_usd": ("cost", "cost_usd", "source_cost_usd"),
     "prompt_text": ("prompt", "prompt_text"),
     "completion_text": ("completion", "completion_text"),
+    "score": ("score",),
 }
 
 _Source = Annotated[str, Field(min_length=1)]

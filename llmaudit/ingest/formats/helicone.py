@@ -43,6 +43,9 @@ user                   request_user_id
 session                property ``Helicone-Session-Id`` (how Helicone stores sessions)
 feature                property ``feature``, else ``Helicone-Session-Name``
 team, project          properties ``team``, ``project``
+score                  ``scores`` (name -> number; ``helicone-score-feedback`` is named
+                       ``feedback``), ``feedback_rating`` or ``feedback.rating`` (true 1,
+                       false 0, named ``feedback``): rules in ``_scores``
 tags                   every other property as ``key:value`` (``Helicone-*`` keys left out)
 prompt                 request_body: ``messages`` (+ Anthropic ``system``), or ``prompt``
 =====================  =====================================================================
@@ -64,6 +67,7 @@ import pyarrow.compute as pc
 
 from llmaudit.ingest import columns as col
 from llmaudit.ingest import tabular
+from llmaudit.ingest.formats import _scores
 from llmaudit.ingest.formats._common import MESSAGES, NUM, STR
 from llmaudit.ingest.formats.generic_csv import sniffed_header
 from llmaudit.ingest.jsonl import Normalizer
@@ -84,9 +88,13 @@ _TEXTS: Final = (
     "request_user_id", "user_id",
 )  # fmt: skip
 _PROPERTIES: Final = ("properties", "request_properties")
+_FEEDBACK: Final = pa.struct([("rating", pa.bool_())])
+# Helicone stores a thumbs-up/down as this score too (1 or 0): read under one name.
+_FEEDBACK_SCORE: Final = "helicone-score-feedback"
+_SCORE_FIELDS: Final = ("scores", "feedback_rating", "feedback")
 PLAN: Final = tabular.SourceColumns(
     format="Helicone",
-    names=(*_TEXTS, "request_created_at", *_NUMBERS, *_PROPERTIES, "request_body", "response_body"),
+    names=(*_TEXTS, "request_created_at", *_NUMBERS, *_PROPERTIES, "request_body", "response_body", *_SCORE_FIELDS),
     numbers=frozenset(_NUMBERS),
     required=("prompt_tokens", "completion_tokens"),
 )
@@ -113,6 +121,11 @@ def json_schema(sample: Sequence[Mapping[str, Any]]) -> pa.Schema:
     )
     for name, typ in (("request_body", request_body), ("response_body", RESPONSE_BODY)):
         fields.append((name, STR if tabular.sample_kind(sample, name) == "text" else typ))
+    score_keys = sorted({k for r in sample if isinstance(r.get("scores"), dict) for k in r["scores"]})
+    scores_type = pa.struct([(k, NUM) for k in score_keys]) if score_keys else STR
+    fields.append(("scores", STR if tabular.sample_kind(sample, "scores") == "text" else scores_type))
+    fields.append(("feedback_rating", STR if tabular.sample_kind(sample, "feedback_rating") == "text" else pa.bool_()))
+    fields.append(("feedback", _FEEDBACK))
     return pa.schema(fields)
 
 
@@ -143,6 +156,9 @@ def normalizer(schema: pa.Schema) -> Normalizer:
             if isinstance(value, str) and value.strip()[:1] == "{":
                 with contextlib.suppress(ValueError):
                     out[key] = json.loads(value)
+        scores = out.get("scores")
+        if isinstance(scores, dict):  # a boolean score is 1 or 0; anything else is no number
+            out["scores"] = {k: float(v) if isinstance(v, (int, float)) else None for k, v in scores.items()}
         given = out.get("request_body")
         if isinstance(given, dict):
             out["request_body"] = {
@@ -211,6 +227,43 @@ def _properties(c: dict[str, Any], props: pa.Array) -> None:
     c["tags"] = col.tags(pa.ListArray.from_arrays(pa.array(offsets), texts))
 
 
+# --- scores -----------------------------------------------------------------------
+
+_TRUE: Final = pa.array(["true", "1", "1.0", "yes", "positive"])
+_FALSE: Final = pa.array(["false", "0", "0.0", "no", "negative"])
+
+
+def _rating(arr: pa.Array) -> np.ndarray:
+    """A thumbs-up (1), down (0) or none (NaN) from a boolean, or its text in a CSV."""
+    words = pc.utf8_lower(pc.utf8_trim_whitespace(col.strings(arr)))
+    up = np.asarray(pc.fill_null(pc.is_in(words, _TRUE), False))
+    down = np.asarray(pc.fill_null(pc.is_in(words, _FALSE), False))
+    return np.where(up, 1.0, np.where(down, 0.0, np.nan))
+
+
+def _read_scores(conv: Converted, g: col.Fields, settings: _scores.ScoreSettings) -> None:
+    """``scores`` (name -> number) and the thumbs (``feedback_rating``, ``feedback.rating``)."""
+    keys, values, parent = _pairs(_undoubled(g("scores")))
+    words = pc.utf8_lower(pc.utf8_trim_whitespace(values))
+    numbers = pc.if_else(pc.fill_null(pc.is_in(words, _TRUE), False), pa.scalar("1"), words)
+    numbers = pc.if_else(pc.fill_null(pc.is_in(words, _FALSE), False), pa.scalar("0"), numbers)
+    digits = pc.fill_null(pc.match_substring_regex(numbers, r"^-?\d+(\.\d*)?([eE][-+]?\d+)?$"), False)
+    number = col.floats(pc.cast(pc.if_else(digits, numbers, pa.scalar(None, pa.string())), pa.float64()))
+    names = np.asarray(keys.to_numpy(zero_copy_only=False), dtype=object)
+    names[names == _FEEDBACK_SCORE] = "feedback"
+    rating = _rating(g("feedback_rating"))
+    rating = np.where(np.isnan(rating), _rating(g("feedback.rating")), rating)
+    given = np.flatnonzero(~np.isnan(rating))
+    same = np.isin(parent, given) & (names == "feedback")  # the thumbs in both places is one rating
+    _scores.assign(
+        conv,
+        np.concatenate([parent[~same], given]),
+        np.concatenate([names[~same], np.full(len(given), "feedback", dtype=object)]),
+        np.concatenate([number[~same], rating[given]]),
+        settings,
+    )
+
+
 # --- conversion -------------------------------------------------------------------
 
 
@@ -275,7 +328,7 @@ def _undoubled(arr: pa.Array) -> pa.Array:
     return pc.if_else(pc.fill_null(doubled, False), pc.replace_substring(text, '""', '"'), text)
 
 
-def convert(table: pa.Table, request: pa.Array | None) -> Converted:
+def convert(table: pa.Table, request: pa.Array | None, scores: _scores.ScoreSettings = _scores.DEFAULT) -> Converted:
     n = table.num_rows
     g = col.Fields(table)
     conv = Converted(n)
@@ -305,20 +358,24 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
     props = g("properties")
     _properties(c, _undoubled(props if not pa.types.is_null(props.type) else g("request_properties")))
     _prompt(conv, _undoubled(g("request_body")))
+    _read_scores(conv, g, scores)
 
     conv.mark_unrecognized(conv.has_usage | failed | col.non_empty(c["request_id"]), wrapped=False)
     return conv
 
 
 FORMAT = register(
-    tabular.tabular_format(
-        "helicone",
-        "Helicone request export (JSON Lines, CSV or Parquet)",
-        sniff=sniff,
-        sniff_bytes=sniff_bytes,
-        convert=convert,
-        plan=PLAN,
-        json_schema=json_schema,
-        normalizer=normalizer,
+    _scores.configurable(
+        tabular.tabular_format(
+            "helicone",
+            "Helicone request export (JSON Lines, CSV or Parquet)",
+            sniff=sniff,
+            sniff_bytes=sniff_bytes,
+            convert=convert,
+            plan=PLAN,
+            json_schema=json_schema,
+            normalizer=normalizer,
+        ),
+        convert,
     )
 )

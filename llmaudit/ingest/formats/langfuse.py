@@ -43,6 +43,10 @@ feature                traceName, else promptName, else the observation's name (
                        e.g. "OpenAI-generation", so it is the last resort)
 tags                   tags and traceTags, plus ``prompt:<promptName>``
 prompt                 input: a list of OpenAI-style messages, {"messages": [...]}, or text
+score                  ``scores`` (a list of Langfuse score objects ``{name, value,
+                       dataType}``, which the trace download attaches: ``langfuse_trace``):
+                       NUMERIC and BOOLEAN (1/0) values; CATEGORICAL ones are counted
+                       (``score_categorical``) and left out; rules in ``_scores``
 =====================  =====================================================================
 
 Only the keys above are read, so the result never depends on which keys a file's first
@@ -60,6 +64,7 @@ import pyarrow.compute as pc
 
 from llmaudit.ingest import columns as col
 from llmaudit.ingest import tabular
+from llmaudit.ingest.formats import _scores
 from llmaudit.ingest.formats._common import MESSAGES, NUM, STR, content_text, flatten_messages
 from llmaudit.ingest.registry import Converted, LogFormat, register
 
@@ -99,6 +104,7 @@ SCHEMA: Final = pa.schema(
         ("level", STR), ("statusMessage", STR), ("userId", STR), ("sessionId", STR), ("projectId", STR),
         ("tags", pa.list_(STR)), ("traceTags", pa.list_(STR)), ("promptName", STR),
         ("input", MESSAGES),
+        ("scores", pa.list_(pa.struct([("name", STR), ("value", NUM), ("dataType", STR)]))),
     ]
 )  # fmt: skip
 _SUCCESS_LEVELS: Final = pa.array(["DEBUG", "DEFAULT", "WARNING"])
@@ -203,7 +209,23 @@ def _completion(output: pa.Array) -> pa.Array | None:
     return tabular.blank_to_null(output) if tabular.is_text(output) else None
 
 
-def convert(table: pa.Table, request: pa.Array | None) -> Converted:
+def _read_scores(conv: Converted, scores: pa.Array, settings: _scores.ScoreSettings) -> None:
+    """NUMERIC and BOOLEAN scores (BOOLEAN's value is 1 or 0); CATEGORICAL ones counted, left out."""
+    if not pa.types.is_list(scores.type) or not pa.types.is_struct(scores.type.value_type):
+        _scores.assign(conv, np.zeros(0), np.zeros(0), np.zeros(0), settings)
+        return
+    items = scores.flatten()
+    parent = np.asarray(pc.list_parent_indices(scores), dtype=np.int64)
+    kind = pc.utf8_upper(col.strings(col.get(items, "dataType")))
+    numeric = np.asarray(pc.fill_null(pc.is_in(kind, pa.array(["NUMERIC", "BOOLEAN"])), True))
+    categorical = np.asarray(pc.fill_null(pc.equal(kind, "CATEGORICAL"), False))
+    _scores.note_rows(conv, "score_categorical", np.unique(parent[categorical]))
+    values = np.where(numeric, col.floats(col.get(items, "value")), np.nan)
+    names = np.asarray(col.strings(col.get(items, "name")).to_numpy(zero_copy_only=False), dtype=object)
+    _scores.assign(conv, parent, names, values, settings)
+
+
+def convert(table: pa.Table, request: pa.Array | None, scores: _scores.ScoreSettings = _scores.DEFAULT) -> Converted:
     n = table.num_rows
     g = col.Fields(table)
     conv = Converted(n)
@@ -237,6 +259,7 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
     c["tags"] = tabular.join_tags(tabular.tag_text(g("tags")), tabular.tag_text(g("traceTags")), prompt_tag)
     _prompt(conv, g("input"))
     conv.completion_text = _completion(g("output"))
+    _read_scores(conv, g("scores"), scores)
 
     kind_text = col.strings(g("type"))
     generation = np.asarray(pc.fill_null(pc.equal(kind_text, "GENERATION"), False))
@@ -246,13 +269,16 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
 
 
 FORMAT = register(
-    LogFormat(
-        name="langfuse",
-        title="Langfuse observation export (GENERATION observations; JSON Lines or a JSON array)",
-        schema=SCHEMA,
-        sniff=sniff,
-        convert=convert,
-        normalize=normalize,
-        aliases=("langfuse-observations",),
+    _scores.configurable(
+        LogFormat(
+            name="langfuse",
+            title="Langfuse observation export (GENERATION observations; JSON Lines or a JSON array)",
+            schema=SCHEMA,
+            sniff=sniff,
+            convert=convert,
+            normalize=normalize,
+            aliases=("langfuse-observations",),
+        ),
+        convert,
     )
 )

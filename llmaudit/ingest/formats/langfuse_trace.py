@@ -18,6 +18,11 @@ a JSON array), so read = observations; spans and events are skipped as
 object (observations numbered on through the file); a line that is not JSON is one line
 skipped as ``malformed_json``.
 
+**Scores.** The trace's ``scores`` (Langfuse score objects) go to the observation they
+name (``observationId``); a trace-level score (no ``observationId``) rates the trace's
+final answer, so it goes to its last GENERATION (latest ``startTime``). They are then read
+as the ``langfuse`` format reads them (docs/shadow.md, "Scores you already have").
+
 The file is read whole (one trace is small); the observations are then parsed in chunks
 by pyarrow like any JSON Lines.
 """
@@ -32,7 +37,7 @@ from typing import Any, BinaryIO, Final
 
 import numpy as np
 
-from llmaudit.ingest.formats import langfuse
+from llmaudit.ingest.formats import _scores, langfuse
 from llmaudit.ingest.jsonl import ExactShape, ParsedChunk, iter_chunks, parse_chunk
 from llmaudit.ingest.registry import LogFormat, register
 
@@ -74,6 +79,26 @@ def _enriched(observation: Any, trace: Mapping[str, Any]) -> Any:
     return out
 
 
+def _with_scores(trace: Mapping[str, Any], observations: list[Any]) -> list[Any]:
+    """Observations with the trace's scores attached (by ``observationId``; trace-level
+    scores to the last GENERATION)."""
+    scores = [s for s in trace.get("scores") or () if isinstance(s, dict)]
+    if not scores:
+        return observations
+    by_observation: dict[Any, list[Any]] = {}
+    for score in scores:
+        by_observation.setdefault(score.get("observationId") or None, []).append(score)
+    generations = [o for o in observations if isinstance(o, dict) and o.get("type") == "GENERATION"]
+    if generations and None in by_observation:
+        last = max(generations, key=lambda o: str(o.get("startTime") or ""))
+        by_observation.setdefault(last.get("id"), []).extend(by_observation.pop(None))
+    out = []
+    for observation in observations:
+        mine = by_observation.get(observation.get("id")) if isinstance(observation, dict) else None
+        out.append({**observation, "scores": mine} if mine else observation)
+    return out
+
+
 def _documents(data: bytes) -> Iterator[tuple[Any, bool]]:
     """The file's JSON objects: the whole file as one, else one per line (``ok`` False
     for a line that does not parse)."""
@@ -104,7 +129,7 @@ def read_tables(stream: BinaryIO, chunk_bytes: int) -> Iterator[ParsedChunk]:
             skipped.setdefault(reason, []).append(len(lines) + sum(map(len, skipped.values())) + 1)
             continue
         trace, observations = found
-        for observation in observations:
+        for observation in _with_scores(trace, observations):
             lines.append(json.dumps(_enriched(observation, trace), ensure_ascii=False).encode())
     # Skipped documents take numbers in the same sequence as observations: rebuild the
     # numbering so that observations fill the numbers not taken by a skip.
@@ -128,15 +153,18 @@ def read_tables(stream: BinaryIO, chunk_bytes: int) -> Iterator[ParsedChunk]:
 
 
 FORMAT = register(
-    LogFormat(
-        name="langfuse-trace",
-        title="Langfuse trace download ({trace, observations}: GENERATION observations)",
-        schema=langfuse.SCHEMA,
-        sniff=sniff,
-        convert=langfuse.convert,
-        normalize=langfuse.normalize,
-        aliases=("langfuse_trace",),
-        read_tables=read_tables,
-        sniff_bytes=sniff_bytes,
+    _scores.configurable(
+        LogFormat(
+            name="langfuse-trace",
+            title="Langfuse trace download ({trace, observations}: GENERATION observations)",
+            schema=langfuse.SCHEMA,
+            sniff=sniff,
+            convert=langfuse.convert,
+            normalize=langfuse.normalize,
+            aliases=("langfuse_trace",),
+            read_tables=read_tables,
+            sniff_bytes=sniff_bytes,
+        ),
+        langfuse.convert,
     )
 )

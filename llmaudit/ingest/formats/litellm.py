@@ -49,6 +49,9 @@ tags                   request_tags, plus ``key:<metadata.user_api_key_alias>`` 
 feature                the value of a ``feature:<name>`` request tag, if any
 prompt                 messages (system_text: system/developer messages; user_text: the
                        last user message)
+score                  ``score`` in the metadata the caller passed (metadata
+                       .requester_metadata.score; SpendLogs: metadata.spend_logs_metadata
+                       .score), else metadata.score; named ``score`` (rules in ``_scores``)
 =====================  =====================================================================
 
 Which model is priced: ``model``, the model the deployment actually called (LiteLLM's
@@ -76,6 +79,7 @@ import pyarrow.compute as pc
 
 from llmaudit.ingest import columns as col
 from llmaudit.ingest import tabular
+from llmaudit.ingest.formats import _scores
 from llmaudit.ingest.formats._common import MESSAGES, NUM, STR
 from llmaudit.ingest.formats.generic_csv import sniffed_header
 from llmaudit.ingest.jsonl import Normalizer
@@ -109,6 +113,10 @@ METADATA: Final = pa.struct(
         ("error_information", ERROR),
         ("usage_object", USAGE),
         ("additional_usage_values", USAGE),
+        # A score the caller attached (``metadata={"score": 0.8}`` on the request).
+        ("score", NUM),
+        ("requester_metadata", pa.struct([("score", NUM)])),
+        ("spend_logs_metadata", pa.struct([("score", NUM)])),
     ]
 )
 _FIXED: Final = [
@@ -268,7 +276,7 @@ def _prompt(conv: Converted, messages: pa.Array) -> None:
         c["turns"] = np.maximum(c.get("turns", 0), col.non_empty(plain).astype(np.int64))
 
 
-def convert(table: pa.Table, request: pa.Array | None) -> Converted:
+def convert(table: pa.Table, request: pa.Array | None, scores: _scores.ScoreSettings = _scores.DEFAULT) -> Converted:
     n = table.num_rows
     g = col.Fields(table)
     meta = col.Fields(tabular.json_values(g("metadata"), METADATA), n)
@@ -323,6 +331,9 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
     c["tags"] = tabular.join_tags(tabular.tag_text(g("request_tags")), key_tag, hit_tag)
     c["feature"] = tabular.tag_value(c["tags"], "feature")
     _prompt(conv, g("messages"))
+    score = col.floats(col.coalesce(meta("requester_metadata.score"), meta("spend_logs_metadata.score"), meta("score")))
+    given = np.flatnonzero(~np.isnan(score))
+    _scores.assign(conv, given, np.full(len(given), "score", dtype=object), score[given], scores)
 
     known = conv.has_usage | failed | col.non_empty(c["request_id"])
     conv.mark_unrecognized(known, wrapped=False)
@@ -330,15 +341,18 @@ def convert(table: pa.Table, request: pa.Array | None) -> Converted:
 
 
 FORMAT = register(
-    tabular.tabular_format(
-        "litellm",
-        "LiteLLM logging payload (StandardLoggingPayload JSON Lines) or proxy SpendLogs (JSON, CSV, Parquet)",
-        sniff=sniff,
-        sniff_bytes=sniff_bytes,
-        convert=convert,
-        plan=PLAN,
-        json_schema=json_schema,
-        normalizer=normalizer,
-        aliases=("litellm-payload", "litellm-spendlogs"),
+    _scores.configurable(
+        tabular.tabular_format(
+            "litellm",
+            "LiteLLM logging payload (StandardLoggingPayload JSON Lines) or proxy SpendLogs (JSON, CSV, Parquet)",
+            sniff=sniff,
+            sniff_bytes=sniff_bytes,
+            convert=convert,
+            plan=PLAN,
+            json_schema=json_schema,
+            normalizer=normalizer,
+            aliases=("litellm-payload", "litellm-spendlogs"),
+        ),
+        convert,
     )
 )

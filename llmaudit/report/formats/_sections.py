@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from llmaudit.report.fmt import count, money, pct, signed, signed_pct, tokens
-from llmaudit.report.model import AnalyzeReport, BreakdownRow, ModelRow, ReconciliationRow, SampleRow, TaggedRow
+from llmaudit.report.model import (
+    AnalyzeReport,
+    BreakdownRow,
+    LoggedScores,
+    ModelRow,
+    ReconciliationRow,
+    SampleRow,
+    ScoreRow,
+    TaggedRow,
+)
 
 MAX_DAYS_SHOWN = 31
 SEVERITY_MARK = {"critical": "!!", "warning": "!", "info": "-"}
@@ -129,6 +138,19 @@ _VERDICTS = {
     "unit_error": "off by a power of ten",
     "unpriced": "no list price",
 }
+
+
+SCORES_TITLE = "Logged scores (0-1)"
+SCORES_HEADER = ("requests", "scored", "mean score")
+
+
+def score_cells(row: ScoreRow) -> list[str]:
+    return [count(row.requests), count(row.scored_requests), f"{row.mean_score:.3f}"]
+
+
+def score_note(scores: LoggedScores) -> str:
+    """The names the scores came under, e.g. "from helpfulness (12), feedback (3)"."""
+    return "from " + ", ".join(f"{name} ({count(n)})" for name, n in scores.names.items())
 
 
 def reconciliation_cells(row: ReconciliationRow) -> list[str]:

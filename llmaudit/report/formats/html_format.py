@@ -15,12 +15,16 @@ from llmaudit.report.formats._html import bullets, e, inputs_section, key_values
 from llmaudit.report.formats._sections import (
     BREAKDOWN_HEADER,
     RECONCILIATION_HEADER,
+    SCORES_HEADER,
+    SCORES_TITLE,
     TAGGED_HEADER,
     breakdown_cells,
     headline,
     model_label,
     prices_line,
     reconciliation_cells,
+    score_cells,
+    score_note,
     summary_rows,
     tagged_cells,
     tagged_label,
@@ -169,6 +173,18 @@ def render(report: AnalyzeReport, options: object) -> str:
             *(_breakdown(f"By {name}", name, rows) for name, rows in report.groups.items()),
         ),
     ]
+    if report.scores is not None:
+        body.append(
+            section(
+                SCORES_TITLE,
+                table(
+                    ("model", *SCORES_HEADER),
+                    ([r.model, *score_cells(r)] for r in report.scores.by_model),
+                    (1, 2, 3),
+                    caption=score_note(report.scores),
+                ),
+            )
+        )
     if report.reconciliation:
         body.append(
             section(

@@ -9,6 +9,8 @@ from llmaudit.report.formats._sections import (
     BREAKDOWN_HEADER,
     RECONCILIATION_HEADER,
     SAMPLE_HEADER,
+    SCORES_HEADER,
+    SCORES_TITLE,
     SEVERITY_MARK,
     TAGGED_HEADER,
     breakdown_cells,
@@ -18,6 +20,8 @@ from llmaudit.report.formats._sections import (
     prices_line,
     reconciliation_cells,
     sample_cells,
+    score_cells,
+    score_note,
     summary_rows,
     tagged_cells,
     tagged_label,
@@ -86,6 +90,12 @@ def render(report: AnalyzeReport, options: object) -> str:
     if report.samples:
         lines += ["### Sample of tagged requests (--sample)", ""]
         lines += markdown_table(SAMPLE_HEADER, [sample_cells(r) for r in report.samples], (1, 2))
+        lines.append("")
+    if report.scores is not None:
+        lines += [f"### {SCORES_TITLE}", "", score_note(report.scores) + ".", ""]
+        lines += markdown_table(
+            ("model", *SCORES_HEADER), [[r.model, *score_cells(r)] for r in report.scores.by_model], (1, 2, 3)
+        )
         lines.append("")
     if report.reconciliation:
         lines += ["### Billed (as logged) vs list price", ""]

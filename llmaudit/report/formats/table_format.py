@@ -15,6 +15,8 @@ from llmaudit.report.formats._sections import (
     BREAKDOWN_HEADER,
     RECONCILIATION_HEADER,
     SAMPLE_HEADER,
+    SCORES_HEADER,
+    SCORES_TITLE,
     SEVERITY_MARK,
     TAGGED_HEADER,
     breakdown_cells,
@@ -25,6 +27,8 @@ from llmaudit.report.formats._sections import (
     prices_line,
     reconciliation_cells,
     sample_cells,
+    score_cells,
+    score_note,
     summary_rows,
     tagged_cells,
     tagged_label,
@@ -149,6 +153,14 @@ def render(report: AnalyzeReport, options: object) -> str:
         for sample in report.samples:
             table.add_row(*sample_cells(sample))
         console.print(table)
+    if report.scores is not None:
+        scored = report.scores.by_model
+        table = _new_table(SCORES_TITLE, ("model",), SCORES_HEADER, [s.model for s in scored])
+        for score_row in scored:
+            table.add_row(score_row.model, *score_cells(score_row))
+        console.print(table)
+        console.print(Text(f"Scores {score_note(report.scores)}."))
+        console.print()
     if report.reconciliation:
         table = _new_table(
             "Billed (as logged) vs list price",
