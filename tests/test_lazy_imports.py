@@ -20,6 +20,11 @@ LAZY = {
     ("llmaudit/cli/pricing.py", "llmaudit.pricing.fetch"): "loads httpx: only `pricing import` needs it",
     ("llmaudit/pricing/importers/__init__.py", "llmaudit.pricing.fetch"): "loads httpx: only when a list is read",
     ("llmaudit/ingest/registry.py", "llmaudit.ingest.formats"): "the built-in formats register on first use",
+    ("llmaudit/cli/analyze.py", "llmaudit.cluster.analyze"): "loads Dask: only --scheduler needs it",
+    ("llmaudit/cli/analyze.py", "llmaudit.cluster.connect"): "loads Dask: only --scheduler needs it",
+    ("llmaudit/cli/common.py", "llmaudit.cluster.analyze"): "loads Dask: only --scheduler needs it",
+    ("llmaudit/cli/common.py", "llmaudit.cluster.connect"): "loads Dask: only --scheduler needs it",
+    ("llmaudit/ingest/parquet.py", "llmaudit.ingest.remote"): "loads fsspec: only a Parquet file at a URL needs it",
 }
 
 

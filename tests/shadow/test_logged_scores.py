@@ -24,11 +24,12 @@ import pytest
 import yaml
 
 from llmaudit.pricing import PriceTable, load_pricing, price_requests
+from llmaudit.schema import COLLECTED
 from llmaudit.shadow.logged import logged_scores, score_names, with_logged_scores, write_logged_evidence
 from llmaudit.simulate import Policy
 from llmaudit.simulate.quality import load_quality
 from llmaudit.simulate.run import NamedPolicy, simulate
-from tests.conftest import requests_frame
+from tests.conftest import complete, requests_frame
 
 PRICES = """\
 schema_version: 1
@@ -66,7 +67,7 @@ def frame(table: PriceTable) -> pd.DataFrame:
     ] + [{"request_id": "r9", "model": "small", "task_type": "code", "complexity_tier": 1,
           "score": np.nan, "score_name": None}]  # fmt: skip
     rows = [{**common, **row, "prompt_hash": i} for i, row in enumerate(rows)]
-    return price_requests(requests_frame(rows), table)
+    return complete(price_requests(requests_frame(rows), table), COLLECTED)
 
 
 def named(name: str, **fields: Any) -> NamedPolicy:
