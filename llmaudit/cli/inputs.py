@@ -119,8 +119,8 @@ _OPTIONS: tuple[tuple[str, Any, Any], ...] = (
     ("quiet", opt.Quiet, False),
     ("scheduler", opt.Scheduler, None),
 )
-# Options that only make sense with a project config, or for a whole-traffic report.
-PROJECT_OPTIONS = frozenset({"config", "timezone", "batch_input", "strict", "scheduler"})
+# Options for a whole-traffic report run on a Dask cluster (shadow replays a sample: not these).
+CLUSTER_OPTIONS = frozenset({"scheduler"})
 _FIELDS = frozenset(f.name for f in fields(LogInputs))
 
 

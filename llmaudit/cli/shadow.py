@@ -16,10 +16,11 @@ from llmaudit.cli.app import command_app
 from llmaudit.cli.common import read_requests, tagger
 from llmaudit.cli.console import ProgressObserver
 from llmaudit.cli.guard import file_inputs, log_inputs, refuse_overwriting, without_own_outputs
-from llmaudit.cli.inputs import PROJECT_OPTIONS, LogInputs, takes_log_inputs
+from llmaudit.cli.inputs import CLUSTER_OPTIONS, LogInputs, takes_log_inputs
+from llmaudit.config import ProjectConfig, load_config
 from llmaudit.errors import EXIT_INTERRUPTED, InputError, UsageError
 from llmaudit.ingest import IngestOptions, RequestReader, expand_inputs
-from llmaudit.pricing import PriceTable, load_pricing, price_requests
+from llmaudit.pricing import PriceTable, price_requests
 from llmaudit.shadow.cache import AnswerCache
 from llmaudit.shadow.client import Settings
 from llmaudit.shadow.endpoints import Endpoint, load_endpoints, resolve
@@ -80,7 +81,7 @@ app = command_app()
 
 
 @app.command("shadow", epilog=EPILOG)
-@takes_log_inputs(logs_required=True, omit=PROJECT_OPTIONS)
+@takes_log_inputs(logs_help=" Optional when llmaudit.yaml names them.", omit=CLUSTER_OPTIONS)
 def shadow_command(
     inputs: LogInputs,
     candidate: Annotated[
@@ -161,12 +162,17 @@ def shadow_command(
     Without --yes it only prints the plan (requests and estimated cost per model) and sends
     nothing. Every answer is kept in an on-disk cache: a rerun never pays twice.
     """
-    table = load_pricing(list(inputs.pricing))
-    ingest = inputs.ingest_options("UTC")
+    project = load_config(inputs.config)
+    log_args = inputs.log_args(project)
+    if not log_args:
+        raise UsageError("no logs given", hint="pass LOGS, or name them under 'logs:' in llmaudit.yaml")
+    table = inputs.price_table(project)
+    ingest = inputs.ingest_options(inputs.zone(project))
+    rules = inputs.rules_path(project)
     if from_logs:
         if candidate:
             raise UsageError("--from-logs sends nothing", hint="drop --candidate, or drop --from-logs")
-        return _from_logs(inputs, ingest, table, output)
+        return _from_logs(inputs, project, ingest, table, output)
     if not candidate:
         raise UsageError("no --candidate given", hint="name a model to try with --candidate MODEL, or use --from-logs")
     spec = load_endpoints(endpoints) if endpoints is not None else None
@@ -185,12 +191,12 @@ def shadow_command(
                 f"--max-spend cannot count what {', '.join(unpriced)} cost: the price tables do not know them",
                 hint="add their prices with --pricing FILE, or run without --max-spend",
             )
-    sources = without_own_outputs(expand_inputs(inputs.logs), quiet=inputs.quiet)
+    sources = without_own_outputs(expand_inputs(log_args), quiet=inputs.quiet)
     refuse_overwriting(
         {"--output": output, "--cache": cache},
-        log_inputs(sources) + file_inputs(endpoints=endpoints) + inputs.files(),
+        log_inputs(sources) + file_inputs(endpoints=endpoints) + inputs.files(project),
     )
-    tag = tagger(inputs.tag_rules)
+    tag = tagger(rules)
     with ProgressObserver(sources, enabled=not inputs.quiet) as progress:
         reader = RequestReader(sources, ingest, observer=progress, transform=lambda f: price_requests(tag(f), table))
         drawn = draw(reader, sample, seed)
@@ -277,17 +283,19 @@ def _cell_lines(cells: pd.DataFrame) -> list[str]:
     return out
 
 
-def _from_logs(inputs: LogInputs, ingest: IngestOptions, table: PriceTable, output: Path) -> int:
+def _from_logs(
+    inputs: LogInputs, project: ProjectConfig, ingest: IngestOptions, table: PriceTable, output: Path
+) -> int:
     """``--from-logs``: the logs' own scores as the evidence file (nothing sent)."""
-    logs = list(inputs.logs)
+    logs = inputs.log_args(project)
     frame, _ = read_requests(
         logs,
         ingest,
         table,
-        inputs.tag_rules,
+        inputs.rules_path(project),
         quiet=inputs.quiet,
         outputs={"--output": output},
-        inputs=inputs.files(),
+        inputs=inputs.files(project),
     )
     names = score_names(frame)
     if not names:

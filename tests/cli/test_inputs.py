@@ -10,7 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from llmaudit.cli.app import app as root_app
-from llmaudit.cli.inputs import PROJECT_OPTIONS, LogInputs, takes_log_inputs
+from llmaudit.cli.inputs import CLUSTER_OPTIONS, LogInputs, takes_log_inputs
 
 SHARED = [
     "--config",
@@ -62,13 +62,11 @@ def test_each_log_command_ends_with_the_same_shared_options(name: str) -> None:
     assert [p.name for p in logs] == ["logs"] and not logs[0].required
 
 
-def test_shadow_takes_the_shared_options_less_the_project_ones() -> None:
+def test_shadow_takes_the_shared_options_less_the_cluster_one() -> None:
     command = _command("shadow")
     flags = [flag for flag, _ in _options(command)]
-    assert [f for f in flags if f in SHARED] == [
-        f for f in SHARED if f.lstrip("-").replace("-", "_") not in PROJECT_OPTIONS
-    ]
-    assert [p.required for p in _arguments(command)] == [True]
+    assert [f for f in flags if f in SHARED] == [f for f in SHARED if f != "--scheduler"]
+    assert [p.required for p in _arguments(command)] == [False]  # llmaudit.yaml may name them
 
 
 def _toy(**decorator: object) -> tuple[typer.Typer, list[LogInputs]]:
@@ -120,8 +118,8 @@ def test_no_logs_and_no_options_give_the_defaults() -> None:
 
 
 def test_omitted_options_are_not_accepted_and_required_logs_are() -> None:
-    app, seen = _toy(logs_required=True, omit=PROJECT_OPTIONS)
-    assert CliRunner().invoke(app, ["--strict", "a.jsonl"]).exit_code == 2
+    app, seen = _toy(logs_required=True, omit=CLUSTER_OPTIONS)
+    assert CliRunner().invoke(app, ["--scheduler", "local:2", "a.jsonl"]).exit_code == 2
     assert CliRunner().invoke(app, []).exit_code == 2
     assert CliRunner().invoke(app, ["a.jsonl", "--since", "2026-01-01"]).exit_code == 0
     assert seen == [LogInputs(logs=("a.jsonl",), since="2026-01-01")]

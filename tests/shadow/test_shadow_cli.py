@@ -260,3 +260,21 @@ def test_ctrl_c_keeps_every_answer_and_a_rerun_sends_none_twice(shadow_logs, tmp
         assert max(server.rec.answered.values()) == 1  # no request answered (paid) twice
     assert "from the cache" in code.stdout
     assert KEY not in out + err + code.stdout + code.stderr
+
+
+def test_logs_and_prices_come_from_llmaudit_yaml_like_the_other_commands(shadow_logs, tmp_path, capsys, monkeypatch):
+    # The config names the logs and a price table that makes gpt-4.1-mini cost $1 / $1 per
+    # million tokens: the plan is 840 input + 70 output tokens, $0.000910.
+    prices = tmp_path / "prices.yaml"
+    prices.write_text(
+        "schema_version: 1\nname: test\nsource: a test\nas_of: 2026-03-01\nmodels:\n"
+        "  gpt-4.1-mini:\n    provider: openai\n    input: 1.0\n    output: 1.0\n"
+    )
+    (tmp_path / "llmaudit.yaml").write_text(f"logs: [{shadow_logs}]\npricing: [{prices}]\n")
+    monkeypatch.chdir(tmp_path)
+    args = ["shadow", "-c", "gpt-4.1-mini", "--base-url", "http://127.0.0.1:9/v1", "--api-key-env", "SHADOW_TEST_KEY"]
+    code, out, err = run([*args, "-q", "--cache", str(tmp_path / "c.sqlite")], capsys)
+    assert code == 0, err
+    assert "14 of 15 requests" in out and "nothing sent" in out
+    line = next(line.split() for line in out.splitlines() if line.startswith("gpt-4.1-mini"))
+    assert line[3:] == ["840", "70", f"${(840 + 70) / 1e6:.4f}"]
