@@ -7,6 +7,7 @@ import os
 import shutil
 import sys
 import threading
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -177,3 +178,52 @@ class ProgressObserver:
                 # Every byte is read; the worker threads still tag and price the last chunks.
                 self._progress.update(self._task, description="tagging and pricing (all bytes read)")
                 self._progress.refresh()
+
+
+class CountProgress:
+    """Progress on stderr for counted work, such as the requests shadow sends (a terminal only,
+    and not with -q): what is being done, how many of how many, and ``detail()`` (the spend so
+    far). ``tick`` is called once per item done; ``phase`` starts the next count."""
+
+    def __init__(self, enabled: bool, detail: Callable[[], str] = lambda: "") -> None:
+        self._console = stderr_console()
+        self.enabled = enabled and self._console.is_terminal
+        self._detail = detail
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> CountProgress:
+        if self.enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(
+                TextColumn("[progress.description]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[detail]}"),
+                TimeElapsedColumn(),
+                console=self._console,
+                transient=True,
+            )
+            self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.refresh()
+            self._progress.stop()
+            self._progress = None
+
+    def phase(self, name: str, total: int | None) -> None:
+        if self._progress is None:
+            return
+        if self._task is not None:
+            self._progress.refresh()  # the finished phase's last count is shown before it goes
+            self._progress.remove_task(self._task)
+        label = rich_escape(term_text(name))
+        self._task = self._progress.add_task(label, total=total, detail=rich_escape(self._detail()))
+        self._progress.refresh()
+
+    def tick(self) -> None:
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, advance=1, detail=rich_escape(self._detail()))

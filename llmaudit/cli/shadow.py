@@ -14,7 +14,7 @@ import typer
 
 from llmaudit.cli.app import command_app
 from llmaudit.cli.common import read_requests, tagger
-from llmaudit.cli.console import ProgressObserver
+from llmaudit.cli.console import CountProgress, ProgressObserver
 from llmaudit.cli.guard import file_inputs, log_inputs, refuse_overwriting, without_own_outputs
 from llmaudit.cli.inputs import CLUSTER_OPTIONS, LogInputs, takes_log_inputs
 from llmaudit.config import ProjectConfig, load_config
@@ -217,6 +217,7 @@ def shadow_command(
     try:
         jobs = candidate_jobs(frame, targets, logged)
         rows = plan(jobs, store, table)
+        to_send = sum(r.requests - r.cached for r in rows)  # the judge's row is added below
         if judge_target is not None:
             calls, ins, outs = judge_estimate(frame, len(targets))
             cost = float(price(table, judge_target.candidate, np.array([ins]), np.array([outs]))[0])
@@ -236,10 +237,14 @@ def shadow_command(
         )
         spend = Spend(max_spend)
         sender = Sender(keys, store, table, settings, concurrency, spend)
-        outcome = execute(jobs, sender)
-        if judge_target is not None and not outcome.interrupted:
-            names = [t.candidate for t in targets]
-            execute(judge_jobs(frame, outcome.replies, names, judge_target), sender, outcome=outcome)
+        with CountProgress(not inputs.quiet, lambda: f"spent ${spend.spent:,.4f}") as progress:
+            progress.phase("sending to the candidates", to_send)
+            outcome = execute(jobs, sender, progress=progress.tick)
+            if judge_target is not None and not outcome.interrupted:
+                names = [t.candidate for t in targets]
+                judged = judge_jobs(frame, outcome.replies, names, judge_target)
+                progress.phase(f"judging with {judge_target.candidate}", None)
+                execute(judged, sender, outcome=outcome, progress=progress.tick)
         _summary(outcome, spend)
         if outcome.interrupted:
             echo("interrupted: every answer received is in the cache; rerun the same command to continue", err=True)

@@ -278,3 +278,26 @@ def test_logs_and_prices_come_from_llmaudit_yaml_like_the_other_commands(shadow_
     assert "14 of 15 requests" in out and "nothing sent" in out
     line = next(line.split() for line in out.splitlines() if line.startswith("gpt-4.1-mini"))
     assert line[3:] == ["840", "70", f"${(840 + 70) / 1e6:.4f}"]
+
+
+def test_progress_counts_the_requests_sent_and_the_spend_on_a_terminal(shadow_logs, tmp_path, capsys, monkeypatch):
+    import io
+    import re
+
+    from rich.console import Console
+
+    from llmaudit.cli import console
+
+    buffer = io.StringIO()
+    fake = Console(file=buffer, force_terminal=True, width=120, highlight=False)
+    monkeypatch.setattr(console, "stderr_console", lambda: fake)
+    with FakeOpenAI(scripts(), key=KEY) as server:
+        args = [*base(shadow_logs, server, tmp_path, "gpt-4.1-mini", "gpt-4o-mini"), "--judge", "gpt-4.1", "--yes"]
+        code, _, err = run([a for a in args if a != "-q"], capsys)
+    assert code == 0, err
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buffer.getvalue())
+    # 14 requests x 2 candidates, then the judge's 24 calls (its total is not known in advance).
+    assert "sending to the candidates" in shown and "28/28" in shown
+    assert "judging with gpt-4.1" in shown and "24/?" in shown
+    assert "spent $" in shown
+    assert KEY not in shown
