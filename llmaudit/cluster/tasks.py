@@ -13,10 +13,12 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from llmaudit.analyze.run import AnalyzeOptions, _Accumulator, accumulate
 from llmaudit.errors import InputError
 from llmaudit.ingest.accounting import MAX_EXAMPLES, IngestStats
+from llmaudit.ingest.parallel import limit_workers
 from llmaudit.ingest.ranges import count_lines
 from llmaudit.ingest.reader import IngestOptions, RequestReader
 from llmaudit.ingest.sources import InputSource
@@ -48,6 +50,19 @@ def newlines(span: tuple[InputSource, int, int]) -> int:
     return count_lines(source.path, start, end)
 
 
+def _share_cores() -> None:
+    """On a Dask worker, the reader's pools and pyarrow's get the worker's own threads, not every
+    core of the host: the host's other workers are busy too (oversubscribed cores slow all)."""
+    from distributed import get_worker
+
+    try:
+        threads = get_worker().state.nthreads
+    except ValueError:  # not on a worker (a test calling the task directly)
+        return
+    limit_workers(max(1, threads))
+    pa.set_cpu_count(max(1, threads))
+
+
 def read_part(
     source: InputSource,
     ingest: IngestOptions,
@@ -60,6 +75,7 @@ def read_part(
     ``known_ids``: ids that earlier tasks read, so their repeats here are dropped as
     duplicates (the second pass of the duplicate-id shuffle).
     """
+    _share_cores()
     reader = RequestReader([source], ingest, known_ids=known_ids)
     reader.require_records = False
     acc = accumulate(reader, table, options)
@@ -79,6 +95,7 @@ def read_rows(
     known_ids: np.ndarray | None = None,
 ) -> Part:
     """Read, tag and price one task's input into simulate's rows (``simulate.collect``)."""
+    _share_cores()
     reader = RequestReader([source], ingest, known_ids=known_ids)
     reader.require_records = False
     rows = collect_rows(reader, table, tagger)

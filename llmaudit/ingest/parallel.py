@@ -17,7 +17,19 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+# Set by a cluster task (llmaudit.cluster.tasks): a worker's share of its host's cores.
+_limit: int | None = None
+
+
+def limit_workers(n: int | None) -> None:
+    """Use at most ``n`` threads per pool from now on in this process (None: as many as cores)."""
+    global _limit
+    _limit = n
+
+
 def default_workers() -> int:
+    if _limit is not None:
+        return _limit
     return max(1, min(4, os.cpu_count() or 1))
 
 
