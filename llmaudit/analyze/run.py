@@ -195,7 +195,7 @@ class _Accumulator:
                 coded[name] = (codes, pd.Index(uniques))
             if name == "model":  # first in the loop: the day and tag breakdowns' models
                 model_codes, model_names = codes, uniques
-                self.scores.update(priced, key)
+                self.scores.update(priced, (codes, pd.Index(uniques)))
             elif name == "day":
                 self.day_model.add(coded[name], coded["model"], measures)
             elif name in TAG_DIMENSIONS:

@@ -20,13 +20,12 @@ class ScoreAccumulator:
         self.parts: list[pd.DataFrame] = []
         self.names: Counter[str] = Counter()
 
-    def update(self, priced: pd.DataFrame, model: pd.Series) -> None:
-        """Add a priced chunk; ``model`` is its model dimension (the priced name, else the logged one)."""
-        if "score" not in priced:
-            return
+    def update(self, priced: pd.DataFrame, model: tuple[np.ndarray, pd.Index]) -> None:
+        """Add a priced chunk; ``model`` is its model dimension as the caller factorized it
+        (codes per row and the names: the priced name, else the logged one)."""
+        codes, uniques = model
         score = priced["score"].to_numpy(dtype=np.float64)
         scored = ~np.isnan(score)
-        codes, uniques = pd.factorize(model, use_na_sentinel=False)
         n = len(uniques)
         self.parts.append(
             pd.DataFrame(
@@ -38,7 +37,7 @@ class ScoreAccumulator:
                 index=pd.Index(uniques, dtype=object),
             )
         )
-        if scored.any() and "score_name" in priced:
+        if scored.any():
             names = priced["score_name"][scored].astype(object).dropna()
             self.names.update({str(k): int(v) for k, v in names.value_counts().items()})
 
