@@ -11,8 +11,18 @@ lm-sys/RouteLLM@0b64fdafe049e596a3f5657c219329f24af24198 (Apache-2.0):
   on its first turn, as RouteLLM does.
 
 Both drop the prompts RouteLLM lists as contaminated (``contaminated_prompts.jsonl``).
-Usage: ``python benchmarks/eval_difficulty_external.py --routellm GIT_DIR_OR_CHECKOUT``
-(a bare git directory, as ``fetch`` leaves it, or a checkout).
+
+With ``--alpaca-eval``, also AlpacaEval's 805 chat instructions (tatsu-lab/alpaca_eval @
+cd543a14, Apache-2.0), where GPT-4 Turbo judged gpt4_1106_preview (the strong model, the
+same as RouteLLM's) against a weaker model, per instruction: ``results/<weak>/<annotator>/
+annotations.json``, ``preference`` 1 (the strong answer preferred) to 2 (the weak one). Per
+instruction the strong model scores ``2 - preference`` and the weak one ``preference - 1``.
+AlpacaEval is not a reserved set and was never used for fitting: it is a held-out set of
+real-user-style chat prompts (Self-Instruct, OASST, Koala, Anthropic helpful-base, Vicuna).
+
+Usage: ``python benchmarks/eval_difficulty_external.py --routellm GIT_DIR_OR_CHECKOUT
+[--alpaca-eval GIT_DIR_OR_CHECKOUT]`` (bare git directories, as ``fetch`` leaves them, or
+checkouts).
 """
 
 from __future__ import annotations
@@ -27,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fit_difficulty import STRONG, WEAK, features_of, old_tiers
+from fit_difficulty import ALPACA_SETS, STRONG, WEAK, alpaca_eval, features_of, old_tiers
 
 from llmaudit.tagging.difficulty import apgr, score
 
@@ -66,16 +76,20 @@ def mt_bench(source: Path) -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--routellm", type=Path, required=True)
+    parser.add_argument("--alpaca-eval", type=Path, help="tatsu-lab/alpaca_eval (git dir or checkout)")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
-    print(f"{'set':<10} {'n':>5} {'weak':>6} {'strong':>6} {'difficulty':>10} {'old tiers':>10} {'random':>8}")
-    for name, data in (("gsm8k", gsm8k(args.routellm)), ("mt-bench", mt_bench(args.routellm))):
+    print(f"{'set':<20} {'n':>5} {'weak':>6} {'strong':>6} {'difficulty':>10} {'old tiers':>10} {'random':>8}")
+    sets = [("gsm8k", gsm8k(args.routellm)), ("mt-bench", mt_bench(args.routellm))]
+    if args.alpaca_eval:
+        sets += [(name, alpaca_eval(args.alpaca_eval, folder)) for name, folder in ALPACA_SETS]
+    for name, data in sets:
         data = data.dropna().reset_index(drop=True)
         weak, strong = data["weak"].to_numpy(float), data["strong"].to_numpy(float)
         d = score(*features_of(data["prompt"]))
         random = np.mean([apgr(rng.random(len(data)), weak, strong) for _ in range(200)])
         print(
-            f"{name:<10} {len(data):>5} {weak.mean():>6.3f} {strong.mean():>6.3f} {apgr(d, weak, strong):>10.3f} "
+            f"{name:<20} {len(data):>5} {weak.mean():>6.3f} {strong.mean():>6.3f} {apgr(d, weak, strong):>10.3f} "
             f"{apgr(old_tiers(data['prompt']), weak, strong):>10.3f} {random:>8.3f}"
         )
     return 0

@@ -21,15 +21,24 @@ shipped features and prints the held-out APGR per group: features one could comp
 request in whole-column form (negation words, digit and operator density, line count, mean
 word length, "Statement 1 |" items). None was adopted (docs/tagging.md, "Difficulty").
 
+``--alpaca-eval GIT_DIR`` (tatsu-lab/alpaca_eval, bare or checked out) adds a second outcome
+set, AlpacaEval's 805 chat instructions judged gpt4_1106_preview against Mixtral-8x7B (the
+pair of the MMLU data; ``eval_difficulty_external.py`` describes it), and prints each subset
+held out (MMLU's four groups, AlpacaEval's five sources) with the rest of both sets fitted,
+for the shipped features and for open-ended/multiple-choice variants. Exploration only: the
+shipped weights are fitted on MMLU alone (docs/tagging.md, "Difficulty").
+
 Usage::
 
     python benchmarks/fit_difficulty.py [--data ../shared/data/routellm-mmlu] [--write] [--candidates]
+        [--alpaca-eval GIT_DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -42,6 +51,12 @@ from llmaudit.tagging.engine import difficulty_features
 SOURCE = "lm-sys/RouteLLM@0b64fdafe049e596a3f5657c219329f24af24198 routellm/evals/mmlu/responses/"
 WEAK, STRONG = "mistralai/Mixtral-8x7B-Instruct-v0.1", "gpt-4-1106-preview"
 L2 = 1.0
+ALPACA_COMMIT = "cd543a149df89434d8a54582c0151c0b945c3d20"
+# (name, weak model's results folder and annotator): each judged against gpt4_1106_preview.
+ALPACA_SETS = (
+    ("alpaca-eval/mixtral", "Mixtral-8x7B-Instruct-v0.1/alpaca_eval_gpt4_turbo_fn"),
+    ("alpaca-eval/gpt-3.5", "gpt-3.5-turbo-1106/weighted_alpaca_eval_gpt4_turbo"),
+)
 # MMLU's own four categories (Hendrycks et al.), by subject file name.
 STEM = [
     "abstract_algebra",
@@ -129,6 +144,60 @@ def load_mmlu(folder: Path) -> pd.DataFrame:
             )
         )
     return pd.concat(parts, ignore_index=True)
+
+
+def alpaca_eval(source: Path, folder: str) -> pd.DataFrame:
+    """AlpacaEval's per-instruction judgement of gpt4_1106_preview (strong) against a weaker model:
+    the strong model scores ``2 - preference``, the weak one ``preference - 1``."""
+    path = f"results/{folder}/annotations.json"
+    if (source / path).is_file():
+        text = (source / path).read_text(encoding="utf-8")
+    else:
+        show = ["git", "--git-dir", str(source), "show", f"{ALPACA_COMMIT}:{path}"]
+        text = subprocess.run(show, check=True, capture_output=True, text=True).stdout
+    rows = pd.DataFrame(json.loads(text))
+    assert set(rows["generator_1"]) == {"gpt4_1106_preview"}, "the strong model is the baseline, output_1"
+    preference = rows["preference"].astype(float)
+    return pd.DataFrame(
+        {
+            "prompt": rows["instruction"].astype(str),
+            "weak": preference - 1,
+            "strong": 2 - preference,
+            "group": "alpaca:" + rows["dataset"].astype(str),
+        }
+    )
+
+
+def print_joint(mmlu: pd.DataFrame, alpaca: pd.DataFrame) -> None:
+    """Each subset of MMLU + AlpacaEval held out, the rest of both fitted (shipped features and variants)."""
+    data = pd.concat([mmlu.assign(weak=mmlu["weak"].astype(float), strong=mmlu["strong"].astype(float)), alpaca])
+    data = data.reset_index(drop=True)
+    x, prior = features_of(data["prompt"])
+    prompts = data["prompt"]
+    choice = prompts.str.contains(r"(?m)^\s*\(?[A-D][\).:]\s").to_numpy(float)  # multiple-choice options
+    split = np.vstack([np.delete(x, 1, axis=0), choice[None], (choice * x[1])[None], ((1 - choice) * x[1])[None]])
+    words = {
+        "explain": r"(?i)\b(?:explain|why|how|describe|compare|analy[sz]e|discuss)\b",
+        "write": r"(?i)\b(?:write|compose|draft|create|generate|story|poem|essay)\b",
+    }
+    more = [np.log1p(prompts.str.count("\n").to_numpy()) / 3]
+    more += [prompts.str.contains(pattern).to_numpy(float) for pattern in words.values()]
+    variants = {
+        "shipped features": x,
+        "+ multiple choice, length split by it": split,
+        "+ that, lines, explain/write words": np.vstack([split, *(m[None] for m in more)]),
+    }
+    y = data["strong"].to_numpy() * (1 - data["weak"].to_numpy())  # the strong answer is the better one
+    groups = sorted(data["group"].unique())
+    print("\n| features | " + " | ".join(groups) + " |\n|---|" + "---:|" * len(groups))
+    for name, features in variants.items():
+        cells = []
+        for group in groups:
+            test = (data["group"] == group).to_numpy()
+            w = fit(features[:, ~test], y[~test], prior[~test])
+            score = 1 / (1 + np.exp(-(w @ features[:, test] + prior[test])))
+            cells.append(apgr(score, data["weak"].to_numpy()[test], data["strong"].to_numpy()[test]))
+        print(f"| {name} | " + " | ".join(f"{c:.3f}" for c in cells) + " |")
 
 
 def features_of(prompts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -222,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=shared_data("routellm-mmlu"))
     parser.add_argument("--write", action="store_true", help="write llmaudit/tagging/difficulty.json")
     parser.add_argument("--candidates", action="store_true", help="also try candidate features (not shipped)")
+    parser.add_argument("--alpaca-eval", type=Path, help="tatsu-lab/alpaca_eval git dir: also fit MMLU + AlpacaEval")
     args = parser.parse_args(argv)
     data = load_mmlu(args.data)
     x, prior = features_of(data["prompt"])
@@ -242,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.candidates:
         print_candidates(data, x, y, prior)
+    if args.alpaca_eval:
+        print_joint(data, alpaca_eval(args.alpaca_eval, ALPACA_SETS[0][1]))
     w = fit(x, y, prior)
     weights = {name: round(float(v), 4) for name, v in zip(FEATURES, w, strict=True)}
     print("weights (all of MMLU):", weights)
