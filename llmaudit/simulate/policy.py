@@ -234,6 +234,11 @@ class Policy(StrictModel):
                 raise ValueError(f"tier {name!r} lists no models")
         return self
 
+    @property
+    def routes_by_difficulty(self) -> bool:
+        """Some route matches on the difficulty score (a band or a ``strong_share``)."""
+        return any(route.match.difficulty is not None for route in self.routes)
+
     def tier_rank(self, name: str) -> int:
         """Position of a quality tier, cheapest first (the order the file lists them in)."""
         return list(self.tiers).index(name)

@@ -253,6 +253,7 @@ def simulate(
     results = [result for result, _ in outcomes]
     bill_warnings = [w for _, warnings in outcomes for w in warnings]
     warnings = ((note,) if note else ()) + _unpriced_warning(base, codes, names) + tuple(bill_warnings)
+    warnings += _unproven_difficulty(policies) if quality is None else ()
     summary, on_frontier = None, None
     if quality is not None and base_scores is not None:
         summary, on_frontier = _quality_summary(quality, baseline_total, base_scores, results)
@@ -274,6 +275,20 @@ def simulate(
         prices=price_snapshot(table, routable),
         quality=summary,
         frontier=on_frontier,
+    )
+
+
+def _unproven_difficulty(policies: Sequence[NamedPolicy]) -> tuple[str, ...]:
+    """Routing by difficulty with no quality evidence: the savings are real, the quality unknown."""
+    names = [named.policy.name for named in policies if named.policy.routes_by_difficulty]
+    if not names:
+        return ()
+    which = f"policy {names[0]!r} routes" if len(names) == 1 else f"policies {', '.join(map(repr, names))} route"
+    return (
+        f"{which} by the difficulty score, and no quality evidence was given: "
+        "the score ranks exam and math questions a little better than random and chat worse than random "
+        "(docs/tagging.md, 'Difficulty'), so these savings say nothing about quality; add --quality, "
+        "scores your logs carry, or `llmaudit shadow` evidence",
     )
 
 

@@ -130,3 +130,27 @@ def test_showcase_policies_save_on_the_sample_and_keep_untagged(capsys: pytest.C
         assert p["savings_usd"] > 0, p["name"]
         unknown = next(r for r in p["by_task"] if r["key"] == "unknown")
         assert unknown["rerouted"] == 0 and unknown["savings_usd"] == 0  # unknown: keep (the default)
+
+
+def test_routing_by_difficulty_without_evidence_is_flagged_once_per_run(capsys: pytest.CaptureFixture[str]) -> None:
+    """The score ranks chat worse than random (docs/tagging.md): savings from it need quality evidence."""
+    import json
+    from pathlib import Path
+
+    from llmaudit.cli import main
+
+    root = Path(__file__).resolve().parents[2]
+    policies = [
+        arg for name in ("four-tiers", "difficulty") for arg in ("-P", str(root / f"examples/policies/{name}.yaml"))
+    ]
+    args = ["simulate", str(root / "sample_logs"), "-q", "-f", "json", *policies]
+    flagged = "routes by the difficulty score, and no quality evidence was given"
+
+    def warnings(*more: str) -> list[str]:
+        assert main([*args, *more]) == 0
+        return [w for w in json.loads(capsys.readouterr().out)["warnings"] if "difficulty score" in w]
+
+    [only] = warnings()
+    assert only.startswith("policy 'difficulty' " + flagged)
+    assert "four-tiers" not in only  # a policy that routes by tier and task type is not named
+    assert warnings("--quality", str(root / "examples/quality.yaml")) == []
