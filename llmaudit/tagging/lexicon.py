@@ -56,9 +56,51 @@ class Lexicon:
     structure: dict[str, str]
 
 
+# The windows are matched as bytes, where RE2 reads text and pattern as Latin-1: ``\\b``
+# and ``\\w`` see ASCII letters only, ``(?i)`` folds no Cyrillic, Greek or accented UTF-8
+# letter, and a character class holds bytes, not characters. So the lexicon writes a word
+# start or end in any script as ``\\<`` / ``\\>``, and ``byte_safe`` spells out the
+# upper case of every non-ASCII letter. Both cost nothing at match time.
+WORD_START: Final = r"(?:^|[^\w\x80-\xff])"
+WORD_END: Final = r"(?:$|[^\w\x80-\xff])"
+
+
+def byte_safe(pattern: str) -> str:
+    """``pattern`` rewritten for RE2's byte mode: ``\\<`` and ``\\>`` become word boundaries
+    that hold in any script, and a non-ASCII letter outside a character class matches its
+    upper case too (``п`` -> ``(?:п|П)``). A non-ASCII character inside a class would match
+    any of its bytes (``[π∞]`` matches most of CJK), so it raises ``ValueError``.
+    """
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            out.append(
+                WORD_START if nxt == "<" and not in_class else WORD_END if nxt == ">" and not in_class else c + nxt
+            )
+            i += 2
+            continue
+        if c == "[" and not in_class:
+            in_class = True
+        elif c == "]" and in_class and pattern[i - 1] != "[" and pattern[i - 2 : i] != "[^":
+            in_class = False
+        elif ord(c) > 127:
+            if in_class:
+                raise ValueError(f"non-ASCII {c!r} inside a character class of {pattern!r}: write an alternation")
+            upper = c.upper()
+            if upper != c and len(upper) == 1:
+                c = f"(?:{c}|{upper})"
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
 def join_patterns(patterns: list[str] | tuple[str, ...]) -> str:
-    """One case-insensitive RE2 expression matching any of ``patterns``."""
-    return "(?i)" + "|".join(f"(?:{p})" for p in patterns)
+    """One case-insensitive RE2 expression matching any of ``patterns`` (``byte_safe``)."""
+    return "(?i)" + "|".join(f"(?:{byte_safe(p)})" for p in patterns)
 
 
 @lru_cache(maxsize=1)
@@ -73,7 +115,7 @@ def load_lexicon() -> Lexicon:
     unknown = {c.task_type for c in classes} - set(TEXT_TASK_TYPES)
     if unknown:  # a typo in the shipped file is a bug, not a user error
         raise ValueError(f"lexicon.yaml names unknown task types {sorted(unknown)}")
-    structure = {name: "(?m)" + pattern for name, pattern in data["structure"].items()}
+    structure = {name: "(?m)" + byte_safe(pattern) for name, pattern in data["structure"].items()}
     return Lexicon(
         head_chars=int(data["head_chars"]),
         tail_chars=int(data["tail_chars"]),

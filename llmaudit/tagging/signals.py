@@ -180,6 +180,14 @@ def _worth_grouping(values: Text, k: int) -> bool:
     return data_bytes * _SECONDS_PER_BYTE + len(values) * _SECONDS_PER_VALUE > k * _SECONDS_PER_PATTERN
 
 
+def _is_ascii(values: Text) -> np.ndarray:
+    """Per row: every byte of ``values`` (binary windows, possibly cut inside a character) is ASCII."""
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    # A zero-copy view as strings: string_is_ascii only reads the bytes, it never decodes them.
+    parts = [np.asarray(pc.fill_null(pc.string_is_ascii(c.view(pa.large_string())), True), dtype=bool) for c in chunks]
+    return np.concatenate(parts) if parts else np.ones(0, dtype=bool)
+
+
 def _distinct(values: Text, always: bool = False) -> tuple[pa.Array, np.ndarray | None]:
     """``values`` as one chunk, or its distinct values and each row's index into them when
     values repeat (templated traffic) or ``always``."""
@@ -250,10 +258,18 @@ def extract_signals(frame: pd.DataFrame, lexicon: Lexicon, extra: dict[str, str]
         patterns.append(f"(?i){pattern}")
     names += ["hard", "easy", "statement"]
     patterns += [lexicon.hard, lexicon.easy, lexicon.statement]
-    windows: list[tuple[Text, bool]] = [(pc.binary_slice(binary, 0, lexicon.head_chars), False)]
+    head = pc.binary_slice(binary, 0, lexicon.head_chars)
+    windows: list[tuple[Text, bool]] = [(head, False)]
     long_rows = np.flatnonzero(chars > lexicon.head_chars)
     if len(long_rows):
         windows.append((_take(pc.binary_slice(binary, -lexicon.tail_chars), long_rows), False))
+    # Windows are cut in bytes: 200 bytes hold 200 ASCII characters but 66 Chinese or 100
+    # Russian ones. Where the head is not ASCII, the first head_chars characters are matched
+    # too (they contain the byte head, so OR-ing their hits is exact for ASCII rows: none).
+    wide_rows = np.flatnonzero(~_is_ascii(head) & (chars > lexicon.head_chars))
+    if len(wide_rows):
+        wide = pc.utf8_slice_codeunits(_take(user, wide_rows), 0, lexicon.head_chars)
+        windows.append((pc.fill_null(wide.cast(pa.large_binary()), b""), False))
     system = text_column(frame, "system_text")
     has_system = bool(pc.sum(pc.is_valid(system)).as_py())
     if has_system:
@@ -263,6 +279,8 @@ def extract_signals(frame: pd.DataFrame, lexicon: Lexicon, extra: dict[str, str]
     head_hit = hits[0]
     if len(long_rows):
         head_hit[:-2, long_rows] |= hits[1][:-2]
+    if len(wide_rows):
+        head_hit[:, wide_rows] |= hits[2 if len(long_rows) else 1]
     system_keywords: dict[str, np.ndarray] = {}
     if has_system:
         system_keywords = dict(zip(names[:n_classes], hits[-1][:n_classes], strict=True))
@@ -279,7 +297,7 @@ def extract_signals(frame: pd.DataFrame, lexicon: Lexicon, extra: dict[str, str]
     structure = dict(zip(STRUCTURE_SIGNALS, structure_hit, strict=True))
 
     last = pc.binary_slice(binary, -3)
-    question_end = _match(last, "[?\uff1f]\\s*$")
+    question_end = _match(last, "(?:\\?|\uff1f)\\s*$")  # bytes: no multi-byte character in a class
     return Signals(
         has_text=has_text,
         chars=chars,
