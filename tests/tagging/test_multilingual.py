@@ -41,6 +41,10 @@ def byte_match(texts: list[str], pattern: str) -> list[bool]:
         ("假设你是一位宋代的茶商，向顾客介绍你的新茶。", "creative"),
         ("请用两三句话总结下面这篇关于城市交通的报道。", "summarization"),
         ("甲、乙、丙三人中只有一人说了真话，请问谁是小偷？", "reasoning"),
+        # "function" is a maths word too: only writing one is code
+        ("求函数 f(x) 在区间 [0, 2] 上的最大值和导数。", "math"),
+        ("某市推行夜间公交后交通事故减少了。以下哪项如果为真，最能削弱上述论证？", "reasoning"),
+        ("Night buses cut accidents, the planner says. Which of the following, if true, most weakens that?", "reasoning"),
         # Russian: translation (capitalized at the start), summary, classification, math
         ("Переведи на немецкий: «Поезд опаздывает на десять минут».", "translation"),
         ("ПЕРЕВЕДИ ЭТО ПИСЬМО НА ФРАНЦУЗСКИЙ, ПОЖАЛУЙСТА.", "translation"),
