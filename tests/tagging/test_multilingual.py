@@ -44,7 +44,10 @@ def byte_match(texts: list[str], pattern: str) -> list[bool]:
         # "function" is a maths word too: only writing one is code
         ("求函数 f(x) 在区间 [0, 2] 上的最大值和导数。", "math"),
         ("某市推行夜间公交后交通事故减少了。以下哪项如果为真，最能削弱上述论证？", "reasoning"),
-        ("Night buses cut accidents, the planner says. Which of the following, if true, most weakens that?", "reasoning"),
+        (
+            "Night buses cut accidents, the planner says. Which of the following, if true, most weakens that?",
+            "reasoning",
+        ),
         # Russian: translation (capitalized at the start), summary, classification, math
         ("Переведи на немецкий: «Поезд опаздывает на десять минут».", "translation"),
         ("ПЕРЕВЕДИ ЭТО ПИСЬМО НА ФРАНЦУЗСКИЙ, ПОЖАЛУЙСТА.", "translation"),
