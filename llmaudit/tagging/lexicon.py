@@ -40,7 +40,10 @@ class KeywordClass:
     reason: str
     weight: float
     pattern: str
-    """All of the task type's patterns joined into one case-insensitive RE2 expression."""
+    """The task type's patterns joined into one case-insensitive RE2 expression (those that
+    can match ASCII text)."""
+    script_pattern: str | None = None
+    """The alternatives that need a non-ASCII character (``split_by_script``), or None."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class Lexicon:
     body_chars: int
     classes: tuple[KeywordClass, ...]
     hard: str
+    hard_script: str | None
     easy: str
     statement: str
     """A task statement at the head of the message ("Definition: ...", "In this task, ...")."""
@@ -103,15 +107,126 @@ def join_patterns(patterns: list[str] | tuple[str, ...]) -> str:
     return "(?i)" + "|".join(f"(?:{byte_safe(p)})" for p in patterns)
 
 
+def _top_level(pattern: str) -> list[str]:
+    """``pattern`` split at its top-level ``|``."""
+    parts, depth, in_class, start, i = [], 0, False, 0, 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]" or pattern[i - 1] == "[" or pattern[i - 2 : i] == "[^"
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    return [*parts, pattern[start:]]
+
+
+def needs_non_ascii(pattern: str) -> bool:
+    """Whether every match of ``pattern`` holds a non-ASCII character, so it never matches
+    ASCII text. Conservative: False where unsure (a pattern kept with the ASCII ones is
+    still matched on every window, so the answer stays exact)."""
+    pos = 0
+
+    def alternation() -> bool:
+        nonlocal pos
+        every = sequence()
+        while pos < len(pattern) and pattern[pos] == "|":
+            pos += 1
+            every = sequence() and every
+        return every
+
+    def sequence() -> bool:
+        nonlocal pos
+        needs = False
+        while pos < len(pattern) and pattern[pos] not in "|)":
+            required = atom()
+            needs |= required and not optional()
+        return needs
+
+    def atom() -> bool:
+        nonlocal pos
+        c = pattern[pos]
+        if c == "\\":
+            pos += 2
+            return False
+        if c == "[":  # a class: bytes, never a required non-ASCII character (byte_safe)
+            end = pos + 1
+            end += pattern.startswith("^", end)
+            end += pattern.startswith("]", end)
+            while pattern[end] != "]":
+                end += 2 if pattern[end] == "\\" else 1
+            pos = end + 1
+            return False
+        if c == "(":
+            pos += 1
+            if pattern.startswith("?:", pos):
+                pos += 2
+            elif pattern.startswith("?", pos):  # flags: (?i) or (?i:...)
+                end = pos
+                while pattern[end] not in ":)":
+                    end += 1
+                pos = end + 1
+                if pattern[end] == ")":
+                    return False
+            inner = alternation()
+            pos += 1
+            return inner
+        pos += 1
+        return ord(c) > 127
+
+    def optional() -> bool:
+        nonlocal pos
+        may_skip = False
+        while pos < len(pattern) and pattern[pos] in "?*+{":
+            if pattern[pos] == "{":
+                end = pattern.index("}", pos)
+                may_skip |= pattern[pos + 1 : end].split(",")[0].strip() == "0"
+                pos = end + 1
+            else:
+                may_skip |= pattern[pos] in "?*"
+                pos += 1
+        return may_skip
+
+    try:
+        return alternation() and pos == len(pattern)
+    except (IndexError, ValueError):
+        return False
+
+
+def split_by_script(patterns: list[str]) -> tuple[str, str | None]:
+    """``patterns`` as two joined expressions: the alternatives that can match ASCII text,
+    and those that need a non-ASCII character (None when there are none).
+
+    One alternation of every task type's words in eight scripts outgrows RE2's DFA budget
+    (matching falls back to a slower engine: 250 times slower here), so the second part
+    runs apart, and only on windows that hold a non-ASCII byte, where it can match at all.
+    """
+    ascii_parts, script_parts = [], []
+    for pattern in patterns:
+        for part in _top_level(pattern):
+            (script_parts if needs_non_ascii(part) else ascii_parts).append(part)
+    return join_patterns(ascii_parts or [r"\b\B"]), join_patterns(script_parts) if script_parts else None
+
+
 @lru_cache(maxsize=1)
 def load_lexicon() -> Lexicon:
     """The lexicon shipped as package data (``llmaudit/tagging/lexicon.yaml``)."""
     text = resources.files("llmaudit.tagging").joinpath("lexicon.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     classes = tuple(
-        KeywordClass(name, spec["reason"], float(spec["weight"]), join_patterns(spec["patterns"]))
+        KeywordClass(name, spec["reason"], float(spec["weight"]), *split_by_script(spec["patterns"]))
         for name, spec in data["task_types"].items()
     )
+    hard, hard_script = split_by_script(data["hard"]["patterns"])
     unknown = {c.task_type for c in classes} - set(TEXT_TASK_TYPES)
     if unknown:  # a typo in the shipped file is a bug, not a user error
         raise ValueError(f"lexicon.yaml names unknown task types {sorted(unknown)}")
@@ -121,7 +236,8 @@ def load_lexicon() -> Lexicon:
         tail_chars=int(data["tail_chars"]),
         body_chars=int(data["body_chars"]),
         classes=classes,
-        hard=join_patterns(data["hard"]["patterns"]),
+        hard=hard,
+        hard_script=hard_script,
         easy=join_patterns(data["easy"]["patterns"]),
         statement=join_patterns(data["statement"]["patterns"]),
         structure=structure,

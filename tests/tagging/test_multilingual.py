@@ -9,13 +9,16 @@ The tests pin each of those traps down, as well as the words themselves.
 
 from __future__ import annotations
 
+from importlib import resources
+
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+import yaml
 
 from llmaudit.tagging import tag_requests
-from llmaudit.tagging.lexicon import byte_safe, load_lexicon
+from llmaudit.tagging.lexicon import byte_safe, join_patterns, load_lexicon, needs_non_ascii, split_by_script
 
 
 def tag(texts: list[str], system: list[str | None] | None = None) -> pd.DataFrame:
@@ -123,3 +126,44 @@ def test_byte_safe_refuses_multibyte_characters_in_a_class() -> None:
     with pytest.raises(ValueError, match="character class"):
         byte_safe("[≤≥]")
     assert byte_safe(r"[a-z\]]+") == r"[a-z\]]+"  # ASCII classes are left alone
+
+
+@pytest.mark.parametrize(
+    ("pattern", "needs"),
+    [
+        (r"\<переведи", True),
+        (r"json ?格式", True),
+        (r"^\s*(?:что|кто)\>", True),  # every alternative of the group needs one
+        (r"^\s*(?:что|who)\>", False),
+        (r"\<funci(?:ó|o)n\>", False),  # "funcion" is ASCII
+        (r"é?x", False),
+        (r"\bsummar(?:y|ise)\b", False),
+    ],
+)
+def test_which_patterns_need_a_non_ascii_character(pattern: str, needs: bool) -> None:
+    assert needs_non_ascii(pattern) is needs
+
+
+def test_split_by_script_matches_what_the_whole_lexicon_matches() -> None:
+    # The script part runs only on windows with a non-ASCII byte: exact only if it never
+    # matches ASCII text, and if both parts together match what the joined patterns match.
+    lexicon_file = resources.files("llmaudit.tagging").joinpath("lexicon.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(lexicon_file)
+    texts = [
+        "Переведи это на английский",
+        "请总结这篇文章",
+        "Resuma o texto",
+        "Escribe una funcion en Python",
+        "Write a función in Go",
+        "日本語に訳して",
+        "How many apples are left?",
+        "Résumé: 履歴書を書いて",
+    ]
+    for name, spec in data["task_types"].items():
+        whole = byte_match(texts, join_patterns(spec["patterns"]))
+        ascii_part, script_part = split_by_script(spec["patterns"])
+        split = byte_match(texts, ascii_part)
+        if script_part is not None:
+            assert not any(byte_match([t for t in texts if t.isascii()], script_part)), name
+            split = [a or b for a, b in zip(split, byte_match(texts, script_part), strict=True)]
+        assert split == whole, name
