@@ -210,7 +210,8 @@ def split_by_script(patterns: list[str]) -> tuple[str, str | None]:
     (matching falls back to a slower engine: 250 times slower here), so the second part
     runs apart, and only on windows that hold a non-ASCII byte, where it can match at all.
     """
-    ascii_parts, script_parts = [], []
+    ascii_parts: list[str] = []
+    script_parts: list[str] = []
     for pattern in patterns:
         for part in _top_level(pattern):
             (script_parts if needs_non_ascii(part) else ascii_parts).append(part)
