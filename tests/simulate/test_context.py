@@ -4,6 +4,7 @@ each block of rows gives those rows what a replay of the whole log gives them.""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +45,7 @@ def frames(table: PriceTable) -> dict[str, pd.DataFrame]:
 def _blocks(frame: pd.DataFrame) -> list[pd.DataFrame]:
     """Three uneven blocks (one may be empty), as tasks of a cluster hold them."""
     cuts = [0, len(frame) // 5, len(frame) // 5, 2 * len(frame) // 3, len(frame)]
-    return [frame.iloc[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+    return [frame.iloc[a:b] for a, b in itertools.pairwise(cuts)]
 
 
 def _no_response_cache(policy: Policy) -> Policy:
