@@ -576,9 +576,7 @@ def replay(
     hits = np.zeros(n, dtype=bool)
     response = policy.cache.response
     if response is not None:
-        eligible = ok & priced
-        if response.task_types is not None:
-            eligible &= frame["task_type"].isin(response.task_types).to_numpy()
+        eligible = cache_eligible(frame, policy)
         hits = cache_hits(frame["prompt_hash"].to_numpy(), routed, frame["timestamp"], eligible, response.ttl_seconds)
         cost[hits] = 0.0
         path[hits] = "cache hit"
@@ -598,6 +596,30 @@ def replay(
         routed_codes=routed,
         original_codes=r.original_codes,
     )
+
+
+def cache_eligible(frame: pd.DataFrame, policy: Policy) -> np.ndarray:
+    """Rows the policy's response cache may serve or store: successful, priced, of its task types."""
+    eligible = (frame["status"] == "ok").to_numpy() & frame["cost_usd"].notna().to_numpy()
+    response = policy.cache.response
+    if response is not None and response.task_types is not None:
+        eligible &= frame["task_type"].fillna(UNTAGGED_TASK).isin(response.task_types).to_numpy()
+    return eligible
+
+
+def with_cache_hits(r: Replayed, hits: np.ndarray) -> Replayed:
+    """``r`` (a replay without its response cache) with ``hits`` served by the cache: free.
+
+    For a block of the log replayed on its own, whose hits were found across blocks
+    (``response_cache.hits_by_block``)."""
+    cost, path = r.cost_usd.copy(), r.path.copy()
+    cost[hits] = 0.0
+    path[hits] = "cache hit"
+    reprice = None
+    if r.reprice is not None:  # a seller's prices leave the hits free too
+        reprice = copy.copy(r.reprice)
+        reprice._hits = hits
+    return replace(r, cost_usd=cost, path=path, cache_hit=hits, reprice=reprice)
 
 
 def _cascade_labels(names: list[str], first: np.ndarray, then: np.ndarray) -> np.ndarray:

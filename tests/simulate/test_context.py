@@ -16,7 +16,8 @@ from llmaudit.pricing import PriceTable, load_pricing
 from llmaudit.simulate import Policy, load_policy, replay
 from llmaudit.simulate.collect import collect
 from llmaudit.simulate.context import ContextPart, Needs, ReplayContext, merged, needs
-from llmaudit.simulate.replay import Replayed
+from llmaudit.simulate.replay import Replayed, cache_eligible, with_cache_hits
+from llmaudit.simulate.response_cache import candidates, hits_by_block, split
 from llmaudit.tagging import tag_requests
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,3 +126,35 @@ def test_without_the_context_a_block_would_route_differently(
     whole = replay(frame, table, policy)
     own = _concat([replay(block, table, policy) for block in _blocks(frame)])
     assert not pd.Series(own.routed_model).equals(pd.Series(whole.routed_model))
+
+
+@pytest.mark.parametrize("name", [*SAMPLES, "app twice"])
+def test_response_cache_hits_found_across_blocks_are_the_whole_logs(
+    table: PriceTable, frames: dict[str, pd.DataFrame], name: str
+) -> None:
+    """Each block replayed without its cache, its candidates shuffled by prompt hash into 3
+    partitions: the hits, costs and paths are those of one replay of the whole log. "app twice"
+    is the app log followed by itself a minute later: its second half hits the first, across blocks."""
+    policy = load_policy(ROOT / "examples" / "policies" / "four-tiers.yaml")
+    assert policy.cache.response is not None
+    ttl = policy.cache.response.ttl_seconds
+    frame = frames[name.split()[0]]
+    if name == "app twice":
+        later = frame.assign(timestamp=frame["timestamp"] + pd.Timedelta(minutes=1))
+        frame = pd.concat([frame, later], ignore_index=True)
+    whole = replay(frame, table, policy)
+    blocks = _blocks(frame)
+    context = merged([ContextPart.of(block, needs([policy])) for block in blocks])
+    replays = [replay(block, table, _no_response_cache(policy), context=context) for block in blocks]
+    found = [
+        candidates(b["prompt_hash"].to_numpy(), r.routed_model, b["timestamp"], cache_eligible(b, policy))
+        for b, r in zip(blocks, replays, strict=True)
+    ]
+    pieces = [split(f, 3) for f in found]
+    hits = [np.zeros(len(b), dtype=bool) for b in blocks]
+    for p in range(3):
+        for i, rows in enumerate(hits_by_block([piece[p] for piece in pieces], ttl)):
+            hits[i][rows] = True
+    _same(_concat([with_cache_hits(r, h) for r, h in zip(replays, hits, strict=True)]), whole)
+    if name == "app twice":  # the second copy's cacheable rows hit the first, blocks away
+        assert whole.cache_hit[1519:].sum() > 500 and not whole.cache_hit[:1519].sum() > 10
