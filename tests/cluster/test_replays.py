@@ -15,7 +15,7 @@ import pytest
 
 from llmaudit.ingest import IngestOptions, RequestReader, expand_inputs
 from llmaudit.pricing import PriceTable, load_pricing
-from llmaudit.simulate import Policy, load_policy, replay
+from llmaudit.simulate import load_policy, replay
 from llmaudit.simulate.collect import collect
 from llmaudit.simulate.context import ReplayContext
 from llmaudit.tagging import tag_requests
