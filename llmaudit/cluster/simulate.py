@@ -26,13 +26,15 @@ import numpy as np
 import pandas as pd
 
 from llmaudit.cluster import tasks
-from llmaudit.cluster.analyze import Run, _shuffle
+from llmaudit.cluster.analyze import Run, _shuffle, gather_rows
 from llmaudit.cluster.plan import RANGE_CHUNKS
+from llmaudit.ingest.accounting import IngestStats
 from llmaudit.ingest.reader import IngestOptions
 from llmaudit.ingest.sources import InputSource
 from llmaudit.pricing import PriceTable
 from llmaudit.simulate.collect import Tagger, compact
 from llmaudit.simulate.context import ContextPart, ReplayContext, merged, needs
+from llmaudit.simulate.match import model_codes
 from llmaudit.simulate.policy import Policy
 from llmaudit.simulate.replay import Replayed, cache_eligible, replay, with_cache_hits
 from llmaudit.simulate.response_cache import Candidates, candidates, hits_by_block, split
@@ -54,7 +56,13 @@ def replays_on(
     """Per task (in input order), a future of its rows' replays under each policy, kept on
     the workers; and the whole log's replay context."""
     run = Run(client, sources, ingest, table, range_chunks)
-    parts = [client.submit(_rows, part) for part in run.read(tasks.read_rows, tagger)]
+    return _replay(client, run, run.read(tasks.read_rows, tagger), policies)
+
+
+def _replay(
+    client: Client, run: Run, read: list[Future], policies: Sequence[Policy]
+) -> tuple[list[Future], ReplayContext]:
+    parts = [client.submit(_rows, part) for part in read]
     wanted = needs(policies)
     context = merged(client.gather([client.submit(ContextPart.of, part, wanted) for part in parts]))
     [shared] = client.scatter([context], broadcast=True)
@@ -68,6 +76,30 @@ def replays_on(
         hits = [np.concatenate([partition[t] for partition in by_task]) for t in range(len(parts))]
         replays = [client.submit(take_hits, rs, i, h) for rs, h in zip(replays, hits, strict=True)]
     return replays, context
+
+
+def collect_and_replay_on(
+    client: Client,
+    sources: Sequence[InputSource],
+    ingest: IngestOptions,
+    table: PriceTable,
+    tagger: Tagger,
+    policies: Sequence[Policy],
+    *,
+    range_chunks: int = RANGE_CHUNKS,
+) -> tuple[pd.DataFrame, IngestStats, list[Replayed], ReplayContext]:
+    """simulate on a cluster: the frame (as ``collect_on`` gathers it, for the report's sums),
+    each policy's replay computed where the rows are (its per-request outputs and each
+    seller's per-request cost gathered), and the log's replay context."""
+    run = Run(client, sources, ingest, table, range_chunks)
+    read = run.read(tasks.read_rows, tagger)
+    frame, stats = gather_rows(client, run, read)
+    futures, context = _replay(client, run, read, policies)
+    replays = []
+    for i in range(len(policies)):
+        outputs = client.gather([client.submit(_billed_outputs, rs, i, run.table) for rs in futures])
+        replays.append(_joined(frame, outputs))
+    return frame, stats, replays, context
 
 
 def _rows(part: tasks.Part) -> pd.DataFrame:
@@ -117,6 +149,57 @@ def take_hits(replays: list[Replayed], index: int, hits: np.ndarray) -> list[Rep
 def _outputs(replays: list[Replayed], index: int) -> Replayed:
     """Policy ``index``'s per-request outputs, without the repricer (which holds the rows)."""
     return replace(replays[index], reprice=None)
+
+
+def _billed_outputs(replays: list[Replayed], index: int, table: PriceTable) -> tuple[Replayed, dict[str, np.ndarray]]:
+    """Policy ``index``'s per-request outputs, and its per-request cost as each seller sells the calls."""
+    r = replays[index]
+    assert r.reprice is not None
+    sold = {name: r.reprice(table.as_sold_by(seller)) for name, seller in table.sellers.items()}
+    return replace(r, reprice=None), sold
+
+
+class Repriced:
+    """A replay's per-request cost under each seller's prices, computed on the workers
+    (``Replayed.reprice`` for a replay assembled on the client)."""
+
+    def __init__(self, costs: dict[str, np.ndarray]) -> None:
+        self.costs = costs
+
+    def __call__(self, bill: PriceTable) -> np.ndarray:
+        assert bill.sold_by is not None, "only a seller's prices were computed on the workers"
+        return self.costs[bill.sold_by]
+
+
+def _joined(frame: pd.DataFrame, outputs: list[tuple[Replayed, dict[str, np.ndarray]]]) -> Replayed:
+    """The tasks' outputs as one replay of ``frame``, model codes into the frame's names."""
+    parts = [r for r, _ in outputs]
+
+    def column(name: str) -> np.ndarray:
+        return np.concatenate([getattr(r, name) for r in parts])
+
+    original, names = model_codes(frame)
+    routed_model = column("routed_model")
+    extra = [m for m in pd.unique(routed_model[pd.notna(routed_model)]) if m not in set(names)]
+    all_names = np.array([*names, *extra], dtype=object)
+    index = pd.Index(all_names)
+    routed = np.where(pd.isna(routed_model), -1, index.get_indexer(routed_model))
+    sellers = outputs[0][1].keys() if outputs else ()
+    return Replayed(
+        routed_model=routed_model,
+        path=column("path"),
+        reason=column("reason"),
+        cost_usd=column("cost_usd"),
+        cache_hit=column("cache_hit"),
+        context_failover=column("context_failover"),
+        rerouted=column("rerouted"),
+        reprice=Repriced({name: np.concatenate([sold[name] for _, sold in outputs]) for name in sellers}),
+        then_model=column("then_model"),
+        escalation=column("escalation"),
+        model_names=all_names,
+        routed_codes=routed.astype(np.intp),
+        original_codes=original,
+    )
 
 
 def gather_replays(client: Client, replays: Sequence[Future], index: int) -> list[Replayed]:

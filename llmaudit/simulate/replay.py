@@ -27,6 +27,7 @@ prompt caching (else they are paid as plain input).
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Final
 
@@ -61,7 +62,7 @@ class Replayed:
     cache_hit: np.ndarray  # bool
     context_failover: np.ndarray  # bool
     rerouted: np.ndarray  # bool: the model changed
-    reprice: Repricer | None = field(default=None, repr=False, compare=False)
+    reprice: Callable[[PriceTable], np.ndarray] | None = field(default=None, repr=False, compare=False)
     """The same calls priced by another table (a seller's prices); see :class:`Repricer`."""
     then_model: np.ndarray | None = None  # object: a cascade's second model (None where no cascade)
     escalation: np.ndarray | None = None  # float: the share sent on to ``then_model`` (0 where no cascade)
@@ -616,7 +617,7 @@ def with_cache_hits(r: Replayed, hits: np.ndarray) -> Replayed:
     cost[hits] = 0.0
     path[hits] = "cache hit"
     reprice = None
-    if r.reprice is not None:  # a seller's prices leave the hits free too
+    if isinstance(r.reprice, Repricer):  # a seller's prices leave the hits free too
         reprice = copy.copy(r.reprice)
         reprice._hits = hits
     return replace(r, cost_usd=cost, path=path, cache_hit=hits, reprice=reprice)

@@ -156,6 +156,7 @@ def simulate(
     fee_scenarios: Sequence[FeeScenario] = (),
     failure_rates: dict[str, float] | None = None,
     context: ReplayContext | None = None,
+    replays: Sequence[Replayed] | None = None,
     quality: QualityScores | None = None,
     on_replay: Callable[[NamedPolicy, Replayed], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
@@ -169,7 +170,8 @@ def simulate(
     each stage by name as it starts (each policy's replay, from its worker thread).
     ``context``: what the replays need from the whole log (``context.py``), when the caller
     has it (a cluster computes it where the rows are); else computed from ``frame``, once
-    for every policy. ``failure_rates`` replace its observed rates.
+    for every policy. ``failure_rates`` replace its observed rates. ``replays``: each
+    policy's replay of ``frame``, when computed elsewhere (on a cluster, where the rows are).
     """
     stage = on_stage or _quiet
     stage(f"preparing the replay of {len(frame):,} requests (failure rates, tiers, task types)")
@@ -207,10 +209,11 @@ def simulate(
     finished: list[str] = []
     lock = threading.Lock()
 
-    def run_one(named: NamedPolicy) -> tuple[PolicyResult, tuple[str, ...]]:
+    def run_one(item: tuple[int, NamedPolicy]) -> tuple[PolicyResult, tuple[str, ...]]:
+        index, named = item
         with lock:
             stage(f"replaying policy {named.policy.name!r} ({len(finished)} of {count} done)")
-        r = replay(frame, table, named.policy, context=context)
+        r = replays[index] if replays is not None else replay(frame, table, named.policy, context=context)
         # The policy's bill: list prices, or as its billing.seller sells the same calls (fees included).
         bill = bill_policy(
             r,
@@ -256,7 +259,7 @@ def simulate(
 
     # Policies replay side by side on the worker threads: numpy and pandas do most of the
     # work without the GIL. Results keep the policies' order; the first error raised wins.
-    outcomes = list(ordered_map(run_one, policies, workers=min(len(policies), default_workers())))
+    outcomes = list(ordered_map(run_one, list(enumerate(policies)), workers=min(len(policies), default_workers())))
     results = [result for result, _ in outcomes]
     bill_warnings = [w for _, warnings in outcomes for w in warnings]
     warnings = ((note,) if note else ()) + _unpriced_warning(base, codes, names) + tuple(bill_warnings)

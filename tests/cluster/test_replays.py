@@ -5,6 +5,7 @@ client (only the context's parts and the cache shuffle's row numbers do)."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,11 +14,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from llmaudit.cli import main
 from llmaudit.ingest import IngestOptions, RequestReader, expand_inputs
 from llmaudit.pricing import PriceTable, load_pricing
+from llmaudit.report import RenderOptions, render
 from llmaudit.simulate import load_policy, replay
 from llmaudit.simulate.collect import collect
 from llmaudit.simulate.context import ReplayContext
+from llmaudit.simulate.quality import load_quality
+from llmaudit.simulate.run import NamedPolicy, simulate
 from llmaudit.tagging import tag_requests
 
 ROOT = Path(__file__).parents[2]
@@ -30,12 +35,20 @@ pytest.importorskip("distributed", reason="the dask extra is not installed")
 
 from llmaudit.cluster import tasks  # noqa: E402
 from llmaudit.cluster.plan import plan  # noqa: E402
-from llmaudit.cluster.simulate import gather_replays, replays_on  # noqa: E402
+from llmaudit.cluster.simulate import collect_and_replay_on, gather_replays, replays_on  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def table() -> PriceTable:
     return load_pricing([])
+
+
+@pytest.fixture(scope="module")
+def big_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """200,000 generated OpenAI requests (their prompts repeat across the log)."""
+    path = tmp_path_factory.mktemp("synth") / "openai.jsonl"
+    synth_logs.generate(synth_logs.SHAPES["openai"], path, 200_000)
+    return path
 
 
 def _compare(client: Any, logs: list[str], ingest: IngestOptions, table: PriceTable, **kw: Any) -> int:
@@ -77,11 +90,45 @@ def test_every_sample_log(client: Any, table: PriceTable) -> None:
     assert _compare(client, [str(SAMPLES)], IngestOptions(), table) > 0
 
 
-def test_a_generated_log_read_as_ranges(client: Any, table: PriceTable, tmp_path: Path) -> None:
+def test_a_generated_log_read_as_ranges(client: Any, table: PriceTable, big_log: Path) -> None:
     """200,000 generated requests read as 10+ byte ranges, and the app log."""
-    path = tmp_path / "openai.jsonl"
-    synth_logs.generate(synth_logs.SHAPES["openai"], path, 200_000)
+    path = big_log
     ingest = IngestOptions(chunk_bytes=1 << 20)
     assert len(plan(expand_inputs([str(path)]), ingest, lambda spans: [0] * len(spans), range_chunks=8)) > 10
     # The generated prompts repeat across the log: the response cache hits across tasks.
     assert _compare(client, [str(path), str(SAMPLES / "app")], ingest, table, range_chunks=8) > 1000
+
+
+# -- the report: simulate's JSON from the cluster's replays is the single process's --------
+
+EXAMPLES = sorted(str(p) for p in (ROOT / "examples" / "policies").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("logs", [*sorted(p.name for p in SAMPLES.iterdir() if p.is_dir()), "all"])
+def test_simulate_json_is_the_same(cluster: Any, capsys: pytest.CaptureFixture[str], logs: str) -> None:
+    path = str(SAMPLES if logs == "all" else SAMPLES / logs)
+    args = ["simulate", path, *(a for p in EXAMPLES for a in ("-P", p)), "-f", "json", "-q"]
+    args += ["--quality", str(ROOT / "examples" / "quality.yaml")]
+    assert main(args) == 0
+    single = capsys.readouterr().out
+    assert main([*args, "--scheduler", cluster.scheduler_address]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(single)["baseline"]["requests"] > 0
+    assert out == single
+    assert "Traceback" not in err
+
+
+def test_simulate_report_of_a_generated_log_read_as_ranges(client: Any, table: PriceTable, big_log: Path) -> None:
+    path = big_log
+    ingest = IngestOptions(chunk_bytes=1 << 20)
+    logs = [str(path), str(SAMPLES / "app")]
+    named = [NamedPolicy(p, str(i)) for i, p in enumerate(POLICIES)]
+    quality = load_quality(ROOT / "examples" / "quality.yaml", table)
+    frame = collect(RequestReader(logs, ingest), table, tag_requests)
+    one = simulate(frame, table, named, quality=quality)
+    gathered, _, replays, context = collect_and_replay_on(
+        client, expand_inputs(logs), ingest, table, tag_requests, POLICIES, range_chunks=8
+    )
+    two = simulate(gathered, table, named, quality=quality, replays=replays, context=context)
+    assert one.baseline.requests > 190_000
+    assert render(one, "json", RenderOptions()) == render(two, "json", RenderOptions())
