@@ -72,7 +72,7 @@ def read_and_replay_on(
     quiet: bool,
     outputs: Mapping[str, Path | None] | None = None,
     inputs: Sequence[tuple[str, Path]] = (),
-) -> tuple[pd.DataFrame, IngestStats, list[Replayed], ReplayContext]:
+) -> tuple[pd.DataFrame, IngestStats, Sequence[Replayed], ReplayContext]:
     """``read_requests`` on the Dask cluster at ``scheduler``, with each policy replayed on the
     workers where the rows are (``cluster/simulate.py``)."""
     from llmaudit.cluster.connect import connect

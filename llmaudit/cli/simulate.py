@@ -72,7 +72,7 @@ class Prepared:
     policies: list[NamedPolicy]
     scores: QualityScores | None
     # With --scheduler: each policy's replay, computed on the workers where the rows are.
-    replays: list[Replayed] | None = None
+    replays: Sequence[Replayed] | None = None
     context: ReplayContext | None = None
 
 

@@ -19,8 +19,8 @@ partial sums are the next step (docs/scale.md, "simulate, check, baseline").
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 import pandas as pd
@@ -87,7 +87,7 @@ def collect_and_replay_on(
     policies: Sequence[Policy],
     *,
     range_chunks: int = RANGE_CHUNKS,
-) -> tuple[pd.DataFrame, IngestStats, list[Replayed], ReplayContext]:
+) -> tuple[pd.DataFrame, IngestStats, Replays, ReplayContext]:
     """simulate on a cluster: the frame (as ``collect_on`` gathers it, for the report's sums),
     each policy's replay computed where the rows are (its per-request outputs and each
     seller's per-request cost gathered), and the log's replay context."""
@@ -95,11 +95,11 @@ def collect_and_replay_on(
     read = run.read(tasks.read_rows, tagger)
     frame, stats = gather_rows(client, run, read)
     futures, context = _replay(client, run, read, policies)
-    replays = []
-    for i in range(len(policies)):
-        outputs = client.gather([client.submit(_billed_outputs, rs, i, run.table) for rs in futures])
-        replays.append(_joined(frame, outputs))
-    return frame, stats, replays, context
+    outputs = [
+        list(client.gather([client.submit(_billed_outputs, rs, i, run.table) for rs in futures]))
+        for i in range(len(policies))
+    ]
+    return frame, stats, Replays(frame, outputs), context
 
 
 def _rows(part: tasks.Part) -> pd.DataFrame:
@@ -151,12 +151,27 @@ def _outputs(replays: list[Replayed], index: int) -> Replayed:
     return replace(replays[index], reprice=None)
 
 
-def _billed_outputs(replays: list[Replayed], index: int, table: PriceTable) -> tuple[Replayed, dict[str, np.ndarray]]:
-    """Policy ``index``'s per-request outputs, and its per-request cost as each seller sells the calls."""
+_TEXT = ("routed_model", "path", "reason", "then_model")
+_NUMBERS = ("cost_usd", "escalation", "cache_hit", "context_failover", "rerouted")
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """One task's replay under one policy as it travels to the client: the text columns as
+    categoricals (a code of 1-2 bytes a request), the numbers, and the per-request cost as
+    each seller sells the same calls."""
+
+    text: dict[str, pd.Categorical]
+    numbers: dict[str, np.ndarray]
+    sold: dict[str, np.ndarray]
+
+
+def _billed_outputs(replays: list[Replayed], index: int, table: PriceTable) -> Outputs:
     r = replays[index]
     assert r.reprice is not None
     sold = {name: r.reprice(table.as_sold_by(seller)) for name, seller in table.sellers.items()}
-    return replace(r, reprice=None), sold
+    text = {name: pd.Categorical(getattr(r, name)) for name in _TEXT}
+    return Outputs(text, {name: getattr(r, name) for name in _NUMBERS}, sold)
 
 
 class Repriced:
@@ -171,31 +186,57 @@ class Repriced:
         return self.costs[bill.sold_by]
 
 
-def _joined(frame: pd.DataFrame, outputs: list[tuple[Replayed, dict[str, np.ndarray]]]) -> Replayed:
-    """The tasks' outputs as one replay of ``frame``, model codes into the frame's names."""
-    parts = [r for r, _ in outputs]
+class Replays(Sequence[Replayed]):
+    """Each policy's replay of ``frame``, kept compact (``Outputs``) and assembled when asked
+    for: the client holds one policy's full per-request columns at a time per thread."""
 
-    def column(name: str) -> np.ndarray:
-        return np.concatenate([getattr(r, name) for r in parts])
+    def __init__(self, frame: pd.DataFrame, outputs: list[list[Outputs]]) -> None:
+        self.frame, self.outputs = frame, outputs
+
+    def __len__(self) -> int:
+        return len(self.outputs)
+
+    @overload
+    def __getitem__(self, index: int) -> Replayed: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Replayed]: ...
+    def __getitem__(self, index: int | slice) -> Replayed | Sequence[Replayed]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self))[index]]
+        return _joined(self.frame, self.outputs[index])
+
+
+def _text(parts: list[Outputs], name: str) -> np.ndarray:
+    joined = np.concatenate([np.asarray(p.text[name], dtype=object) for p in parts]) if parts else np.zeros(0, object)
+    if name == "then_model":  # no cascade: None, as a replay leaves it
+        joined[pd.isna(joined)] = None
+    return joined
+
+
+def _joined(frame: pd.DataFrame, parts: list[Outputs]) -> Replayed:
+    """The tasks' outputs as one replay of ``frame``, model codes into the frame's names."""
+
+    def number(name: str) -> np.ndarray:
+        return np.concatenate([p.numbers[name] for p in parts])
 
     original, names = model_codes(frame)
-    routed_model = column("routed_model")
-    extra = [m for m in pd.unique(routed_model[pd.notna(routed_model)]) if m not in set(names)]
+    routed_model = _text(parts, "routed_model")
+    known = set(names)
+    extra = [m for m in pd.unique(routed_model[pd.notna(routed_model)]) if m not in known]
     all_names = np.array([*names, *extra], dtype=object)
-    index = pd.Index(all_names)
-    routed = np.where(pd.isna(routed_model), -1, index.get_indexer(routed_model))
-    sellers = outputs[0][1].keys() if outputs else ()
+    routed = np.where(pd.isna(routed_model), -1, pd.Index(all_names).get_indexer(routed_model))
+    sellers = parts[0].sold.keys() if parts else ()
     return Replayed(
         routed_model=routed_model,
-        path=column("path"),
-        reason=column("reason"),
-        cost_usd=column("cost_usd"),
-        cache_hit=column("cache_hit"),
-        context_failover=column("context_failover"),
-        rerouted=column("rerouted"),
-        reprice=Repriced({name: np.concatenate([sold[name] for _, sold in outputs]) for name in sellers}),
-        then_model=column("then_model"),
-        escalation=column("escalation"),
+        path=_text(parts, "path"),
+        reason=_text(parts, "reason"),
+        cost_usd=number("cost_usd"),
+        cache_hit=number("cache_hit"),
+        context_failover=number("context_failover"),
+        rerouted=number("rerouted"),
+        reprice=Repriced({name: np.concatenate([p.sold[name] for p in parts]) for name in sellers}),
+        then_model=_text(parts, "then_model"),
+        escalation=number("escalation"),
         model_names=all_names,
         routed_codes=routed.astype(np.intp),
         original_codes=original,
