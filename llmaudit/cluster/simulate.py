@@ -1,7 +1,7 @@
-"""``--scheduler``: simulate's replays where the rows are (the replay passes, not yet the report).
+"""``--scheduler``: simulate's and baseline's policy replays, where the rows are.
 
 1. Read: each task reads, tags and prices its input into simulate's rows on its worker
-   (``analyze.Run``, with the duplicate-id shuffle); the rows are never gathered.
+   (``analyze.Run``, with the duplicate-id shuffle).
 2. What needs the whole log (``simulate/context.py``): each task's ``ContextPart`` (counts
    per model; latencies and difficulties only when a policy reads them) is merged on the
    client into the log's ``ReplayContext``, identical however the log was cut.
@@ -9,11 +9,14 @@
    the response cache; the replays stay on the workers.
 4. Response-cache hits: a shuffle on the prompt hash (``response_cache.split`` /
    ``hits_by_block``); each task takes its hits (``replay.with_cache_hits``).
+5. Each task's per-request outputs travel compact (``Outputs``), with the per-request cost
+   as each seller sells the same calls; the client assembles one policy's replay at a time
+   (``Replays``) and ``simulate.run.simulate`` builds the report from them.
 
-Each task's replays are then the rows' share of a replay of the whole log, request for
-request (``tests/cluster/test_replays.py``). What the report needs from them is still
-computed on the client from the gathered frame (``analyze.collect_on``): per-policy
-partial sums are the next step (docs/scale.md, "simulate, check, baseline").
+Each task's replays are the rows' share of a replay of the whole log, request for request,
+and the report is the single process's, byte for byte (``tests/cluster/test_replays.py``).
+The report's sums are still computed on the client from the gathered frame
+(``analyze.gather_rows``): per-task partial sums per policy are the next step (docs/scale.md).
 """
 
 from __future__ import annotations
@@ -43,25 +46,11 @@ if TYPE_CHECKING:
     from distributed import Client, Future
 
 
-def replays_on(
-    client: Client,
-    sources: Sequence[InputSource],
-    ingest: IngestOptions,
-    table: PriceTable,
-    tagger: Tagger,
-    policies: Sequence[Policy],
-    *,
-    range_chunks: int = RANGE_CHUNKS,
-) -> tuple[list[Future], ReplayContext]:
-    """Per task (in input order), a future of its rows' replays under each policy, kept on
-    the workers; and the whole log's replay context."""
-    run = Run(client, sources, ingest, table, range_chunks)
-    return _replay(client, run, run.read(tasks.read_rows, tagger), policies)
-
-
-def _replay(
+def replay_tasks(
     client: Client, run: Run, read: list[Future], policies: Sequence[Policy]
 ) -> tuple[list[Future], ReplayContext]:
+    """Per read task (in input order), a future of its rows' replays under each policy, kept
+    on the workers; and the whole log's replay context."""
     parts = [client.submit(_rows, part) for part in read]
     wanted = needs(policies)
     context = merged(client.gather([client.submit(ContextPart.of, part, wanted) for part in parts]))
@@ -94,7 +83,7 @@ def collect_and_replay_on(
     run = Run(client, sources, ingest, table, range_chunks)
     read = run.read(tasks.read_rows, tagger)
     frame, stats = gather_rows(client, run, read)
-    futures, context = _replay(client, run, read, policies)
+    futures, context = replay_tasks(client, run, read, policies)
     outputs = [
         list(client.gather([client.submit(_billed_outputs, rs, i, run.table) for rs in futures]))
         for i in range(len(policies))

@@ -34,8 +34,9 @@ import synth_logs  # noqa: E402
 pytest.importorskip("distributed", reason="the dask extra is not installed")
 
 from llmaudit.cluster import tasks  # noqa: E402
-from llmaudit.cluster.plan import plan  # noqa: E402
-from llmaudit.cluster.simulate import collect_and_replay_on, gather_replays, replays_on  # noqa: E402
+from llmaudit.cluster.analyze import Run  # noqa: E402
+from llmaudit.cluster.plan import RANGE_CHUNKS, plan  # noqa: E402
+from llmaudit.cluster.simulate import collect_and_replay_on, gather_replays, replay_tasks  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +65,8 @@ def _compare(client: Any, logs: list[str], ingest: IngestOptions, table: PriceTa
 
     client.gather = recording
     try:
-        futures, context = replays_on(client, expand_inputs(logs), ingest, table, tag_requests, POLICIES, **kw)
+        run = Run(client, expand_inputs(logs), ingest, table, kw.get("range_chunks", RANGE_CHUNKS))
+        futures, context = replay_tasks(client, run, run.read(tasks.read_rows, tag_requests), POLICIES)
     finally:
         del client.gather
     assert len(futures) > 1
