@@ -134,3 +134,23 @@ def test_simulate_report_of_a_generated_log_read_as_ranges(client: Any, table: P
     two = simulate(gathered, table, named, quality=quality, replays=replays, context=context)
     assert one.baseline.requests > 190_000
     assert render(one, "json", RenderOptions()) == render(two, "json", RenderOptions())
+
+
+def test_per_request_rows_and_the_sweep_are_the_same(
+    cluster: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """--per-request writes the rows of the cluster's replays; --sweep replays on the client."""
+    four, openrouter = (str(ROOT / "examples" / "policies" / f"{n}.yaml") for n in ("four-tiers", "via-openrouter"))
+    rows = tmp_path / "rows.jsonl"
+    args = ["simulate", str(SAMPLES / "app"), "-P", four, "-P", openrouter, "--per-request", str(rows), "-q"]
+    single: list[str] = []
+    for extra in ([], ["--scheduler", cluster.scheduler_address]):
+        assert main([*args, *extra]) == 0
+        single.append(capsys.readouterr().out + rows.read_text())
+    assert single[0] == single[1] and len(single[0].splitlines()) > 3000
+    sweep = ["simulate", str(SAMPLES), "-P", str(ROOT / "examples" / "policies" / "difficulty.yaml"), "--sweep"]
+    sweep += ["-f", "json", "-q"]
+    assert main(sweep) == 0
+    one = capsys.readouterr().out
+    assert main([*sweep, "--scheduler", cluster.scheduler_address]) == 0
+    assert capsys.readouterr().out == one
