@@ -12,9 +12,13 @@ from llmaudit.cli.console import ProgressObserver, stderr_console
 from llmaudit.cli.guard import log_inputs, refuse_overwriting, without_own_outputs
 from llmaudit.errors import UsageError
 from llmaudit.ingest import IngestOptions, IngestStats, RequestReader, expand_inputs
+from llmaudit.ingest.sources import InputSource
 from llmaudit.pricing import PriceTable
 from llmaudit.report.safety import term_text
 from llmaudit.simulate.collect import collect
+from llmaudit.simulate.context import ReplayContext
+from llmaudit.simulate.policy import Policy
+from llmaudit.simulate.replay import Replayed
 from llmaudit.tagging import load_tag_rules, tag_requests
 
 
@@ -43,11 +47,9 @@ def read_requests(
     refuse_overwriting(outputs or {}, log_inputs(sources) + list(inputs))
     if scheduler is not None:
         from llmaudit.cluster.analyze import collect_on
-        from llmaudit.cluster.connect import check_address, connect
+        from llmaudit.cluster.connect import connect
 
-        check_address(scheduler)
-        if any(s.is_stdin for s in sources):
-            raise UsageError("--scheduler reads files: stdin (-) cannot be sent to the workers", hint="pass files")
+        _cluster_sources(scheduler, sources)
         with connect(scheduler) as client:
             frame, stats = collect_on(client, sources, ingest, table, tagger(tag_rules))
         _warn_problems(stats)
@@ -57,6 +59,42 @@ def read_requests(
         frame = collect(reader, table, tagger(tag_rules), on_stage=progress.stage)
     _warn_problems(reader.stats)
     return frame, reader.stats
+
+
+def read_and_replay_on(
+    scheduler: str,
+    log_args: Sequence[str],
+    ingest: IngestOptions,
+    table: PriceTable,
+    tag_rules: Path | str | None,
+    policies: Sequence[Policy],
+    *,
+    quiet: bool,
+    outputs: Mapping[str, Path | None] | None = None,
+    inputs: Sequence[tuple[str, Path]] = (),
+) -> tuple[pd.DataFrame, IngestStats, Sequence[Replayed], ReplayContext]:
+    """``read_requests`` on the Dask cluster at ``scheduler``, with each policy replayed on the
+    workers where the rows are (``cluster/simulate.py``)."""
+    from llmaudit.cluster.connect import connect
+    from llmaudit.cluster.simulate import collect_and_replay_on
+
+    sources = without_own_outputs(expand_inputs(log_args), quiet=quiet)
+    refuse_overwriting(outputs or {}, log_inputs(sources) + list(inputs))
+    _cluster_sources(scheduler, sources)
+    with connect(scheduler) as client:
+        frame, stats, replays, context = collect_and_replay_on(
+            client, sources, ingest, table, tagger(tag_rules), policies
+        )
+    _warn_problems(stats)
+    return frame, stats, replays, context
+
+
+def _cluster_sources(scheduler: str, sources: Sequence[InputSource]) -> None:
+    from llmaudit.cluster.connect import check_address
+
+    check_address(scheduler)
+    if any(s.is_stdin for s in sources):
+        raise UsageError("--scheduler reads files: stdin (-) cannot be sent to the workers", hint="pass files")
 
 
 def _warn_problems(stats: IngestStats) -> None:

@@ -15,7 +15,7 @@ import typer
 from llmaudit.analyze.scoresummary import mixed_names_warning
 from llmaudit.cli import options as opt
 from llmaudit.cli.app import command_app
-from llmaudit.cli.common import read_requests
+from llmaudit.cli.common import read_and_replay_on, read_requests
 from llmaudit.cli.console import (
     ProgressObserver,
     emit,
@@ -40,10 +40,11 @@ from llmaudit.shadow.logged import score_names, with_logged_scores
 from llmaudit.shipped import DEMO_POLICIES, demo_logs, demo_policies
 from llmaudit.simulate import Replayed, load_policy
 from llmaudit.simulate.billing import policy_seller
+from llmaudit.simulate.context import ReplayContext
 from llmaudit.simulate.match import original_models
 from llmaudit.simulate.quality import QualityScores, load_quality, request_keys, served_scores
 from llmaudit.simulate.run import NamedPolicy, simulate
-from llmaudit.simulate.sweep import sweep
+from llmaudit.simulate.sweep import sweep, sweep_policies
 
 EPILOG = """\
 Examples:
@@ -70,6 +71,9 @@ class Prepared:
     table: PriceTable
     policies: list[NamedPolicy]
     scores: QualityScores | None
+    # With --scheduler: each policy's replay, computed on the workers where the rows are.
+    replays: Sequence[Replayed] | None = None
+    context: ReplayContext | None = None
 
 
 def prepare(
@@ -80,9 +84,12 @@ def prepare(
     quality: Path | None,
     outputs: dict[str, Path | None],
     files: list[tuple[str, Path]],
+    sweeping: bool = False,
 ) -> Prepared:
     """Check the policies, prices and quality scores, then read the logs (a bad file fails in a moment,
-    not after the reading). ``files`` are the command's own inputs no output may replace."""
+    not after the reading). ``files`` are the command's own inputs no output may replace. With
+    ``--scheduler`` the policies (``sweeping``: the one policy at each share of the sweep) are
+    replayed on the cluster as it reads."""
     log_args = inputs.log_args(project)
     if not log_args:
         raise UsageError("no logs given", hint="pass LOGS, or name them under 'logs:' in llmaudit.yaml")
@@ -100,6 +107,22 @@ def prepare(
         policy_seller(named.policy, named.source, table)
     quality_path = quality or project.quality
     scores = load_quality(quality_path, table) if quality_path is not None else None
+    replayed = [p.policy for p in policies]
+    if sweeping:  # more than one policy: --sweep's error comes once the logs are read
+        replayed = sweep_policies(replayed[0]) if len(replayed) == 1 else []
+    if inputs.scheduler is not None and replayed:
+        frame, stats, replays, context = read_and_replay_on(
+            inputs.scheduler,
+            log_args,
+            ingest,
+            table,
+            inputs.rules_path(project),
+            replayed,
+            quiet=inputs.quiet,
+            outputs=outputs,
+            inputs=files + inputs.files(),
+        )
+        return Prepared(frame, stats, table, policies, scores, replays, context)
     frame, stats = read_requests(
         log_args,
         ingest,
@@ -125,6 +148,8 @@ def simulation(
         prepared.policies,
         inputs=input_files(prepared.stats),
         pricing=pricing_sources(prepared.table),
+        context=prepared.context,
+        replays=prepared.replays,
         quality=prepared.scores,
         on_replay=on_replay,
         on_stage=on_stage,
@@ -207,12 +232,15 @@ def simulate_command(
         quality=quality,
         outputs={"--output": output, "--per-request": None if rows_to_stdout else per_request},
         files=file_inputs(policy=policy, quality=quality),
+        sweeping=sweep_curve,
     )
     prepared = replace(prepared, scores=with_logged_scores(prepared.scores, prepared.frame))
     if sweep_curve:
         if len(prepared.policies) != 1:
             raise UsageError("--sweep takes one policy", hint="pass a single --policy FILE")
-        curve = sweep(prepared.frame, prepared.table, prepared.policies[0].policy, prepared.scores)
+        curve = sweep(
+            prepared.frame, prepared.table, prepared.policies[0].policy, prepared.scores, replays=prepared.replays
+        )
         options = RenderOptions(color=wants_color(output), width=width(output))
         emit(SWEEP_RENDERERS[output_format](curve, options), output)
         return

@@ -81,7 +81,12 @@ def collect_on(
     """Every request, tagged and priced on the cluster, in one frame (``simulate.collect``),
     with the reading's accounting: the frame a single process collects, row for row."""
     run = Run(client, sources, ingest, table, range_chunks)
-    parts: list[tasks.Part] = client.gather(run.read(tasks.read_rows, tagger))
+    return gather_rows(client, run, run.read(tasks.read_rows, tagger))
+
+
+def gather_rows(client: Client, run: Run, read: list[Future]) -> tuple[pd.DataFrame, IngestStats]:
+    """The rows of the read tasks in one frame, in input order, with the reading's accounting."""
+    parts: list[tasks.Part] = client.gather(read)
     first = parts[0]
     for later in parts[1:]:
         tasks.merge_stats(first.stats, later.stats, later.continues)

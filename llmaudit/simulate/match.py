@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -70,12 +70,19 @@ def difficulty_threshold(difficulty: np.ndarray, strong_share: float) -> float:
     return float(np.quantile(scored, 1 - strong_share, method="higher"))
 
 
-def difficulty_mask(frame: pd.DataFrame, band: Difficulty) -> np.ndarray:
-    """Rows whose difficulty lies in ``band``; rows without a score (untagged) never do."""
+def difficulty_mask(
+    frame: pd.DataFrame, band: Difficulty, thresholds: Mapping[float, float] | None = None
+) -> np.ndarray:
+    """Rows whose difficulty lies in ``band``; rows without a score (untagged) never do.
+
+    ``thresholds``: a ``strong_share``'s threshold calibrated on the whole log
+    (``context.ReplayContext``), when ``frame`` is only a block of it."""
     d = frame["difficulty"].to_numpy(dtype=np.float64)
     mask = ~np.isnan(d)
     if band.strong_share is not None:
-        mask &= d >= difficulty_threshold(d, band.strong_share)
+        share = float(band.strong_share)
+        threshold = thresholds[share] if thresholds is not None else difficulty_threshold(d, share)
+        mask &= d >= threshold
     if band.above is not None:
         mask &= d > band.above
     if band.below is not None:
@@ -83,7 +90,9 @@ def difficulty_mask(frame: pd.DataFrame, band: Difficulty) -> np.ndarray:
     return mask
 
 
-def match_mask(frame: pd.DataFrame, match: RouteMatch, table: PriceTable) -> np.ndarray:
+def match_mask(
+    frame: pd.DataFrame, match: RouteMatch, table: PriceTable, thresholds: Mapping[float, float] | None = None
+) -> np.ndarray:
     """Rows ``match`` selects: every condition given must hold (none given: every row).
 
     Reads ``task_type``, ``effective_tier`` (the complexity tier after round-up),
@@ -107,7 +116,7 @@ def match_mask(frame: pd.DataFrame, match: RouteMatch, table: PriceTable) -> np.
         codes, names = model_codes(frame)
         mask &= np.isin(codes, [i for i, name in enumerate(names) if name in wanted])
     if match.difficulty is not None:
-        mask &= difficulty_mask(frame, match.difficulty)
+        mask &= difficulty_mask(frame, match.difficulty, thresholds)
     for name, column, op in _BOUNDS:
         bound = getattr(match, name)
         if bound is not None:

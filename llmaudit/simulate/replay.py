@@ -27,7 +27,8 @@ prompt caching (else they are paid as plain input).
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 import numpy as np
@@ -37,6 +38,7 @@ from llmaudit.errors import ConfigError
 from llmaudit.pricing import ModelPrice, PriceTable
 from llmaudit.pricing.cost import TOOL_INPUTS, costs_of, mode_codes, model_index
 from llmaudit.schema import COLLECTED, ROUTED, UNTAGGED_TASK, UNTAGGED_TIER, untagged_mask
+from llmaudit.simulate.context import ReplayContext
 from llmaudit.simulate.match import _categorical, match_mask, model_codes, names_of
 from llmaudit.simulate.policy import Policy, Route, RouteMatch, Target
 from llmaudit.simulate.response_cache import cache_hits
@@ -60,7 +62,7 @@ class Replayed:
     cache_hit: np.ndarray  # bool
     context_failover: np.ndarray  # bool
     rerouted: np.ndarray  # bool: the model changed
-    reprice: Repricer | None = field(default=None, repr=False, compare=False)
+    reprice: Callable[[PriceTable], np.ndarray] | None = field(default=None, repr=False, compare=False)
     """The same calls priced by another table (a seller's prices); see :class:`Repricer`."""
     then_model: np.ndarray | None = None  # object: a cascade's second model (None where no cascade)
     escalation: np.ndarray | None = None  # float: the share sent on to ``then_model`` (0 where no cascade)
@@ -110,11 +112,11 @@ class _View:
 
 
 class _Replayer:
-    def __init__(self, frame: pd.DataFrame, table: PriceTable, policy: Policy, failure_rates: dict[str, float]):
+    def __init__(self, frame: pd.DataFrame, table: PriceTable, policy: Policy, context: ReplayContext):
         self.frame = ROUTED.require(frame, "routing")
         self.table = table
         self.policy = policy
-        self.failure_rates = failure_rates
+        self.failure_rates = context.failure_rates
         self.bill = table  # prices the chosen calls; routing always compares self.table's prices
         # Models as integer codes into self.names (grows with the policy's models): names
         # are compared and grouped as integers, never as a million strings.
@@ -137,18 +139,13 @@ class _Replayer:
         task = _categorical(frame["task_type"])
         self.task_codes, self.task_names = task.codes, [str(x) for x in task.categories]
         budgets = any(route.latency_budget_ms is not None for route in policy.routes)
-        self.latency = self._expected_latency() if budgets else {}
+        self.latency = self._expected_latency(context.latency_ms) if budgets else {}
 
-    def _expected_latency(self) -> dict[str, float]:
+    def _expected_latency(self, medians: dict[str, float]) -> dict[str, float]:
         """Per model, the latency a route's ``latency_budget_ms`` is held against: the policy's
         ``models.<name>.latency_ms``, else the median logged latency of the model's successful
-        requests (a failure's latency says little about an answer's)."""
-        frame = self.frame
-        codes = self.original_codes
-        latency = frame["latency_ms"].to_numpy(dtype=np.float64)
-        known = (frame["status"] == "ok").to_numpy() & ~np.isnan(latency) & (codes >= 0)
-        medians = pd.Series(latency[known]).groupby(codes[known]).median()
-        expected = {self.names[int(code)]: float(value) for code, value in medians.items()}
+        requests (a failure's latency says little about an answer's), over the whole log."""
+        expected = dict(medians)
         for name, traits in self.policy.models.items():
             if traits.latency_ms is not None:
                 hit = self.table.resolve(name)
@@ -502,16 +499,27 @@ def _same_price(a: ModelPrice, b: ModelPrice) -> bool:
 
 
 def replay(
-    frame: pd.DataFrame, table: PriceTable, policy: Policy, failure_rates: dict[str, float] | None = None
+    frame: pd.DataFrame,
+    table: PriceTable,
+    policy: Policy,
+    failure_rates: dict[str, float] | None = None,
+    *,
+    context: ReplayContext | None = None,
 ) -> Replayed:
     """Where each request goes under ``policy`` and what it costs there (see module doc).
 
     ``frame`` is priced canonical requests with tag columns (``prepare`` is applied
     here); ``failure_rates`` per priced model default to the logs' own error rates.
-    Raises ``ConfigError`` for a policy naming a model without a price.
+    ``context``: what the replay needs from the whole log when ``frame`` is a block of it
+    (``context.py``; its failure rates win over ``failure_rates``); by default ``frame``'s
+    own. Raises ``ConfigError`` for a policy naming a model without a price.
     """
     frame = prepare(frame.reset_index(drop=True), policy)
-    r = _Replayer(frame, table, policy, failure_rates if failure_rates is not None else observed_failure_rates(frame))
+    if context is None:
+        context = ReplayContext.of(frame, [policy])
+        if failure_rates is not None:
+            context = replace(context, failure_rates=failure_rates)
+    r = _Replayer(frame, table, policy, context)
     n = len(frame)
     routed = r.original_codes.copy()
     path = r.original
@@ -539,7 +547,7 @@ def replay(
     offset = len(routes) - len(policy.routes)  # the policy's own routes keep their indices in labels
     for i, route in enumerate(routes, start=-offset):
         label = route.name or f"routes[{i}]"
-        mask = open_rows & match_mask(frame, route.match, table)
+        mask = open_rows & match_mask(frame, route.match, table, context.thresholds)
         if not mask.any():
             continue
         open_rows &= ~mask
@@ -569,9 +577,7 @@ def replay(
     hits = np.zeros(n, dtype=bool)
     response = policy.cache.response
     if response is not None:
-        eligible = ok & priced
-        if response.task_types is not None:
-            eligible &= frame["task_type"].isin(response.task_types).to_numpy()
+        eligible = cache_eligible(frame, policy)
         hits = cache_hits(frame["prompt_hash"].to_numpy(), routed, frame["timestamp"], eligible, response.ttl_seconds)
         cost[hits] = 0.0
         path[hits] = "cache hit"
@@ -591,6 +597,30 @@ def replay(
         routed_codes=routed,
         original_codes=r.original_codes,
     )
+
+
+def cache_eligible(frame: pd.DataFrame, policy: Policy) -> np.ndarray:
+    """Rows the policy's response cache may serve or store: successful, priced, of its task types."""
+    eligible = (frame["status"] == "ok").to_numpy() & frame["cost_usd"].notna().to_numpy()
+    response = policy.cache.response
+    if response is not None and response.task_types is not None:
+        eligible &= frame["task_type"].fillna(UNTAGGED_TASK).isin(response.task_types).to_numpy()
+    return eligible
+
+
+def with_cache_hits(r: Replayed, hits: np.ndarray) -> Replayed:
+    """``r`` (a replay without its response cache) with ``hits`` served by the cache: free.
+
+    For a block of the log replayed on its own, whose hits were found across blocks
+    (``response_cache.hits_by_block``)."""
+    cost, path = r.cost_usd.copy(), r.path.copy()
+    cost[hits] = 0.0
+    path[hits] = "cache hit"
+    reprice = None
+    if isinstance(r.reprice, Repricer):  # a seller's prices leave the hits free too
+        reprice = copy.copy(r.reprice)
+        reprice._hits = hits
+    return replace(r, cost_usd=cost, path=path, cache_hit=hits, reprice=reprice)
 
 
 def _cascade_labels(names: list[str], first: np.ndarray, then: np.ndarray) -> np.ndarray:
@@ -617,9 +647,4 @@ def _compressed_output_cost(r: _Replayer, view: _View, model: str, route: Route)
 
 def observed_failure_rates(frame: pd.DataFrame) -> dict[str, float]:
     """Share of failed requests per priced model in the logs."""
-    codes, names = model_codes(frame)
-    known = codes >= 0
-    failed = (frame["status"] != "ok").to_numpy()[known]
-    requests = np.bincount(codes[known], minlength=len(names))
-    failures = np.bincount(codes[known], weights=failed, minlength=len(names))
-    return {str(names[i]): float(failures[i] / requests[i]) for i in np.flatnonzero(requests)}
+    return ReplayContext.of(frame).failure_rates

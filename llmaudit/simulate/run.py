@@ -35,6 +35,7 @@ from llmaudit.report.simulate_model import (
     SliceRow,
 )
 from llmaudit.simulate.billing import FeeScenario, bill_policy, flat_vs_metered, policy_seller
+from llmaudit.simulate.context import ReplayContext
 from llmaudit.simulate.match import model_codes, names_of
 from llmaudit.simulate.policy import Policy
 from llmaudit.simulate.quality import (
@@ -46,7 +47,7 @@ from llmaudit.simulate.quality import (
     request_keys,
     served_scores,
 )
-from llmaudit.simulate.replay import Replayed, distinct, observed_failure_rates, replay
+from llmaudit.simulate.replay import Replayed, distinct, replay
 from llmaudit.simulate.snapshot import (
     policy_models,
     price_snapshot,
@@ -154,6 +155,8 @@ def simulate(
     pricing: Sequence[PricingSource] = (),
     fee_scenarios: Sequence[FeeScenario] = (),
     failure_rates: dict[str, float] | None = None,
+    context: ReplayContext | None = None,
+    replays: Sequence[Replayed] | None = None,
     quality: QualityScores | None = None,
     on_replay: Callable[[NamedPolicy, Replayed], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
@@ -165,14 +168,20 @@ def simulate(
     each policy's replay with its cost as billed (a ``billing.seller``'s prices and
     per-request fees when the policy names one), from a worker thread. ``on_stage`` is told
     each stage by name as it starts (each policy's replay, from its worker thread).
+    ``context``: what the replays need from the whole log (``context.py``), when the caller
+    has it (a cluster computes it where the rows are); else computed from ``frame``, once
+    for every policy. ``failure_rates`` replace its observed rates. ``replays``: each
+    policy's replay of ``frame``, when computed elsewhere (on a cluster, where the rows are).
     """
     stage = on_stage or _quiet
     stage(f"preparing the replay of {len(frame):,} requests (failure rates, tiers, task types)")
     base = frame["cost_usd"].to_numpy(dtype=np.float64)
     codes, names = model_codes(frame)
     logged = {str(names[c]) for c in distinct(codes)}  # the models the traffic was priced as
-    if failure_rates is None:
-        failure_rates = observed_failure_rates(frame)  # once for every policy
+    if context is None:
+        context = ReplayContext.of(frame, [named.policy for named in policies])  # once for every policy
+    if failure_rates is not None:
+        context = replace(context, failure_rates=failure_rates)
     baseline_total = float(np.nansum(base))
     stamps = frame["timestamp"].dropna()
     first, last = (stamps.min(), stamps.max()) if len(stamps) else (None, None)
@@ -200,10 +209,11 @@ def simulate(
     finished: list[str] = []
     lock = threading.Lock()
 
-    def run_one(named: NamedPolicy) -> tuple[PolicyResult, tuple[str, ...]]:
+    def run_one(item: tuple[int, NamedPolicy]) -> tuple[PolicyResult, tuple[str, ...]]:
+        index, named = item
         with lock:
             stage(f"replaying policy {named.policy.name!r} ({len(finished)} of {count} done)")
-        r = replay(frame, table, named.policy, failure_rates)
+        r = replays[index] if replays is not None else replay(frame, table, named.policy, context=context)
         # The policy's bill: list prices, or as its billing.seller sells the same calls (fees included).
         bill = bill_policy(
             r,
@@ -249,7 +259,7 @@ def simulate(
 
     # Policies replay side by side on the worker threads: numpy and pandas do most of the
     # work without the GIL. Results keep the policies' order; the first error raised wins.
-    outcomes = list(ordered_map(run_one, policies, workers=min(len(policies), default_workers())))
+    outcomes = list(ordered_map(run_one, list(enumerate(policies)), workers=min(len(policies), default_workers())))
     results = [result for result, _ in outcomes]
     bill_warnings = [w for _, warnings in outcomes for w in warnings]
     warnings = ((note,) if note else ()) + _unpriced_warning(base, codes, names) + tuple(bill_warnings)

@@ -10,6 +10,7 @@ the savings against the logged baseline and, with quality scores, the expected q
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final
 
@@ -22,7 +23,7 @@ from llmaudit.schema import untagged_mask
 from llmaudit.simulate.match import difficulty_threshold, original_models
 from llmaudit.simulate.policy import Difficulty, Policy
 from llmaudit.simulate.quality import QualityScores, _mean, request_keys, served_scores
-from llmaudit.simulate.replay import replay
+from llmaudit.simulate.replay import Replayed, replay
 from llmaudit.versions import SCHEMA_VERSION
 
 SHARES: Final = tuple(round(i / 10, 1) for i in range(11))
@@ -79,14 +80,24 @@ def with_share(policy: Policy, index: int, share: float) -> Policy:
     return policy.model_copy(update={"routes": routes})
 
 
+def sweep_policies(policy: Policy, shares: tuple[float, ...] = SHARES) -> list[Policy]:
+    """``policy`` at each of ``shares``, in order (what ``sweep`` replays)."""
+    index = strong_route(policy)
+    return [with_share(policy, index, share) for share in shares]
+
+
 def sweep(
     frame: pd.DataFrame,
     table: PriceTable,
     policy: Policy,
     quality: QualityScores | None = None,
     shares: tuple[float, ...] = SHARES,
+    replays: Sequence[Replayed] | None = None,
 ) -> SweepReport:
-    """The curve of ``policy`` over ``shares`` of strong calls (see module doc)."""
+    """The curve of ``policy`` over ``shares`` of strong calls (see module doc).
+
+    ``replays``: the replays of ``sweep_policies(policy, shares)``, when computed elsewhere
+    (on a cluster, where the rows are)."""
     index = strong_route(policy)
     route = policy.routes[index]
     label = f"rule {route.name or f'routes[{index}]'}"
@@ -99,8 +110,8 @@ def sweep(
     if quality is not None:
         base_quality = _mean(quality.score(original_models(frame), tasks, ids))
     points = []
-    for share in shares:
-        r = replay(frame, table, with_share(policy, index, share))
+    for i, share in enumerate(shares):
+        r = replays[i] if replays is not None else replay(frame, table, with_share(policy, index, share))
         cost = float(np.nansum(r.cost_usd))
         took = (r.reason == label) & scored
         threshold = difficulty_threshold(difficulty[scored], share)
