@@ -2,14 +2,17 @@
 
 A range starts and ends on the chunk boundaries a single-process read of the file would
 use (``llmaudit.ingest.ranges``), so every chunk is the same; each range task still reads
-the first MB of its file to detect the format from the same sample. Compressed files,
-JSON documents, CSV, Parquet and the formats that read whole exports are one task each.
+the first MB of its file to detect the format from the same sample. A range's lines are
+numbered from 1 at its start: nothing counts the newlines before it ahead of the reading
+(a full extra pass over the bytes); the merge moves each range's line numbers past the
+lines of the ranges before it (``cluster.lines``). Compressed files, JSON documents, CSV,
+Parquet and the formats that read whole exports are one task each.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Final
 
@@ -24,8 +27,6 @@ from llmaudit.ingest.sources import InputSource
 
 # Chunks per range task: 4 x 16 MiB, enough work per task to hide the scheduling cost.
 RANGE_CHUNKS: Final = 4
-# Counts the newlines in each (file, start, end) span (on the workers).
-LineCounter = Callable[[Sequence[tuple[InputSource, int, int]]], list[int]]
 
 
 def splittable(source: InputSource, options: IngestOptions, range_bytes: int) -> bool:
@@ -69,25 +70,16 @@ def boundaries(source: InputSource, range_bytes: int) -> list[int]:
     return found
 
 
-def plan(
-    sources: Sequence[InputSource], options: IngestOptions, count: LineCounter, range_chunks: int = RANGE_CHUNKS
-) -> list[InputSource]:
-    """One task per input, or per range of a large JSON Lines file, in input order."""
+def plan(sources: Sequence[InputSource], options: IngestOptions, range_chunks: int = RANGE_CHUNKS) -> list[InputSource]:
+    """One task per input, or per range of a large JSON Lines file, in input order. Every
+    range's lines are numbered from 1 (the merge makes them the file's)."""
     range_bytes = range_chunks * options.chunk_bytes
-    cuts = {i: boundaries(s, range_bytes) for i, s in enumerate(sources) if splittable(s, options, range_bytes)}
-    spans: list[tuple[InputSource, int, int]] = []
-    for i, found in cuts.items():
-        source = sources[i]
+    tasks: list[InputSource] = []
+    for source in sources:
+        if not splittable(source, options, range_bytes):
+            tasks.append(source)
+            continue
         assert source.path is not None
-        edges = [0, *found, source.path.stat().st_size]
-        spans += [(source, a, b) for a, b in itertools.pairwise(edges)]
-    newlines = iter(count(spans))
-    ranges: dict[int, list[InputSource]] = {}
-    for i, found in cuts.items():
-        line = 1
-        ranges[i] = []
-        for _ in range(len(found) + 1):
-            source, a, b = spans.pop(0)
-            ranges[i].append(replace(source, byte_range=ByteRange(a, b, line)))
-            line += next(newlines)
-    return [task for i, source in enumerate(sources) for task in ranges.get(i, [source])]
+        edges = [0, *boundaries(source, range_bytes), source.path.stat().st_size]
+        tasks += [replace(source, byte_range=ByteRange(a, b, 1)) for a, b in itertools.pairwise(edges)]
+    return tasks
