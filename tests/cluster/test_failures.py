@@ -126,7 +126,6 @@ def test_a_run_without_scheduler_never_imports_dask() -> None:
     assert done.stdout.strip() == "[]"
 
 
-
 # Run as text by ``eval`` (a builtin): a function of this module would import llmaudit on the worker.
 _WORKER_STATE = (
     "'llmaudit.cluster.tasks' in __import__('sys').modules,"
@@ -139,5 +138,5 @@ def test_local_workers_start_with_llmaudit_imported_and_no_profiler() -> None:
 
     from llmaudit.cluster.connect import local_cluster
 
-    with local_cluster(1, dashboard_address=None) as cluster, Client(cluster) as client:
+    with local_cluster(1, dashboard_address=":0") as cluster, Client(cluster) as client:
         assert list(client.run(eval, _WORKER_STATE).values()) == [(True, False)]
