@@ -106,11 +106,11 @@ class Run:
         if ingest.now is None:  # one "now" for every worker's future-timestamp check
             ingest = replace(ingest, now=pd.Timestamp.now(tz="UTC"))
         self.ingest = ingest
-        self.inputs = plan(self.reader.sources, ingest, chunks)
+        self.width = max(1, sum(client.nthreads().values()))
+        self.inputs = plan(self.reader.sources, ingest, chunks, self.width)
         if not self.inputs:
             list(self.reader)  # no logs, only companion files: the single-process error
         [self.table] = client.scatter([table], broadcast=True)
-        self.width = max(1, sum(client.nthreads().values()))
 
     def read(self, read: Callable[..., tasks.Part], *args: Any) -> list[Future]:
         """Each input read by ``read`` on the workers, in order; a task that shares request ids

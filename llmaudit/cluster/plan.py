@@ -57,29 +57,49 @@ def splittable(source: InputSource, options: IngestOptions, range_bytes: int) ->
     return fmt.read_tables is None and fmt.companion_of is None
 
 
-def boundaries(source: InputSource, range_bytes: int) -> list[int]:
-    """Start offsets of the ranges after the first (chunk boundaries about ``range_bytes`` apart)."""
+def boundaries(source: InputSource, offsets: Sequence[int]) -> list[int]:
+    """Start offsets of the ranges after the first: the chunk boundary for each of ``offsets``
+    (multiples of the chunk size, increasing)."""
     assert source.path is not None
     size = source.path.stat().st_size
     found: list[int] = []
     with open(source.path, "rb") as stream:
-        for offset in range(range_bytes, size, range_bytes):
+        for offset in offsets:
             cut = chunk_end_before(stream, offset)
             if cut is not None and (not found or cut > found[-1]) and 0 < cut < size:
                 found.append(cut)
     return found
 
 
-def plan(sources: Sequence[InputSource], options: IngestOptions, range_chunks: int = RANGE_CHUNKS) -> list[InputSource]:
+def offsets(size: int, range_bytes: int, chunk_bytes: int, tail_bytes: int = 0) -> list[int]:
+    """Where ranges of a ``size``-byte file end: every ``range_bytes``, and in the last
+    ``tail_bytes`` every ``chunk_bytes`` (one-chunk tasks to even out the workers' ends)."""
+    tail = max(0, size - tail_bytes)
+    fine = max(chunk_bytes, -(-tail // chunk_bytes) * chunk_bytes)
+    return [*range(range_bytes, tail, range_bytes), *range(fine, size, chunk_bytes)]
+
+
+def plan(
+    sources: Sequence[InputSource], options: IngestOptions, range_chunks: int = RANGE_CHUNKS, workers: int = 1
+) -> list[InputSource]:
     """One task per input, or per range of a large JSON Lines file, in input order. Every
-    range's lines are numbered from 1 (the merge makes them the file's)."""
-    range_bytes = range_chunks * options.chunk_bytes
+    range's lines are numbered from 1 (the merge makes them the file's).
+
+    The last such file ends in ``2 * workers`` one-chunk ranges: the run ends when the last
+    task does, and small last tasks leave no worker idle long while another finishes.
+    """
+    chunk = options.chunk_bytes
+    range_bytes = range_chunks * chunk
+    split = [splittable(s, options, range_bytes) for s in sources]
+    last = max((i for i, yes in enumerate(split) if yes), default=-1)
     tasks: list[InputSource] = []
-    for source in sources:
-        if not splittable(source, options, range_bytes):
+    for i, source in enumerate(sources):
+        if not split[i]:
             tasks.append(source)
             continue
         assert source.path is not None
-        edges = [0, *boundaries(source, range_bytes), source.path.stat().st_size]
+        size = source.path.stat().st_size
+        ends = offsets(size, range_bytes, chunk, 2 * workers * chunk if i == last else 0)
+        edges = [0, *boundaries(source, ends), size]
         tasks += [replace(source, byte_range=ByteRange(a, b, 1)) for a, b in itertools.pairwise(edges)]
     return tasks
