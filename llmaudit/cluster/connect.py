@@ -3,8 +3,8 @@ address (``tcp://host:8786``) connects to a running scheduler, with a timeout.
 
 The workers of a local cluster import llmaudit's task code when they start (Dask's
 ``preload``), not during the first task, and run without Dask's statistical profiler,
-which samples the running task's stack 100 times a second for the dashboard: together
-about 15% of the workers' CPU at 1M records (docs/scale.md). A long-running cluster gets
+which samples the running task's stack 100 times a second for the dashboard (about 0.9
+and 0.7 CPU-seconds a worker at 1M records: docs/scale.md). A long-running cluster gets
 the same with ``dask worker --preload llmaudit.cluster.tasks`` and
 ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``.
 """
