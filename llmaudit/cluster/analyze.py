@@ -29,7 +29,9 @@ import pandas as pd
 from llmaudit.analyze.run import AnalyzeOptions, _build_report
 from llmaudit.analyze.totals import Duplicates
 from llmaudit.cluster import tasks
+from llmaudit.cluster.lines import shift_error
 from llmaudit.cluster.plan import RANGE_CHUNKS, plan
+from llmaudit.errors import InputError
 from llmaudit.ingest.accounting import IngestStats
 from llmaudit.ingest.reader import IngestOptions, RequestReader
 from llmaudit.ingest.sources import InputSource
@@ -89,8 +91,7 @@ def gather_rows(client: Client, run: Run, read: list[Future]) -> tuple[pd.DataFr
     parts: list[tasks.Part] = client.gather(read)
     first = parts[0]
     for later in parts[1:]:
-        tasks.merge_stats(first.stats, later.stats, later.continues)
-        first.failures.extend(later.failures)
+        tasks.join(first, later)
     reader = run.finish(first)
     frames = [p.rows for p in parts if p.rows is not None and len(p.rows)]
     return compact(pd.concat(frames, ignore_index=True)), reader.stats
@@ -110,12 +111,11 @@ class Run:
         if ingest.now is None:  # one "now" for every worker's future-timestamp check
             ingest = replace(ingest, now=pd.Timestamp.now(tz="UTC"))
         self.ingest = ingest
-        count = lambda spans: client.gather(client.map(tasks.newlines, list(spans), pure=False))  # noqa: E731
-        self.inputs = plan(self.reader.sources, ingest, count, chunks)
+        self.width = max(1, sum(client.nthreads().values()))
+        self.inputs = plan(self.reader.sources, ingest, chunks, self.width)
         if not self.inputs:
             list(self.reader)  # no logs, only companion files: the single-process error
         [self.table] = client.scatter([table], broadcast=True)
-        self.width = max(1, sum(client.nthreads().values()))
 
     def read(self, read: Callable[..., tasks.Part], *args: Any) -> list[Future]:
         """Each input read by ``read`` on the workers, in order; a task that shares request ids
@@ -125,12 +125,12 @@ class Run:
             client.submit(read, source, ingest, self.table, *args, key=f"llmaudit-read-{i}-{_token()}", retries=2)
             for i, source in enumerate(inputs)
         ]
-        _raise_first_error(client, parts)
+        _raise_first_error(client, parts, inputs)
         for i, known in _ids_seen_before(client, parts, self.width).items():
             parts[i] = client.submit(
                 read, inputs[i], ingest, self.table, *args, known, key=f"llmaudit-reread-{i}-{_token()}", retries=2
             )
-        _raise_first_error(client, parts)
+        _raise_first_error(client, parts, inputs)
         return parts
 
     def finish(self, merged: tasks.Part) -> RequestReader:
@@ -148,14 +148,22 @@ def _token() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def _raise_first_error(client: Client, futures: Sequence[Future]) -> None:
-    """Wait for every task; the error of the earliest failed one (in input order), if any."""
+def _raise_first_error(client: Client, futures: Sequence[Future], inputs: Sequence[InputSource]) -> None:
+    """Wait for every task; the error of the earliest failed one (in input order), if any,
+    its line numbers the file's (a range numbers its lines from 1: ``cluster.lines``)."""
     from distributed import wait
 
     wait(futures)
-    for future in futures:
+    for i, future in enumerate(futures):
         if future.status == "error":
-            raise future.exception()  # type: ignore[misc]
+            error = future.exception()
+            first = i
+            while tasks.continues(inputs[first]):
+                first -= 1  # back to the file's first range: those tasks all succeeded
+            if first < i and isinstance(error, InputError):
+                earlier = client.gather([client.submit(tasks.lines_read, f) for f in futures[first:i]])
+                error = shift_error(error, inputs[i].display, sum(earlier))
+            raise error  # type: ignore[misc]
 
 
 def _shuffle(

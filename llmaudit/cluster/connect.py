@@ -1,5 +1,13 @@
 """A Dask client for ``--scheduler``: ``local:N`` starts N worker processes here; an
-address (``tcp://host:8786``) connects to a running scheduler, with a timeout."""
+address (``tcp://host:8786``) connects to a running scheduler, with a timeout.
+
+The workers of a local cluster import llmaudit's task code when they start (Dask's
+``preload``), not during the first task, and run without Dask's statistical profiler,
+which samples the running task's stack 100 times a second for the dashboard (about 0.9
+and 0.7 CPU-seconds a worker at 1M records: docs/scale.md). A long-running cluster gets
+the same with ``dask worker --preload llmaudit.cluster.tasks`` and
+``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +15,20 @@ import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from llmaudit.errors import UsageError
 
 if TYPE_CHECKING:
-    from distributed import Client
+    from distributed import Client, LocalCluster
 
 CONNECT_TIMEOUT_S: Final = 10.0
 _LOCAL: Final = re.compile(r"local:(\d+)")
 _INSTALL: Final = 'install it with: pip install "llm-cost-audit[dask]"'
+# What a worker imports when it starts: everything a task runs.
+WORKER_PRELOAD: Final = ("llmaudit.cluster.tasks",)
+# Dask settings of a local cluster's workers (given to each worker process by its nanny).
+WORKER_CONFIG: Final = {"distributed.worker.profile.enabled": False}
 
 
 def check_address(address: str) -> str:
@@ -43,18 +55,12 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT_S) -> Iterator[Client
     """
     check_address(address)
     try:
-        from distributed import Client, LocalCluster
+        from distributed import Client
     except ImportError:
         raise UsageError("--scheduler needs Dask (distributed), which is not installed", hint=_INSTALL) from None
     local = _LOCAL.fullmatch(address)
     if local is not None:
-        cluster = LocalCluster(
-            n_workers=int(local.group(1)),
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":0",  # any free port: never a clash with another cluster on 8787
-            silence_logs=logging.ERROR,
-        )
+        cluster = local_cluster(int(local.group(1)), dashboard_address=":0")  # any free port: no clash on 8787
         try:
             with Client(cluster) as client:
                 yield client
@@ -70,3 +76,20 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT_S) -> Iterator[Client
         ) from None
     with client:
         yield client
+
+
+def local_cluster(workers: int, **options: Any) -> LocalCluster:
+    """A cluster of ``workers`` one-thread worker processes on this machine, each with
+    llmaudit's task code imported and Dask's profiler off (``options``: LocalCluster's)."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set(WORKER_CONFIG):
+        return LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            preload=list(WORKER_PRELOAD),
+            silence_logs=logging.ERROR,
+            **options,
+        )

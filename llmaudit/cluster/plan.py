@@ -2,14 +2,17 @@
 
 A range starts and ends on the chunk boundaries a single-process read of the file would
 use (``llmaudit.ingest.ranges``), so every chunk is the same; each range task still reads
-the first MB of its file to detect the format from the same sample. Compressed files,
-JSON documents, CSV, Parquet and the formats that read whole exports are one task each.
+the first MB of its file to detect the format from the same sample. A range's lines are
+numbered from 1 at its start: nothing counts the newlines before it ahead of the reading
+(a full extra pass over the bytes); the merge moves each range's line numbers past the
+lines of the ranges before it (``cluster.lines``). Compressed files, JSON documents, CSV,
+Parquet and the formats that read whole exports are one task each.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Final
 
@@ -24,8 +27,6 @@ from llmaudit.ingest.sources import InputSource
 
 # Chunks per range task: 4 x 16 MiB, enough work per task to hide the scheduling cost.
 RANGE_CHUNKS: Final = 4
-# Counts the newlines in each (file, start, end) span (on the workers).
-LineCounter = Callable[[Sequence[tuple[InputSource, int, int]]], list[int]]
 
 
 def splittable(source: InputSource, options: IngestOptions, range_bytes: int) -> bool:
@@ -56,38 +57,49 @@ def splittable(source: InputSource, options: IngestOptions, range_bytes: int) ->
     return fmt.read_tables is None and fmt.companion_of is None
 
 
-def boundaries(source: InputSource, range_bytes: int) -> list[int]:
-    """Start offsets of the ranges after the first (chunk boundaries about ``range_bytes`` apart)."""
+def boundaries(source: InputSource, offsets: Sequence[int]) -> list[int]:
+    """Start offsets of the ranges after the first: the chunk boundary for each of ``offsets``
+    (multiples of the chunk size, increasing)."""
     assert source.path is not None
     size = source.path.stat().st_size
     found: list[int] = []
     with open(source.path, "rb") as stream:
-        for offset in range(range_bytes, size, range_bytes):
+        for offset in offsets:
             cut = chunk_end_before(stream, offset)
             if cut is not None and (not found or cut > found[-1]) and 0 < cut < size:
                 found.append(cut)
     return found
 
 
+def offsets(size: int, range_bytes: int, chunk_bytes: int, tail_bytes: int = 0) -> list[int]:
+    """Where ranges of a ``size``-byte file end: every ``range_bytes``, and in the last
+    ``tail_bytes`` every ``chunk_bytes`` (one-chunk tasks to even out the workers' ends)."""
+    tail = max(0, size - tail_bytes)
+    fine = max(chunk_bytes, -(-tail // chunk_bytes) * chunk_bytes)
+    return [*range(range_bytes, tail, range_bytes), *range(fine, size, chunk_bytes)]
+
+
 def plan(
-    sources: Sequence[InputSource], options: IngestOptions, count: LineCounter, range_chunks: int = RANGE_CHUNKS
+    sources: Sequence[InputSource], options: IngestOptions, range_chunks: int = RANGE_CHUNKS, workers: int = 1
 ) -> list[InputSource]:
-    """One task per input, or per range of a large JSON Lines file, in input order."""
-    range_bytes = range_chunks * options.chunk_bytes
-    cuts = {i: boundaries(s, range_bytes) for i, s in enumerate(sources) if splittable(s, options, range_bytes)}
-    spans: list[tuple[InputSource, int, int]] = []
-    for i, found in cuts.items():
-        source = sources[i]
+    """One task per input, or per range of a large JSON Lines file, in input order. Every
+    range's lines are numbered from 1 (the merge makes them the file's).
+
+    The last such file ends in ``2 * workers`` one-chunk ranges: the run ends when the last
+    task does, and small last tasks leave no worker idle long while another finishes.
+    """
+    chunk = options.chunk_bytes
+    range_bytes = range_chunks * chunk
+    split = [splittable(s, options, range_bytes) for s in sources]
+    last = max((i for i, yes in enumerate(split) if yes), default=-1)
+    tasks: list[InputSource] = []
+    for i, source in enumerate(sources):
+        if not split[i]:
+            tasks.append(source)
+            continue
         assert source.path is not None
-        edges = [0, *found, source.path.stat().st_size]
-        spans += [(source, a, b) for a, b in itertools.pairwise(edges)]
-    newlines = iter(count(spans))
-    ranges: dict[int, list[InputSource]] = {}
-    for i, found in cuts.items():
-        line = 1
-        ranges[i] = []
-        for _ in range(len(found) + 1):
-            source, a, b = spans.pop(0)
-            ranges[i].append(replace(source, byte_range=ByteRange(a, b, line)))
-            line += next(newlines)
-    return [task for i, source in enumerate(sources) for task in ranges.get(i, [source])]
+        size = source.path.stat().st_size
+        ends = offsets(size, range_bytes, chunk, 2 * workers * chunk if i == last else 0)
+        edges = [0, *boundaries(source, ends), size]
+        tasks += [replace(source, byte_range=ByteRange(a, b, 1)) for a, b in itertools.pairwise(edges)]
+    return tasks

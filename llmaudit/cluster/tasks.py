@@ -16,10 +16,10 @@ import pandas as pd
 import pyarrow as pa
 
 from llmaudit.analyze.run import AnalyzeOptions, _Accumulator, accumulate
+from llmaudit.cluster.lines import shift_error, shift_stats
 from llmaudit.errors import InputError
 from llmaudit.ingest.accounting import MAX_EXAMPLES, IngestStats
 from llmaudit.ingest.parallel import limit_workers
-from llmaudit.ingest.ranges import count_lines
 from llmaudit.ingest.reader import IngestOptions, RequestReader
 from llmaudit.ingest.sources import InputSource
 from llmaudit.pricing import PriceTable
@@ -41,13 +41,6 @@ class Part:
     continues: bool = False
     # The kept columns of every request (``simulate.collect``), for simulate and check.
     rows: pd.DataFrame | None = None
-
-
-def newlines(span: tuple[InputSource, int, int]) -> int:
-    """Newlines in a (file, start, end) span."""
-    source, start, end = span
-    assert source.path is not None
-    return count_lines(source.path, start, end)
 
 
 def _share_cores() -> None:
@@ -83,8 +76,7 @@ def read_part(
     ids = reader.request_id_hashes()
     if known_ids is not None and len(known_ids):
         ids = np.setdiff1d(ids, known_ids)
-    continues = source.byte_range is not None and source.byte_range.start > 0
-    return Part(acc, reader.stats, reader.failures, ids, continues)
+    return Part(acc, reader.stats, reader.failures, ids, continues(source))
 
 
 def read_rows(
@@ -100,8 +92,17 @@ def read_rows(
     reader.require_records = False
     rows = collect_rows(reader, table, tagger)
     ids = reader.request_id_hashes()
-    continues = source.byte_range is not None and source.byte_range.start > 0
-    return Part(None, reader.stats, reader.failures, ids, continues, rows)
+    return Part(None, reader.stats, reader.failures, ids, continues(source), rows)
+
+
+def continues(source: InputSource) -> bool:
+    """Whether ``source`` is a byte range after its file's first (its lines numbered from 1)."""
+    return source.byte_range is not None and source.byte_range.start > 0
+
+
+def lines_read(part: Part) -> int:
+    """The lines a part read (of a range task: the range's lines)."""
+    return part.stats.lines_read
 
 
 # -- the shuffles: by hash, into ``n`` partitions --------------------------------------------
@@ -157,14 +158,34 @@ def merge(first: Part, later: Part) -> Part:
     """Two consecutive parts as one: sums replayed in order, the line accounting joined."""
     assert first.acc is not None and later.acc is not None
     first.acc.merge(later.acc)
-    merge_stats(first.stats, later.stats, later.continues)
-    first.failures.extend(later.failures)
+    join(first, later)
     first.ids = _EMPTY
     return first
 
 
+def join(first: Part, later: Part) -> None:
+    """Add ``later``'s accounting and failures to ``first``'s (the parts are consecutive)."""
+    by = continued_lines(first.stats, later)
+    if by:
+        source = later.stats.files[0].source
+        shift_stats(later.stats, source, by)
+        later.failures = [shift_error(e, source, by) for e in later.failures]
+    merge_stats(first.stats, later.stats, later.continues)
+    first.failures.extend(later.failures)
+
+
+def continued_lines(before: IngestStats, later: Part) -> int:
+    """The lines of ``later``'s first file that come before it: those ``before`` read of it,
+    when ``later`` continues that file (its line numbers start from 1), else 0."""
+    files = later.stats.files
+    if later.continues and files and before.files and before.files[-1].source == files[0].source:
+        return before.files[-1].lines_read
+    return 0
+
+
 def merge_stats(into: IngestStats, later: IngestStats, continues: bool) -> None:
-    """Add ``later``'s accounting; a range of the same file adds to that file's line."""
+    """Add ``later``'s accounting; a range of the same file adds to that file's line (its line
+    numbers already the file's: ``join``)."""
     files = list(later.files)
     if continues and files and into.files and into.files[-1].source == files[0].source:
         head, more = into.files[-1], files.pop(0)

@@ -29,8 +29,9 @@ _BOM: Final = b"\xef\xbb\xbf"
 
 @dataclass(frozen=True)
 class ByteRange:
-    """File bytes ``[start, end)``, both chunk boundaries; ``first_line`` is the 1-based
-    number of the line at ``start`` (line numbers in messages stay the file's)."""
+    """File bytes ``[start, end)``, both chunk boundaries; ``first_line`` is the number the
+    line at ``start`` gets (a cluster task gives 1, and its merge adds the lines of the
+    ranges before, so the numbers in messages are the file's)."""
 
     start: int
     end: int
@@ -73,18 +74,3 @@ def chunk_end_before(stream: BinaryIO, offset: int) -> int | None:
     window = stream.read(offset - low)
     cut = window.rfind(b"\n")
     return None if cut < 0 else low + cut + 1
-
-
-def count_lines(path: Path, start: int, end: int, block: int = 8 << 20) -> int:
-    """Newlines in ``[start, end)`` of the file (the line number offset of what follows)."""
-    total = 0
-    with open(path, "rb") as stream:
-        stream.seek(start)
-        left = end - start
-        while left > 0:
-            data = stream.read(min(block, left))
-            if not data:
-                break
-            total += data.count(b"\n")
-            left -= len(data)
-    return total

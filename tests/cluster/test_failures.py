@@ -124,3 +124,19 @@ def test_a_run_without_scheduler_never_imports_dask() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+# Run as text by ``eval`` (a builtin): a function of this module would import llmaudit on the worker.
+_WORKER_STATE = (
+    "'llmaudit.cluster.tasks' in __import__('sys').modules,"
+    " __import__('dask').config.get('distributed.worker.profile.enabled')"
+)
+
+
+def test_local_workers_start_with_llmaudit_imported_and_no_profiler() -> None:
+    from distributed import Client
+
+    from llmaudit.cluster.connect import local_cluster
+
+    with local_cluster(1, dashboard_address=":0") as cluster, Client(cluster) as client:
+        assert list(client.run(eval, _WORKER_STATE).values()) == [(True, False)]

@@ -61,7 +61,7 @@ def big_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_a_generated_log_read_as_ranges(client: Any, big_log: Path) -> None:
     ingest = IngestOptions(chunk_bytes=1 << 20)
-    tasks = plan(expand_inputs([str(big_log)]), ingest, lambda spans: [0] * len(spans), range_chunks=8)
+    tasks = plan(expand_inputs([str(big_log)]), ingest, range_chunks=8)
     assert len(tasks) > 10 and all(t.byte_range is not None for t in tasks)
     one, two = _both(client, [str(big_log), str(SAMPLES / "app")], ingest, AnalyzeOptions(sample=3), range_chunks=8)
     report = json.loads(one)
