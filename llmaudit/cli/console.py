@@ -23,6 +23,7 @@ from llmaudit.report.safety import term_text
 if TYPE_CHECKING:  # the ingest stack and rich's progress load only when a command reads logs
     from rich.progress import Progress, TaskID
 
+    from llmaudit.cluster.analyze import TaskProgress
     from llmaudit.ingest import InputSource
 
 DEFAULT_WIDTH = 100
@@ -178,6 +179,51 @@ class ProgressObserver:
                 # Every byte is read; the worker threads still tag and price the last chunks.
                 self._progress.update(self._task, description="tagging and pricing (all bytes read)")
                 self._progress.refresh()
+
+
+class ClusterProgress(ProgressObserver):
+    """Progress on stderr while a ``--scheduler`` run works (a terminal only, not with -q):
+    the read tasks done of those planned, and MB read of MB planned when every size is known
+    (``tasks``, the cluster's ``on_task``), then each later stage by name (``stage``)."""
+
+    def __init__(self, enabled: bool) -> None:
+        super().__init__([], enabled)
+        self._counting = False  # the display shows the tasks' count (not a named stage)
+
+    def tasks(self, state: TaskProgress) -> None:
+        if not self.enabled:
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        size = "" if state.bytes_planned is None else f"{_mb(state.bytes_done)} of {_mb(state.bytes_planned)} MB"
+        with self._lock:
+            if not self._counting:
+                if self._progress is not None:
+                    self._progress.stop()  # a stage before the reading (starting the cluster)
+                self._progress = Progress(
+                    TextColumn("[progress.description]{task.description}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TextColumn("tasks {task.fields[size]}"),
+                    TimeElapsedColumn(),
+                    console=self._console,
+                    transient=True,
+                )
+                self._progress.start()
+                self._task = self._progress.add_task("reading on the cluster", total=state.planned, size=size)
+                self._counting, self._staged = True, False
+            if self._progress is not None and self._task is not None:
+                self._progress.update(self._task, completed=state.done, total=state.planned, size=size)
+                self._progress.refresh()
+
+    def stage(self, name: str) -> None:
+        if self._counting:
+            self._counting = False  # the next stage replaces the count
+        super().stage(name)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:,.1f}"
 
 
 class CountProgress:
