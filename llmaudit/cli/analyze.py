@@ -228,4 +228,4 @@ def _on_cluster(
     if per_request is not None:
         raise UsageError("--per-request is not available with --scheduler", hint="drop one of them")
     with on_cluster(scheduler, sources, quiet=quiet) as (client, progress):
-        return analyze_on(client, sources, ingest, table, options, on_task=progress.tasks, on_stage=progress.stage)
+        return analyze_on(client, sources, ingest, table, options, on_task=progress.on_task, on_stage=progress.stage)

@@ -51,7 +51,7 @@ def read_requests(
 
         with on_cluster(scheduler, sources, quiet=quiet) as (client, progress):
             frame, stats = collect_on(
-                client, sources, ingest, table, tagger(tag_rules), on_task=progress.tasks, on_stage=progress.stage
+                client, sources, ingest, table, tagger(tag_rules), on_task=progress.on_task, on_stage=progress.stage
             )
         _warn_problems(stats)
         return frame, stats

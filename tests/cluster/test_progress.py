@@ -13,15 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rich.console import Console
 
-from llmaudit.cli import console, main
+from llmaudit.cli import main
 from llmaudit.ingest import IngestOptions, expand_inputs
 from llmaudit.pricing import load_pricing
 
 pytest.importorskip("distributed", reason="the dask extra is not installed")
 
 from llmaudit.cluster.analyze import TaskProgress, analyze_on
+from tests.cli import test_stage_progress
+
+terminal = test_stage_progress.terminal  # the fake terminal (a fixture)
 
 ROOT = Path(__file__).parents[2]
 SAMPLES = ROOT / "sample_logs"
@@ -65,14 +67,6 @@ def test_tasks_and_bytes_are_counted_as_they_finish(client: Any, logs: Path) -> 
     assert (last.done, last.bytes_done) == (last.planned, last.bytes_planned)
     assert all(a.bytes_done <= b.bytes_done for a, b in itertools.pairwise(told))
     assert stages == [f"merging the results of {first.planned} tasks", "building the report"]
-
-
-@pytest.fixture
-def terminal(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
-    buffer = io.StringIO()
-    fake = Console(file=buffer, force_terminal=True, width=120, highlight=False)
-    monkeypatch.setattr(console, "stderr_console", lambda: fake)
-    return buffer
 
 
 def test_analyze_shows_tasks_then_stages_on_a_terminal(
