@@ -11,6 +11,7 @@ import typer
 from llmaudit.analyze.run import AnalyzeOptions, analyze
 from llmaudit.cli import options as opt
 from llmaudit.cli.app import command_app
+from llmaudit.cli.common import on_cluster
 from llmaudit.cli.console import (
     ProgressObserver,
     emit,
@@ -220,7 +221,6 @@ def _on_cluster(
 ) -> AnalyzeReport:
     """The report computed on a Dask cluster (Dask is imported only here), with progress on
     stderr unless ``quiet``."""
-    from llmaudit.cli.common import on_cluster
     from llmaudit.cluster.analyze import analyze_on
     from llmaudit.cluster.connect import check_address
 
