@@ -11,6 +11,7 @@ import typer
 from llmaudit.analyze.run import AnalyzeOptions, analyze
 from llmaudit.cli import options as opt
 from llmaudit.cli.app import command_app
+from llmaudit.cli.common import on_cluster
 from llmaudit.cli.console import (
     ProgressObserver,
     emit,
@@ -180,7 +181,7 @@ def analyze_command(
         seller=sold_by,
     )
     if inputs.scheduler is not None:
-        cluster_report = _on_cluster(inputs.scheduler, sources, ingest, table, options, per_request)
+        cluster_report = _on_cluster(inputs.scheduler, sources, ingest, table, options, per_request, inputs.quiet)
         emit(
             render(cluster_report, output_format, RenderOptions(color=wants_color(output), width=width(output))), output
         )
@@ -216,15 +217,15 @@ def _on_cluster(
     table: PriceTable,
     options: AnalyzeOptions,
     per_request: Path | None,
+    quiet: bool,
 ) -> AnalyzeReport:
-    """The report computed on a Dask cluster (Dask is imported only here)."""
+    """The report computed on a Dask cluster (Dask is imported only here), with progress on
+    stderr unless ``quiet``."""
     from llmaudit.cluster.analyze import analyze_on
-    from llmaudit.cluster.connect import check_address, connect
+    from llmaudit.cluster.connect import check_address
 
     check_address(scheduler)
     if per_request is not None:
         raise UsageError("--per-request is not available with --scheduler", hint="drop one of them")
-    if any(s.is_stdin for s in sources):
-        raise UsageError("--scheduler reads files: stdin (-) cannot be sent to the workers", hint="pass files")
-    with connect(scheduler) as client:
-        return analyze_on(client, sources, ingest, table, options)
+    with on_cluster(scheduler, sources, quiet=quiet) as (client, progress):
+        return analyze_on(client, sources, ingest, table, options, on_task=progress.on_task, on_stage=progress.stage)

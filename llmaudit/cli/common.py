@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from llmaudit.cli.console import ProgressObserver, stderr_console
+from llmaudit.cli.console import ClusterProgress, ProgressObserver, stderr_console
 from llmaudit.cli.guard import log_inputs, refuse_overwriting, without_own_outputs
 from llmaudit.errors import UsageError
-from llmaudit.ingest import IngestOptions, IngestStats, RequestReader, expand_inputs
-from llmaudit.ingest.sources import InputSource
+from llmaudit.ingest import IngestOptions, IngestStats, InputSource, RequestReader, expand_inputs
 from llmaudit.pricing import PriceTable
 from llmaudit.report.safety import term_text
 from llmaudit.simulate.collect import collect
@@ -20,6 +21,9 @@ from llmaudit.simulate.context import ReplayContext
 from llmaudit.simulate.policy import Policy
 from llmaudit.simulate.replay import Replayed
 from llmaudit.tagging import load_tag_rules, tag_requests
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 
 def tagger(rules_path: Path | str | None) -> Callable[[pd.DataFrame], pd.DataFrame]:
@@ -47,11 +51,11 @@ def read_requests(
     refuse_overwriting(outputs or {}, log_inputs(sources) + list(inputs))
     if scheduler is not None:
         from llmaudit.cluster.analyze import collect_on
-        from llmaudit.cluster.connect import connect
 
-        _cluster_sources(scheduler, sources)
-        with connect(scheduler) as client:
-            frame, stats = collect_on(client, sources, ingest, table, tagger(tag_rules))
+        with on_cluster(scheduler, sources, quiet=quiet) as (client, progress):
+            frame, stats = collect_on(
+                client, sources, ingest, table, tagger(tag_rules), on_task=progress.on_task, on_stage=progress.stage
+            )
         _warn_problems(stats)
         return frame, stats
     with ProgressObserver(sources, enabled=not quiet) as progress:
@@ -75,26 +79,46 @@ def read_and_replay_on(
 ) -> tuple[pd.DataFrame, IngestStats, Sequence[Replayed], ReplayContext]:
     """``read_requests`` on the Dask cluster at ``scheduler``, with each policy replayed on the
     workers where the rows are (``cluster/simulate.py``)."""
-    from llmaudit.cluster.connect import connect
     from llmaudit.cluster.simulate import collect_and_replay_on
 
     sources = without_own_outputs(expand_inputs(log_args), quiet=quiet)
     refuse_overwriting(outputs or {}, log_inputs(sources) + list(inputs))
-    _cluster_sources(scheduler, sources)
-    with connect(scheduler) as client:
+    with on_cluster(scheduler, sources, quiet=quiet) as (client, progress):
         frame, stats, replays, context = collect_and_replay_on(
-            client, sources, ingest, table, tagger(tag_rules), policies
+            client,
+            sources,
+            ingest,
+            table,
+            tagger(tag_rules),
+            policies,
+            on_task=progress.on_task,
+            on_stage=progress.stage,
         )
     _warn_problems(stats)
     return frame, stats, replays, context
 
 
-def _cluster_sources(scheduler: str, sources: Sequence[InputSource]) -> None:
-    from llmaudit.cluster.connect import check_address
+@contextmanager
+def on_cluster(
+    scheduler: str, sources: Sequence[InputSource], *, quiet: bool
+) -> Iterator[tuple[Client, ClusterProgress]]:
+    """A client of the ``--scheduler`` cluster, and the progress its run shows on stderr
+    (a terminal only, not with ``quiet``). Dask is imported only here."""
+    from llmaudit.cluster.connect import check_address, connect
 
     check_address(scheduler)
     if any(s.is_stdin for s in sources):
         raise UsageError("--scheduler reads files: stdin (-) cannot be sent to the workers", hint="pass files")
+    local = scheduler.startswith("local:")
+    progress = ClusterProgress(enabled=not quiet)
+    with progress:
+        progress.stage(
+            f"starting a local cluster of {scheduler[6:]} workers" if local else f"connecting to {scheduler}"
+        )
+        with connect(scheduler) as client:
+            yield client, progress
+            if local:
+                progress.stage("stopping the local cluster")
 
 
 def _warn_problems(stats: IngestStats) -> None:

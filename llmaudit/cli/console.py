@@ -23,6 +23,7 @@ from llmaudit.report.safety import term_text
 if TYPE_CHECKING:  # the ingest stack and rich's progress load only when a command reads logs
     from rich.progress import Progress, TaskID
 
+    from llmaudit.cluster.analyze import TaskProgress
     from llmaudit.ingest import InputSource
 
 DEFAULT_WIDTH = 100
@@ -180,6 +181,64 @@ class ProgressObserver:
                 self._progress.refresh()
 
 
+class ClusterProgress(ProgressObserver):
+    """Progress on stderr while a ``--scheduler`` run works (a terminal only, not with -q):
+    the read tasks done of those planned, and MB read of MB planned when every size is known
+    (``tasks``, the cluster's ``on_task``), then each later stage by name (``stage``)."""
+
+    def __init__(self, enabled: bool) -> None:
+        super().__init__([], enabled)
+        self._counting = False  # the display shows the tasks' count (not a named stage)
+
+    @property
+    def on_task(self) -> Callable[[TaskProgress], None] | None:
+        """The cluster's ``on_task``: None when nothing is shown, so no input's size is asked
+        for (a request per object in a bucket)."""
+        return self.tasks if self.enabled else None
+
+    def tasks(self, state: TaskProgress) -> None:
+        if not self.enabled:
+            return
+        size = "" if state.bytes_planned is None else f"{_mb(state.bytes_done)} of {_mb(state.bytes_planned)} MB"
+        with self._lock:
+            if not self._counting:
+                if self._progress is not None:
+                    self._progress.stop()  # a stage before the reading (starting the cluster)
+                self._progress = _counter(self._console, "tasks {task.fields[size]}")
+                self._task = self._progress.add_task("reading on the cluster", total=state.planned, size=size)
+                self._counting, self._staged = True, False
+            if self._progress is not None and self._task is not None:
+                self._progress.update(self._task, completed=state.done, total=state.planned, size=size)
+                self._progress.refresh()
+
+    def stage(self, name: str) -> None:
+        if self._counting:
+            self._counting = False  # the next stage replaces the count
+        super().stage(name)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:,.1f}"
+
+
+def _counter(console: Console, after: str) -> Progress:
+    """A started display of what is done, a bar, how many of how many, then ``after`` (a
+    template of the task's fields) and the time taken."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(after),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    progress.start()
+    return progress
+
+
 class CountProgress:
     """Progress on stderr for counted work, such as the requests shadow sends (a terminal only,
     and not with -q): what is being done, how many of how many, and ``detail()`` (the spend so
@@ -194,18 +253,7 @@ class CountProgress:
 
     def __enter__(self) -> CountProgress:
         if self.enabled:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self._progress = Progress(
-                TextColumn("[progress.description]{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("{task.fields[detail]}"),
-                TimeElapsedColumn(),
-                console=self._console,
-                transient=True,
-            )
-            self._progress.start()
+            self._progress = _counter(self._console, "{task.fields[detail]}")
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -14,13 +14,16 @@
 
 simulate, check and baseline read on the cluster the same way (``collect_on``: steps 1-3,
 then the rows are gathered in input order); their replays run on the client.
+
+Progress goes to callbacks the CLI fills (this package never prints): ``on_task`` is told
+each time a read task finishes (``TaskProgress``), ``on_stage`` names the later steps.
 """
 
 from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -46,6 +49,22 @@ if TYPE_CHECKING:
 ReadPart = Callable[..., tasks.Part]
 
 
+@dataclass(frozen=True)
+class TaskProgress:
+    """Read tasks finished of those planned (re-reads of tasks that share request ids join
+    the plan when they are known), and their input bytes (compressed size for gzip);
+    ``bytes_planned`` is None when some input's size is unknown."""
+
+    done: int
+    planned: int
+    bytes_done: int
+    bytes_planned: int | None
+
+
+OnTask = Callable[[TaskProgress], None]
+OnStage = Callable[[str], None]
+
+
 def analyze_on(
     client: Client,
     sources: Sequence[InputSource],
@@ -55,11 +74,16 @@ def analyze_on(
     *,
     range_chunks: int = RANGE_CHUNKS,
     read_part: ReadPart = tasks.read_part,
+    on_task: OnTask | None = None,
+    on_stage: OnStage | None = None,
 ) -> AnalyzeReport:
-    """The analyze report of ``sources``, computed on ``client``'s cluster."""
+    """The analyze report of ``sources``, computed on ``client``'s cluster; progress told to
+    ``on_task`` and ``on_stage`` when given."""
     options = options or AnalyzeOptions()
     run = Run(client, sources, ingest, table, range_chunks)
-    parts = run.read(read_part, options)
+    parts = run.read(read_part, options, on_task=on_task)
+    if on_stage is not None:
+        on_stage(f"merging the results of {len(parts):,} tasks")
     repeated = _repeats(client, parts, run.width)
     merged: tasks.Part = _tree(client, parts).result()
     acc = merged.acc
@@ -68,6 +92,8 @@ def analyze_on(
     for raw in sorted({r for names in acc.seen_as.values() for r in names}):
         table.resolve(raw)  # models priced from the fallback snapshot join the table, as on the workers
     reader = run.finish(merged)
+    if on_stage is not None:
+        on_stage("building the report")
     return _build_report(acc, reader, table, options, repeated)
 
 
@@ -79,11 +105,16 @@ def collect_on(
     tagger: Tagger,
     *,
     range_chunks: int = RANGE_CHUNKS,
+    on_task: OnTask | None = None,
+    on_stage: OnStage | None = None,
 ) -> tuple[pd.DataFrame, IngestStats]:
     """Every request, tagged and priced on the cluster, in one frame (``simulate.collect``),
     with the reading's accounting: the frame a single process collects, row for row."""
     run = Run(client, sources, ingest, table, range_chunks)
-    return gather_rows(client, run, run.read(tasks.read_rows, tagger))
+    futures = run.read(tasks.read_rows, tagger, on_task=on_task)
+    if on_stage is not None:
+        on_stage(f"gathering the rows of {len(futures):,} tasks")
+    return gather_rows(client, run, futures)
 
 
 def gather_rows(client: Client, run: Run, read: list[Future]) -> tuple[pd.DataFrame, IngestStats]:
@@ -117,19 +148,23 @@ class Run:
             list(self.reader)  # no logs, only companion files: the single-process error
         [self.table] = client.scatter([table], broadcast=True)
 
-    def read(self, read: Callable[..., tasks.Part], *args: Any) -> list[Future]:
+    def read(self, read: Callable[..., tasks.Part], *args: Any, on_task: OnTask | None = None) -> list[Future]:
         """Each input read by ``read`` on the workers, in order; a task that shares request ids
-        with an earlier task is read again, told those ids."""
+        with an earlier task is read again, told those ids. ``on_task`` is told as each ends."""
         client, inputs, ingest = self.client, self.inputs, self.ingest
+        tally = _Tally(on_task)
         parts = [
             client.submit(read, source, ingest, self.table, *args, key=f"llmaudit-read-{i}-{_token()}", retries=2)
             for i, source in enumerate(inputs)
         ]
+        tally.watch(parts, inputs)
         _raise_first_error(client, parts, inputs)
-        for i, known in _ids_seen_before(client, parts, self.width).items():
+        again = _ids_seen_before(client, parts, self.width)
+        for i, known in again.items():
             parts[i] = client.submit(
                 read, inputs[i], ingest, self.table, *args, known, key=f"llmaudit-reread-{i}-{_token()}", retries=2
             )
+        tally.watch([parts[i] for i in again], [inputs[i] for i in again])
         _raise_first_error(client, parts, inputs)
         return parts
 
@@ -140,6 +175,42 @@ class Run:
         reader.stats, reader.failures = merged.stats, merged.failures
         reader.check_usable()
         return reader
+
+
+class _Tally:
+    """Counts finished read tasks and their bytes for ``on_task`` (nothing without one)."""
+
+    def __init__(self, on_task: OnTask | None) -> None:
+        self.on_task = on_task
+        self.state = TaskProgress(0, 0, 0, 0)
+
+    def watch(self, futures: Sequence[Future], inputs: Sequence[InputSource]) -> None:
+        """Tell ``on_task`` as each of ``futures`` (reading ``inputs``) ends, until all have."""
+        if self.on_task is None or not futures:
+            return
+        from distributed import as_completed
+
+        sizes = {future.key: _size(source) for future, source in zip(futures, inputs, strict=True)}
+        known = self.state.bytes_planned
+        planned = None if known is None or None in sizes.values() else known + sum(filter(None, sizes.values()))
+        self._tell(planned=self.state.planned + len(futures), bytes_planned=planned)
+        for future in as_completed(futures):
+            self._tell(done=self.state.done + 1, bytes_done=self.state.bytes_done + (sizes[future.key] or 0))
+
+    def _tell(self, **changes: Any) -> None:
+        self.state = replace(self.state, **changes)
+        assert self.on_task is not None
+        self.on_task(self.state)
+
+
+def _size(source: InputSource) -> int | None:
+    """The bytes a task reads: its range, or its file's size (None when unknown)."""
+    if source.byte_range is not None:
+        return source.byte_range.end - source.byte_range.start
+    try:
+        return source.size
+    except OSError:
+        return None  # the task reports the file
 
 
 def _token() -> str:

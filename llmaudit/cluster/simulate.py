@@ -21,7 +21,7 @@ The report's sums are still computed on the client from the gathered frame
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, overload
 
@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from llmaudit.cluster import tasks
-from llmaudit.cluster.analyze import Run, _shuffle, gather_rows
+from llmaudit.cluster.analyze import OnTask, Run, _shuffle, gather_rows
 from llmaudit.cluster.plan import RANGE_CHUNKS
 from llmaudit.ingest.accounting import IngestStats
 from llmaudit.ingest.reader import IngestOptions
@@ -76,13 +76,18 @@ def collect_and_replay_on(
     policies: Sequence[Policy],
     *,
     range_chunks: int = RANGE_CHUNKS,
+    on_task: OnTask | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> tuple[pd.DataFrame, IngestStats, Replays, ReplayContext]:
     """simulate on a cluster: the frame (as ``collect_on`` gathers it, for the report's sums),
     each policy's replay computed where the rows are (its per-request outputs and each
     seller's per-request cost gathered), and the log's replay context."""
     run = Run(client, sources, ingest, table, range_chunks)
-    read = run.read(tasks.read_rows, tagger)
+    stage = on_stage or (lambda _: None)
+    read = run.read(tasks.read_rows, tagger, on_task=on_task)
+    stage(f"gathering the rows of {len(read):,} tasks")
     frame, stats = gather_rows(client, run, read)
+    stage(f"replaying {len(policies)} policies on the workers")
     futures, context = replay_tasks(client, run, read, policies)
     outputs = [
         list(client.gather([client.submit(_billed_outputs, rs, i, run.table) for rs in futures]))
