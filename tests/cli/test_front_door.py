@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -20,9 +21,10 @@ def test_short_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_show_completion_prints_a_bash_script() -> None:
-    shown = subprocess.run(
-        [sys.executable, "-m", "llmaudit", "--show-completion", "bash"], capture_output=True, text=True
-    )
+    # typer finds the shell among the process's parents (shellingham): run it from bash, so the
+    # answer does not depend on what started pytest (a detached job has no shell parent).
+    command = f"{shlex.quote(sys.executable)} -m llmaudit --show-completion"
+    shown = subprocess.run(["bash", "-c", f"{command}; exit $?"], capture_output=True, text=True)
     assert shown.returncode == 0, shown.stderr
     assert "_llmaudit_completion" in shown.stdout and "complete " in shown.stdout
 
