@@ -105,6 +105,13 @@ def test_abort_survives_a_close_that_raises(tmp_path: Path) -> None:
 # -- signals ------------------------------------------------------------------------------
 
 
+def _default_signals() -> None:
+    """The child starts with the signals' default actions, as a command typed at a terminal does:
+    a suite started in the background (``cmd &``, ``nohup``) passes SIGINT or SIGHUP down ignored."""
+    for signum in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
+
+
 def _start_reading_stdin(tmp_path: Path) -> subprocess.Popen[bytes]:
     """analyze reading a log from a pipe that stays open, with --per-request: its .tmp exists."""
     proc = subprocess.Popen(
@@ -114,6 +121,7 @@ def _start_reading_stdin(tmp_path: Path) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         cwd=tmp_path,
         env=ENV,
+        preexec_fn=_default_signals,
     )
     assert proc.stdin is not None
     proc.stdin.write(RECORD.encode() * 50)
@@ -162,6 +170,7 @@ def test_ctrl_c_during_start_up_exits_130_quietly() -> None:
         stderr=subprocess.PIPE,
         cwd=ROOT,
         env=ENV,
+        preexec_fn=_default_signals,
     )
     while proc.poll() is None and not _loaded(proc.pid, "numpy"):
         time.sleep(0.001)
