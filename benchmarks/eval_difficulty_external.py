@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import subprocess
 import sys
 from pathlib import Path
 
@@ -37,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fit_difficulty import ALPACA_SETS, STRONG, WEAK, alpaca_eval, features_of, old_tiers
+from fit_difficulty import ALPACA_SETS, STRONG, WEAK, alpaca_eval, features_of, old_tiers, snapshot_text
 
 from llmaudit.tagging.difficulty import apgr, score
 
@@ -45,11 +44,7 @@ COMMIT = "0b64fdafe049e596a3f5657c219329f24af24198"
 
 
 def read(source: Path, path: str) -> str:
-    if (source / path).is_file():
-        return (source / path).read_text(encoding="utf-8")
-    return subprocess.run(
-        ["git", "--git-dir", str(source), "show", f"{COMMIT}:{path}"], check=True, capture_output=True, text=True
-    ).stdout
+    return snapshot_text(source, path, COMMIT)
 
 
 def contaminated(source: Path, folder: str) -> set[str]:

@@ -146,16 +146,18 @@ def load_mmlu(folder: Path) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def snapshot_text(source: Path, path: str, commit: str) -> str:
+    """A file of a fetched snapshot: from a checkout, or ``commit``'s version in a bare git dir."""
+    if (source / path).is_file():
+        return (source / path).read_text(encoding="utf-8")
+    show = ["git", "--git-dir", str(source), "show", f"{commit}:{path}"]
+    return subprocess.run(show, check=True, capture_output=True, text=True).stdout
+
+
 def alpaca_eval(source: Path, folder: str) -> pd.DataFrame:
     """AlpacaEval's per-instruction judgement of gpt4_1106_preview (strong) against a weaker model:
     the strong model scores ``2 - preference``, the weak one ``preference - 1``."""
-    path = f"results/{folder}/annotations.json"
-    if (source / path).is_file():
-        text = (source / path).read_text(encoding="utf-8")
-    else:
-        show = ["git", "--git-dir", str(source), "show", f"{ALPACA_COMMIT}:{path}"]
-        text = subprocess.run(show, check=True, capture_output=True, text=True).stdout
-    rows = pd.DataFrame(json.loads(text))
+    rows = pd.DataFrame(json.loads(snapshot_text(source, f"results/{folder}/annotations.json", ALPACA_COMMIT)))
     assert set(rows["generator_1"]) == {"gpt4_1106_preview"}, "the strong model is the baseline, output_1"
     preference = rows["preference"].astype(float)
     return pd.DataFrame(
