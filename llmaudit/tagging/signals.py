@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from llmaudit.tagging.lexicon import STRUCTURE_SIGNALS, Lexicon
+from llmaudit.tagging.plan import RATES, plan_groups
 
 # Below this share of distinct windows in a sample, matching distinct windows pays off:
 # dictionary-encoding a window costs about 80 ns, one RE2 pass over it about 200 ns, and a
@@ -122,7 +123,9 @@ def _alternation(patterns: Sequence[str]) -> str:
     return patterns[0] if len(patterns) == 1 else "|".join(f"(?:{p})" for p in patterns)
 
 
-def match_all(values: Text, patterns: Sequence[str], groups: Sequence[Sequence[int]]) -> np.ndarray:
+def match_all(
+    values: Text, patterns: Sequence[str], groups: Sequence[Sequence[int]], *, planned: bool = False
+) -> np.ndarray:
     """``hit[i, r]``: ``patterns[i]`` matches ``values[r]``, exactly as if each pattern ran alone.
 
     Group testing: a group's alternation runs over every value, then the group is halved
@@ -131,6 +134,9 @@ def match_all(values: Text, patterns: Sequence[str], groups: Sequence[Sequence[i
     alternation is skipped there; a pattern left alone where its group is known to match
     needs no pass at all. Since a window matches one or two task types at most, most
     windows cost one or two passes instead of one per pattern.
+
+    ``planned``: the groups were chosen for these values (``plan.plan_groups``), so each
+    group's own alternation runs whatever ``_worth_grouping`` says of its size.
     """
     n = len(values)
     hit = np.zeros((len(patterns), n), dtype=bool)
@@ -138,16 +144,22 @@ def match_all(values: Text, patterns: Sequence[str], groups: Sequence[Sequence[i
         return hit
     everything = np.arange(n)
     for group in groups:
-        _solve(values, patterns, list(group), everything, np.zeros(n, dtype=bool), hit)
+        _solve(values, patterns, list(group), everything, np.zeros(n, dtype=bool), hit, check=not planned)
     return hit
 
 
 def _solve(
-    values: Text, patterns: Sequence[str], group: list[int], rows: np.ndarray, known: np.ndarray, hit: np.ndarray
+    values: Text,
+    patterns: Sequence[str],
+    group: list[int],
+    rows: np.ndarray,
+    known: np.ndarray,
+    hit: np.ndarray,
+    check: bool = True,
 ) -> None:
     """Fill ``hit[group][:, rows]``. ``values`` holds the windows of ``rows`` (global row
     numbers); ``known`` marks those where some member of ``group`` surely matches."""
-    if len(group) > 1 and not _worth_grouping(values, len(group)):
+    if len(group) > 1 and check and not _worth_grouping(values, len(group)):
         for i in group:  # too little text to pay for the alternation's compile and warm-up
             hit[i, rows] = _match(values, patterns[i])
         return
@@ -245,13 +257,20 @@ def match_windows(
     for all of them (compiling and warming up a pattern costs as much as scanning a few MB).
 
     ``windows`` are (values, always deduplicate); returns one ``hit`` matrix per column.
-    ``group_size`` caps the patterns tested together (None: all of them in one group).
+    ``group_size`` caps the patterns tested together. None: the groups are planned from
+    the match rates earlier calls recorded (``plan``), or, before any, all in one group.
     """
     parts = [_distinct(values, always) for values, always in windows]
     distinct = [part for part, _ in parts]
     joined = distinct[0] if len(distinct) == 1 else pa.concat_arrays(distinct)
-    size = group_size or max(len(order), 1)
-    hit = match_all(joined, patterns, [order[i : i + size] for i in range(0, len(order), size)])
+    rates = RATES.get(patterns) if group_size is None else None
+    if rates is not None:
+        groups = plan_groups(patterns, order, rates, joined.nbytes, len(joined))
+    else:
+        size = group_size or max(len(order), 1)
+        groups = [order[i : i + size] for i in range(0, len(order), size)]
+    hit = match_all(joined, patterns, groups, planned=rates is not None)
+    RATES.record(patterns, hit)
     out = []
     start = 0
     for part, indices in parts:

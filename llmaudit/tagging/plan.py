@@ -1,0 +1,122 @@
+"""Which patterns share a group-testing pass, planned from the match rates of earlier chunks.
+
+Group testing (``signals.match_all``) is exact whatever the groups are; only its cost
+depends on them. A group's alternation pays off when it rarely matches: one pass then
+settles every member on most windows. When it matches most windows (templated traffic
+where every message names its task), each member still needs its own pass over them, and
+the alternation's pass and compile were wasted. How often each pattern matches depends
+on the traffic, so it is learned: every call records the share of windows each pattern
+matched (``MatchRates``), and the next call (the next chunk of the same run, on another
+worker thread or the same one) groups its patterns by those shares (``plan_groups``).
+Without a record (the first chunk), the caller's default grouping is used.
+
+Costs are those of ``pc.match_substring_regex`` measured with pyarrow 26 on the shipped
+lexicon (docs/tagging.md, "Speed"): a pass over values, plus compiling the pattern and
+warming up its DFA on every call, in proportion to the pattern's length.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+
+SECONDS_PER_BYTE = 1.8e-9
+"""Per byte of the values passed (their Arrow buffers, offsets included)."""
+SECONDS_PER_VALUE = 5e-8
+SECONDS_PER_CALL = 2e-5
+SECONDS_PER_PATTERN_CHAR = 3e-7
+"""Compile and DFA warm-up, per character of pattern, per call (0.25-0.33 us measured)."""
+# Rates from fewer values than this move the record only in proportion (a small frame's
+# rates are noisy); from this many or more they replace it.
+_FULL_WEIGHT_VALUES = 20_000
+
+
+def pass_seconds(nbytes: int, n: int) -> float:
+    """Estimated cost of scanning ``n`` values holding ``nbytes`` bytes once (no compile)."""
+    return nbytes * SECONDS_PER_BYTE + n * SECONDS_PER_VALUE + SECONDS_PER_CALL
+
+
+def compile_seconds(pattern: str) -> float:
+    return len(pattern) * SECONDS_PER_PATTERN_CHAR
+
+
+class MatchRates:
+    """The share of windows each pattern (by its text) matched on earlier calls of this process.
+
+    Used only to plan passes, never to decide a match, so a stale or racing update (two
+    worker threads tag chunks at once) can cost time but cannot change a result.
+    """
+
+    def __init__(self) -> None:
+        self._rates: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def get(self, patterns: Sequence[str]) -> np.ndarray | None:
+        """The recorded rates of ``patterns``, or None unless every one has a record."""
+        with self._lock:
+            rates = [self._rates.get(p) for p in patterns]
+        if any(r is None for r in rates):
+            return None
+        return np.asarray(rates, dtype=np.float64)
+
+    def record(self, patterns: Sequence[str], hit: np.ndarray) -> None:
+        """Record ``hit[i, v]`` (pattern ``i`` matched value ``v``) as rates."""
+        n = hit.shape[1]
+        if n == 0:
+            return
+        weight = min(1.0, n / _FULL_WEIGHT_VALUES)
+        shares = hit.mean(axis=1)
+        with self._lock:
+            for pattern, share in zip(patterns, shares, strict=True):
+                old = self._rates.get(pattern)
+                self._rates[pattern] = float(share) if old is None else old + (float(share) - old) * weight
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rates.clear()
+
+
+RATES = MatchRates()
+
+
+def _group_seconds(rates: np.ndarray, compiles: np.ndarray, scan: float) -> float:
+    """A group's alternation over every value, then each member over the values it matched
+    (an upper bound: ``match_all`` splits the group further when that is cheaper)."""
+    k = len(rates)
+    if k == 1:
+        return float(compiles[0]) + scan
+    matched = 1.0 - float(np.prod(1.0 - rates))
+    return 2.0 * float(compiles.sum()) + scan + k * (SECONDS_PER_CALL + matched * (scan - SECONDS_PER_CALL))
+
+
+def plan_groups(
+    patterns: Sequence[str], order: Sequence[int], rates: np.ndarray, nbytes: int, n: int
+) -> list[list[int]]:
+    """Groups (lists of indices into ``patterns``) that cover ``order`` at the least estimated cost.
+
+    Patterns are taken rarest first (ties in ``order``'s order); the groups are runs of
+    that sequence, chosen by dynamic programming over where each run ends. A pattern that
+    matches most windows ends up alone: one pass, no alternation.
+    """
+    ranked = sorted(order, key=lambda i: rates[i])  # stable: ties keep ``order``
+    if not ranked:
+        return []
+    r = np.asarray([rates[i] for i in ranked], dtype=np.float64)
+    c = np.asarray([compile_seconds(patterns[i]) for i in ranked], dtype=np.float64)
+    scan = pass_seconds(nbytes, n)
+    k = len(ranked)
+    best = [0.0] + [float("inf")] * k
+    start = [0] * (k + 1)
+    for end in range(1, k + 1):
+        for begin in range(end):
+            cost = best[begin] + _group_seconds(r[begin:end], c[begin:end], scan)
+            if cost < best[end]:
+                best[end], start[end] = cost, begin
+    groups: list[list[int]] = []
+    end = k
+    while end:
+        groups.append(ranked[start[end] : end])
+        end = start[end]
+    return groups[::-1]
