@@ -74,7 +74,7 @@ class _Reasons:
 
     def strings(self) -> pa.Array:
         """One string per row; the loop runs over distinct combinations, not rows."""
-        combos, inverse = np.unique(self.bits, return_inverse=True)
+        inverse, combos = pd.factorize(self.bits)  # hashing: no sort
         texts = [",".join(code for b, code in enumerate(self.codes) if int(combo) >> b & 1) for combo in combos]
         return pa.array(texts, pa.large_string()).take(pa.array(inverse.astype(np.int64)))
 

@@ -81,16 +81,6 @@ class MatchRates:
 RATES = MatchRates()
 
 
-def _group_seconds(rates: np.ndarray, compiles: np.ndarray, scan: float) -> float:
-    """A group's alternation over every value, then each member over the values it matched
-    (an upper bound: ``match_all`` splits the group further when that is cheaper)."""
-    k = len(rates)
-    if k == 1:
-        return float(compiles[0]) + scan
-    matched = 1.0 - float(np.prod(1.0 - rates))
-    return 2.0 * float(compiles.sum()) + scan + k * (SECONDS_PER_CALL + matched * (scan - SECONDS_PER_CALL))
-
-
 def plan_groups(
     patterns: Sequence[str], order: Sequence[int], rates: np.ndarray, nbytes: int, n: int
 ) -> list[list[int]]:
@@ -101,19 +91,26 @@ def plan_groups(
     matches most windows ends up alone: one pass, no alternation.
     """
     ranked = sorted(order, key=lambda i: rates[i])  # stable: ties keep ``order``
-    if not ranked:
-        return []
-    r = np.asarray([rates[i] for i in ranked], dtype=np.float64)
-    c = np.asarray([compile_seconds(patterns[i]) for i in ranked], dtype=np.float64)
     scan = pass_seconds(nbytes, n)
     k = len(ranked)
     best = [0.0] + [float("inf")] * k
     start = [0] * (k + 1)
     for end in range(1, k + 1):
-        for begin in range(end):
-            cost = best[begin] + _group_seconds(r[begin:end], c[begin:end], scan)
-            if cost < best[end]:
-                best[end], start[end] = cost, begin
+        # Runs ranked[begin:end], longest last: a run's alternation over every value, then
+        # each member over the values it matched (an upper bound: ``match_all`` splits the
+        # run further where that is cheaper). One pattern alone: one pass.
+        compiles, missed = 0.0, 1.0
+        for begin in range(end - 1, -1, -1):
+            pattern = ranked[begin]
+            compiles += compile_seconds(patterns[pattern])
+            missed *= 1.0 - float(rates[pattern])
+            size = end - begin
+            if size == 1:
+                cost = compiles + scan
+            else:
+                cost = 2.0 * compiles + scan + size * (SECONDS_PER_CALL + (1.0 - missed) * (scan - SECONDS_PER_CALL))
+            if best[begin] + cost < best[end]:
+                best[end], start[end] = best[begin] + cost, begin
     groups: list[list[int]] = []
     end = k
     while end:

@@ -198,19 +198,25 @@ _SCRIPT_GROUP = 3
 
 
 def _match_scripts(
-    windows: Sequence[tuple[Text, bool]], hits: list[np.ndarray], lexicon: Lexicon, names: list[str]
+    windows: Sequence[tuple[Text, bool]],
+    hits: list[np.ndarray],
+    lexicon: Lexicon,
+    names: list[str],
+    ascii_rows: dict[int, np.ndarray] | None = None,
 ) -> None:
     """OR the lexicon's script patterns (``Lexicon.classes[i].script_pattern``, ``hard_script``:
     words that need a non-ASCII character) into ``hits``, matching them only on the windows
-    that hold a non-ASCII byte, the only ones they can match."""
+    that hold a non-ASCII byte, the only ones they can match. ``ascii_rows`` holds
+    ``_is_ascii`` of windows (by position) where the caller has it already."""
     script = [(i, c.script_pattern) for i, c in enumerate(lexicon.classes) if c.script_pattern]
     if lexicon.hard_script:
         script.append((names.index("hard"), lexicon.hard_script))
     if not script:
         return
     parts, rows_of = [], []
-    for values, always in windows:
-        rows = np.flatnonzero(~_is_ascii(values))
+    ascii_rows = ascii_rows or {}
+    for k, (values, always) in enumerate(windows):
+        rows = np.flatnonzero(~(ascii_rows[k] if k in ascii_rows else _is_ascii(values)))
         rows_of.append(rows)
         if len(rows):
             parts.append((_take(values, rows), always))
@@ -243,15 +249,26 @@ def _distinct(values: Text, always: bool = False) -> tuple[pa.Array, np.ndarray 
         if n < _DEDUP_MIN_ROWS:
             return values, None
         step = max(1, n // _SAMPLE)
-        sample = values if step == 1 else pc.take(values, pa.array(np.arange(0, n, step)))
-        if len(pc.unique(sample)) >= _DEDUP_BELOW * len(sample):
+        if step == 1:  # the sample is every value: its distinct values are the encoding's
+            encoded = pc.dictionary_encode(values)
+            if len(encoded.dictionary) >= _DEDUP_BELOW * n:
+                return values, None
+            return encoded.dictionary, np.asarray(pc.fill_null(encoded.indices, 0), dtype=np.int64)
+        if len(pc.unique(pc.take(values, pa.array(np.arange(0, n, step))))) >= _DEDUP_BELOW * len(range(0, n, step)):
             return values, None
     encoded = pc.dictionary_encode(values)
     return encoded.dictionary, np.asarray(pc.fill_null(encoded.indices, 0), dtype=np.int64)
 
 
+Distinct: TypeAlias = tuple[pa.Array, np.ndarray | None]
+
+
 def match_windows(
-    windows: Sequence[tuple[Text, bool]], patterns: Sequence[str], order: list[int], group_size: int | None = None
+    windows: Sequence[tuple[Text, bool]],
+    patterns: Sequence[str],
+    order: list[int],
+    group_size: int | None = None,
+    distinct: dict[int, Distinct] | None = None,
 ) -> list[np.ndarray]:
     """``match_all`` over several window columns at once: one call per pattern and level
     for all of them (compiling and warming up a pattern costs as much as scanning a few MB).
@@ -259,10 +276,12 @@ def match_windows(
     ``windows`` are (values, always deduplicate); returns one ``hit`` matrix per column.
     ``group_size`` caps the patterns tested together. None: the groups are planned from
     the match rates earlier calls recorded (``plan``), or, before any, all in one group.
+    ``distinct`` holds ``_distinct`` of windows (by position) where the caller has it already.
     """
-    parts = [_distinct(values, always) for values, always in windows]
-    distinct = [part for part, _ in parts]
-    joined = distinct[0] if len(distinct) == 1 else pa.concat_arrays(distinct)
+    done = distinct or {}
+    parts = [done[k] if k in done else _distinct(values, always) for k, (values, always) in enumerate(windows)]
+    values_of = [part for part, _ in parts]
+    joined = values_of[0] if len(values_of) == 1 else pa.concat_arrays(values_of)
     rates = RATES.get(patterns) if group_size is None else None
     if rates is not None:
         groups = plan_groups(patterns, order, rates, joined.nbytes, len(joined))
@@ -321,7 +340,8 @@ def extract_signals(frame: pd.DataFrame, lexicon: Lexicon, extra: dict[str, str]
     # Windows are cut in bytes: 200 bytes hold 200 ASCII characters but 66 Chinese or 100
     # Russian ones. Where the head is not ASCII, the first head_chars characters are matched
     # too (they contain the byte head, so OR-ing their hits is exact for ASCII rows: none).
-    wide_rows = np.flatnonzero(~_is_ascii(head) & (chars > lexicon.head_chars))
+    head_ascii = _is_ascii(head)
+    wide_rows = np.flatnonzero(~head_ascii & (chars > lexicon.head_chars))
     if len(wide_rows):
         wide = pc.utf8_slice_codeunits(_take(user, wide_rows), 0, lexicon.head_chars)
         windows.append((pc.fill_null(wide.cast(pa.large_binary()), b""), False))
@@ -330,8 +350,9 @@ def extract_signals(frame: pd.DataFrame, lexicon: Lexicon, extra: dict[str, str]
     if has_system:
         # A system prompt is shared by a whole feature: always match its distinct values only.
         windows.append((pc.binary_slice(pc.fill_null(system.cast(pa.large_binary()), b""), 0, 400), True))
-    hits = match_windows(windows, patterns, rare_first(names))
-    _match_scripts(windows, hits, lexicon, names)
+    head_distinct = _distinct(head)
+    hits = match_windows(windows, patterns, rare_first(names), distinct={0: head_distinct})
+    _match_scripts(windows, hits, lexicon, names, {0: head_ascii})
     head_hit = hits[0]
     if len(long_rows):
         head_hit[:-2, long_rows] |= hits[1][:-2]
@@ -345,10 +366,13 @@ def extract_signals(frame: pd.DataFrame, lexicon: Lexicon, extra: dict[str, str]
     for name, hit in zip(names[:-3], head_hit[:-3], strict=True):
         keywords[name] = keywords[name] | hit if name in keywords else hit
 
+    # Where no message is longer than the head window, the body window is the head window.
+    short = lexicon.body_chars >= lexicon.head_chars and not len(long_rows)
     (structure_hit,) = match_windows(
-        [(pc.binary_slice(binary, 0, lexicon.body_chars), False)],
+        [(head if short else pc.binary_slice(binary, 0, lexicon.body_chars), False)],
         [lexicon.structure[s] for s in STRUCTURE_SIGNALS],
         rare_first(STRUCTURE_SIGNALS, _STRUCTURE_RARE_FIRST),
+        distinct={0: head_distinct} if short else None,
     )
     structure = dict(zip(STRUCTURE_SIGNALS, structure_hit, strict=True))
 
@@ -372,7 +396,10 @@ def numeric_column(frame: pd.DataFrame, name: str, default: float = 0.0) -> np.n
     """A numeric column as float64 (``default`` where absent or null)."""
     if name not in frame.columns:
         return np.full(len(frame), default)
-    values = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    series = frame[name]
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iub":  # NumPy: no missing value
+        return series.to_numpy(dtype=np.float64)
+    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     return np.where(np.isnan(values), default, values)
 
 
