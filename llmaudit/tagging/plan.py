@@ -28,6 +28,8 @@ SECONDS_PER_VALUE = 5e-8
 SECONDS_PER_CALL = 2e-5
 SECONDS_PER_PATTERN_CHAR = 3e-7
 """Compile and DFA warm-up, per character of pattern, per call (0.25-0.33 us measured)."""
+SECONDS_PER_PATTERN = 7.5e-4
+"""The same per pattern, as ``signals._worth_grouping`` counts it when it splits a group."""
 # Rates from fewer values than this move the record only in proportion (a small frame's
 # rates are noisy); from this many or more they replace it.
 _FULL_WEIGHT_VALUES = 20_000
@@ -81,14 +83,56 @@ class MatchRates:
 RATES = MatchRates()
 
 
+def _tree_seconds(
+    compiles: Sequence[float], rates: Sequence[float], scan: float, known: float = 0.0, check: bool = False
+) -> float:
+    """Expected cost of ``signals._solve`` on one group (patterns independent, at ``rates``):
+    ``scan`` is a pass over its values, ``known`` the share of them where a member surely
+    matches, ``check`` whether ``_worth_grouping`` may turn the group into plain passes."""
+    k = len(compiles)
+    if k > 1 and check and scan <= k * SECONDS_PER_PATTERN:
+        return sum(compiles) + k * scan
+    missed = 1.0
+    for r in rates:
+        missed *= 1.0 - r
+    matched = known + (1.0 - known) * (1.0 - missed)
+    cost = 0.0 if known >= 1.0 else sum(compiles) + SECONDS_PER_CALL + (1.0 - known) * (scan - SECONDS_PER_CALL)
+    if k == 1 or matched <= 0.0:
+        return cost
+    half = k // 2
+    missed_first = 1.0
+    for r in rates[:half]:
+        missed_first *= 1.0 - r
+    inner = SECONDS_PER_CALL + matched * (scan - SECONDS_PER_CALL)
+    first_share = min(1.0, (1.0 - missed_first) / matched)
+    return (
+        cost
+        + _tree_seconds(compiles[:half], rates[:half], inner, 0.0, True)
+        + _tree_seconds(compiles[half:], rates[half:], inner, 1.0 - first_share, True)
+    )
+
+
+def plan_seconds(
+    patterns: Sequence[str], groups: Sequence[Sequence[int]], rates: np.ndarray, nbytes: int, n: int
+) -> float:
+    """Expected cost of ``signals.match_all(..., groups, planned=True)`` over these values."""
+    scan = pass_seconds(nbytes, n)
+    return sum(
+        _tree_seconds([compile_seconds(patterns[i]) for i in g], [float(rates[i]) for i in g], scan) for g in groups
+    )
+
+
 def plan_groups(
     patterns: Sequence[str], order: Sequence[int], rates: np.ndarray, nbytes: int, n: int
 ) -> list[list[int]]:
     """Groups (lists of indices into ``patterns``) that cover ``order`` at the least estimated cost.
 
     Patterns are taken rarest first (ties in ``order``'s order); the groups are runs of
-    that sequence, chosen by dynamic programming over where each run ends. A pattern that
-    matches most windows ends up alone: one pass, no alternation.
+    that sequence, chosen by dynamic programming over where each run ends, each run costed
+    as its alternation then each member over the values the run matched. A pattern that
+    matches most windows ends up alone: one pass, no alternation. Where the values are
+    large enough for compiling to matter little, halving one group of all of them
+    (``match_all``'s tree) can be cheaper still: the cheaper of the two plans is returned.
     """
     ranked = sorted(order, key=lambda i: rates[i])  # stable: ties keep ``order``
     scan = pass_seconds(nbytes, n)
@@ -96,9 +140,6 @@ def plan_groups(
     best = [0.0] + [float("inf")] * k
     start = [0] * (k + 1)
     for end in range(1, k + 1):
-        # Runs ranked[begin:end], longest last: a run's alternation over every value, then
-        # each member over the values it matched (an upper bound: ``match_all`` splits the
-        # run further where that is cheaper). One pattern alone: one pass.
         compiles, missed = 0.0, 1.0
         for begin in range(end - 1, -1, -1):
             pattern = ranked[begin]
@@ -116,4 +157,9 @@ def plan_groups(
     while end:
         groups.append(ranked[start[end] : end])
         end = start[end]
-    return groups[::-1]
+    groups.reverse()
+    if len(groups) > 1 and plan_seconds(patterns, [ranked], rates, nbytes, n) < plan_seconds(
+        patterns, groups, rates, nbytes, n
+    ):
+        return [ranked]
+    return groups

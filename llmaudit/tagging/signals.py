@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from llmaudit.tagging.lexicon import STRUCTURE_SIGNALS, Lexicon
-from llmaudit.tagging.plan import RATES, plan_groups
+from llmaudit.tagging.plan import RATES, SECONDS_PER_BYTE, SECONDS_PER_PATTERN, SECONDS_PER_VALUE, plan_groups
 
 # Below this share of distinct windows in a sample, matching distinct windows pays off:
 # dictionary-encoding a window costs about 80 ns, one RE2 pass over it about 200 ns, and a
@@ -60,12 +60,6 @@ _RARE_FIRST = (
     "qa",
 )
 _STRUCTURE_RARE_FIRST = ("stack_trace", "code_block", "code_syntax", "math_notation")
-# Measured costs of pc.match_substring_regex (docs/tagging.md, "Speed"): per byte scanned,
-# per value, and compile plus DFA warm-up per pattern per call.
-_SECONDS_PER_BYTE = 1.8e-9
-_SECONDS_PER_VALUE = 5e-8
-_SECONDS_PER_PATTERN = 7.5e-4
-
 Text: TypeAlias = pa.Array | pa.ChunkedArray
 
 
@@ -189,7 +183,7 @@ def _worth_grouping(values: Text, k: int) -> bool:
     much text (small chunks, or few windows left) plain passes are cheaper.
     """
     data_bytes = values.nbytes if isinstance(values, pa.Array) else sum(c.nbytes for c in values.chunks)
-    return data_bytes * _SECONDS_PER_BYTE + len(values) * _SECONDS_PER_VALUE > k * _SECONDS_PER_PATTERN
+    return data_bytes * SECONDS_PER_BYTE + len(values) * SECONDS_PER_VALUE > k * SECONDS_PER_PATTERN
 
 
 # Script patterns (CJK, Cyrillic, Hangul, kana words) tested together per pass: their joint
