@@ -40,11 +40,8 @@ _HEADS_KEPT: Final = 4
 
 
 class _Recent(OrderedDict[Any, Any]):
-    """A dict that keeps its last ``_HEADS_KEPT`` entries (by insertion or use)."""
-
-    def __getitem__(self, key: Any) -> Any:
-        self.move_to_end(key)
-        return super().__getitem__(key)
+    """A dict that keeps the ``_HEADS_KEPT`` entries set last (tasks of one worker may run on
+    several threads: at worst two of them read a head both, and one result is kept)."""
 
     def __setitem__(self, key: Any, value: Any) -> None:
         super().__setitem__(key, value)

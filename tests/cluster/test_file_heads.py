@@ -153,3 +153,13 @@ def test_a_changed_file_is_read_again(tmp_path: Path, monkeypatch: pytest.Monkey
     os.utime(path, ns=(path.stat().st_mtime_ns + 10**9, path.stat().st_mtime_ns + 10**9))
     tasks.read_part(first, ingest, table, options)
     assert len(sampled) == 2
+
+
+def test_a_worker_keeps_the_heads_of_its_last_few_files(tmp_path: Path) -> None:
+    ingest = IngestOptions(chunk_bytes=CHUNK, now=pd.Timestamp("2031-01-01", tz="UTC"))
+    table, options = load_pricing([]), AnalyzeOptions()
+    paths = [_write(tmp_path / f"log{k}.jsonl") for k in range(tasks._HEADS_KEPT + 2)]
+    for path in paths:
+        tasks.read_part(plan(expand_inputs([str(path)]), ingest, RANGE_CHUNKS)[1], ingest, table, options)
+    kept = tasks.file_heads(ingest)
+    assert [Path(name) for name, _, _ in kept] == paths[-tasks._HEADS_KEPT :]
