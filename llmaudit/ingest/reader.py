@@ -598,7 +598,10 @@ class RequestReader:
         single-process read of the file reads it; kept in ``heads`` when the reader has them
         (a cluster worker's, for every range of the file it reads)."""
         assert source.path is not None
-        status = source.path.stat()
+        try:
+            status = source.path.stat()
+        except OSError as exc:
+            raise InputError(f"{source.display}: cannot open ({exc.strerror})") from None
         key = (str(source.path), status.st_size, status.st_mtime_ns)
         known = self.heads.get(key) if self.heads is not None else None
         if known is not None:

@@ -163,3 +163,15 @@ def test_a_worker_keeps_the_heads_of_its_last_few_files(tmp_path: Path) -> None:
         tasks.read_part(plan(expand_inputs([str(path)]), ingest, RANGE_CHUNKS)[1], ingest, table, options)
     kept = tasks.file_heads(ingest)
     assert [Path(name) for name, _, _ in kept] == paths[-tasks._HEADS_KEPT :]
+
+
+def test_a_range_of_a_file_gone_is_an_unreadable_file(tmp_path: Path) -> None:
+    path = _write(tmp_path / "gone.jsonl")
+    ingest = IngestOptions(chunk_bytes=CHUNK, input_format="openai")  # no look for companion files first
+    second = plan(expand_inputs([str(path)]), ingest, RANGE_CHUNKS)[1]
+    path.unlink()
+    read = RequestReader([second], ingest, heads={})
+    read.require_records = False
+    assert list(read) == []
+    assert [p.reason for p in read.stats.problems] == ["unreadable_file"]
+    assert read.failures[0].message.endswith("gone.jsonl: cannot open (No such file or directory)")
