@@ -21,7 +21,8 @@ The single process's time includes its own start-up (the interpreter and llmaudi
 imports, about 1 s); the cluster client's imports happen before the clock. Single and
 cluster runs alternate, so a change in the machine's load hits both alike;
 
-and checks the two JSON reports are identical. It prints the ratio cluster/single of wall
+and checks the two JSON reports are identical. It prints the load average at the start of
+each size (``load``: other jobs on a shared machine), the ratio cluster/single of wall
 time and of CPU time (the workers' and the client's against the single process's: on a
 shared machine the wall times follow the other jobs, the CPU seconds much less), and the
 peak resident memory of each worker (ru_maxrss): flat as the input grows means the workers
@@ -126,12 +127,13 @@ def main() -> None:
     )
     args = parser.parse_args()
     print(
-        "| records | MB | single s | cluster s | cluster/single | single CPU s | cluster CPU s | CPU ratio "
+        "| records | MB | load | single s | cluster s | cluster/single | single CPU s | cluster CPU s | CPU ratio "
         "| cluster start-up s | worker peak MB |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for records in args.records:
         path = log_file(records)
+        load = os.getloadavg()[0]  # other jobs on the machine: the wall times follow them
         scratch = Path(tempfile.mkdtemp(prefix="bench_cluster_"))
         one_out, two_out = scratch / "single.json", scratch / "cluster.json"
         ones, runs = [], []
@@ -146,7 +148,7 @@ def main() -> None:
         shutil.rmtree(scratch)
         peaks = "/".join(f"{mb:.0f}" for mb in best["worker_peak_mb"])
         print(
-            f"| {records:,} | {path.stat().st_size / 1e6:.0f} | {one:.1f} | {best['seconds']:.1f} | "
+            f"| {records:,} | {path.stat().st_size / 1e6:.0f} | {load:.1f} | {one:.1f} | {best['seconds']:.1f} | "
             f"{best['seconds'] / one:.2f}x | {one_cpu:.1f} | {best['cpu_s']:.1f} | {best['cpu_s'] / one_cpu:.2f}x | "
             f"{best['startup_s']:.1f} | {peaks} |",
             flush=True,

@@ -121,6 +121,15 @@ class Mixture:
         if self._claims is None:
             self._verify(head)
 
+    def fresh(self, configure: Callable[[LogFormat], LogFormat] | None) -> Mixture:
+        """A copy as this one is now, for another read of the same file (a cluster task's
+        range) with ``configure`` (None: keep none, for a copy only ever copied)."""
+        copy = Mixture.__new__(Mixture)
+        copy.__dict__.update(self.__dict__)
+        copy._pipelines = dict(self._pipelines)
+        copy._configure = configure  # type: ignore[assignment]
+        return copy
+
     def claimant(self, record: dict[str, Any]) -> Key | None:
         """The (format, wrapped) that reads ``record`` when not the file's own, else None."""
         response = record.get("response")

@@ -9,7 +9,7 @@ module never prints.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -154,6 +154,31 @@ class _SeenIds:
         return dup
 
 
+@dataclass
+class FileHead:
+    """What a file's first MB decides for all of it: the format (None: only blank lines), the
+    sample it was detected from (wrapper fields), the head itself, and, once built, the
+    verified shape of its records (``Mixture``, kept as built: each read gets a fresh copy)."""
+
+    detection: Detection | None
+    sample: list[dict[str, Any]]
+    head: bytes
+    mixture: Mixture | None = None
+
+
+def _head_chunks(first: Chunk, chunks: Iterator[Chunk]) -> list[Chunk]:
+    """``first`` and the chunks after it that hold the file's first MB: the sample (format,
+    wrapper fields, the verified shape) is the first MB whatever the chunk size, so no
+    result depends on the chunk size."""
+    head = [first]
+    while sum(len(c.data) for c in head) < SAMPLE_BYTES:
+        following = next(chunks, None)
+        if following is None:
+            break
+        head.append(following)
+    return head
+
+
 def _sample_records(data: bytes | bytearray, limit: int = SNIFF_RECORDS) -> list[dict[str, Any]]:
     """The records of the whole lines that start in the first MB of ``data`` (so a first record
     over 1 MB, a long-context prompt, is sampled whole)."""
@@ -194,6 +219,7 @@ class RequestReader:
         observer: Observer | None = None,
         transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
         known_ids: np.ndarray | None = None,
+        heads: MutableMapping[tuple[str, int, int], FileHead] | None = None,
     ) -> None:
         """``transform`` is applied to each chunk's canonical frame on the worker threads
         (pricing runs there); it must keep every row and the canonical columns.
@@ -201,7 +227,11 @@ class RequestReader:
         ``known_ids`` (request id hashes, as ``request_id_hashes`` returns them) count as
         already seen: a cluster task is told the ids that earlier tasks read. With
         ``require_records`` False a reader that finds no usable record does not raise
-        (``check_usable`` does, on the merged accounting)."""
+        (``check_usable`` does, on the merged accounting).
+
+        ``heads`` keeps what each file's head decides (``file_head``) for the byte ranges of
+        files read with the same options: a cluster worker's, so that its tasks of one file
+        do not each read and detect the file's head again."""
         self.sources: list[InputSource] = (
             list(inputs)  # type: ignore[arg-type]
             if inputs and all(isinstance(s, InputSource) for s in inputs)
@@ -210,6 +240,7 @@ class RequestReader:
         self.options = options or IngestOptions()
         self.observer = observer
         self.transform = transform
+        self.heads = heads
         self.stats = IngestStats(strict=self.options.strict)
         self._seen = _SeenIds()
         if known_ids is not None and len(known_ids):
@@ -482,6 +513,9 @@ class RequestReader:
         return SKIP_REASONS[self.stats.skipped.most_common(1)[0][0]][1]
 
     def _read_source(self, source: InputSource) -> Iterator[pd.DataFrame]:
+        if source.byte_range is not None and source.path is not None:
+            yield from self._read_range(source)
+            return
         stats = FileStats(source.display)
         self.stats.files.append(stats)
         opened = open_source(source)
@@ -507,21 +541,9 @@ class RequestReader:
                 self._record(stats, {"blank_line": blank})
                 first = following
                 check_encoding(first.data[:4096], source.display)
-            # The sample (format, wrapper fields, the verified shape) is the first MB whatever the
-            # chunk size, so no result depends on the chunk size.
-            head_chunks = [first]
-            while not parquet and sum(len(c.data) for c in head_chunks) < SAMPLE_BYTES:
-                following = next(chunks, None)
-                if following is None:
-                    break
-                head_chunks.append(following)
+            head_chunks = [first] if parquet else _head_chunks(first, chunks)
             head_data = first.data if len(head_chunks) == 1 else b"".join(c.data for c in head_chunks)
             chunks = itertools.chain(head_chunks[1:], chunks)
-            if source.byte_range is not None and source.path is not None:
-                # A cluster task: the file's head decides the format (as for the whole file);
-                # only the range is read.
-                chunks = source.byte_range.chunks(source.path, self.options.chunk_bytes)
-                first = next(chunks, Chunk(bytearray(), source.byte_range.first_line, 0))
             sample = [] if parquet else _sample_records(head_data)
             # Parquet is recognized by its column names, shown to the sniffers as a CSV header.
             head = parquet_header(parquet_path, source.display) if parquet else first.data[:65536]
@@ -546,6 +568,67 @@ class RequestReader:
                 )
         finally:
             opened.close()
+
+    def _read_range(self, source: InputSource) -> Iterator[pd.DataFrame]:
+        """A cluster task's byte range of a JSON Lines file: the file's head decides the format
+        (as for the whole file, whatever lines the range starts with); only the range is read."""
+        assert source.byte_range is not None and source.path is not None
+        stats = FileStats(source.display)
+        self.stats.files.append(stats)
+        known = self.file_head(source)
+        chunks = source.byte_range.chunks(source.path, self.options.chunk_bytes)
+        first = next(chunks, Chunk(bytearray(), source.byte_range.first_line, 0))
+        if known.detection is None:  # the file holds only blank lines
+            for chunk in _chain(first, chunks):
+                blank = self._blank_lines(chunk)
+                stats.lines_read += len(blank)
+                self._record(stats, {"blank_line": blank})
+            return
+        opened = open_source(source)
+        try:
+            stats.format = known.detection.format.name + (" (wrapped)" if known.detection.wrapped else "")
+            if self.observer is not None:
+                self.observer.file_started(source, stats.format)
+            yield from self._read_chunks(stats, source, opened, known.detection, known.sample, first, chunks, known)
+        finally:
+            opened.close()
+
+    def file_head(self, source: InputSource) -> FileHead:
+        """What the first MB of ``source`` (a local file) decides for all of it, read as a
+        single-process read of the file reads it; kept in ``heads`` when the reader has them
+        (a cluster worker's, for every range of the file it reads)."""
+        assert source.path is not None
+        try:
+            status = source.path.stat()
+        except OSError as exc:
+            raise InputError(f"{source.display}: cannot open ({exc.strerror})") from None
+        key = (str(source.path), status.st_size, status.st_mtime_ns)
+        known = self.heads.get(key) if self.heads is not None else None
+        if known is not None:
+            return known
+        opened = open_source(source)
+        try:
+            chunks = open_chunks(opened.stream, self.options.chunk_bytes, source.display).chunks
+            first = next(chunks, None)
+            while first is not None and not first.data.strip():
+                first = next(chunks, None)  # leading blank chunks: the first with content decides
+            if first is None:
+                known = FileHead(None, [], b"")
+            else:
+                head_chunks = _head_chunks(first, chunks)
+                head = first.data if len(head_chunks) == 1 else b"".join(c.data for c in head_chunks)
+                sample = _sample_records(head)
+                end = head.find(b"\n", SAMPLE_BYTES)  # all that Mixture reads of the head
+                known = FileHead(
+                    self._detect(sample, first, source, first.data[:65536]),
+                    sample,
+                    bytes(head[: end + 1] if end >= 0 else head),
+                )
+        finally:
+            opened.close()
+        if self.heads is not None:
+            self.heads[key] = known
+        return known
 
     def _note_damage(self, stats: FileStats, source: InputSource, opened: OpenedSource) -> None:
         """A compressed file damaged part-way: what came before was read; say what was not."""
@@ -605,8 +688,9 @@ class RequestReader:
         sample: list[dict[str, Any]],
         first: Chunk,
         rest: Iterator[Chunk],
-        head: bytes | bytearray,
+        head: bytes | bytearray | FileHead,
     ) -> Iterator[pd.DataFrame]:
+        """``head``: the file's first MB, or (a byte range) what it decided (``file_head``)."""
         fmt = detection.format
         if fmt.configure is not None:
             fmt = fmt.configure(self.options.format_options.get(fmt.name, {}))
@@ -641,19 +725,27 @@ class RequestReader:
         detection: Detection,
         sample: list[dict[str, Any]],
         first: bytes | bytearray,
-        head: bytes | bytearray,
+        head: bytes | bytearray | FileHead,
         source: str,
     ) -> Callable[[Chunk], _Processed]:
         """Parse and convert one JSON Lines chunk of ``fmt`` (``first``: the first chunk's data,
-        ``head``: the file's first MB); runs on the worker threads."""
-        own = pipeline(fmt, detection.wrapped, sample)
+        ``head``: the file's first MB, or what it decided); runs on the worker threads."""
+        known, head = (head, head.head) if isinstance(head, FileHead) else (None, head)
+        # Another range of a file read here before: its verified shape, as it was first built.
+        template = known.mixture if known is not None and self._forced is None else None
+        own = template.own_pipeline if template is not None else pipeline(fmt, detection.wrapped, sample)
         assert own.schema is not None
         schema = own.schema
         if self._forced is not None:
             # A forced format reads every record (the user said what the file holds).
             shape = ExactShape.infer(first)
             return lambda chunk: self._to_frame(parse_chunk(chunk, schema, own.normalize, shape), own.convert, source)
-        mixture = Mixture(fmt, detection.wrapped, own, self._configured, head)
+        if template is not None:
+            mixture = template.fresh(self._configured)
+        else:
+            mixture = Mixture(fmt, detection.wrapped, own, self._configured, head)
+            if known is not None:
+                known.mixture = mixture.fresh(None)
 
         def process(chunk: Chunk) -> _Processed:
             parts = mixture.parse(chunk)
