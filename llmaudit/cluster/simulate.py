@@ -35,6 +35,7 @@ from llmaudit.ingest.accounting import IngestStats
 from llmaudit.ingest.reader import IngestOptions
 from llmaudit.ingest.sources import InputSource
 from llmaudit.pricing import PriceTable
+from llmaudit.simulate.blocks import lengths_of, with_blocks
 from llmaudit.simulate.collect import Tagger, compact
 from llmaudit.simulate.context import ContextPart, ReplayContext, merged, needs
 from llmaudit.simulate.match import model_codes
@@ -87,6 +88,7 @@ def collect_and_replay_on(
     read = run.read(tasks.read_rows, tagger, on_task=on_task)
     stage(f"gathering the rows of {len(read):,} tasks")
     frame, stats = gather_rows(client, run, read)
+    with_blocks(frame, [n for lengths in client.gather([client.submit(_lengths, p) for p in read]) for n in lengths])
     stage(f"replaying {len(policies)} policies on the workers")
     futures, context = replay_tasks(client, run, read, policies)
     outputs = [
@@ -94,6 +96,11 @@ def collect_and_replay_on(
         for i in range(len(policies))
     ]
     return frame, stats, Replays(frame, outputs), context
+
+
+def _lengths(part: tasks.Part) -> list[int]:
+    assert part.rows is not None
+    return lengths_of(part.rows)
 
 
 def _rows(part: tasks.Part) -> pd.DataFrame:

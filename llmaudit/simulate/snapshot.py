@@ -100,11 +100,21 @@ def _as_text(values: pd.Series) -> pd.Categorical:
 
 def traffic_digest(frame: pd.DataFrame) -> str:
     """A short hash of the requests, independent of their order and of the files' paths."""
+    return digest_of([traffic_rows(frame)])
+
+
+def traffic_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Each request's 64-bit hash for the digest (the same hash whatever rows it is computed with)."""
     columns = [c for c in _DIGEST_COLUMNS if c in frame]
     # Timestamps as their int64 nanoseconds (formatting a million of them as text takes seconds).
     plain = pd.DataFrame({c: _as_text(frame[c]) if c != "timestamp" else _nanoseconds(frame[c]) for c in columns})
-    hashes = np.sort(pd.util.hash_pandas_object(plain, index=False).to_numpy(dtype=np.uint64))
-    return hashlib.sha256(hashes.tobytes()).hexdigest()[:16]
+    return pd.util.hash_pandas_object(plain, index=False).to_numpy(dtype=np.uint64)
+
+
+def digest_of(hashes: list[np.ndarray]) -> str:
+    """The digest of the requests whose ``traffic_rows`` hashes are ``hashes`` (in any order)."""
+    joined = np.sort(np.concatenate(hashes)) if hashes else np.zeros(0, dtype=np.uint64)
+    return hashlib.sha256(joined.tobytes()).hexdigest()[:16]
 
 
 def traffic_profile(frame: pd.DataFrame, period_days: float | None) -> Traffic:
