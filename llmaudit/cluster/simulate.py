@@ -52,6 +52,14 @@ def replay_tasks(
 ) -> tuple[list[Future], ReplayContext]:
     """Per read task (in input order), a future of its rows' replays under each policy, kept
     on the workers; and the whole log's replay context."""
+    _, replays, context = _replay_tasks(client, run, read, policies)
+    return replays, context
+
+
+def _replay_tasks(
+    client: Client, run: Run, read: list[Future], policies: Sequence[Policy]
+) -> tuple[list[Future], list[Future], ReplayContext]:
+    """``replay_tasks``, with the futures of the tasks' rows."""
     parts = [client.submit(_rows, part) for part in read]
     wanted = needs(policies)
     context = merged(client.gather([client.submit(ContextPart.of, part, wanted) for part in parts]))
@@ -65,7 +73,7 @@ def replay_tasks(
         by_task = _shuffle(client, found, _split, _hits(response.ttl_seconds), run.width)
         hits = [np.concatenate([partition[t] for partition in by_task]) for t in range(len(parts))]
         replays = [client.submit(take_hits, rs, i, h) for rs, h in zip(replays, hits, strict=True)]
-    return replays, context
+    return parts, replays, context
 
 
 def collect_and_replay_on(

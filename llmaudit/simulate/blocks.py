@@ -64,7 +64,7 @@ class PolicyBlock:
 
 def cut(r: Replayed, start: int, stop: int) -> Replayed:
     """Rows ``start:stop`` of a replay (its repricer, which holds every row, left out)."""
-    arrays = {
+    arrays: dict[str, Any] = {
         name: None if (value := getattr(r, name)) is None else value[start:stop]
         for name in (
             "routed_model",

@@ -29,7 +29,7 @@ class Keyed:
     """Sums per key in one block: ``values[i]`` are key ``keys[i]``'s columns; ``first[i]``
     the block's first row of that key (``NO_ROW``: none that orders it)."""
 
-    keys: tuple[Hashable, ...]
+    keys: tuple[Any, ...]
     values: np.ndarray
     first: np.ndarray
 
@@ -54,7 +54,7 @@ def keyed(
     if ordered is not None:
         rows, kept = rows[ordered[rows]], kept[ordered[rows]]
     first[kept[::-1]] = rows[::-1]  # the last write wins: each key's first row
-    return Keyed(tuple(labels[i] for i in present), values, first[present])
+    return Keyed(tuple(labels[int(i)] for i in present), values, first[present])
 
 
 def scalars(**values: float) -> Keyed:
@@ -97,7 +97,7 @@ def merge(first: Partial, later: Partial) -> Partial:
 class Summed:
     """One name's sums over every block: keys in order of first appearance (block, then row)."""
 
-    keys: list[Hashable]
+    keys: list[Any]
     values: np.ndarray
     first: list[tuple[int, int]]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import pandas as pd
 
@@ -130,14 +131,18 @@ def report(
     pricing: Sequence[PricingSource] = (),
     fee_scenarios: Sequence[FeeScenario] = (),
     quality: QualityScores | None = None,
+    quality_on_blocks: Any = None,
     on_stage: Callable[[str], None] | None = None,
     threads: int | None = None,
 ) -> SimulateReport:
     """The report from the blocks' sums, wherever the blocks are: ``rows`` maps a function
     over the blocks of the logged rows, ``policy_blocks`` gives each policy's (replayed)
-    blocks. One process and a cluster both come here (``cluster/simulate.py``)."""
+    blocks. One process and a cluster both come here (``cluster/sums.py``).
+    ``quality_on_blocks``: what the blocks' functions get for ``quality`` (a cluster's
+    future of it, sent to the workers once); ``threads``: policies summed side by side."""
     stage = on_stage or _quiet
-    base = Folder().add_all(rows(baseline_part, quality)).result()
+    shipped = quality if quality_on_blocks is None else quality_on_blocks
+    base = Folder().add_all(rows(baseline_part, shipped)).result()
     baseline_total = base.scalar("baseline", "cost")
     requests = int(base.scalar("baseline", "requests"))
     stamps = base.extremes.get("stamps")
@@ -164,7 +169,7 @@ def report(
         blocks = policy_blocks(index, named)
         chosen = policy_seller(named.policy, named.source, table)
         seller = chosen.name if chosen is not None else None
-        folded = Folder().add_all(blocks(policy_part, seller, quality)).result()
+        folded = Folder().add_all(blocks(policy_part, seller, shipped)).result()
         bill = bill_policy(
             bill_sums(folded),
             table,

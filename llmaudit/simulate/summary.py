@@ -27,14 +27,14 @@ def top(moved: Summed, slice_key: Hashable, k: int = 2) -> tuple[str, ...]:
     """The ``k`` models most often moved in one slice, ties in order of first appearance."""
     found = [
         (-moved.values[i, 0], moved.first[i], str(key[1])) for i, key in enumerate(moved.keys) if key[0] == slice_key
-    ]  # type: ignore[index]
+    ]
     return tuple(name for _, _, name in sorted(found)[:k])
 
 
 def slices(folded: Folded, kind: str) -> tuple[SliceRow, ...]:
     """One row per tier (in tier order) or task type (in order of first appearance)."""
     sums = folded[f"slices_{kind}"]
-    order = sorted(range(len(sums.keys)), key=lambda i: sums.keys[i]) if kind == "tier" else sums.by_first()  # type: ignore[arg-type, return-value]
+    order = sorted(range(len(sums.keys)), key=lambda i: sums.keys[i]) if kind == "tier" else sums.by_first()
     rows = []
     for i in order:
         key = sums.keys[i]
@@ -62,7 +62,7 @@ def routing(folded: Folded) -> tuple[RouteRow, ...]:
     order = sorted(routes.by_first(), key=lambda i: (-routes.values[i, 1], -routes.values[i, 0]))
     rows = []
     for i in order[:TOP_ROUTES]:
-        a, b = routes.keys[i]  # type: ignore[misc]
+        a, b = routes.keys[i]
         rows.append(
             RouteRow(str(a), str(b), int(routes.values[i, 0]), float(routes.values[i, 1]), float(routes.values[i, 2]))
         )
@@ -88,7 +88,7 @@ def _by_tier_key(sums: Summed, column: int) -> pd.Series:
 
 def metered(folded: Folded, percentiles: tuple[float, float, float], spread: float) -> Metered:
     daily = folded["daily"]
-    days = sorted(range(len(daily.keys)), key=lambda i: daily.keys[i])  # type: ignore[arg-type, return-value]
+    days = sorted(range(len(daily.keys)), key=lambda i: daily.keys[i])
     extremes = folded.extremes.get("billed")
     plan = folded["plan_tiers"]
     return Metered(
@@ -167,10 +167,10 @@ def policy_quality(quality: QualityScores, folded: Folded) -> PolicyQuality:
     """Expected quality overall and per complexity tier (``quality.policy_quality``)."""
     tiers = folded["quality_tiers"]
     rows = []
-    for i in sorted(range(len(tiers.keys)), key=lambda i: tiers.keys[i]):  # type: ignore[arg-type, return-value]
+    for i in sorted(range(len(tiers.keys)), key=lambda i: tiers.keys[i]):
         served_sum, scored, requests, base_sum, base_scored = (float(x) for x in tiers.values[i])
         expected, base = _mean(served_sum, scored), _mean(base_sum, base_scored)
-        floor = quality.floors.get(int(tiers.keys[i]))  # type: ignore[call-overload]
+        floor = quality.floors.get(int(tiers.keys[i]))
         rows.append(
             QualityRow(
                 key=f"tier {tiers.keys[i]}",
