@@ -7,7 +7,8 @@ on every block of every task there, and only its small result travels. The clien
 the blocks' sums in input order as they arrive (``simulate/partial.py``), so the report
 is one process's, byte for byte, and the client holds sums, never rows:
 
-- one pass for the logged traffic's sums (and the traffic digest's row hashes);
+- one pass for the logged traffic's sums; the traffic digest (a hash of every request's
+  hash, sorted) from a shuffle of the hashes on their top bits, hashed split by split;
 - per policy, one pass for its sums, four for the exact percentiles of the per-request
   cost (counts of 16-bit digits of the values' keys, ``simulate/select.py``), one for the
   spread around the mean;
@@ -16,6 +17,8 @@ is one process's, byte for byte, and the client holds sums, never rows:
 
 from __future__ import annotations
 
+import hashlib
+import operator
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
@@ -37,6 +40,7 @@ from llmaudit.simulate.collect import Tagger
 from llmaudit.simulate.quality import QualityScores
 from llmaudit.simulate.replay import Replayed
 from llmaudit.simulate.run import NamedPolicy, report
+from llmaudit.simulate.snapshot import DIGEST_CHARS, traffic_rows
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -79,6 +83,7 @@ def report_on(
     simulation = report(
         _OnWorkers(client, rows, _each_row_block),
         blocks_of,
+        lambda: _digest(client, rows),
         table,
         policies,
         inputs=input_files(stats),
@@ -128,6 +133,32 @@ def _scored(rows: pd.DataFrame) -> pd.DataFrame:
     if "score" not in rows:
         return rows.iloc[:0]
     return rows.iloc[np.flatnonzero(rows["score"].notna().to_numpy())]
+
+
+def _digest(client: Client, rows: list[Future]) -> str:
+    """``snapshot.traffic_digest`` of every task's rows: each task hashes its rows; the hashes
+    are split by their top bits, each split sorted on a worker, and the client hashes the
+    sorted splits in order, one at a time (it holds one split, never every hash)."""
+    bits = max(0, min(16, int(np.ceil(np.log2(max(1, 2 * len(rows)))))))
+    pieces = [client.submit(_split_hashes, part, bits) for part in rows]
+    digest = hashlib.sha256()
+    for split in range(1 << bits):
+        merged = client.submit(_sorted, [client.submit(operator.getitem, piece, split) for piece in pieces])
+        digest.update(client.gather(merged).tobytes())
+    return digest.hexdigest()[:DIGEST_CHARS]
+
+
+def _split_hashes(rows: pd.DataFrame, bits: int) -> list[np.ndarray]:
+    hashes = traffic_rows(rows)
+    if not bits:
+        return [hashes]
+    top = (hashes >> np.uint64(64 - bits)).astype(np.intp)
+    order = np.argsort(top, kind="stable")
+    return np.split(hashes[order], np.searchsorted(top[order], np.arange(1, 1 << bits)))
+
+
+def _sorted(pieces: list[np.ndarray]) -> np.ndarray:
+    return np.sort(np.concatenate(pieces))
 
 
 def _accounting(client: Client, run: Run, read: list[Future]) -> IngestStats:

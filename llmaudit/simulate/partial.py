@@ -70,8 +70,6 @@ class BlockPart:
 
     sums: dict[str, Keyed]
     extremes: dict[str, tuple[Any, Any] | None] = field(default_factory=dict)
-    hashes: np.ndarray | None = None
-    """The traffic digest's row hashes (baseline parts only)."""
 
 
 @dataclass(frozen=True)
@@ -122,7 +120,6 @@ _EMPTY = Summed([], np.zeros((0, 1)), [])
 class Folded:
     sums: dict[str, Summed]
     extremes: dict[str, tuple[Any, Any] | None]
-    hashes: list[np.ndarray]
 
     def __getitem__(self, name: str) -> Summed:
         return self.sums.get(name, _EMPTY)
@@ -163,7 +160,6 @@ class Folder:
         self.blocks = 0
         self.sums: dict[str, _Sums] = {}
         self.extremes: dict[str, tuple[Any, Any] | None] = {}
-        self.hashes: list[np.ndarray] = []
 
     def add(self, part: BlockPart) -> None:
         for name, sums in part.sums.items():
@@ -176,8 +172,6 @@ class Folder:
                 self.extremes.setdefault(name, None)
             else:
                 self.extremes[name] = pair if known is None else (min(known[0], pair[0]), max(known[1], pair[1]))
-        if part.hashes is not None:
-            self.hashes.append(part.hashes)
         self.blocks += 1
 
     def add_all(self, parts: Iterable[BlockPart]) -> Folder:
@@ -186,4 +180,4 @@ class Folder:
         return self
 
     def result(self) -> Folded:
-        return Folded({name: s.result() for name, s in self.sums.items()}, dict(self.extremes), self.hashes)
+        return Folded({name: s.result() for name, s in self.sums.items()}, dict(self.extremes))

@@ -33,7 +33,7 @@ from llmaudit.simulate.policy import Policy
 from llmaudit.simulate.quality import QualityScores, evidence_warnings, frontier
 from llmaudit.simulate.replay import Replayed, replay
 from llmaudit.simulate.select import percentiles
-from llmaudit.simulate.snapshot import policy_models, price_snapshot
+from llmaudit.simulate.snapshot import policy_models, price_snapshot, traffic_digest
 from llmaudit.simulate.summary import (
     bill_sums,
     metered,
@@ -111,6 +111,7 @@ def simulate(
     return report(
         Local(list(row_blocks(frame))),
         policy_blocks,
+        lambda: traffic_digest(frame),
         table,
         policies,
         inputs=inputs,
@@ -124,6 +125,7 @@ def simulate(
 def report(
     rows: BlockMap,
     policy_blocks: PolicyBlocks,
+    digest: Callable[[], str],
     table: PriceTable,
     policies: Sequence[NamedPolicy],
     *,
@@ -137,7 +139,8 @@ def report(
 ) -> SimulateReport:
     """The report from the blocks' sums, wherever the blocks are: ``rows`` maps a function
     over the blocks of the logged rows, ``policy_blocks`` gives each policy's (replayed)
-    blocks. One process and a cluster both come here (``cluster/sums.py``).
+    blocks, ``digest`` makes the traffic's digest (``snapshot.traffic_digest``). One process
+    and a cluster both come here (``cluster/sums.py``).
     ``quality_on_blocks``: what the blocks' functions get for ``quality`` (a cluster's
     future of it, sent to the workers once); ``threads``: policies summed side by side."""
     stage = on_stage or _quiet
@@ -232,7 +235,7 @@ def report(
         baseline=baseline,
         policies=tuple(results),
         warnings=warnings,
-        traffic=traffic(base, days),
+        traffic=traffic(base, days, digest()),
         prices=price_snapshot(table, routable),
         quality=summary,
         frontier=on_frontier,

@@ -37,6 +37,7 @@ from llmaudit.simulate.replay import Replayed
 
 SNAPSHOT_TABLE: Final = "baseline snapshot"
 # The columns that identify a request for the digest (no prompt text, ever).
+DIGEST_CHARS: Final = 16
 _DIGEST_COLUMNS: Final = ("timestamp", "model", "input_tokens", "output_tokens", "status")
 
 
@@ -114,7 +115,7 @@ def traffic_rows(frame: pd.DataFrame) -> np.ndarray:
 def digest_of(hashes: list[np.ndarray]) -> str:
     """The digest of the requests whose ``traffic_rows`` hashes are ``hashes`` (in any order)."""
     joined = np.sort(np.concatenate(hashes)) if hashes else np.zeros(0, dtype=np.uint64)
-    return hashlib.sha256(joined.tobytes()).hexdigest()[:16]
+    return hashlib.sha256(joined.tobytes()).hexdigest()[:DIGEST_CHARS]
 
 
 def traffic_profile(frame: pd.DataFrame, period_days: float | None) -> Traffic:

@@ -18,7 +18,6 @@ from llmaudit.simulate.billing import TIER_KEYS, BillSums, Metered
 from llmaudit.simulate.partial import Folded, Summed
 from llmaudit.simulate.policy import Policy
 from llmaudit.simulate.quality import QualityScores, _below, _change
-from llmaudit.simulate.snapshot import digest_of
 
 TOP_ROUTES: Final = 20
 
@@ -125,14 +124,14 @@ def _counts(sums: Summed, label: str = "{}") -> dict[str, int]:
     }
 
 
-def traffic(folded: Folded, period_days: float | None) -> Traffic:
+def traffic(folded: Folded, period_days: float | None, digest: str) -> Traffic:
     requests = int(folded.scalar("baseline", "requests"))
     return Traffic(
         requests=requests,
         priced_requests=int(folded.scalar("baseline", "priced")),
         period_days=period_days,
         monthly_requests=requests * DAYS_PER_MONTH / period_days if period_days else None,
-        digest=digest_of(folded.hashes),
+        digest=digest,
         requests_by_tier=_counts(folded["tiers"], "tier {}"),
         requests_by_task=_counts(folded["tasks"]),
         requests_by_model=_counts(folded["models"]),

@@ -22,7 +22,6 @@ from llmaudit.simulate.partial import BlockPart, Keyed, keyed, scalars
 from llmaudit.simulate.quality import QualityScores, request_keys, served_scores
 from llmaudit.simulate.replay import Replayed
 from llmaudit.simulate.select import Counts, Prefix, digit_counts
-from llmaudit.simulate.snapshot import traffic_rows
 
 SLICES: Final = ("tier", "task")
 NAT: Final = np.iinfo(np.int64).min
@@ -89,7 +88,7 @@ def baseline_part(rows: pd.DataFrame, quality: QualityScores | None) -> BlockPar
         )
     present = stamps.dropna()
     extremes = {"stamps": (present.min(), present.max()) if len(present) else None}
-    return BlockPart(sums, extremes, traffic_rows(rows))
+    return BlockPart(sums, extremes)
 
 
 def _by_day(days: np.ndarray, known: np.ndarray, values: np.ndarray | None = None) -> Keyed:
