@@ -1,0 +1,108 @@
+"""simulate's report summed on the workers (``cluster/sums.py``): the single process's JSON,
+byte for byte, while the client receives sums, counts and one split of the digest's hashes
+at a time: never the rows, never a policy's per-request outputs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from llmaudit.ingest import IngestOptions, RequestReader, expand_inputs
+from llmaudit.pricing import PriceTable, load_pricing
+from llmaudit.report import RenderOptions, render
+from llmaudit.report.model import input_files, pricing_sources
+from llmaudit.shadow.logged import with_logged_scores
+from llmaudit.simulate import Replayed, load_policy
+from llmaudit.simulate.collect import collect
+from llmaudit.simulate.quality import load_quality
+from llmaudit.simulate.run import NamedPolicy, simulate
+from llmaudit.tagging import tag_requests
+
+ROOT = Path(__file__).parents[2]
+SAMPLES = ROOT / "sample_logs"
+EXAMPLES = sorted((ROOT / "examples" / "policies").glob("*.yaml"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import synth_logs  # noqa: E402
+
+pytest.importorskip("distributed", reason="the dask extra is not installed")
+
+from llmaudit.cluster import tasks  # noqa: E402
+from llmaudit.cluster.plan import plan  # noqa: E402
+from llmaudit.cluster.simulate import Outputs  # noqa: E402
+from llmaudit.cluster.sums import report_on  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def table() -> PriceTable:
+    return load_pricing([])
+
+
+def _received(value: Any, out: list[Any]) -> None:
+    """Every value inside what the client gathered (lists, tuples, dicts, dataclass parts)."""
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            _received(item, out)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _received(item, out)
+    else:
+        out.append(value)
+        if hasattr(value, "sums"):  # a block's part: its sums' arrays
+            for keyed in value.sums.values():
+                out.extend([keyed.values, keyed.first])
+
+
+def test_the_report_from_sums_and_the_client_never_holds_rows(client: Any, table: PriceTable, tmp_path: Path) -> None:
+    path = tmp_path / "openai.jsonl"
+    synth_logs.generate(synth_logs.SHAPES["openai"], path, 60_000)
+    ingest = IngestOptions(chunk_bytes=1 << 20)
+    # The sample logs (every format) and a LiteLLM log whose requests carry scores.
+    logs = [str(path), str(SAMPLES), str(ROOT / "tests" / "fixtures" / "logs" / "litellm" / "scores.jsonl")]
+    assert len(plan(expand_inputs(logs), ingest, range_chunks=2)) > 10
+    named = [NamedPolicy(load_policy(p), str(p)) for p in EXAMPLES]
+    quality = load_quality(ROOT / "examples" / "quality.yaml", table)
+
+    reader = RequestReader(logs, ingest)
+    frame = collect(reader, table, tag_requests)
+    single = {"inputs": input_files(reader.stats), "pricing": pricing_sources(table)}
+    one = simulate(frame, table, named, quality=with_logged_scores(quality, frame), **single)
+
+    gathered: list[Any] = []
+    gather = client.gather
+
+    def recording(futures: Any, *args: Any, **kwargs: Any) -> Any:
+        out = gather(futures, *args, **kwargs)
+        _received(out, gathered)
+        return out
+
+    client.gather = recording
+    try:
+        scored, stats, _, two = report_on(
+            client,
+            expand_inputs(logs),
+            ingest,
+            table,
+            tag_requests,
+            named,
+            lambda rows: with_logged_scores(quality, rows),
+            range_chunks=2,
+        )
+    finally:
+        del client.gather
+    assert one.baseline.requests > 60_000 and stats.parsed == one.baseline.requests
+    assert render(one, "json", RenderOptions()) == render(two, "json", RenderOptions())
+
+    # What reached the client: no rows but the scored ones, no replay, no per-request column.
+    requests = one.baseline.requests
+    frames = [v for v in gathered if isinstance(v, pd.DataFrame)]
+    assert sum(len(f) for f in frames) == len(scored) == int(frame["score"].notna().sum()) > 0
+    assert all(f["score"].notna().all() for f in frames)
+    assert not [v for v in gathered if isinstance(v, (Replayed, Outputs, pd.Series))]
+    assert all(v.rows is None for v in gathered if isinstance(v, tasks.Part))
+    arrays = [v for v in gathered if isinstance(v, np.ndarray)]
+    assert max(len(a) for a in arrays) < requests / 4  # sums per key; one split of the digest's hashes
