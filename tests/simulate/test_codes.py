@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from llmaudit.simulate.match import model_codes, original_models
-from llmaudit.simulate.replay import distinct
 from llmaudit.simulate.partial import BlockPart, Folder, keyed
+from llmaudit.simulate.replay import distinct
 from llmaudit.simulate.snapshot import traffic_digest
 from llmaudit.simulate.summary import top
 
