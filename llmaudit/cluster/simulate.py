@@ -9,14 +9,14 @@
    the response cache; the replays stay on the workers.
 4. Response-cache hits: a shuffle on the prompt hash (``response_cache.split`` /
    ``hits_by_block``); each task takes its hits (``replay.with_cache_hits``).
-5. Each task's per-request outputs travel compact (``Outputs``), with the per-request cost
-   as each seller sells the same calls; the client assembles one policy's replay at a time
-   (``Replays``) and ``simulate.run.simulate`` builds the report from them.
+5. The report: ``cluster/sums.py`` sums the replays' blocks where they are. Only for
+   ``--per-request`` and ``--sweep`` (``collect_and_replay_on``) do each task's rows and
+   per-request outputs travel to the client, compact (``Outputs``), with the per-request
+   cost as each seller sells the same calls; the client assembles one policy's replay at
+   a time (``Replays``).
 
 Each task's replays are the rows' share of a replay of the whole log, request for request,
 and the report is the single process's, byte for byte (``tests/cluster/test_replays.py``).
-The report's sums are still computed on the client from the gathered frame
-(``analyze.gather_rows``): per-task partial sums per policy are the next step (docs/scale.md).
 """
 
 from __future__ import annotations
@@ -88,9 +88,10 @@ def collect_and_replay_on(
     on_task: OnTask | None = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> tuple[pd.DataFrame, IngestStats, Replays, ReplayContext]:
-    """simulate on a cluster: the frame (as ``collect_on`` gathers it, for the report's sums),
-    each policy's replay computed where the rows are (its per-request outputs and each
-    seller's per-request cost gathered), and the log's replay context."""
+    """simulate on a cluster when the rows are needed (``--per-request``, ``--sweep``): the
+    frame (as ``collect_on`` gathers it, with its blocks), each policy's replay computed
+    where the rows are (its per-request outputs and each seller's per-request cost
+    gathered), and the log's replay context. The report alone: ``cluster/sums.py``."""
     run = Run(client, sources, ingest, table, range_chunks)
     stage = on_stage or (lambda _: None)
     read = run.read(tasks.read_rows, tagger, on_task=on_task)

@@ -5,7 +5,8 @@ once (response-cache hits look back in time; failure rates come from the whole l
 Each chunk keeps only the columns the simulator and ``check`` read (``schema.SIMULATE_KEPT``)
 once the reader has accounted for it, and repeated strings become categoricals: the frame holds about
 130 bytes a request (measured on the 1M benchmark's records; the request ids are the
-largest column).
+largest column). The frame records its blocks (``blocks.py``: the runs of one file within
+a chunk), the unit the report's sums are computed on.
 """
 
 from __future__ import annotations

@@ -39,10 +39,13 @@ def keyed(
     labels: Sequence[Hashable],
     columns: Sequence[np.ndarray | None] = (None,),
     ordered: np.ndarray | None = None,
+    *,
+    firsts: bool = True,
 ) -> Keyed:
     """Rows grouped by ``codes`` (indexes into ``labels``; -1: left out): per key each of
     ``columns`` summed in row order (``None``: the count of rows). ``ordered``: the rows
-    whose position counts for the key's first row (default all)."""
+    whose position counts for the key's first row (default all); ``firsts=False``: keys
+    whose order nothing reads (their first rows are left at 0)."""
     size = len(labels)
     rows = np.flatnonzero(codes >= 0)
     kept = codes[rows]
@@ -50,6 +53,8 @@ def keyed(
     present = np.flatnonzero(counts)
     sums = [counts if c is None else np.bincount(kept, weights=c[rows], minlength=size) for c in columns]
     values = np.column_stack(sums).astype(np.float64)[present] if sums else np.zeros((len(present), 0))
+    if not firsts:
+        return Keyed(tuple(labels[int(i)] for i in present), values, np.zeros(len(present), dtype=np.int64))
     first = np.full(size, NO_ROW, dtype=np.int64)
     if ordered is not None:
         rows, kept = rows[ordered[rows]], kept[ordered[rows]]

@@ -64,7 +64,7 @@ def baseline_part(rows: pd.DataFrame, quality: QualityScores | None) -> BlockPar
     codes, names = model_codes(rows)
     labels = _model_names(names)
     tiers, tier_keys = _tiers(rows)
-    tasks, task_keys, ordered = _tasks(rows)
+    tasks, task_keys, _ = _tasks(rows)
     stamps = rows["timestamp"]
     days = _days(stamps)
     known = days != NAT
@@ -72,17 +72,19 @@ def baseline_part(rows: pd.DataFrame, quality: QualityScores | None) -> BlockPar
     sums = {
         "baseline": scalars(requests=len(rows), priced=int((~unpriced).sum()), cost=float(np.nansum(base))),
         "days": _by_day(days, known),
-        "unpriced": keyed(np.where(unpriced, codes, -1), labels),
-        "priced_names": keyed(np.asarray(priced.codes, dtype=np.intp), [str(x) for x in priced.categories]),
-        "models": keyed(codes, labels),
-        "tiers": keyed(tiers, tier_keys),
-        "tasks": keyed(tasks, task_keys, ordered=ordered),
+        "unpriced": keyed(np.where(unpriced, codes, -1), labels, firsts=False),
+        "priced_names": keyed(
+            np.asarray(priced.codes, dtype=np.intp), [str(x) for x in priced.categories], firsts=False
+        ),
+        "models": keyed(codes, labels, firsts=False),
+        "tiers": keyed(tiers, tier_keys, firsts=False),
+        "tasks": keyed(tasks, task_keys, firsts=False),
     }
     if quality is not None:
         task_text, ids = request_keys(rows)
         scores = quality.score(names_of(codes, names), task_text, ids)
         scored = ~np.isnan(scores)
-        sums["quality_tiers"] = keyed(tiers, tier_keys, (np.nan_to_num(scores), scored, None))
+        sums["quality_tiers"] = keyed(tiers, tier_keys, (np.nan_to_num(scores), scored, None), firsts=False)
         sums["quality"] = scalars(
             sum=float(scores[scored].sum()), scored=int(scored.sum()), unscored=int((~scored).sum())
         )
@@ -95,7 +97,7 @@ def _by_day(days: np.ndarray, known: np.ndarray, values: np.ndarray | None = Non
     codes, uniques = pd.factorize(days[known])
     full = np.full(len(days), -1, dtype=np.intp)
     full[known] = codes
-    return keyed(full, [int(d) for d in uniques], (values,))
+    return keyed(full, [int(d) for d in uniques], (values,), firsts=False)
 
 
 class _Pairs(Sequence[tuple[Hashable, Hashable]]):
@@ -130,7 +132,7 @@ def policy_part(block: PolicyBlock, seller: str | None, quality: QualityScores |
     moved = r.rerouted
     sums: dict[str, Keyed] = {}
     for kind, (codes, keys, order) in zip(SLICES, ((tiers, tier_keys, None), (tasks, task_keys, ordered)), strict=True):
-        sums[f"slices_{kind}"] = keyed(codes, keys, (None, moved, base, cost), ordered=order)
+        sums[f"slices_{kind}"] = keyed(codes, keys, (None, moved, base, cost), ordered=order, firsts=kind == "task")
         for side, models in (("from", r.original_codes), ("to", r.routed_codes)):
             pair = _pairs(np.where(moved, codes, -1), models, count)
             sums[f"moved_{kind}_{side}"] = keyed(pair, _Pairs(keys, names))
@@ -157,18 +159,20 @@ def policy_part(block: PolicyBlock, seller: str | None, quality: QualityScores |
         np.zeros(len(sellers), np.int64),
     )
     for name in sellers:
-        sums[f"missing:{name}"] = keyed(np.where(missing[name], r.routed_codes, -1), names)
+        sums[f"missing:{name}"] = keyed(np.where(missing[name], r.routed_codes, -1), names, firsts=False)
     priced = ~np.isnan(billed)
     days = _days(rows["timestamp"])
     sums["metered"] = scalars(priced=int(priced.sum()), cost=float(billed[priced].sum()))
     sums["daily"] = _by_day(days, priced & (days != NAT), cost)
     plan_tier = pd.to_numeric(rows["complexity_tier"], errors="coerce").fillna(1).to_numpy().astype(np.int64)
     plan_keys = [f"tier{i}" for i in range(int(plan_tier.max(initial=0)) + 1)]
-    sums["plan_tiers"] = keyed(np.where(priced & (plan_tier >= 0), plan_tier, -1), plan_keys, (None, cost))
+    sums["plan_tiers"] = keyed(
+        np.where(priced & (plan_tier >= 0), plan_tier, -1), plan_keys, (None, cost), firsts=False
+    )
     listed = np.nan_to_num(list_cost)
-    sums["profile_tier"] = keyed(tiers, [f"tier {i}" for i in tier_keys], (listed,))
-    sums["profile_task"] = keyed(tasks, task_keys, (listed,))
-    sums["profile_model"] = keyed(r.routed_codes, names, (listed,))
+    sums["profile_tier"] = keyed(tiers, [f"tier {i}" for i in tier_keys], (listed,), firsts=False)
+    sums["profile_task"] = keyed(tasks, task_keys, (listed,), firsts=False)
+    sums["profile_model"] = keyed(r.routed_codes, names, (listed,), firsts=False)
     if quality is not None:
         _quality(sums, rows, r, quality, tiers, tier_keys)
     extremes = {"billed": (float(billed[priced].min()), float(billed[priced].max())) if priced.any() else None}
@@ -189,7 +193,7 @@ def _quality(
     served = served_scores(quality, r, task_text, ids)
     scored, base_scored = ~np.isnan(served), ~np.isnan(base)
     sums["quality_tiers"] = keyed(
-        tiers, tier_keys, (np.nan_to_num(served), scored, None, np.nan_to_num(base), base_scored)
+        tiers, tier_keys, (np.nan_to_num(served), scored, None, np.nan_to_num(base), base_scored), firsts=False
     )
     sums["quality"] = scalars(
         sum=float(served[scored].sum()),
@@ -214,7 +218,7 @@ def _quality(
         )
         full = np.full(len(rows), -1, dtype=np.intp)
         full[keep] = cell_codes
-        sums["cells"] = keyed(full, [tuple(u) for u in uniques])
+        sums["cells"] = keyed(full, [tuple(u) for u in uniques], firsts=False)
 
 
 def metered_values(block: PolicyBlock, seller: str | None) -> np.ndarray:
