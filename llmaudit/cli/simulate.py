@@ -44,7 +44,7 @@ from llmaudit.simulate.context import ReplayContext
 from llmaudit.simulate.match import original_models
 from llmaudit.simulate.quality import QualityScores, load_quality, request_keys, served_scores
 from llmaudit.simulate.run import NamedPolicy, simulate
-from llmaudit.simulate.sweep import sweep, sweep_policies
+from llmaudit.simulate.sweep import SweepReport, sweep, sweep_policies
 
 EPILOG = """\
 Examples:
@@ -74,9 +74,10 @@ class Prepared:
     # With --scheduler: each policy's replay, computed on the workers where the rows are.
     replays: Sequence[Replayed] | None = None
     context: ReplayContext | None = None
-    # With --scheduler (without --per-request or --sweep): the report, summed on the workers;
-    # ``frame`` then holds only the rows that carry a logged score.
+    # With --scheduler (without --per-request): the report (or the sweep), summed on the
+    # workers; ``frame`` then holds only the rows that carry a logged score.
     report: SimulateReport | None = None
+    curve: SweepReport | None = None
 
 
 def prepare(
@@ -94,8 +95,8 @@ def prepare(
     """Check the policies, prices and quality scores, then read the logs (a bad file fails in a moment,
     not after the reading). ``files`` are the command's own inputs no output may replace. With
     ``--scheduler`` the policies (``sweeping``: the one policy at each share of the sweep) are
-    replayed on the cluster as it reads, and the report is summed there unless ``sweeping``
-    or the caller needs the ``rows`` (``--per-request``): then the rows and each policy's
+    replayed on the cluster as it reads, and the report (or the sweep) is summed there unless
+    the caller needs the ``rows`` (``--per-request``): then the rows and each policy's
     per-request outputs are gathered. ``logged_scores``: the scores the logs carry fill
     in the quality file's gaps (``shadow.logged``)."""
     log_args = inputs.log_args(project)
@@ -118,7 +119,7 @@ def prepare(
     replayed = [p.policy for p in policies]
     if sweeping:  # more than one policy: --sweep's error comes once the logs are read
         replayed = sweep_policies(replayed[0]) if len(replayed) == 1 else []
-    if inputs.scheduler is not None and replayed and not sweeping and not rows:
+    if inputs.scheduler is not None and replayed and not rows:
 
         def final_scores(scored: pd.DataFrame) -> QualityScores | None:
             return with_logged_scores(scores, scored) if logged_scores else scores
@@ -132,9 +133,12 @@ def prepare(
             policies,
             final_scores,
             quiet=inputs.quiet,
+            sweeping=sweeping,
             outputs=outputs,
             inputs=files + inputs.files(),
         )
+        if isinstance(report, SweepReport):
+            return Prepared(scored, stats, table, policies, final, curve=report)
         return Prepared(scored, stats, table, policies, final, report=report)
     if inputs.scheduler is not None and replayed:
         frame, stats, replays, context = read_and_replay_on(
@@ -271,7 +275,7 @@ def simulate_command(
     if sweep_curve:
         if len(prepared.policies) != 1:
             raise UsageError("--sweep takes one policy", hint="pass a single --policy FILE")
-        curve = sweep(
+        curve = prepared.curve or sweep(
             prepared.frame, prepared.table, prepared.policies[0].policy, prepared.scores, replays=prepared.replays
         )
         options = RenderOptions(color=wants_color(output), width=width(output))

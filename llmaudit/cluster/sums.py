@@ -37,10 +37,12 @@ from llmaudit.report.model import input_files, pricing_sources
 from llmaudit.report.simulate_model import SimulateReport
 from llmaudit.simulate.blocks import BlockMap, PolicyBlock, policy_blocks, row_blocks
 from llmaudit.simulate.collect import Tagger
+from llmaudit.simulate.policy import Policy
 from llmaudit.simulate.quality import QualityScores
 from llmaudit.simulate.replay import Replayed
 from llmaudit.simulate.run import NamedPolicy, report
 from llmaudit.simulate.snapshot import DIGEST_CHARS, traffic_rows
+from llmaudit.simulate.sweep import SHARES, SweepReport, sweep_policies, sweep_report
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -71,10 +73,7 @@ def report_on(
     stats = _accounting(client, run, read)
     stage(f"replaying {len(policies)} policies on the workers")
     rows, replays, _ = _replay_tasks(client, run, read, [named.policy for named in policies])
-    scored = [client.submit(_scored, part) for part in rows]
-    logged = pd.concat(client.gather(scored), ignore_index=True) if scored else pd.DataFrame()
-    quality = scores(logged)
-    shared: Any = client.scatter([quality], broadcast=True)[0] if quality is not None else None
+    logged, quality, shared = _logged_quality(client, rows, scores)
 
     def blocks_of(index: int, named: NamedPolicy) -> BlockMap:
         held = [client.submit(_billed, part, rs, index, run.table) for part, rs in zip(rows, replays, strict=True)]
@@ -94,6 +93,47 @@ def report_on(
         threads=1,
     )
     return logged, stats, quality, simulation
+
+
+def sweep_on(
+    client: Client,
+    sources: Sequence[InputSource],
+    ingest: IngestOptions,
+    table: PriceTable,
+    tagger: Tagger,
+    policy: Policy,
+    scores: Callable[[pd.DataFrame], QualityScores | None],
+    *,
+    range_chunks: int = RANGE_CHUNKS,
+    on_task: OnTask | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> tuple[pd.DataFrame, IngestStats, QualityScores | None, SweepReport]:
+    """``simulate --sweep`` on a cluster, as ``report_on``: the policy at each share replayed
+    and summed on the workers (``sweep.sweep_report``)."""
+    run = Run(client, sources, ingest, table, range_chunks)
+    stage = on_stage or (lambda _: None)
+    read = run.read(tasks.read_rows, tagger, on_task=on_task)
+    stats = _accounting(client, run, read)
+    stage(f"replaying {len(SHARES)} shares of policy {policy.name!r} on the workers")
+    rows, replays, _ = _replay_tasks(client, run, read, sweep_policies(policy))
+    logged, quality, shared = _logged_quality(client, rows, scores)
+
+    def blocks_of(index: int, _: Policy) -> BlockMap:
+        held = [client.submit(_replay_blocks, part, rs, index) for part, rs in zip(rows, replays, strict=True)]
+        return _OnWorkers(client, held, _each_block)
+
+    curve = sweep_report(_OnWorkers(client, rows, _each_row_block), blocks_of, policy, quality, SHARES, shared)
+    return logged, stats, quality, curve
+
+
+def _logged_quality(
+    client: Client, rows: list[Future], scores: Callable[[pd.DataFrame], QualityScores | None]
+) -> tuple[pd.DataFrame, QualityScores | None, Any]:
+    """The rows that carry a logged score, the quality scores of the run, and a future of them."""
+    scored = [client.submit(_scored, part) for part in rows]
+    logged = pd.concat(client.gather(scored), ignore_index=True) if scored else pd.DataFrame()
+    quality = scores(logged)
+    return logged, quality, client.scatter([quality], broadcast=True)[0] if quality is not None else None
 
 
 class _OnWorkers:
@@ -126,6 +166,10 @@ def _billed(rows: pd.DataFrame, replays: list[Replayed], index: int, table: Pric
     assert r.reprice is not None
     sold = {seller.name: r.reprice(table.as_sold_by(seller)) for seller in table.sellers.values()}
     return list(policy_blocks(rows, r, sold))
+
+
+def _replay_blocks(rows: pd.DataFrame, replays: list[Replayed], index: int) -> list[PolicyBlock]:
+    return list(policy_blocks(rows, replays[index], {}))
 
 
 def _scored(rows: pd.DataFrame) -> pd.DataFrame:

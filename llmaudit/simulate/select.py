@@ -13,7 +13,7 @@ result is the bytes ``np.percentile`` gives on the whole column (``tests/simulat
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 
@@ -94,5 +94,7 @@ def percentiles(run: Callable[[Sequence[Prefix]], Iterable[Counts]], n: int, q: 
     return [float(x) for x in _lerp(a, b, gamma)]
 
 
-def block_counts(values: np.ndarray, prefixes: Sequence[Prefix]) -> Any:
-    return digit_counts(values, prefixes)
+def higher(run: Callable[[Sequence[Prefix]], Iterable[Counts]], n: int, q: float) -> float:
+    """``np.quantile(values, q, method="higher")`` of the ``n`` values the blocks hold (``n`` > 0)."""
+    rank = int(np.ceil((n - 1) * np.asanyarray(q, dtype=np.float64)).astype(np.intp))
+    return order_statistics(run, [rank])[rank]

@@ -4,6 +4,7 @@ at a time: never the rows, never a policy's per-request outputs."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from llmaudit.simulate import Replayed, load_policy
 from llmaudit.simulate.collect import collect
 from llmaudit.simulate.quality import load_quality
 from llmaudit.simulate.run import NamedPolicy, simulate
+from llmaudit.simulate.sweep import sweep
 from llmaudit.tagging import tag_requests
 
 ROOT = Path(__file__).parents[2]
@@ -34,7 +36,7 @@ pytest.importorskip("distributed", reason="the dask extra is not installed")
 from llmaudit.cluster import tasks  # noqa: E402
 from llmaudit.cluster.plan import plan  # noqa: E402
 from llmaudit.cluster.simulate import Outputs  # noqa: E402
-from llmaudit.cluster.sums import report_on  # noqa: E402
+from llmaudit.cluster.sums import report_on, sweep_on  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -57,12 +59,28 @@ def _received(value: Any, out: list[Any]) -> None:
                 out.extend([keyed.values, keyed.first])
 
 
-def test_the_report_from_sums_and_the_client_never_holds_rows(client: Any, table: PriceTable, tmp_path: Path) -> None:
-    path = tmp_path / "openai.jsonl"
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """60,000 generated requests, the sample logs (every format) and a LiteLLM log whose
+    requests carry scores."""
+    path = tmp_path_factory.mktemp("synth") / "openai.jsonl"
     synth_logs.generate(synth_logs.SHAPES["openai"], path, 60_000)
+    return [str(path), str(SAMPLES), str(ROOT / "tests" / "fixtures" / "logs" / "litellm" / "scores.jsonl")]
+
+
+def _recording(client: Any, gathered: list[Any]) -> None:
+    gather = client.gather
+
+    def recording(futures: Any, *args: Any, **kwargs: Any) -> Any:
+        out = gather(futures, *args, **kwargs)
+        _received(out, gathered)
+        return out
+
+    client.gather = recording
+
+
+def test_the_report_from_sums_and_the_client_never_holds_rows(client: Any, table: PriceTable, logs: list[str]) -> None:
     ingest = IngestOptions(chunk_bytes=1 << 20)
-    # The sample logs (every format) and a LiteLLM log whose requests carry scores.
-    logs = [str(path), str(SAMPLES), str(ROOT / "tests" / "fixtures" / "logs" / "litellm" / "scores.jsonl")]
     assert len(plan(expand_inputs(logs), ingest, range_chunks=2)) > 10
     named = [NamedPolicy(load_policy(p), str(p)) for p in EXAMPLES]
     quality = load_quality(ROOT / "examples" / "quality.yaml", table)
@@ -73,14 +91,7 @@ def test_the_report_from_sums_and_the_client_never_holds_rows(client: Any, table
     one = simulate(frame, table, named, quality=with_logged_scores(quality, frame), **single)
 
     gathered: list[Any] = []
-    gather = client.gather
-
-    def recording(futures: Any, *args: Any, **kwargs: Any) -> Any:
-        out = gather(futures, *args, **kwargs)
-        _received(out, gathered)
-        return out
-
-    client.gather = recording
+    _recording(client, gathered)
     try:
         scored, stats, _, two = report_on(
             client,
@@ -106,3 +117,30 @@ def test_the_report_from_sums_and_the_client_never_holds_rows(client: Any, table
     assert all(v.rows is None for v in gathered if isinstance(v, tasks.Part))
     arrays = [v for v in gathered if isinstance(v, np.ndarray)]
     assert max(len(a) for a in arrays) < requests / 4  # sums per key; one split of the digest's hashes
+
+
+def test_the_sweep_from_sums(client: Any, table: PriceTable, logs: list[str]) -> None:
+    ingest = IngestOptions(chunk_bytes=1 << 20)
+    policy = load_policy(ROOT / "examples" / "policies" / "difficulty.yaml")
+    quality = load_quality(ROOT / "examples" / "quality.yaml", table)
+    frame = collect(RequestReader(logs, ingest), table, tag_requests)
+    one = sweep(frame, table, policy, with_logged_scores(quality, frame))
+    gathered: list[Any] = []
+    _recording(client, gathered)
+    try:
+        _, _, _, two = sweep_on(
+            client,
+            expand_inputs(logs),
+            ingest,
+            table,
+            tag_requests,
+            policy,
+            lambda rows: with_logged_scores(quality, rows),
+            range_chunks=2,
+        )
+    finally:
+        del client.gather
+    assert one.scored_requests > 50_000 and one.baseline_quality is not None
+    assert json.dumps(one.to_dict()) == json.dumps(two.to_dict())
+    assert max(len(v) for v in gathered if isinstance(v, np.ndarray)) < one.requests / 4
+    assert not [v for v in gathered if isinstance(v, (Replayed, pd.Series))]
