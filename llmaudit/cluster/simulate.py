@@ -2,9 +2,10 @@
 
 1. Read: each task reads, tags and prices its input into simulate's rows on its worker
    (``analyze.Run``, with the duplicate-id shuffle).
-2. What needs the whole log (``simulate/context.py``): each task's ``ContextPart`` (counts
-   per model; latencies and difficulties only when a policy reads them) is merged on the
-   client into the log's ``ReplayContext``, identical however the log was cut.
+2. What needs the whole log (``simulate/context.py``): each task's counts per model are
+   merged on the client into the failure rates; the median latencies and difficulty
+   thresholds are found by exact selection (``cluster/context.py``), never gathering the
+   values: the log's ``ReplayContext``, identical however the log was cut.
 3. Replay: each task replays every policy over its own rows with that context, without
    the response cache; the replays stay on the workers.
 4. Response-cache hits: a shuffle on the prompt hash (``response_cache.split`` /
@@ -30,6 +31,7 @@ import pandas as pd
 
 from llmaudit.cluster import tasks
 from llmaudit.cluster.analyze import OnTask, Run, _shuffle, gather_rows
+from llmaudit.cluster.context import context_on
 from llmaudit.cluster.plan import RANGE_CHUNKS
 from llmaudit.ingest.accounting import IngestStats
 from llmaudit.ingest.reader import IngestOptions
@@ -37,7 +39,7 @@ from llmaudit.ingest.sources import InputSource
 from llmaudit.pricing import PriceTable
 from llmaudit.simulate.blocks import lengths_of, with_blocks
 from llmaudit.simulate.collect import Tagger, compact
-from llmaudit.simulate.context import ContextPart, ReplayContext, merged, needs
+from llmaudit.simulate.context import ReplayContext, needs
 from llmaudit.simulate.match import model_codes
 from llmaudit.simulate.policy import Policy
 from llmaudit.simulate.replay import Replayed, cache_eligible, replay, with_cache_hits
@@ -62,7 +64,7 @@ def _replay_tasks(
     """``replay_tasks``, with the futures of the tasks' rows."""
     parts = [client.submit(_rows, part) for part in read]
     wanted = needs(policies)
-    context = merged(client.gather([client.submit(ContextPart.of, part, wanted) for part in parts]))
+    context = context_on(client, parts, wanted)
     [shared] = client.scatter([context], broadcast=True)
     replays = [client.submit(replay_part, part, run.table, list(policies), shared) for part in parts]
     for i, policy in enumerate(policies):

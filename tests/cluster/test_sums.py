@@ -18,11 +18,12 @@ from llmaudit.pricing import PriceTable, load_pricing
 from llmaudit.report import RenderOptions, render
 from llmaudit.report.model import input_files, pricing_sources
 from llmaudit.shadow.logged import with_logged_scores
-from llmaudit.simulate import Replayed, load_policy
+from llmaudit.simulate import Policy, Replayed, load_policy
 from llmaudit.simulate.collect import collect
+from llmaudit.simulate.context import ReplayContext
 from llmaudit.simulate.quality import load_quality
 from llmaudit.simulate.run import NamedPolicy, simulate
-from llmaudit.simulate.sweep import sweep
+from llmaudit.simulate.sweep import sweep, sweep_policies
 from llmaudit.tagging import tag_requests
 
 ROOT = Path(__file__).parents[2]
@@ -34,8 +35,9 @@ import synth_logs  # noqa: E402
 pytest.importorskip("distributed", reason="the dask extra is not installed")
 
 from llmaudit.cluster import tasks  # noqa: E402
+from llmaudit.cluster.analyze import Run  # noqa: E402
 from llmaudit.cluster.plan import plan  # noqa: E402
-from llmaudit.cluster.simulate import Outputs  # noqa: E402
+from llmaudit.cluster.simulate import Outputs, _replay_tasks  # noqa: E402
 from llmaudit.cluster.sums import report_on, sweep_on  # noqa: E402
 
 
@@ -144,3 +146,31 @@ def test_the_sweep_from_sums(client: Any, table: PriceTable, logs: list[str]) ->
     assert json.dumps(one.to_dict()) == json.dumps(two.to_dict())
     assert max(len(v) for v in gathered if isinstance(v, np.ndarray)) < one.requests / 4
     assert not [v for v in gathered if isinstance(v, (Replayed, pd.Series))]
+
+
+def test_the_replay_context_by_selection(client: Any, table: PriceTable, logs: list[str]) -> None:
+    """Median latencies (a latency budget) and difficulty thresholds (strong shares) found
+    from counts are the whole log's, to the bit; no latency or difficulty reaches the client."""
+    fast = Policy.model_validate(
+        {
+            "schema_version": 1,
+            "name": "fast",
+            "routes": [{"to": {"model": "gpt-4.1-mini"}, "latency_budget_ms": 1500, "fallbacks": ["gpt-4.1"]}],
+        }
+    )
+    policies = [fast, *sweep_policies(load_policy(ROOT / "examples" / "policies" / "difficulty.yaml"))]
+    ingest = IngestOptions(chunk_bytes=1 << 20)
+    frame = collect(RequestReader(logs, ingest), table, tag_requests)
+    run = Run(client, expand_inputs(logs), ingest, table, 2)
+    read = run.read(tasks.read_rows, tag_requests)
+    gathered: list[Any] = []
+    _recording(client, gathered)
+    try:
+        _, _, context = _replay_tasks(client, run, read, policies)
+    finally:
+        del client.gather
+    whole = ReplayContext.of(frame, policies)
+    assert len(whole.latency_ms) >= 3 and len(whole.thresholds) == 11
+    assert context == whole
+    assert sorted(map(repr, context.latency_ms.items())) == sorted(map(repr, whole.latency_ms.items()))
+    assert not [v for v in gathered if isinstance(v, np.ndarray) and v.dtype == np.float64 and len(v) > 100]
