@@ -81,6 +81,27 @@ def _recording(client: Any, gathered: list[Any]) -> None:
     client.gather = recording
 
 
+def _recorded(client: Any, on: Any, logs: list[str], ingest: IngestOptions, *args: Any) -> tuple[Any, list[Any]]:
+    """``on`` (``report_on``, ``sweep_on``) with the logs' scores, and everything the client gathered."""
+    table, what, quality = args
+    gathered: list[Any] = []
+    _recording(client, gathered)
+    try:
+        out = on(
+            client,
+            expand_inputs(logs),
+            ingest,
+            table,
+            tag_requests,
+            what,
+            lambda rows: with_logged_scores(quality, rows),
+            range_chunks=2,
+        )
+    finally:
+        del client.gather
+    return out, gathered
+
+
 def test_the_report_from_sums_and_the_client_never_holds_rows(client: Any, table: PriceTable, logs: list[str]) -> None:
     ingest = IngestOptions(chunk_bytes=1 << 20)
     assert len(plan(expand_inputs(logs), ingest, range_chunks=2)) > 10
@@ -92,21 +113,7 @@ def test_the_report_from_sums_and_the_client_never_holds_rows(client: Any, table
     single = {"inputs": input_files(reader.stats), "pricing": pricing_sources(table)}
     one = simulate(frame, table, named, quality=with_logged_scores(quality, frame), **single)
 
-    gathered: list[Any] = []
-    _recording(client, gathered)
-    try:
-        scored, stats, _, two = report_on(
-            client,
-            expand_inputs(logs),
-            ingest,
-            table,
-            tag_requests,
-            named,
-            lambda rows: with_logged_scores(quality, rows),
-            range_chunks=2,
-        )
-    finally:
-        del client.gather
+    (scored, stats, _, two), gathered = _recorded(client, report_on, logs, ingest, table, named, quality)
     assert one.baseline.requests > 60_000 and stats.parsed == one.baseline.requests
     assert render(one, "json", RenderOptions()) == render(two, "json", RenderOptions())
 
@@ -127,21 +134,7 @@ def test_the_sweep_from_sums(client: Any, table: PriceTable, logs: list[str]) ->
     quality = load_quality(ROOT / "examples" / "quality.yaml", table)
     frame = collect(RequestReader(logs, ingest), table, tag_requests)
     one = sweep(frame, table, policy, with_logged_scores(quality, frame))
-    gathered: list[Any] = []
-    _recording(client, gathered)
-    try:
-        _, _, _, two = sweep_on(
-            client,
-            expand_inputs(logs),
-            ingest,
-            table,
-            tag_requests,
-            policy,
-            lambda rows: with_logged_scores(quality, rows),
-            range_chunks=2,
-        )
-    finally:
-        del client.gather
+    (_, _, _, two), gathered = _recorded(client, sweep_on, logs, ingest, table, policy, quality)
     assert one.scored_requests > 50_000 and one.baseline_quality is not None
     assert json.dumps(one.to_dict()) == json.dumps(two.to_dict())
     assert max(len(v) for v in gathered if isinstance(v, np.ndarray)) < one.requests / 4
