@@ -143,7 +143,12 @@ def _mean(total: float, count: float) -> float | None:
 
 
 def _interval(quality: QualityScores, folded: Folded, mean: float | None) -> tuple[float, float] | None:
-    """``quality.expected_interval`` from the scored requests' counts per evidence cell."""
+    """Approximate 95% interval of the expected quality from the evidence cells' intervals.
+
+    The expected quality is a request-weighted sum of per-cell means, so its variance is
+    the sum over (model, task type, tier) cells of (share of the scored requests in the
+    cell)^2 x (the cell mean's standard error, read back from its 95% interval). Requests
+    whose model has no evidence cell add no uncertainty. None without evidence cells."""
     scored = int(folded.scalar("quality", "scored"))
     if not quality.cells or not scored or mean is None:
         return None
@@ -163,7 +168,8 @@ _Z95 = 1.959963984540054
 
 
 def policy_quality(quality: QualityScores, folded: Folded) -> PolicyQuality:
-    """Expected quality overall and per complexity tier (``quality.policy_quality``)."""
+    """Expected quality overall and per complexity tier: the request-weighted mean score of
+    the serving model (and of the logged one), unscored requests left out of each mean."""
     tiers = folded["quality_tiers"]
     rows = []
     for i in sorted(range(len(tiers.keys)), key=lambda i: tiers.keys[i]):
