@@ -19,11 +19,16 @@ from llmaudit.report.safety import term_text
 from llmaudit.simulate.collect import collect
 from llmaudit.simulate.context import ReplayContext
 from llmaudit.simulate.policy import Policy
+from llmaudit.simulate.quality import QualityScores
 from llmaudit.simulate.replay import Replayed
+from llmaudit.simulate.run import NamedPolicy
 from llmaudit.tagging import load_tag_rules, tag_requests
 
 if TYPE_CHECKING:
     from distributed import Client
+
+    from llmaudit.report.simulate_model import SimulateReport
+    from llmaudit.simulate.sweep import SweepReport
 
 
 def tagger(rules_path: Path | str | None) -> Callable[[pd.DataFrame], pd.DataFrame]:
@@ -96,6 +101,39 @@ def read_and_replay_on(
         )
     _warn_problems(stats)
     return frame, stats, replays, context
+
+
+def read_and_report_on(
+    scheduler: str,
+    log_args: Sequence[str],
+    ingest: IngestOptions,
+    table: PriceTable,
+    tag_rules: Path | str | None,
+    policies: Sequence[NamedPolicy],
+    scores: Callable[[pd.DataFrame], QualityScores | None],
+    *,
+    quiet: bool,
+    sweeping: bool = False,
+    outputs: Mapping[str, Path | None] | None = None,
+    inputs: Sequence[tuple[str, Path]] = (),
+) -> tuple[pd.DataFrame, IngestStats, QualityScores | None, SimulateReport | SweepReport]:
+    """simulate's report (``sweeping``: the sweep of the one policy) on the Dask cluster at
+    ``scheduler``: read, replayed and summed on the workers (``cluster/sums.py``); the rows
+    that carry a logged score, the accounting, the quality scores (``scores`` of those
+    rows) and the report come back."""
+    from llmaudit.cluster.sums import report_on, sweep_on
+
+    sources = without_own_outputs(expand_inputs(log_args), quiet=quiet)
+    refuse_overwriting(outputs or {}, log_inputs(sources) + list(inputs))
+    with on_cluster(scheduler, sources, quiet=quiet) as (client, progress):
+        cluster = (client, sources, ingest, table, tagger(tag_rules))
+        out: tuple[pd.DataFrame, IngestStats, QualityScores | None, SimulateReport | SweepReport]
+        if sweeping:
+            out = sweep_on(*cluster, policies[0].policy, scores, on_task=progress.on_task, on_stage=progress.stage)
+        else:
+            out = report_on(*cluster, policies, scores, on_task=progress.on_task, on_stage=progress.stage)
+    _warn_problems(out[1])
+    return out
 
 
 @contextmanager

@@ -15,7 +15,7 @@ import typer
 from llmaudit.analyze.scoresummary import mixed_names_warning
 from llmaudit.cli import options as opt
 from llmaudit.cli.app import command_app
-from llmaudit.cli.common import read_and_replay_on, read_requests
+from llmaudit.cli.common import read_and_replay_on, read_and_report_on, read_requests
 from llmaudit.cli.console import (
     ProgressObserver,
     emit,
@@ -44,7 +44,7 @@ from llmaudit.simulate.context import ReplayContext
 from llmaudit.simulate.match import original_models
 from llmaudit.simulate.quality import QualityScores, load_quality, request_keys, served_scores
 from llmaudit.simulate.run import NamedPolicy, simulate
-from llmaudit.simulate.sweep import sweep, sweep_policies
+from llmaudit.simulate.sweep import SweepReport, sweep, sweep_policies
 
 EPILOG = """\
 Examples:
@@ -74,6 +74,10 @@ class Prepared:
     # With --scheduler: each policy's replay, computed on the workers where the rows are.
     replays: Sequence[Replayed] | None = None
     context: ReplayContext | None = None
+    # With --scheduler (without --per-request): the report (or the sweep), summed on the
+    # workers; ``frame`` then holds only the rows that carry a logged score.
+    report: SimulateReport | None = None
+    curve: SweepReport | None = None
 
 
 def prepare(
@@ -85,11 +89,16 @@ def prepare(
     outputs: dict[str, Path | None],
     files: list[tuple[str, Path]],
     sweeping: bool = False,
+    logged_scores: bool = False,
+    rows: bool = False,
 ) -> Prepared:
     """Check the policies, prices and quality scores, then read the logs (a bad file fails in a moment,
     not after the reading). ``files`` are the command's own inputs no output may replace. With
     ``--scheduler`` the policies (``sweeping``: the one policy at each share of the sweep) are
-    replayed on the cluster as it reads."""
+    replayed on the cluster as it reads, and the report (or the sweep) is summed there unless
+    the caller needs the ``rows`` (``--per-request``): then the rows and each policy's
+    per-request outputs are gathered. ``logged_scores``: the scores the logs carry fill
+    in the quality file's gaps (``shadow.logged``)."""
     log_args = inputs.log_args(project)
     if not log_args:
         raise UsageError("no logs given", hint="pass LOGS, or name them under 'logs:' in llmaudit.yaml")
@@ -110,6 +119,27 @@ def prepare(
     replayed = [p.policy for p in policies]
     if sweeping:  # more than one policy: --sweep's error comes once the logs are read
         replayed = sweep_policies(replayed[0]) if len(replayed) == 1 else []
+    if inputs.scheduler is not None and replayed and not rows:
+
+        def final_scores(scored: pd.DataFrame) -> QualityScores | None:
+            return with_logged_scores(scores, scored) if logged_scores else scores
+
+        scored, stats, final, report = read_and_report_on(
+            inputs.scheduler,
+            log_args,
+            ingest,
+            table,
+            inputs.rules_path(project),
+            policies,
+            final_scores,
+            quiet=inputs.quiet,
+            sweeping=sweeping,
+            outputs=outputs,
+            inputs=files + inputs.files(),
+        )
+        if isinstance(report, SweepReport):
+            return Prepared(scored, stats, table, policies, final, curve=report)
+        return Prepared(scored, stats, table, policies, final, report=report)
     if inputs.scheduler is not None and replayed:
         frame, stats, replays, context = read_and_replay_on(
             inputs.scheduler,
@@ -122,7 +152,7 @@ def prepare(
             outputs=outputs,
             inputs=files + inputs.files(),
         )
-        return Prepared(frame, stats, table, policies, scores, replays, context)
+        return Prepared(frame, stats, table, policies, _scores(scores, frame, logged_scores), replays, context)
     frame, stats = read_requests(
         log_args,
         ingest,
@@ -133,7 +163,11 @@ def prepare(
         outputs=outputs,
         inputs=files + inputs.files(),
     )
-    return Prepared(frame, stats, table, policies, scores)
+    return Prepared(frame, stats, table, policies, _scores(scores, frame, logged_scores))
+
+
+def _scores(scores: QualityScores | None, frame: pd.DataFrame, logged: bool) -> QualityScores | None:
+    return with_logged_scores(scores, frame) if logged else scores
 
 
 def simulation(
@@ -142,6 +176,8 @@ def simulation(
     on_stage: Callable[[str], None] | None = None,
 ) -> SimulateReport:
     """The simulation report of the prepared traffic under its policies."""
+    if prepared.report is not None:
+        return prepared.report
     return simulate(
         prepared.frame,
         prepared.table,
@@ -233,12 +269,13 @@ def simulate_command(
         outputs={"--output": output, "--per-request": None if rows_to_stdout else per_request},
         files=file_inputs(policy=policy, quality=quality),
         sweeping=sweep_curve,
+        logged_scores=True,
+        rows=per_request is not None,
     )
-    prepared = replace(prepared, scores=with_logged_scores(prepared.scores, prepared.frame))
     if sweep_curve:
         if len(prepared.policies) != 1:
             raise UsageError("--sweep takes one policy", hint="pass a single --policy FILE")
-        curve = sweep(
+        curve = prepared.curve or sweep(
             prepared.frame, prepared.table, prepared.policies[0].policy, prepared.scores, replays=prepared.replays
         )
         options = RenderOptions(color=wants_color(output), width=width(output))

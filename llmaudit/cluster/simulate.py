@@ -2,21 +2,22 @@
 
 1. Read: each task reads, tags and prices its input into simulate's rows on its worker
    (``analyze.Run``, with the duplicate-id shuffle).
-2. What needs the whole log (``simulate/context.py``): each task's ``ContextPart`` (counts
-   per model; latencies and difficulties only when a policy reads them) is merged on the
-   client into the log's ``ReplayContext``, identical however the log was cut.
+2. What needs the whole log (``simulate/context.py``): each task's counts per model are
+   merged on the client into the failure rates; the median latencies and difficulty
+   thresholds are found by exact selection (``cluster/context.py``), never gathering the
+   values: the log's ``ReplayContext``, identical however the log was cut.
 3. Replay: each task replays every policy over its own rows with that context, without
    the response cache; the replays stay on the workers.
 4. Response-cache hits: a shuffle on the prompt hash (``response_cache.split`` /
    ``hits_by_block``); each task takes its hits (``replay.with_cache_hits``).
-5. Each task's per-request outputs travel compact (``Outputs``), with the per-request cost
-   as each seller sells the same calls; the client assembles one policy's replay at a time
-   (``Replays``) and ``simulate.run.simulate`` builds the report from them.
+5. The report: ``cluster/sums.py`` sums the replays' blocks where they are. Only for
+   ``--per-request`` and ``--sweep`` (``collect_and_replay_on``) do each task's rows and
+   per-request outputs travel to the client, compact (``Outputs``), with the per-request
+   cost as each seller sells the same calls; the client assembles one policy's replay at
+   a time (``Replays``).
 
 Each task's replays are the rows' share of a replay of the whole log, request for request,
 and the report is the single process's, byte for byte (``tests/cluster/test_replays.py``).
-The report's sums are still computed on the client from the gathered frame
-(``analyze.gather_rows``): per-task partial sums per policy are the next step (docs/scale.md).
 """
 
 from __future__ import annotations
@@ -30,13 +31,15 @@ import pandas as pd
 
 from llmaudit.cluster import tasks
 from llmaudit.cluster.analyze import OnTask, Run, _shuffle, gather_rows
+from llmaudit.cluster.context import context_on
 from llmaudit.cluster.plan import RANGE_CHUNKS
 from llmaudit.ingest.accounting import IngestStats
 from llmaudit.ingest.reader import IngestOptions
 from llmaudit.ingest.sources import InputSource
 from llmaudit.pricing import PriceTable
+from llmaudit.simulate.blocks import lengths_of, with_blocks
 from llmaudit.simulate.collect import Tagger, compact
-from llmaudit.simulate.context import ContextPart, ReplayContext, merged, needs
+from llmaudit.simulate.context import ReplayContext, needs
 from llmaudit.simulate.match import model_codes
 from llmaudit.simulate.policy import Policy
 from llmaudit.simulate.replay import Replayed, cache_eligible, replay, with_cache_hits
@@ -51,9 +54,17 @@ def replay_tasks(
 ) -> tuple[list[Future], ReplayContext]:
     """Per read task (in input order), a future of its rows' replays under each policy, kept
     on the workers; and the whole log's replay context."""
+    _, replays, context = _replay_tasks(client, run, read, policies)
+    return replays, context
+
+
+def _replay_tasks(
+    client: Client, run: Run, read: list[Future], policies: Sequence[Policy]
+) -> tuple[list[Future], list[Future], ReplayContext]:
+    """``replay_tasks``, with the futures of the tasks' rows."""
     parts = [client.submit(_rows, part) for part in read]
     wanted = needs(policies)
-    context = merged(client.gather([client.submit(ContextPart.of, part, wanted) for part in parts]))
+    context = context_on(client, parts, wanted)
     [shared] = client.scatter([context], broadcast=True)
     replays = [client.submit(replay_part, part, run.table, list(policies), shared) for part in parts]
     for i, policy in enumerate(policies):
@@ -64,7 +75,7 @@ def replay_tasks(
         by_task = _shuffle(client, found, _split, _hits(response.ttl_seconds), run.width)
         hits = [np.concatenate([partition[t] for partition in by_task]) for t in range(len(parts))]
         replays = [client.submit(take_hits, rs, i, h) for rs, h in zip(replays, hits, strict=True)]
-    return replays, context
+    return parts, replays, context
 
 
 def collect_and_replay_on(
@@ -79,14 +90,16 @@ def collect_and_replay_on(
     on_task: OnTask | None = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> tuple[pd.DataFrame, IngestStats, Replays, ReplayContext]:
-    """simulate on a cluster: the frame (as ``collect_on`` gathers it, for the report's sums),
-    each policy's replay computed where the rows are (its per-request outputs and each
-    seller's per-request cost gathered), and the log's replay context."""
+    """simulate on a cluster when the rows are needed (``--per-request``, ``--sweep``): the
+    frame (as ``collect_on`` gathers it, with its blocks), each policy's replay computed
+    where the rows are (its per-request outputs and each seller's per-request cost
+    gathered), and the log's replay context. The report alone: ``cluster/sums.py``."""
     run = Run(client, sources, ingest, table, range_chunks)
     stage = on_stage or (lambda _: None)
     read = run.read(tasks.read_rows, tagger, on_task=on_task)
     stage(f"gathering the rows of {len(read):,} tasks")
     frame, stats = gather_rows(client, run, read)
+    with_blocks(frame, [n for lengths in client.gather([client.submit(_lengths, p) for p in read]) for n in lengths])
     stage(f"replaying {len(policies)} policies on the workers")
     futures, context = replay_tasks(client, run, read, policies)
     outputs = [
@@ -94,6 +107,11 @@ def collect_and_replay_on(
         for i in range(len(policies))
     ]
     return frame, stats, Replays(frame, outputs), context
+
+
+def _lengths(part: tasks.Part) -> list[int]:
+    assert part.rows is not None
+    return lengths_of(part.rows)
 
 
 def _rows(part: tasks.Part) -> pd.DataFrame:

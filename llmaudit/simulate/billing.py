@@ -29,7 +29,6 @@ from llmaudit.pricing import FeeBreakdown, PriceTable, Seller
 from llmaudit.pricing.sellers import period_fees
 from llmaudit.report.simulate_model import Distribution, FeeLine, FlatVsMetered, MarkupRow, PlanRow
 from llmaudit.simulate.policy import FlatPlan, Policy
-from llmaudit.simulate.replay import Replayed, distinct
 from llmaudit.yamlsrc import load_yaml
 
 TIER_KEYS: Final = ("tier0", "tier1", "tier2", "tier3")
@@ -61,8 +60,6 @@ DEFAULT_SCENARIOS: Final = (
 class PolicyBill:
     """What a policy's routed traffic costs as billed (``billing.seller``, else list prices)."""
 
-    cost_usd: np.ndarray
-    """Per request, USD: the seller's per-request prices (bill-level fees are not per request)."""
     total_usd: float
     """Over the logged period, the seller's bill-level fees included."""
     monthly_usd: float | None
@@ -127,30 +124,38 @@ def _fees(seller: Seller, billed_usd: float, byok_usd: float, period: _Period, *
     return period_fees(seller, billed_usd, period.requests, period.days, byok_usd=byok_usd, month=monthly)
 
 
-def _unpriced_models(r: Replayed, sold: PriceTable, missing: np.ndarray, policy: Policy) -> tuple[str, ...]:
+@dataclass(frozen=True)
+class BillSums:
+    """What a policy's bill needs from its replay, summed over the traffic (``sums.policy_part``)."""
+
+    list_usd: float
+    """Its cost at list prices (unpriced requests left out)."""
+    calls: int
+    """Calls made to a seller (response-cache hits excluded)."""
+    sold_usd: dict[str, float]
+    """Per seller: the same calls at the seller's per-request prices."""
+    unpriced: dict[str, int]
+    """Per seller: requests priced at list prices that the seller does not price."""
+    unpriced_routed: dict[str, set[str]]
+    """Per seller: the models those requests were routed to."""
+
+
+def _unpriced_models(wanted: set[str], sold: PriceTable, policy: Policy) -> tuple[str, ...]:
     """Models the seller does not sell among those the unpriced requests need."""
-    if r.routed_codes is not None and r.model_names is not None:
-        wanted = {r.model_names[c] for c in distinct(r.routed_codes[missing])}
-    else:
-        wanted = set(pd.unique(r.routed_model[missing]).tolist())
+    wanted = set(wanted)
     for route in policy.routes:
         wanted |= {m for m in (route.verify.model if route.verify else None,) if m}
         wanted |= {m for m in (route.compression.model if route.compression else None,) if m}
     return tuple(sorted(str(m) for m in wanted if sold.resolve(str(m)) is None))
 
 
-def _seller_rows(
-    seller: Seller, r: Replayed, table: PriceTable, list_cost: np.ndarray, period: _Period, policy: Policy
-) -> tuple[list[MarkupRow], np.ndarray]:
-    """The seller's row(s): with credits (and on own keys, when it has a BYOK fee), and its per-request cost."""
-    assert r.reprice is not None
+def _seller_rows(seller: Seller, sums: BillSums, table: PriceTable, period: _Period, policy: Policy) -> list[MarkupRow]:
+    """The seller's row(s): with credits (and on own keys, when it has a BYOK fee)."""
     sold = table.as_sold_by(seller)
-    cost = r.reprice(sold)
-    missing = np.isnan(cost) & ~np.isnan(list_cost)
-    unpriced = int(missing.sum())
-    models = _unpriced_models(r, sold, missing, policy) if unpriced else ()
-    token_usd = float(np.nansum(cost))
-    list_usd = float(np.nansum(list_cost))
+    unpriced = sums.unpriced[seller.name]
+    models = _unpriced_models(sums.unpriced_routed[seller.name], sold, policy) if unpriced else ()
+    token_usd = sums.sold_usd[seller.name]
+    list_usd = sums.list_usd
     months = period.months
     label = seller.display_name or seller.name
     rows = []
@@ -187,7 +192,7 @@ def _seller_rows(
                 unpriced_models=models,
             )
         )
-    return rows, cost
+    return rows
 
 
 def _direct_row(list_usd: float, months: float | None) -> MarkupRow:
@@ -227,7 +232,7 @@ def _scenario_row(scenario: FeeScenario, list_usd: float, period: _Period) -> Ma
 
 
 def bill_policy(
-    r: Replayed,
+    sums: BillSums,
     table: PriceTable,
     policy: Policy,
     source: str,
@@ -238,27 +243,25 @@ def bill_policy(
 ) -> PolicyBill:
     """The policy's traffic through every seller of ``table`` (and the generic scenarios), and its own bill.
 
-    ``r`` is the policy's replay at list prices; ``days`` the logged period and ``months``
-    = days / DAYS_PER_MONTH when a monthly projection is given (else ``None``). Raises
-    ``ConfigError`` for an unknown ``billing.seller``.
+    ``sums`` are the policy's replay summed (list prices, and each seller's); ``days`` the
+    logged period and ``months`` = days / DAYS_PER_MONTH when a monthly projection is given
+    (else ``None``). Raises ``ConfigError`` for an unknown ``billing.seller``.
     """
     chosen = policy_seller(policy, source, table)
-    list_cost = r.cost_usd
-    list_usd = float(np.nansum(list_cost))
-    period = _Period(days, months, int((~r.cache_hit).sum()))
+    list_usd = sums.list_usd
+    period = _Period(days, months, sums.calls)
     rows: list[MarkupRow] = []
     if DIRECT not in table.sellers:
         rows.append(_direct_row(list_usd, months))
-    cost, total, monthly = list_cost, list_usd, (list_usd / months if months else None)
+    total, monthly = list_usd, (list_usd / months if months else None)
     warnings: list[str] = []
     for seller in table.sellers.values():
-        seller_rows, seller_cost = _seller_rows(seller, r, table, list_cost, period, policy)
+        seller_rows = _seller_rows(seller, sums, table, period, policy)
         rows += seller_rows
         if chosen is not None and seller.name == chosen.name:
             credits = seller_rows[0]  # the policy buys through the seller (not on its own key)
-            cost = seller_cost
             fees = credits.period_fees_usd or 0.0
-            total = float(np.nansum(seller_cost)) + fees
+            total = sums.sold_usd[seller.name] + fees
             monthly = credits.monthly_cost_usd
             if credits.unpriced_requests:
                 warnings.append(
@@ -272,29 +275,44 @@ def bill_policy(
                     "(timestamps): left out of its cost"
                 )
     rows += [_scenario_row(s, list_usd, period) for s in scenarios or DEFAULT_SCENARIOS]
-    return PolicyBill(cost, total, monthly, tuple(rows), tuple(warnings), chosen.name if chosen else None)
+    return PolicyBill(total, monthly, tuple(rows), tuple(warnings), chosen.name if chosen else None)
 
 
-def _distribution(cost: np.ndarray, stamps: pd.Series) -> Distribution | None:
-    priced = ~np.isnan(cost)
-    values = cost[priced]
-    if not len(values):
+@dataclass(frozen=True)
+class Metered:
+    """A policy's priced per-request cost as billed, summed (``sums.policy_part``), with its
+    exact percentiles (``select.py``)."""
+
+    count: int
+    total: float
+    largest: float
+    spread: float
+    """Sum of squared deviations from the mean."""
+    percentiles: tuple[float, float, float]
+    """p50, p95, p99."""
+    daily: pd.Series
+    """Cost per UTC day (day number as int64 nanoseconds), by day."""
+    calls: pd.Series
+    metered: pd.Series
+    """Calls and cost per ``TIER_KEYS`` (flat plans)."""
+
+
+def _distribution(m: Metered) -> Distribution | None:
+    if not m.count:
         return None
-    mean = float(values.mean())
-    # Day numbers as int64 (iterating a million tz-aware timestamps as objects takes seconds).
-    days = stamps[priced].dt.floor("D").array.asi8
-    known = days != np.iinfo(np.int64).min  # NaT: no timestamp, no day
-    daily = pd.Series(values[known]).groupby(days[known]).sum()
+    mean = m.total / m.count
+    daily = m.daily
     daily_mean = float(daily.mean()) if len(daily) else None
     daily_std = float(daily.std(ddof=0)) if len(daily) else None
-    p50, p95, p99 = (float(x) for x in np.percentile(values, [50, 95, 99]))
+    p50, p95, p99 = m.percentiles
+    std = float(np.sqrt(m.spread / m.count))
     return Distribution(
         mean=mean,
         p50=p50,
         p95=p95,
         p99=p99,
-        max=float(values.max()),
-        cv=float(values.std(ddof=0) / mean) if mean else None,
+        max=m.largest,
+        cv=std / mean if mean else None,
         daily_mean=daily_mean,
         daily_std=daily_std,
         daily_cv=(daily_std / daily_mean) if daily_mean and daily_std is not None else None,
@@ -340,16 +358,11 @@ def _plan_row(plan: FlatPlan, calls: pd.Series, metered: pd.Series, months: floa
     )
 
 
-def flat_vs_metered(frame: pd.DataFrame, r: Replayed, policy: Policy, months: float | None) -> FlatVsMetered:
+def flat_vs_metered(m: Metered, policy: Policy, months: float | None) -> FlatVsMetered:
     """Flat plans against metered billing for the policy's routed traffic."""
-    cost = r.cost_usd
-    distribution = _distribution(cost, frame["timestamp"])
-    priced = ~np.isnan(cost)
-    break_even = float(cost[priced].mean()) if priced.any() else None
+    distribution = _distribution(m)
+    break_even = m.total / m.count if m.count else None
     plans: tuple[PlanRow, ...] = ()
     if months and policy.billing.flat_plans:
-        key = ("tier" + frame["complexity_tier"].fillna(1).astype(np.int64).astype(str)).to_numpy()[priced]
-        calls = pd.Series(1, index=key).groupby(level=0).sum().reindex(TIER_KEYS, fill_value=0)
-        metered = pd.Series(cost[priced], index=key).groupby(level=0).sum().reindex(TIER_KEYS, fill_value=0.0)
-        plans = tuple(_plan_row(plan, calls, metered, months) for plan in policy.billing.flat_plans)
+        plans = tuple(_plan_row(plan, m.calls, m.metered, months) for plan in policy.billing.flat_plans)
     return FlatVsMetered(distribution, break_even, plans)

@@ -5,7 +5,8 @@ once (response-cache hits look back in time; failure rates come from the whole l
 Each chunk keeps only the columns the simulator and ``check`` read (``schema.SIMULATE_KEPT``)
 once the reader has accounted for it, and repeated strings become categoricals: the frame holds about
 130 bytes a request (measured on the 1M benchmark's records; the request ids are the
-largest column).
+largest column). The frame records its blocks (``blocks.py``: the runs of one file within
+a chunk), the unit the report's sums are computed on.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pyarrow as pa
 from llmaudit.ingest import RequestReader
 from llmaudit.pricing import PriceTable, price_requests
 from llmaudit.schema import INGESTED, PRICED, SIMULATE_CATEGORIES, SIMULATE_KEPT
+from llmaudit.simulate.blocks import file_runs, with_blocks
 
 Tagger = Callable[[pd.DataFrame], pd.DataFrame]
 _KEPT: Final = list(SIMULATE_KEPT)
@@ -54,10 +56,14 @@ def collect_rows(
 
     reader.transform = prepare
     # The reader still needs every canonical column (line numbers of dropped duplicates).
-    frames = [PRICED.require(frame, "simulate collect")[_KEPT] for frame in reader]
+    frames, lengths = [], []
+    for frame in reader:
+        lengths += file_runs(frame)  # the report's blocks (``blocks.py``), before the file's name is dropped
+        frames.append(PRICED.require(frame, "simulate collect")[_KEPT])
     if on_stage is not None:
         on_stage(f"collecting {sum(len(f) for f in frames):,} requests")
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=_KEPT)
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=_KEPT)
+    return with_blocks(rows, lengths)
 
 
 def compact(frame: pd.DataFrame) -> pd.DataFrame:

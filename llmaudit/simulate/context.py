@@ -13,7 +13,8 @@ model, the latencies of successful requests per model and the scored difficultie
 of the three results depends only on the multiset of values (a ratio of counts, a
 median, a quantile that picks an element), so parts merged in any grouping give the
 context of the whole log, to the bit. A part holds 8 bytes per successful request with a
-latency and per scored request (only when a policy needs them).
+latency and per scored request (only when a policy needs them); a cluster finds the two
+order statistics from counts instead (``cluster/context.py``).
 """
 
 from __future__ import annotations

@@ -26,7 +26,6 @@ from pydantic import Field
 from llmaudit.errors import ConfigError
 from llmaudit.ingest.formats._scores import scale_bounds
 from llmaudit.pricing import PriceTable
-from llmaudit.report.simulate_model import PolicyQuality, QualityRow
 from llmaudit.schema import UNTAGGED_TASK
 from llmaudit.simulate.policy import TASK_TYPES, Tier
 from llmaudit.simulate.replay import Replayed
@@ -278,97 +277,12 @@ def served_scores(scores: QualityScores, r: Replayed, tasks: np.ndarray, ids: np
     return np.where(share > 0, mixed, first)
 
 
-_Z95 = 1.959963984540054
-
-
-def expected_interval(
-    scores: QualityScores, models: np.ndarray, tasks: np.ndarray, tiers: np.ndarray, served: np.ndarray
-) -> tuple[float, float] | None:
-    """Approximate 95% interval of the mean of ``served`` from the evidence cells' intervals.
-
-    The policy's expected quality is a request-weighted sum of per-cell means, so its
-    variance is the sum over (model, task type, tier) cells of (share of the scored
-    requests in the cell)^2 x (the cell mean's standard error, read back from its 95%
-    interval). Requests whose model has no evidence cell add no uncertainty (a score
-    given as a number, or the logged answers' reference). None without evidence cells.
-    """
-    scored = ~np.isnan(served)
-    if not scores.cells or not scored.any():
-        return None
-    se = pd.Series(
-        {(c.model, c.task_type, c.tier): (c.high - c.low) / (2 * _Z95) for c in scores.cells}, dtype=np.float64
-    )
-    keys = pd.MultiIndex.from_arrays(
-        [pd.Series(models[scored], dtype=object), pd.Series(tasks[scored], dtype=object), tiers[scored]]
-    )
-    pos = se.index.get_indexer(keys)
-    hit = pos >= 0
-    if not hit.any():
-        return None
-    counts = np.bincount(pos[hit], minlength=len(se))
-    share = counts / int(scored.sum())
-    half = _Z95 * float(np.sqrt(np.sum((share * se.to_numpy()) ** 2)))
-    mean = float(served[scored].mean())
-    return max(scores.low, mean - half), min(scores.high, mean + half)
-
-
-def _mean(values: np.ndarray) -> float | None:
-    scored = values[~np.isnan(values)]
-    return float(scored.mean()) if len(scored) else None
-
-
 def _below(value: float | None, floor: float | None) -> bool:
     return value is not None and floor is not None and value < floor - _EPS
 
 
 def _change(expected: float | None, baseline: float | None) -> float | None:
     return expected - baseline if expected is not None and baseline is not None else None
-
-
-def policy_quality(
-    scores: QualityScores,
-    served: np.ndarray,
-    baseline: np.ndarray,
-    tier_key: pd.Series,
-    interval: tuple[float, float] | None = None,
-) -> PolicyQuality:
-    """Expected quality overall and per complexity tier (``tier_key``: "tier N")."""
-    work = pd.DataFrame({"key": tier_key.to_numpy(), "served": served, "base": baseline})
-    grouped = work.groupby("key", sort=True, observed=True).agg(
-        expected=("served", "mean"),
-        base=("base", "mean"),
-        scored=("served", "count"),
-        requests=("served", "size"),
-    )
-    rows = []
-    for key, g in grouped.iterrows():  # one row per tier
-        expected = None if pd.isna(g["expected"]) else float(g["expected"])
-        base = None if pd.isna(g["base"]) else float(g["base"])
-        floor = scores.floors.get(int(str(key)[5:])) if str(key).startswith("tier ") else None
-        rows.append(
-            QualityRow(
-                key=str(key),
-                expected=expected,
-                baseline=base,
-                change=_change(expected, base),
-                unscored_requests=int(g["requests"] - g["scored"]),
-                floor=floor,
-                below_floor=_below(expected, floor),
-            )
-        )
-    expected, base = _mean(served), _mean(baseline)
-    return PolicyQuality(
-        expected=expected,
-        baseline=base,
-        change=_change(expected, base),
-        unscored_requests=int(np.isnan(served).sum()),
-        baseline_unscored_requests=int(np.isnan(baseline).sum()),
-        floor=scores.floor,
-        below_floor=_below(expected, scores.floor) or any(row.below_floor for row in rows),
-        by_tier=tuple(rows),
-        low=interval[0] if interval else None,
-        high=interval[1] if interval else None,
-    )
 
 
 def frontier(points: Sequence[tuple[float, float | None]]) -> list[int]:

@@ -10,54 +10,40 @@ quality per policy and tier and the cost-quality frontier (quality.py).
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from llmaudit import __version__
-from llmaudit.analyze.projection import DAYS_PER_MONTH, active_days, projection
+from llmaudit.analyze.projection import DAYS_PER_MONTH, projection
 from llmaudit.ingest.parallel import default_workers, ordered_map
 from llmaudit.pricing import PriceTable
 from llmaudit.pricing.staleness import stale_warning, tables_pricing
 from llmaudit.report.model import InputFile, PricingSource
-from llmaudit.report.simulate_model import (
-    Baseline,
-    PolicyQuality,
-    PolicyResult,
-    QualitySummary,
-    RouteRow,
-    SimulateReport,
-    SliceRow,
-)
-from llmaudit.simulate.billing import FeeScenario, bill_policy, flat_vs_metered, policy_seller
+from llmaudit.report.simulate_model import Baseline, PolicyResult, QualitySummary, SimulateReport
+from llmaudit.simulate.billing import FeeScenario, Metered, bill_policy, flat_vs_metered, policy_seller
+from llmaudit.simulate.blocks import BlockMap, Local, row_blocks
+from llmaudit.simulate.blocks import policy_blocks as blocks_of
 from llmaudit.simulate.context import ReplayContext
-from llmaudit.simulate.match import model_codes, names_of
+from llmaudit.simulate.partial import Folded, Folder
 from llmaudit.simulate.policy import Policy
-from llmaudit.simulate.quality import (
-    QualityScores,
-    evidence_warnings,
-    expected_interval,
-    frontier,
+from llmaudit.simulate.quality import QualityScores, evidence_warnings, frontier
+from llmaudit.simulate.replay import Replayed, replay
+from llmaudit.simulate.select import percentiles
+from llmaudit.simulate.snapshot import policy_models, price_snapshot, traffic_digest
+from llmaudit.simulate.summary import (
+    bill_sums,
+    metered,
     policy_quality,
-    request_keys,
-    served_scores,
-)
-from llmaudit.simulate.replay import Replayed, distinct, replay
-from llmaudit.simulate.snapshot import (
-    policy_models,
-    price_snapshot,
     replay_profile,
-    task_labels,
-    tier_labels,
-    traffic_profile,
+    routing,
+    slices,
+    traffic,
 )
-
-TOP_ROUTES: Final = 20
+from llmaudit.simulate.sums import baseline_part, metered_counts, metered_spread, policy_part
 
 
 @dataclass(frozen=True)
@@ -66,80 +52,8 @@ class NamedPolicy:
     source: str
 
 
-def _top(codes: np.ndarray, names: np.ndarray, k: int = 2) -> tuple[str, ...]:
-    """The ``k`` most frequent names (by their codes), ties in order of first appearance."""
-    counts = np.bincount(codes + 1)[1:] if len(codes) else np.zeros(0, dtype=np.int64)  # code -1: no name
-    present = np.flatnonzero(counts)
-    first = np.array([np.argmax(codes == c) for c in present], dtype=np.int64)  # a few models: a pass each
-    order = np.lexsort((first, -counts[present]))[:k]
-    return tuple(str(names[c]) for c in present[order])
-
-
-@dataclass(frozen=True)
-class _Groups:
-    """Rows grouped by a key (tier or task type), once per run: a stable sort of its codes,
-    so each group's sums add its requests in log order (as summing the group's own column would)."""
-
-    names: Sequence[object]
-    order: np.ndarray
-    bounds: np.ndarray  # group i is order[bounds[i]:bounds[i + 1]]
-
-    @classmethod
-    def of(cls, key: pd.Series) -> _Groups:
-        codes, names = pd.factorize(key, sort=True)
-        order = np.argsort(codes, kind="stable")
-        return cls(names, order, np.searchsorted(codes[order], np.arange(len(names) + 1)))
-
-
-def _slices(groups: _Groups, base: np.ndarray, cost: np.ndarray, r: Replayed) -> tuple[SliceRow, ...]:
-    """One row per value of the key: requests, cost before and after, the models moved from and to."""
-    assert r.original_codes is not None and r.routed_codes is not None and r.model_names is not None
-    order = groups.order
-    base, cost, moved = np.nan_to_num(base)[order], np.nan_to_num(cost)[order], r.rerouted[order]
-    from_codes, to_codes = r.original_codes[order], r.routed_codes[order]
-    rows = []
-    for code, (start, stop) in enumerate(itertools.pairwise(groups.bounds)):
-        if start == stop:
-            continue
-        group = slice(start, stop)
-        here = moved[group]
-        base_sum, cost_sum = float(base[group].sum()), float(cost[group].sum())
-        saved = base_sum - cost_sum
-        rows.append(
-            SliceRow(
-                key=str(groups.names[code]),
-                requests=int(stop - start),
-                rerouted=int(here.sum()),
-                baseline_cost_usd=base_sum,
-                policy_cost_usd=cost_sum,
-                savings_usd=saved,
-                savings_share=saved / base_sum if base_sum else None,
-                moved_from=_top(from_codes[group][here], r.model_names),
-                moved_to=_top(to_codes[group][here], r.model_names),
-            )
-        )
-    return tuple(rows)
-
-
-def _routing(base: np.ndarray, r: Replayed) -> tuple[RouteRow, ...]:
-    assert r.original_codes is not None and r.routed_codes is not None and r.model_names is not None
-    names = np.append(r.model_names, np.array([np.nan], dtype=object))  # code -1: no name
-    work = pd.DataFrame(
-        {
-            "from": r.original_codes,
-            "to": r.routed_codes,
-            "base": np.nan_to_num(base),
-            "cost": np.nan_to_num(r.cost_usd),
-        }
-    )
-    grouped = work.groupby(["from", "to"], sort=False).agg(
-        requests=("base", "size"), base=("base", "sum"), cost=("cost", "sum")
-    )
-    grouped = grouped.sort_values(["base", "requests"], ascending=False).head(TOP_ROUTES)
-    return tuple(
-        RouteRow(str(names[a]), str(names[b]), int(g["requests"]), float(g["base"]), float(g["cost"]))
-        for (a, b), g in grouped.iterrows()
-    )
+PolicyBlocks = Callable[[int, NamedPolicy], BlockMap]
+"""The blocks of one policy's replay (its index, the policy): where they are, a ``BlockMap``."""
 
 
 def _quiet(name: str) -> None:
@@ -172,39 +86,81 @@ def simulate(
     has it (a cluster computes it where the rows are); else computed from ``frame``, once
     for every policy. ``failure_rates`` replace its observed rates. ``replays``: each
     policy's replay of ``frame``, when computed elsewhere (on a cluster, where the rows are).
+
+    The report's sums are computed per block of ``frame`` (``blocks.py``) and added in
+    input order (``partial.py``), as a cluster computes them where its rows are.
     """
     stage = on_stage or _quiet
     stage(f"preparing the replay of {len(frame):,} requests (failure rates, tiers, task types)")
-    base = frame["cost_usd"].to_numpy(dtype=np.float64)
-    codes, names = model_codes(frame)
-    logged = {str(names[c]) for c in distinct(codes)}  # the models the traffic was priced as
-    if context is None:
+    if context is None and replays is None:
         context = ReplayContext.of(frame, [named.policy for named in policies])  # once for every policy
-    if failure_rates is not None:
+    if failure_rates is not None and context is not None:
         context = replace(context, failure_rates=failure_rates)
-    baseline_total = float(np.nansum(base))
-    stamps = frame["timestamp"].dropna()
-    first, last = (stamps.min(), stamps.max()) if len(stamps) else (None, None)
-    monthly, days, note = projection(baseline_total, first, last, active_days(stamps))
+    for named in policies:  # an unknown billing.seller fails before any replay
+        policy_seller(named.policy, named.source, table)
+
+    def policy_blocks(index: int, named: NamedPolicy) -> BlockMap:
+        r = replays[index] if replays is not None else replay(frame, table, named.policy, context=context)
+        assert r.reprice is not None
+        sold = {seller.name: r.reprice(table.as_sold_by(seller)) for seller in table.sellers.values()}
+        if on_replay is not None:
+            chosen = policy_seller(named.policy, named.source, table)
+            on_replay(named, replace(r, cost_usd=sold[chosen.name] if chosen is not None else r.cost_usd))
+        return Local(list(blocks_of(frame, r, sold)))
+
+    return report(
+        Local(list(row_blocks(frame))),
+        policy_blocks,
+        lambda: traffic_digest(frame),
+        table,
+        policies,
+        inputs=inputs,
+        pricing=pricing,
+        fee_scenarios=fee_scenarios,
+        quality=quality,
+        on_stage=stage,
+    )
+
+
+def report(
+    rows: BlockMap,
+    policy_blocks: PolicyBlocks,
+    digest: Callable[[], str],
+    table: PriceTable,
+    policies: Sequence[NamedPolicy],
+    *,
+    inputs: Sequence[InputFile] = (),
+    pricing: Sequence[PricingSource] = (),
+    fee_scenarios: Sequence[FeeScenario] = (),
+    quality: QualityScores | None = None,
+    quality_on_blocks: Any = None,
+    on_stage: Callable[[str], None] | None = None,
+    threads: int | None = None,
+) -> SimulateReport:
+    """The report from the blocks' sums, wherever the blocks are: ``rows`` maps a function
+    over the blocks of the logged rows, ``policy_blocks`` gives each policy's (replayed)
+    blocks, ``digest`` makes the traffic's digest (``snapshot.traffic_digest``). One process
+    and a cluster both come here (``cluster/sums.py``).
+    ``quality_on_blocks``: what the blocks' functions get for ``quality`` (a cluster's
+    future of it, sent to the workers once); ``threads``: policies summed side by side."""
+    stage = on_stage or _quiet
+    shipped = quality if quality_on_blocks is None else quality_on_blocks
+    base = Folder().add_all(rows(baseline_part, shipped)).result()
+    baseline_total = base.scalar("baseline", "cost")
+    requests = int(base.scalar("baseline", "requests"))
+    stamps = base.extremes.get("stamps")
+    first, last = stamps if stamps is not None else (None, None)
+    monthly, days, note = projection(baseline_total, first, last, len(base["days"].keys))
     months = days / DAYS_PER_MONTH if days else None
     baseline = Baseline(
-        requests=len(frame),
-        priced_requests=int((~np.isnan(base)).sum()),
+        requests=requests,
+        priced_requests=int(base.scalar("baseline", "priced")),
         total_cost_usd=baseline_total,
         projected_monthly_cost_usd=monthly,
         period_days=days,
         projection_note=note,
     )
-    tier_key = tier_labels(frame)
-    task = task_labels(frame)
-    by_tier, by_task = _Groups.of(tier_key), _Groups.of(task)
-    for named in policies:  # an unknown billing.seller fails before any replay
-        policy_seller(named.policy, named.source, table)
-    base_scores: np.ndarray | None = None
-    if quality is not None:
-        tasks, ids = request_keys(frame)
-        base_scores = quality.score(names_of(codes, names), tasks, ids)
-
+    logged = {str(k) for k in base["models"].keys}  # the models the traffic was priced as
     count = len(policies)
     finished: list[str] = []
     lock = threading.Lock()
@@ -213,10 +169,12 @@ def simulate(
         index, named = item
         with lock:
             stage(f"replaying policy {named.policy.name!r} ({len(finished)} of {count} done)")
-        r = replays[index] if replays is not None else replay(frame, table, named.policy, context=context)
-        # The policy's bill: list prices, or as its billing.seller sells the same calls (fees included).
+        blocks = policy_blocks(index, named)
+        chosen = policy_seller(named.policy, named.source, table)
+        seller = chosen.name if chosen is not None else None
+        folded = Folder().add_all(blocks(policy_part, seller, shipped)).result()
         bill = bill_policy(
-            r,
+            bill_sums(folded),
             table,
             named.policy,
             named.source,
@@ -224,9 +182,6 @@ def simulate(
             months=months if monthly is not None else None,
             scenarios=fee_scenarios,
         )
-        billed = replace(r, cost_usd=bill.cost_usd)
-        if on_replay is not None:
-            on_replay(named, billed)
         total = bill.total_usd
         saved = baseline_total - total
         result = PolicyResult(
@@ -237,20 +192,18 @@ def simulate(
             projected_monthly_cost_usd=bill.monthly_usd if months and monthly is not None else None,
             savings_usd=saved,
             savings_share=saved / baseline_total if baseline_total else None,
-            rerouted_requests=int(r.rerouted.sum()),
-            cache_hits=int(r.cache_hit.sum()),
-            cache_savings_usd=float(np.nansum(base[r.cache_hit])),
-            context_failovers=int(r.context_failover.sum()),
-            by_tier=_slices(by_tier, base, billed.cost_usd, billed),
-            by_task=_slices(by_task, base, billed.cost_usd, billed),
-            routing=_routing(base, billed),
+            rerouted_requests=int(folded.scalar("policy", "rerouted")),
+            cache_hits=int(folded.scalar("policy", "cache_hits")),
+            cache_savings_usd=folded.scalar("policy", "cache_savings"),
+            context_failovers=int(folded.scalar("policy", "failovers")),
+            by_tier=slices(folded, "tier"),
+            by_task=slices(folded, "task"),
+            routing=routing(folded),
             markup=bill.markup,
-            flat_vs_metered=flat_vs_metered(frame, billed, named.policy, months),
-            replay=replay_profile(frame, named.policy, r, tier_key, task),
+            flat_vs_metered=flat_vs_metered(_metered(folded, blocks, seller), named.policy, months),
+            replay=replay_profile(folded, named.policy),
             billed_by=bill.seller,
-            quality=None
-            if quality is None or base_scores is None
-            else _policy_quality(quality, r, tasks, ids, base_scores, tier_key, frame),
+            quality=None if quality is None else policy_quality(quality, folded),
         )
         with lock:
             finished.append(named.policy.name)
@@ -259,14 +212,15 @@ def simulate(
 
     # Policies replay side by side on the worker threads: numpy and pandas do most of the
     # work without the GIL. Results keep the policies' order; the first error raised wins.
-    outcomes = list(ordered_map(run_one, list(enumerate(policies)), workers=min(len(policies), default_workers())))
+    workers = threads or min(len(policies), default_workers())
+    outcomes = list(ordered_map(run_one, list(enumerate(policies)), workers=workers))
     results = [result for result, _ in outcomes]
     bill_warnings = [w for _, warnings in outcomes for w in warnings]
-    warnings = ((note,) if note else ()) + _unpriced_warning(base, codes, names) + tuple(bill_warnings)
+    warnings = ((note,) if note else ()) + _unpriced_warning(base) + tuple(bill_warnings)
     warnings += _unproven_difficulty(policies) if quality is None else ()
     summary, on_frontier = None, None
-    if quality is not None and base_scores is not None:
-        summary, on_frontier = _quality_summary(quality, baseline_total, base_scores, results)
+    if quality is not None:
+        summary, on_frontier = _quality_summary(quality, baseline_total, base, results)
         warnings += _quality_warnings(quality, logged, results)
         warnings += evidence_warnings(quality, logged | {r.to_model for p in results for r in p.routing})
     # What `llmaudit check` needs to replay later traffic the way this run did (snapshot.py).
@@ -281,11 +235,24 @@ def simulate(
         baseline=baseline,
         policies=tuple(results),
         warnings=warnings,
-        traffic=traffic_profile(frame, days),
+        traffic=traffic(base, days, digest()),
         prices=price_snapshot(table, routable),
         quality=summary,
         frontier=on_frontier,
     )
+
+
+def _metered(folded: Folded, blocks: BlockMap, seller: str | None) -> Metered:
+    """The billed cost's sums, with its exact percentiles and spread (two more passes over the blocks)."""
+    count = int(folded.scalar("metered", "priced"))
+    if not count:
+        return metered(folded, (float("nan"),) * 3, 0.0)  # type: ignore[arg-type]
+    p50, p95, p99 = percentiles(lambda prefixes: blocks(metered_counts, seller, prefixes), count, (50, 95, 99))
+    mean = folded.scalar("metered", "cost") / count
+    spread = 0.0
+    for part in blocks(metered_spread, seller, mean):  # in input order, as one process adds them
+        spread += part
+    return metered(folded, (p50, p95, p99), spread)
 
 
 def _unproven_difficulty(policies: Sequence[NamedPolicy]) -> tuple[str, ...]:
@@ -302,40 +269,30 @@ def _unproven_difficulty(policies: Sequence[NamedPolicy]) -> tuple[str, ...]:
     )
 
 
-def _unpriced_warning(base: np.ndarray, codes: np.ndarray, names: np.ndarray) -> tuple[str, ...]:
+def _unpriced_warning(base: Folded) -> tuple[str, ...]:
     """Requests on models without a price: never counted as free, so said out loud."""
-    unpriced = np.isnan(base)
-    if not unpriced.any():
+    unpriced = base["unpriced"]
+    count = int(unpriced.values[:, 0].sum()) if len(unpriced.keys) else 0
+    if not count:
         return ()
-    models = [str(names[c]) for c in distinct(codes[unpriced])]
+    # In the order of ``match.model_codes``: the priced models' names first, then the logged ones.
+    priced = set(base["priced_names"].keys)
+    models = sorted((str(k) for k in unpriced.keys if str(k) != "nan"), key=lambda m: (m not in priced, m))
     shown = ", ".join(models[:5]) + (f" and {len(models) - 5} more" if len(models) > 5 else "")
     shown = shown or "no model name"
+    requests = int(base.scalar("baseline", "requests"))
     return (
-        f"{int(unpriced.sum()):,} of {len(base):,} requests are on models without a price ({shown}): they are left "
+        f"{count:,} of {requests:,} requests are on models without a price ({shown}): they are left "
         "out of the baseline and of every policy's cost (add the models to a price table with --pricing)",
     )
 
 
-def _policy_quality(
-    quality: QualityScores,
-    r: Replayed,
-    tasks: np.ndarray,
-    ids: np.ndarray | None,
-    base_scores: np.ndarray,
-    tier_key: pd.Series,
-    frame: pd.DataFrame,
-) -> PolicyQuality:
-    served = served_scores(quality, r, tasks, ids)
-    tiers = frame["complexity_tier"].to_numpy()
-    band = expected_interval(quality, r.routed_model, tasks, tiers, served)
-    return policy_quality(quality, served, base_scores, tier_key, band)
-
-
 def _quality_summary(
-    quality: QualityScores, baseline_total: float, base_scores: np.ndarray, results: list[PolicyResult]
+    quality: QualityScores, baseline_total: float, base: Folded, results: list[PolicyResult]
 ) -> tuple[QualitySummary, tuple[str, ...]]:
     """The file's summary and the policies on the cost-quality frontier (baseline included as a point)."""
-    baseline_quality = float(np.nanmean(base_scores)) if (~np.isnan(base_scores)).any() else None
+    scored = base.scalar("quality", "scored")
+    baseline_quality = base.scalar("quality", "sum") / scored if scored else None
     points = [(baseline_total, baseline_quality)]
     points += [(p.total_cost_usd, p.quality.expected if p.quality else None) for p in results]
     on = frontier(points)
@@ -347,7 +304,7 @@ def _quality_summary(
         floor=quality.floor,
         floors={f"tier {tier}": value for tier, value in sorted(quality.floors.items())},
         baseline=baseline_quality,
-        baseline_unscored_requests=int(np.isnan(base_scores).sum()),
+        baseline_unscored_requests=int(base.scalar("quality", "unscored")),
         baseline_on_frontier=0 in on,
     )
     return summary, tuple(results[i - 1].name for i in on if i > 0)

@@ -6,11 +6,11 @@ prices and how much is routing, it replays the *new* traffic under the *old* pol
 the *old* prices, so the saved JSON carries (additively, next to the report):
 
 - per policy, the policy document as loaded and its cost per tier, task type and routed
-  model (``replay_profile``);
+  model (``summary.replay_profile``);
 - the prices of every model the traffic was priced as or a policy can route to
   (``price_snapshot``), in the price-table field layout, and ``table_with_snapshot``
   to rebuild a :class:`PriceTable` from them;
-- what the traffic was (``traffic_profile``): request counts by tier, task type and
+- what the traffic was (``summary.traffic``): request counts by tier, task type and
   model, the period and an order-independent digest of the requests, so a later run can
   tell whether it replays the same traffic.
 """
@@ -25,18 +25,17 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from llmaudit.analyze.projection import DAYS_PER_MONTH
 from llmaudit.pricing import ModelPrice, PriceTable, TableInfo
 from llmaudit.pricing.prices import Rates, build_model
 from llmaudit.pricing.spec import MODE_NAMES
-from llmaudit.report.simulate_model import ReplayProfile, Traffic
 from llmaudit.schema import UNTAGGED_TASK, UNTAGGED_TIER
-from llmaudit.simulate.match import by_code, model_codes
+from llmaudit.simulate.match import by_code
 from llmaudit.simulate.policy import Policy, Route
 from llmaudit.simulate.replay import Replayed
 
 SNAPSHOT_TABLE: Final = "baseline snapshot"
 # The columns that identify a request for the digest (no prompt text, ever).
+DIGEST_CHARS: Final = 16
 _DIGEST_COLUMNS: Final = ("timestamp", "model", "input_tokens", "output_tokens", "status")
 
 
@@ -75,12 +74,6 @@ def sums_by(keys: pd.Series | np.ndarray, values: np.ndarray) -> dict[str, float
     return {k: float(v) for k, v in sorted(zip(names, sums, strict=True))}
 
 
-def _counts(keys: pd.Series | np.ndarray) -> dict[str, int]:
-    codes, names = _codes(keys)
-    counts = np.bincount(codes[codes >= 0], minlength=len(names))
-    return {k: int(v) for k, v in sorted(zip(names, counts, strict=True))}
-
-
 def _nanoseconds(stamps: pd.Series) -> np.ndarray:
     """UTC nanoseconds since the epoch (NaT as the int64 minimum), without per-row objects."""
     return pd.to_datetime(stamps, utc=True).array.asi8
@@ -100,46 +93,21 @@ def _as_text(values: pd.Series) -> pd.Categorical:
 
 def traffic_digest(frame: pd.DataFrame) -> str:
     """A short hash of the requests, independent of their order and of the files' paths."""
+    return digest_of([traffic_rows(frame)])
+
+
+def traffic_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Each request's 64-bit hash for the digest (the same hash whatever rows it is computed with)."""
     columns = [c for c in _DIGEST_COLUMNS if c in frame]
     # Timestamps as their int64 nanoseconds (formatting a million of them as text takes seconds).
     plain = pd.DataFrame({c: _as_text(frame[c]) if c != "timestamp" else _nanoseconds(frame[c]) for c in columns})
-    hashes = np.sort(pd.util.hash_pandas_object(plain, index=False).to_numpy(dtype=np.uint64))
-    return hashlib.sha256(hashes.tobytes()).hexdigest()[:16]
+    return pd.util.hash_pandas_object(plain, index=False).to_numpy(dtype=np.uint64)
 
 
-def traffic_profile(frame: pd.DataFrame, period_days: float | None) -> Traffic:
-    """Request counts of ``frame`` (priced, tagged requests) and their monthly rate."""
-    priced = ~np.isnan(frame["cost_usd"].to_numpy(dtype=np.float64))
-    return Traffic(
-        requests=len(frame),
-        priced_requests=int(priced.sum()),
-        period_days=period_days,
-        monthly_requests=len(frame) * DAYS_PER_MONTH / period_days if period_days else None,
-        digest=traffic_digest(frame),
-        requests_by_tier=_counts(tier_labels(frame)),
-        requests_by_task=_counts(task_labels(frame)),
-        requests_by_model=_counts(by_code(*model_codes(frame))),
-    )
-
-
-def replay_profile(
-    frame: pd.DataFrame, policy: Policy, r: Replayed, tiers: pd.Series | None = None, tasks: pd.Series | None = None
-) -> ReplayProfile:
-    """Cost of the replayed traffic per tier, task type and routed model (USD over the period).
-
-    ``tiers`` and ``tasks`` are ``tier_labels(frame)`` and ``task_labels(frame)`` when the
-    caller has them already.
-    """
-    cost = np.nan_to_num(r.cost_usd)
-    tiers = tier_labels(frame) if tiers is None else tiers
-    tasks = task_labels(frame) if tasks is None else tasks
-    return ReplayProfile(
-        document=policy.model_dump(mode="json"),
-        unpriced_requests=int(np.isnan(r.cost_usd).sum()),
-        cost_by_tier_usd=sums_by(tiers, cost),
-        cost_by_task_usd=sums_by(tasks, cost),
-        cost_by_model_usd=sums_by(routed_models(r), cost),
-    )
+def digest_of(hashes: list[np.ndarray]) -> str:
+    """The digest of the requests whose ``traffic_rows`` hashes are ``hashes`` (in any order)."""
+    joined = np.sort(np.concatenate(hashes)) if hashes else np.zeros(0, dtype=np.uint64)
+    return hashlib.sha256(joined.tobytes()).hexdigest()[:DIGEST_CHARS]
 
 
 def routed_models(r: Replayed) -> pd.Series | np.ndarray:

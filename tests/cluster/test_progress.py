@@ -89,10 +89,12 @@ def test_analyze_shows_tasks_then_stages_on_a_terminal(
     assert capsys.readouterr().out.startswith("{")  # stdout holds the report only
 
 
-def test_simulate_names_the_gathering(cluster: Any, logs: Path, terminal: io.StringIO) -> None:
+def test_simulate_names_the_replays(cluster: Any, logs: Path, terminal: io.StringIO) -> None:
+    """The rows stay on the workers: the stages name the replays and sums there, no gathering."""
     assert main(["simulate", str(logs), "--policy", str(POLICY), "--scheduler", cluster.scheduler_address]) == 0
     shown = ANSI.sub("", terminal.getvalue())
-    assert "reading on the cluster" in shown and "gathering the rows of" in shown
+    assert "reading on the cluster" in shown and "replaying 1 policies on the workers" in shown
+    assert "gathering the rows" not in shown
 
 
 def test_nothing_with_quiet_or_off_a_terminal(

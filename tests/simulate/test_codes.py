@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 
 from llmaudit.simulate.match import model_codes, original_models
+from llmaudit.simulate.partial import BlockPart, Folder, keyed
 from llmaudit.simulate.replay import distinct
-from llmaudit.simulate.run import _top
 from llmaudit.simulate.snapshot import traffic_digest
+from llmaudit.simulate.summary import top
 
 TEXT = ("model", "input_tokens", "output_tokens", "status")
 
@@ -64,8 +65,21 @@ def test_original_models_fall_back_to_the_logged_name() -> None:
     assert codes[2] == -1 and [table[c] for c in codes[[0, 1, 3]]] == ["gpt-4o", "my-finetune", "o3"]
 
 
+def _top(codes: np.ndarray, names: np.ndarray, cuts: tuple[int, ...] = ()) -> tuple[str, ...]:
+    """The two models most moved in one slice, the moves cut into blocks at ``cuts``."""
+    labels = [("slice", name) for name in names]
+    folder = Folder()
+    for block in np.split(codes, list(cuts)):
+        folder.add(BlockPart({"moved": keyed(block, labels)}))
+    return top(folder.result()["moved"], "slice")
+
+
 def test_top_models_break_ties_by_first_appearance() -> None:
     names = np.array(["a", "b", "c", "d"], dtype=object)
+    # The same across blocks: b's first move (block 1) comes before a's (block 2).
+    assert _top(np.array([3, 1, 3, 0, 3]), names, (2, 3)) == ("d", "b")
+    assert _top(np.array([0, 3, 1, 3, 1, 0, 3]), names, (1, 1, 5)) == ("d", "a")
+    assert _top(np.array([-1, 2, 1, 1, 2]), names, (2,)) == ("c", "b")
     # c and b twice each (c first), a once: c, b
     assert _top(np.array([2, 1, 0, 1, 2]), names) == ("c", "b")
     # d three times leads; the tie between a and b goes to the first seen (b)
