@@ -100,11 +100,21 @@ def _as_text(values: pd.Series) -> pd.Categorical:
 
 def traffic_digest(frame: pd.DataFrame) -> str:
     """A short hash of the requests, independent of their order and of the files' paths."""
+    return digest_of(row_hashes(frame))
+
+
+def row_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """One hash per request (of its row alone): the digest of a log cut in blocks is the
+    digest of the blocks' hashes together (``digest_of``)."""
     columns = [c for c in _DIGEST_COLUMNS if c in frame]
     # Timestamps as their int64 nanoseconds (formatting a million of them as text takes seconds).
     plain = pd.DataFrame({c: _as_text(frame[c]) if c != "timestamp" else _nanoseconds(frame[c]) for c in columns})
-    hashes = np.sort(pd.util.hash_pandas_object(plain, index=False).to_numpy(dtype=np.uint64))
-    return hashlib.sha256(hashes.tobytes()).hexdigest()[:16]
+    return pd.util.hash_pandas_object(plain, index=False).to_numpy(dtype=np.uint64)
+
+
+def digest_of(hashes: np.ndarray) -> str:
+    """The traffic digest of requests' ``row_hashes``, in any order."""
+    return hashlib.sha256(np.sort(hashes).tobytes()).hexdigest()[:16]
 
 
 def traffic_profile(frame: pd.DataFrame, period_days: float | None) -> Traffic:
