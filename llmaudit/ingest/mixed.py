@@ -121,6 +121,14 @@ class Mixture:
         if self._claims is None:
             self._verify(head)
 
+    def fresh(self) -> Mixture:
+        """A copy as just made (the verified shape kept): a copy widens and adds pipelines on its own."""
+        copy = object.__new__(Mixture)
+        copy.__dict__.update(self.__dict__)
+        copy._pipelines = {self.own_pipeline.key: self.own_pipeline}
+        copy._widenings = 0
+        return copy
+
     def claimant(self, record: dict[str, Any]) -> Key | None:
         """The (format, wrapped) that reads ``record`` when not the file's own, else None."""
         response = record.get("response")

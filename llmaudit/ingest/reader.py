@@ -9,10 +9,11 @@ module never prints.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Generator, Iterator, Sequence
+import re
+from collections.abc import Callable, Generator, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,7 @@ from llmaudit.ingest.accounting import HARMLESS_REASONS, SKIP_REASONS, FileProbl
 from llmaudit.ingest.batches import QUICK_SNIFF_BYTES, QUICK_SNIFF_RECORDS, Batch, SmallFile, small_file
 from llmaudit.ingest.documents import JsonDocument
 from llmaudit.ingest.finalize import finalize
+from llmaudit.ingest.heads import head_key, kept
 from llmaudit.ingest.jsonl import (
     DEFAULT_CHUNK_BYTES,
     Chunk,
@@ -31,7 +33,7 @@ from llmaudit.ingest.jsonl import (
     parse_chunk,
     sample_records,
 )
-from llmaudit.ingest.mixed import Mixture, pipeline
+from llmaudit.ingest.mixed import Mixture, Pipeline, pipeline
 from llmaudit.ingest.opening import check_encoding, open_chunks
 from llmaudit.ingest.parallel import ordered_map
 from llmaudit.ingest.parquet import is_parquet, parquet_header
@@ -51,6 +53,9 @@ from llmaudit.ingest.sources import InputSource, OpenedSource, expand_inputs, op
 
 # Records sampled to detect a file's format and the shape of its wrapper fields, from the
 # whole lines that start in the first SAMPLE_BYTES of the file.
+T = TypeVar("T")
+# Only ASCII whitespace (what bytes.strip() strips), found without copying a chunk.
+_BLANK: Final = re.compile(rb"\s*")
 SNIFF_RECORDS: Final = 1000
 SAMPLE_BYTES: Final = 1 << 20
 
@@ -496,7 +501,7 @@ class RequestReader:
                 return
             parquet_path = None if opened.compressed else source.path or source.url
             parquet = is_parquet(first.data)
-            while not parquet and not first.data.strip():
+            while not parquet and _BLANK.fullmatch(first.data):
                 # Leading chunks of blank lines are accounted for here; the first one with
                 # content decides the format (not the first 16 MiB, whatever they hold).
                 following = next(chunks, None)
@@ -522,10 +527,17 @@ class RequestReader:
                 # only the range is read.
                 chunks = source.byte_range.chunks(source.path, self.options.chunk_bytes)
                 first = next(chunks, Chunk(bytearray(), source.byte_range.first_line, 0))
-            sample = [] if parquet else _sample_records(head_data)
+            # A range of a file shares its head's sample and format with every other range of it.
+            key = (
+                head_key(source.display, head_data, SAMPLE_BYTES, self.options)
+                if source.byte_range and not parquet
+                else None
+            )
+            sample = [] if parquet else self._kept(key, "sample", lambda: _sample_records(head_data))
             # Parquet is recognized by its column names, shown to the sniffers as a CSV header.
             head = parquet_header(parquet_path, source.display) if parquet else first.data[:65536]
-            detection = self._detect(sample, first, source, head)
+            known = key if sample and not _BLANK.fullmatch(first.data) else None  # else it depends on the range
+            detection = self._kept(known, "format", lambda: self._detect(sample, first, source, head))
             if detection is None:
                 blank = self._blank_lines(first)
                 stats.lines_read += len(blank)
@@ -535,7 +547,7 @@ class RequestReader:
             stats.format = detection.format.name + (" (wrapped)" if detection.wrapped else "")
             if self.observer is not None:
                 self.observer.file_started(source, stats.format)
-            yield from self._read_chunks(stats, source, opened, detection, sample, first, chunks, head_data)
+            yield from self._read_chunks(stats, source, opened, detection, sample, first, chunks, head_data, key)
             self._note_damage(stats, source, opened)
             if document is not None and document.damage is not None:
                 self._note_problem(
@@ -606,6 +618,7 @@ class RequestReader:
         first: Chunk,
         rest: Iterator[Chunk],
         head: bytes | bytearray,
+        key: Hashable | None = None,
     ) -> Iterator[pd.DataFrame]:
         fmt = detection.format
         if fmt.configure is not None:
@@ -626,7 +639,7 @@ class RequestReader:
                 lambda parsed: self._transformed(self._to_frame(parsed, own.convert, source.display)), tables
             )
         else:
-            process = self._processor(fmt, detection, sample, first.data, head, source.display)
+            process = self._processor(fmt, detection, sample, first.data, head, source.display, key)
             results = ordered_map(lambda chunk: self._transformed(process(chunk)), _chain(first, rest))
         for done in results:
             for name, count in done.foreign.items():
@@ -643,17 +656,21 @@ class RequestReader:
         first: bytes | bytearray,
         head: bytes | bytearray,
         source: str,
+        key: Hashable | None = None,
     ) -> Callable[[Chunk], _Processed]:
         """Parse and convert one JSON Lines chunk of ``fmt`` (``first``: the first chunk's data,
         ``head``: the file's first MB); runs on the worker threads."""
         own = pipeline(fmt, detection.wrapped, sample)
-        assert own.schema is not None
         schema = own.schema
+        assert schema is not None
         if self._forced is not None:
             # A forced format reads every record (the user said what the file holds).
             shape = ExactShape.infer(first)
             return lambda chunk: self._to_frame(parse_chunk(chunk, schema, own.normalize, shape), own.convert, source)
-        mixture = Mixture(fmt, detection.wrapped, own, self._configured, head)
+        # A range's mixture is its file's (``heads``): made once, a fresh copy for each range.
+        made = self._kept(key, ("mixture", fmt.name, detection.wrapped), lambda: self._mixture(fmt, own, head))
+        mixture = made.fresh() if key is not None else made
+        own = mixture.own_pipeline
 
         def process(chunk: Chunk) -> _Processed:
             parts = mixture.parse(chunk)
@@ -667,6 +684,14 @@ class RequestReader:
             return merged
 
         return process
+
+    def _mixture(self, fmt: LogFormat, own: Pipeline, head: bytes | bytearray) -> Mixture:
+        return Mixture(fmt, own.key[1], own, self._configured, head)
+
+    @staticmethod
+    def _kept(key: Hashable | None, what: Hashable, make: Callable[[], T]) -> T:
+        """``make()``, kept for the other ranges of the file when ``key`` (a range's head) is given."""
+        return make() if key is None else kept((key, what), make)
 
     def _to_frame(self, parsed: ParsedChunk, convert: Callable[[pa.Table], Converted], source: str) -> _Processed:
         if not parsed.table.num_rows:
