@@ -1,10 +1,11 @@
 """``check --scheduler``: check's replays where the rows are; only sums come back.
 
 1. Read: each task reads, tags and prices its input into rows on its worker (``Run.read``,
-   with the duplicate-id shuffle); only the accounting, without the rows, is gathered.
-2. The head traffic: each task's ``check.run.Traffic`` (its request count, first and last
-   timestamp, its days, models and one 8-byte hash per request for the digest), merged in
-   input order into the whole log's: the period, the projection and the digest follow.
+   with the duplicate-id shuffle).
+2. One message a task: its accounting, without the rows, and its ``check.run.Traffic``
+   (its request count, first and last timestamp, its days, models and one 8-byte hash per
+   request for the digest), merged in input order into the whole log's: the period, the
+   projection and the digest follow.
 3. Each replay a step needs (``check.run.Wanted``): the tasks' rows, re-priced on the workers
    with the baseline's table when the step needs it, replayed with the whole log's
    ``ReplayContext`` and the response cache's shuffle (``cluster.simulate.replay_tasks``);
@@ -63,16 +64,17 @@ def check_on(
     run = Run(client, sources, ingest, table, range_chunks)
     stage = on_stage or (lambda _: None)
     read = run.read(tasks.read_rows, tagger, on_task=on_task)
-    stats = accounting(client, run, read)
     stage(f"summing the traffic of {len(read):,} tasks")
-    traffic = functools.reduce(Traffic.merge, client.gather([client.submit(_traffic, part) for part in read]))
+    summaries: list[tuple[tasks.Part, Traffic]] = client.gather([client.submit(_summary, part) for part in read])
+    stats = accounting(run, [part for part, _ in summaries])
+    traffic = functools.reduce(Traffic.merge, [t for _, t in summaries])
     report = compare(traffic, table, policy, baseline, thresholds, _Replays(client, run, read, stage))
     return report, stats
 
 
-def accounting(client: Client, run: Run, read: list[Future]) -> IngestStats:
-    """The reading's accounting (the rows stay on the workers); ``InputError`` if nothing was usable."""
-    parts: list[tasks.Part] = client.gather([client.submit(_without_rows, part) for part in read])
+def accounting(run: Run, parts: list[tasks.Part]) -> IngestStats:
+    """The reading's accounting from the tasks' parts (in input order, without their rows);
+    ``InputError`` if nothing was usable."""
     first = parts[0]
     for later in parts[1:]:
         tasks.join(first, later)
@@ -106,17 +108,14 @@ class _Replays:
         return [out[i] for i in range(len(wanted))]
 
 
-def _without_rows(part: tasks.Part) -> tasks.Part:
-    return replace(part, rows=None)
+def _summary(part: tasks.Part) -> tuple[tasks.Part, Traffic]:
+    """The task's accounting (its rows left on the worker) and its traffic, in one message."""
+    return replace(part, rows=None), Traffic.of(_rows(part))
 
 
 def _rows(part: tasks.Part) -> pd.DataFrame:
     assert part.rows is not None
     return compact(part.rows)
-
-
-def _traffic(part: tasks.Part) -> Traffic:
-    return Traffic.of(_rows(part))
 
 
 def _repriced(part: tasks.Part, table: PriceTable) -> tasks.Part:
