@@ -26,6 +26,7 @@ LAZY = {
     ("llmaudit/cli/common.py", "llmaudit.cluster.connect"): "loads Dask: only --scheduler needs it",
     ("llmaudit/cli/common.py", "llmaudit.cluster.simulate"): "loads Dask: only --scheduler needs it",
     ("llmaudit/cli/common.py", "llmaudit.cluster.sums"): "loads Dask: only --scheduler needs it",
+    ("llmaudit/cli/check.py", "llmaudit.cluster.check"): "loads Dask: only --scheduler needs it",
     ("llmaudit/ingest/parquet.py", "llmaudit.ingest.remote"): "loads fsspec: only a Parquet file at a URL needs it",
 }
 

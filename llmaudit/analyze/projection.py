@@ -16,11 +16,6 @@ MIN_PROJECTION_DAYS: Final = 1.0 / 24
 SPARSE_SHARE: Final = 0.5
 
 
-def active_days(stamps: pd.Series) -> int:
-    """Distinct UTC calendar days that carry at least one timestamp."""
-    return int(stamps.dropna().dt.floor("D").nunique())
-
-
 def sparse_note(days: float | None, active: int | None) -> str | None:
     """A warning when traffic falls on under ``SPARSE_SHARE`` of a period's days (7 days or longer)."""
     if days is None or active is None or days < SHORT_PERIOD_DAYS:

@@ -30,9 +30,11 @@ from typing import Final, Literal
 import numpy as np
 import pandas as pd
 
+from llmaudit.check.sums import KeyedSums, total
 from llmaudit.pricing import PriceTable
 from llmaudit.simulate import Policy, replay
-from llmaudit.simulate.snapshot import routed_models, sums_by, task_labels, tier_labels
+from llmaudit.simulate.replay import Replayed
+from llmaudit.simulate.snapshot import routed_models, task_labels, tier_labels
 
 EffectName = Literal["volume", "mix", "prices", "routing", "caching"]
 DriverKind = Literal["tier", "task", "model"]
@@ -74,23 +76,56 @@ class Effect:
     drivers: tuple[Driver, ...]
 
 
+@dataclass(frozen=True)
+class StepSums:
+    """One replay's cost over the logged period, per tier, task type and routed model, as exact
+    sums (``check.sums``): a block's part merges with the next block's to the whole log's."""
+
+    by_tier: KeyedSums
+    by_task: KeyedSums
+    by_model: KeyedSums
+    unpriced_requests: int
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, result: Replayed) -> StepSums:
+        """The sums of ``result``, the replay of ``frame``; unpriced requests count as $0."""
+        cost = np.nan_to_num(result.cost_usd)
+        frame = frame.reset_index(drop=True)
+        return cls(
+            by_tier=KeyedSums.of(tier_labels(frame), cost),
+            by_task=KeyedSums.of(task_labels(frame), cost),
+            by_model=KeyedSums.of(routed_models(result), cost),
+            unpriced_requests=int(np.isnan(result.cost_usd).sum()),
+        )
+
+    def merge(self, later: StepSums) -> StepSums:
+        return StepSums(
+            self.by_tier.merge(later.by_tier),
+            self.by_task.merge(later.by_task),
+            self.by_model.merge(later.by_model),
+            self.unpriced_requests + later.unpriced_requests,
+        )
+
+    def step(self, months: float) -> Step:
+        """Per month: each sum rounded once, then divided by the period in months."""
+        return Step(
+            # Every request has a tier label (untagged ones too): the tiers' sum is the total.
+            monthly_usd=total(self.by_tier.total()) / months,
+            by_tier=self.by_tier.floats(months),
+            by_task=self.by_task.floats(months),
+            by_model=self.by_model.floats(months),
+            unpriced_requests=self.unpriced_requests,
+        )
+
+
 def evaluate(frame: pd.DataFrame, table: PriceTable, policy: Policy, months: float) -> Step:
     """Replay ``frame`` (requests priced with ``table``) under ``policy``; cost per month.
 
     ``months`` is the logged period in months (> 0). Unpriced requests count as $0 and
     are counted in ``unpriced_requests``. Raises ``ConfigError`` for a policy naming a
-    model without a price.
+    model without a price. The sums are ``StepSums``', as on a cluster.
     """
-    result = replay(frame, table, policy)
-    cost = np.nan_to_num(result.cost_usd) / months
-    frame = frame.reset_index(drop=True)
-    return Step(
-        monthly_usd=float(cost.sum()),
-        by_tier=sums_by(tier_labels(frame), cost),
-        by_task=sums_by(task_labels(frame), cost),
-        by_model=sums_by(routed_models(result), cost),
-        unpriced_requests=int(np.isnan(result.cost_usd).sum()),
-    )
+    return StepSums.of(frame, replay(frame, table, policy)).step(months)
 
 
 def drivers(before: Step, after: Step) -> tuple[Driver, ...]:

@@ -9,13 +9,15 @@ another policy (``--baseline-policy``) and/or other price tables
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from llmaudit import __version__
-from llmaudit.analyze.projection import DAYS_PER_MONTH, SHORT_PERIOD_DAYS, active_days, projection, sparse_note
+from llmaudit.analyze.projection import DAYS_PER_MONTH, SHORT_PERIOD_DAYS, projection, sparse_note
 from llmaudit.check.baseline import SavedBaseline
 from llmaudit.check.decompose import Step, decompose, evaluate
 from llmaudit.check.gate import Thresholds, judge
@@ -25,7 +27,7 @@ from llmaudit.pricing import PriceTable, price_requests
 from llmaudit.pricing.staleness import stale_warning, tables_pricing
 from llmaudit.report.fmt import count
 from llmaudit.simulate import Policy
-from llmaudit.simulate.snapshot import policy_models, traffic_digest
+from llmaudit.simulate.snapshot import digest_of, policy_models, traffic_rows
 
 
 @dataclass(frozen=True)
@@ -37,10 +39,60 @@ class SameRunBaseline:
     source: str
 
 
-def _period_days(frame: pd.DataFrame) -> float:
-    stamps = frame["timestamp"].dropna()
-    first, last = (stamps.min(), stamps.max()) if len(stamps) else (None, None)
-    monthly, days, note = projection(1.0, first, last)
+@dataclass(frozen=True)
+class Traffic:
+    """What check needs of the head traffic besides its replays, mergeable block by block
+    (``--scheduler``: one per task, merged in input order; one process: the whole frame)."""
+
+    requests: int
+    first: pd.Timestamp | None
+    last: pd.Timestamp | None
+    days: np.ndarray  # the distinct UTC calendar days with a request (int64 nanoseconds)
+    hashes: np.ndarray  # ``traffic_rows``, for the digest
+    models: frozenset[str]  # the logged models
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> Traffic:
+        stamps = frame["timestamp"].dropna()
+        return cls(
+            requests=len(frame),
+            first=stamps.min() if len(stamps) else None,
+            last=stamps.max() if len(stamps) else None,
+            days=np.unique(stamps.dt.floor("D").array.asi8),
+            hashes=traffic_rows(frame),
+            models=frozenset(str(m) for m in frame["model"].dropna().unique()),
+        )
+
+    def merge(self, later: Traffic) -> Traffic:
+        def pick(a: pd.Timestamp | None, b: pd.Timestamp | None, better: Callable[..., pd.Timestamp]) -> Any:
+            return a if b is None else b if a is None else better(a, b)
+
+        return Traffic(
+            requests=self.requests + later.requests,
+            first=pick(self.first, later.first, min),
+            last=pick(self.last, later.last, max),
+            days=np.union1d(self.days, later.days),
+            hashes=np.concatenate([self.hashes, later.hashes]),
+            models=self.models | later.models,
+        )
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """One replay a step needs: the head traffic (``repriced``: re-priced with ``table``) under ``policy``."""
+
+    repriced: bool
+    table: PriceTable
+    policy: Policy
+    what: str
+
+
+# Replays each of the wanted (all different) in order: their steps, for a period of ``months``.
+Replays = Callable[[Sequence[Wanted], float], list[Step]]
+
+
+def _period_days(traffic: Traffic) -> float:
+    monthly, days, note = projection(1.0, traffic.first, traffic.last)
     if monthly is None or not days:
         raise InputError(f"the logs cannot be projected to a month: {note}", hint="check needs timestamped logs")
     return days
@@ -75,32 +127,57 @@ def check(
     policy names a model without a price. ``on_stage`` is told each replay as it starts.
     """
     frame = frame.reset_index(drop=True)
-    days = _period_days(frame)
+
+    def replays(wanted: Sequence[Wanted], months: float) -> list[Step]:
+        out = []
+        for w in wanted:
+            if on_stage is not None:
+                on_stage(f"replaying the head traffic {w.what}")
+            rows = price_requests(frame, w.table) if w.repriced else frame
+            out.append(evaluate(rows, w.table, w.policy, months))
+        return out
+
+    return compare(Traffic.of(frame), table, policy, baseline, thresholds, replays)
+
+
+def compare(
+    traffic: Traffic,
+    table: PriceTable,
+    policy: Policy,
+    baseline: SavedBaseline | SameRunBaseline,
+    thresholds: Thresholds,
+    replays: Replays,
+) -> CheckReport:
+    """``check`` from what it needs of the head traffic: its ``Traffic`` and its ``replays``
+    (in one process, or where the rows are: ``cluster/check.py``)."""
+    days = _period_days(traffic)
     months = days / DAYS_PER_MONTH
-    head_monthly_requests = len(frame) / months
-    digest = traffic_digest(frame)
+    requests = traffic.requests
+    head_monthly_requests = requests / months
+    digest = digest_of([traffic.hashes])
     if isinstance(baseline, SavedBaseline):
         base_policy, base_table = baseline.policy, baseline.price_table(table)
     else:
         base_policy, base_table = baseline.policy or policy, baseline.table or table
-    base_frame = frame if base_table is table else price_requests(frame, base_table)
-    done: list[tuple[pd.DataFrame, PriceTable, Policy, Step]] = []
-
-    def step(frame: pd.DataFrame, table: PriceTable, policy: Policy, what: str) -> Step:
-        """``evaluate``, once per distinct inputs: with only a baseline policy or only baseline
-        prices (or an unchanged cache section) two steps are the same replay."""
-        for seen_frame, seen_table, seen_policy, result in done:
-            if seen_frame is frame and seen_table is table and seen_policy == policy:
-                return result
-        if on_stage is not None:
-            on_stage(f"replaying the head traffic {what}")
-        done.append((frame, table, policy, evaluate(frame, table, policy, months)))
-        return done[-1][3]
-
-    c1 = step(base_frame, base_table, base_policy, "under the baseline's policy and prices")
-    c2 = step(frame, table, base_policy, "under the baseline's policy at the head's prices")
-    c3 = step(frame, table, policy.model_copy(update={"cache": base_policy.cache}), "under the head's routing")
-    c4 = step(frame, table, policy, "under the head's policy")
+    steps = [
+        Wanted(base_table is not table, base_table, base_policy, "under the baseline's policy and prices"),
+        Wanted(False, table, base_policy, "under the baseline's policy at the head's prices"),
+        Wanted(False, table, policy.model_copy(update={"cache": base_policy.cache}), "under the head's routing"),
+        Wanted(False, table, policy, "under the head's policy"),
+    ]
+    # Each distinct replay once: with only a baseline policy or only baseline prices (or an
+    # unchanged cache section) two steps are the same replay.
+    distinct: list[Wanted] = []
+    index = []
+    for w in steps:
+        seen = [
+            j for j, d in enumerate(distinct) if (d.repriced, d.policy) == (w.repriced, w.policy) and d.table is w.table
+        ]
+        if not seen:
+            distinct.append(w)
+        index.append(seen[0] if seen else len(distinct) - 1)
+    done = replays(distinct, months)
+    c1, c2, c3, c4 = (done[i] for i in index)
     notes: list[str] = []
     if isinstance(baseline, SavedBaseline):
         c0: Step = baseline.step
@@ -114,12 +191,12 @@ def check(
             unpriced_requests=c0.unpriced_requests,
             digest=baseline.digest,
         )
-        same = baseline.digest == digest and baseline.requests == len(frame)
+        same = baseline.digest == digest and baseline.requests == requests
         if not same:
             notes.append(
                 "the baseline was built from different traffic: "
                 f"{_describe(baseline.period_days, baseline.requests, baseline.digest)} against "
-                f"{_describe(days, len(frame), digest)} here; volume and mix carry the difference"
+                f"{_describe(days, requests, digest)} here; volume and mix carry the difference"
             )
         if baseline.tool_version != __version__:
             notes.append(f"the baseline was written by llmaudit {baseline.tool_version}, this is {__version__}")
@@ -129,7 +206,7 @@ def check(
         base_side = Side(
             policy=base_policy.name,
             pricing=_tables(base_table),
-            requests=len(frame),
+            requests=requests,
             period_days=days,
             monthly_requests=head_monthly_requests,
             monthly_cost_usd=c1.monthly_usd,
@@ -138,13 +215,11 @@ def check(
         )
     if days < SHORT_PERIOD_DAYS:
         notes.append(f"the head traffic spans only {days * 24:.1f} hours: the monthly projection is rough")
-    last = frame["timestamp"].max()
-    logged = {str(m) for m in frame["model"].dropna().unique()}
-    used = tables_pricing(table, logged | policy_models(policy))
-    stale = stale_warning(table.tables, used, None if pd.isna(last) else last.date())
+    used = tables_pricing(table, set(traffic.models) | policy_models(policy))
+    stale = stale_warning(table.tables, used, None if traffic.last is None else traffic.last.date())
     if stale:
         notes.append(stale)
-    sparse = sparse_note(days, active_days(frame["timestamp"]))
+    sparse = sparse_note(days, len(traffic.days))
     if sparse:
         notes.append(f"the head traffic is sparse: {sparse}")
     effects = decompose(c0, base_side.monthly_requests, head_monthly_requests, (c1, c2, c3, c4))
@@ -154,7 +229,7 @@ def check(
     head_side = Side(
         policy=policy.name,
         pricing=_tables(table),
-        requests=len(frame),
+        requests=requests,
         period_days=days,
         monthly_requests=head_monthly_requests,
         monthly_cost_usd=c4.monthly_usd,

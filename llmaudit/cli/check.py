@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -11,7 +12,7 @@ from llmaudit.check.baseline import load_baseline
 from llmaudit.check.run import SameRunBaseline, check
 from llmaudit.cli import options as opt
 from llmaudit.cli.app import command_app
-from llmaudit.cli.common import read_requests
+from llmaudit.cli.common import check_on_cluster, read_requests
 from llmaudit.cli.console import ProgressObserver, emit, stderr_console, wants_color, width
 from llmaudit.cli.guard import file_inputs
 from llmaudit.cli.inputs import LogInputs, takes_log_inputs
@@ -204,21 +205,39 @@ def check_command(
         )
     )
     table = inputs.price_table(project)
-    frame, _ = read_requests(
-        log_args,
-        inputs.ingest_options(inputs.zone(project)),
-        table,
-        inputs.rules_path(project),
-        quiet=inputs.quiet,
-        scheduler=inputs.scheduler,
-        outputs={"--output": output},
-        inputs=file_inputs(
+    ingest = inputs.ingest_options(inputs.zone(project))
+    read_inputs = (
+        file_inputs(
             policy=policy, baseline=baseline, baseline_policy=baseline_policy, baseline_pricing=baseline_pricing
         )
-        + inputs.files(),
+        + inputs.files()
     )
-    with ProgressObserver([], enabled=not inputs.quiet) as progress:
-        report = check(frame, table, head_policy, against, thresholds, on_stage=progress.stage)
+    if inputs.scheduler is not None:
+        from llmaudit.cluster.check import check_on
+
+        report = check_on_cluster(
+            inputs.scheduler,
+            log_args,
+            ingest,
+            table,
+            inputs.rules_path(project),
+            functools.partial(check_on, policy=head_policy, baseline=against, thresholds=thresholds),
+            quiet=inputs.quiet,
+            outputs={"--output": output},
+            inputs=read_inputs,
+        )
+    else:
+        frame, _ = read_requests(
+            log_args,
+            ingest,
+            table,
+            inputs.rules_path(project),
+            quiet=inputs.quiet,
+            outputs={"--output": output},
+            inputs=read_inputs,
+        )
+        with ProgressObserver([], enabled=not inputs.quiet) as progress:
+            report = check(frame, table, head_policy, against, thresholds, on_stage=progress.stage)
     emit(RENDERERS[output_format](report, RenderOptions(color=wants_color(output), width=width(output))), output)
     if not report.verdict.passed:
         err = stderr_console()

@@ -27,6 +27,7 @@ from llmaudit.tagging import load_tag_rules, tag_requests
 if TYPE_CHECKING:
     from distributed import Client
 
+    from llmaudit.check.model import CheckReport
     from llmaudit.report.simulate_model import SimulateReport
     from llmaudit.simulate.sweep import SweepReport
 
@@ -134,6 +135,30 @@ def read_and_report_on(
             out = report_on(*cluster, policies, scores, on_task=progress.on_task, on_stage=progress.stage)
     _warn_problems(out[1])
     return out
+
+
+def check_on_cluster(
+    scheduler: str,
+    log_args: Sequence[str],
+    ingest: IngestOptions,
+    table: PriceTable,
+    tag_rules: Path | str | None,
+    judge: Callable[..., tuple[CheckReport, IngestStats]],
+    *,
+    quiet: bool,
+    outputs: Mapping[str, Path | None] | None = None,
+    inputs: Sequence[tuple[str, Path]] = (),
+) -> CheckReport:
+    """check on the Dask cluster at ``scheduler``: the logs read and replayed where the rows are
+    (``cluster/check.py``); ``judge`` is ``functools.partial(check_on, policy=..., ...)``."""
+    sources = without_own_outputs(expand_inputs(log_args), quiet=quiet)
+    refuse_overwriting(outputs or {}, log_inputs(sources) + list(inputs))
+    with on_cluster(scheduler, sources, quiet=quiet) as (client, progress):
+        report, stats = judge(
+            client, sources, ingest, table, tagger(tag_rules), on_task=progress.on_task, on_stage=progress.stage
+        )
+    _warn_problems(stats)
+    return report
 
 
 @contextmanager

@@ -12,8 +12,9 @@
    replays every per-chunk sum in input order: the report is the one a single process
    writes, to the bit.
 
-simulate, check and baseline read on the cluster the same way (``collect_on``: steps 1-3,
-then the rows are gathered in input order); their replays run on the client.
+simulate and baseline read on the cluster the same way (``collect_on``: steps 1-3, then the
+rows are gathered in input order) and replay there (``cluster/simulate.py``); check keeps the
+rows on the workers and gathers only sums (``cluster/check.py``).
 
 Progress goes to callbacks the CLI fills (this package never prints): ``on_task`` is told
 each time a read task finishes (``TaskProgress``), ``on_stage`` names the later steps.

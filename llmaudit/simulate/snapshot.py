@@ -66,14 +66,6 @@ def _codes(keys: pd.Series | np.ndarray) -> tuple[np.ndarray, list[str]]:
     return codes, [str(u) for u in uniques]
 
 
-def sums_by(keys: pd.Series | np.ndarray, values: np.ndarray) -> dict[str, float]:
-    """``values`` summed per key (missing keys left out), keys as text in sorted order."""
-    codes, names = _codes(keys)
-    known = codes >= 0
-    sums = np.bincount(codes[known], weights=values[known], minlength=len(names))
-    return {k: float(v) for k, v in sorted(zip(names, sums, strict=True))}
-
-
 def _nanoseconds(stamps: pd.Series) -> np.ndarray:
     """UTC nanoseconds since the epoch (NaT as the int64 minimum), without per-row objects."""
     return pd.to_datetime(stamps, utc=True).array.asi8

@@ -25,3 +25,19 @@ def client(cluster: Any) -> Iterator[Any]:
 
     with Client(cluster) as c:
         yield c
+
+
+@pytest.fixture
+def gathered(client: Any) -> Iterator[list[Any]]:
+    """Everything ``client.gather`` brings to the client during the test."""
+    seen: list[Any] = []
+    gather = client.gather
+
+    def recording(futures: Any, *args: Any, **kwargs: Any) -> Any:
+        out = gather(futures, *args, **kwargs)
+        seen.extend(out if isinstance(out, list) else [out])
+        return out
+
+    client.gather = recording
+    yield seen
+    del client.gather
