@@ -12,9 +12,10 @@
    replays every per-chunk sum in input order: the report is the one a single process
    writes, to the bit.
 
-simulate and baseline read on the cluster the same way (``collect_on``: steps 1-3, then the
-rows are gathered in input order) and replay there (``cluster/simulate.py``); check keeps the
-rows on the workers and gathers only sums (``cluster/check.py``).
+simulate, baseline and ``simulate --sweep`` read on the cluster the same way (steps 1-3),
+then replay and sum on the workers (``cluster/simulate.py``, ``cluster/sums.py``); only
+``--per-request`` gathers the rows in input order (``collect_on``). check keeps the rows on
+the workers too and gathers only sums (``cluster/check.py``).
 
 Progress goes to callbacks the CLI fills (this package never prints): ``on_task`` is told
 each time a read task finishes (``TaskProgress``), ``on_stage`` names the later steps.
