@@ -122,6 +122,10 @@ def _score(sig: Signals, frame: pd.DataFrame, reasons: _Reasons) -> np.ndarray:
     reasons.add("stack_trace", trace)
     score[_IDX["math"]] += 1.5 * (math & ~code_block & ~code_syntax & ~sig.keywords["code"] & ~app_task)
     reasons.add("math_notation", math)
+    # A puzzle told as prose (clues, who sits left of whom, swaps to track, suspects) asks
+    # for deduction, whatever question closes it.
+    score[_IDX["reasoning"]] += 2.0 * st["puzzle"]
+    reasons.add("puzzle", st["puzzle"])
 
     # "Translate the strings in this snippet", "fix the grammar in this comment": the
     # instruction is text work on code, so the code evidence counts less.

@@ -59,7 +59,7 @@ _RARE_FIRST = (
     "math",
     "qa",
 )
-_STRUCTURE_RARE_FIRST = ("stack_trace", "code_block", "code_syntax", "math_notation")
+_STRUCTURE_RARE_FIRST = ("puzzle", "stack_trace", "code_block", "code_syntax", "math_notation")
 Text: TypeAlias = pa.Array | pa.ChunkedArray
 
 
@@ -77,7 +77,7 @@ class Signals:
     statement: np.ndarray
     """The head window opens with a task statement (lexicon ``statement``)."""
     structure: dict[str, np.ndarray]
-    """code_block, code_syntax, stack_trace, math_notation."""
+    """code_block, code_syntax, stack_trace, math_notation, puzzle."""
     system_keywords: dict[str, np.ndarray]
     """task type -> its keywords matched the system prompt's head."""
     question_end: np.ndarray
