@@ -1,4 +1,4 @@
-"""Puzzles told as prose, instructions after a preamble, and the phrases of the fifth round.
+"""Puzzles told as prose, instructions after a preamble, and the phrases added before the second blind round.
 
 Every prompt here is written for this test (none is copied from an evaluation source).
 """
@@ -80,5 +80,5 @@ def test_an_instruction_after_a_preamble_of_200_to_400_bytes_is_read() -> None:
         ("The town had 48,613 residents; write that number rounded to the nearest hundred.", "math"),
     ],
 )
-def test_fifth_round_phrases(prompt: str, expected: str) -> None:
+def test_second_blind_round_phrases(prompt: str, expected: str) -> None:
     assert tag(prompt)["task_type"] == expected
