@@ -80,3 +80,43 @@ def test_windows_are_deduplicated_when_a_few_repeat_and_the_tags_do_not_change(m
     monkeypatch.setattr(signals, "_DEDUP_BELOW", 0.0)  # never deduplicate
     assert signals._distinct(values)[1] is None
     pd.testing.assert_frame_equal(deduplicated, tag_requests(frame))
+
+
+QUESTION_ENDS = {
+    "Why?": True,
+    "Why? ": True,
+    "Why?\n\n": True,
+    "Why?\t\r": True,
+    "Why?  x": False,
+    "Why?\v": False,  # RE2's \s has no vertical tab
+    "why ?!": False,
+    "为什么？": True,  # full width, the last three bytes
+    "为什么？ ": False,  # its first byte is cut off the 3-byte window
+    "?": True,
+    " ?": True,
+    "": False,
+    "no question": False,
+    "é?": True,
+    "¿qué": False,
+}
+
+
+def test_question_end_is_read_from_the_last_bytes() -> None:
+    texts = list(QUESTION_ENDS)
+    values = pa.array([t.encode() for t in texts] + [None], pa.large_binary())
+    assert signals.ends_with_question(values).tolist() == [*QUESTION_ENDS.values(), False]
+    # Sliced and chunked arrays read their own offsets.
+    chunked = pa.chunked_array([values.slice(0, 5), values.slice(5)])
+    assert signals.ends_with_question(chunked).tolist() == [*QUESTION_ENDS.values(), False]
+    assert signals.ends_with_question(values.slice(3, 4)).tolist() == list(QUESTION_ENDS.values())[3:7]
+    assert signals.ends_with_question(pa.array([b"", b""], pa.large_binary())).tolist() == [False, False]
+
+
+def test_question_end_equals_the_regex_on_random_bytes() -> None:
+    # The regex it replaces, over the last 3 bytes, on bytes drawn from the characters that matter.
+    rng = np.random.default_rng(7)
+    alphabet = [b"?", b" ", b"\n", b"\t", b"\x0b", b"a", b"\xef", b"\xbc", b"\x9f", "？".encode()]
+    texts = [b"".join(rng.choice(alphabet, size=rng.integers(0, 6)).tolist()) for _ in range(5_000)]
+    values = pa.array(texts, pa.large_binary())
+    regex = pc.fill_null(pc.match_substring_regex(pc.binary_slice(values, -3), "(?:\\?|\uff1f)\\s*$"), False)
+    assert signals.ends_with_question(values).tolist() == regex.to_pylist()
