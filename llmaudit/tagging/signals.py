@@ -447,6 +447,9 @@ def numeric_column(frame: pd.DataFrame, name: str, default: float = 0.0) -> np.n
     series = frame[name]
     if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iub":  # NumPy: no missing value
         return series.to_numpy(dtype=np.float64)
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind == "f":  # NumPy floats: NaN is missing
+        values = series.to_numpy(dtype=np.float64)
+        return np.where(np.isnan(values), default, values)
     values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     return np.where(np.isnan(values), default, values)
 
