@@ -400,7 +400,19 @@ def extract_signals(frame: pd.DataFrame, lexicon: Lexicon, extra: dict[str, str]
         ascii_rows[len(windows)] = _per_row(_is_ascii, system_distinct)
         system_rows = _per_row(lambda v: np.asarray(pc.binary_length(v), dtype=np.int64) > 0, system_distinct)
         windows.append((system_window, True))
-    hits = match_windows(windows, patterns, rare_first(names), distinct=distinct)
+    # Where no message is longer than the head window, the body window is the head window:
+    # the structure patterns join the keyword passes (the planner may group them with those).
+    short = lexicon.body_chars >= lexicon.head_chars and not len(long_rows)
+    structure_patterns = [lexicon.structure[s] for s in STRUCTURE_SIGNALS]
+    structure_order = rare_first(STRUCTURE_SIGNALS, _STRUCTURE_RARE_FIRST)
+    k = len(patterns)
+    if short:
+        order = rare_first(names) + [k + i for i in structure_order]
+        joint = match_windows(windows, patterns + structure_patterns, order, distinct=distinct)
+        structure_hit = joint[0][k:]
+        hits = [hit[:k] for hit in joint]
+    else:
+        hits = match_windows(windows, patterns, rare_first(names), distinct=distinct)
     _match_scripts(windows, hits, lexicon, names, ascii_rows)
     head_hit = hits[0]
     if len(long_rows):
@@ -415,14 +427,10 @@ def extract_signals(frame: pd.DataFrame, lexicon: Lexicon, extra: dict[str, str]
     for name, hit in zip(names[:-3], head_hit[:-3], strict=True):
         keywords[name] = keywords[name] | hit if name in keywords else hit
 
-    # Where no message is longer than the head window, the body window is the head window.
-    short = lexicon.body_chars >= lexicon.head_chars and not len(long_rows)
-    (structure_hit,) = match_windows(
-        [(head if short else pc.binary_slice(binary, 0, lexicon.body_chars), False)],
-        [lexicon.structure[s] for s in STRUCTURE_SIGNALS],
-        rare_first(STRUCTURE_SIGNALS, _STRUCTURE_RARE_FIRST),
-        distinct={0: head_distinct} if short else None,
-    )
+    if not short:
+        (structure_hit,) = match_windows(
+            [(pc.binary_slice(binary, 0, lexicon.body_chars), False)], structure_patterns, structure_order
+        )
     structure = dict(zip(STRUCTURE_SIGNALS, structure_hit, strict=True))
 
     question_end = ends_with_question(binary)

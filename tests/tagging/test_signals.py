@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
@@ -120,3 +121,22 @@ def test_question_end_equals_the_regex_on_random_bytes() -> None:
     values = pa.array(texts, pa.large_binary())
     regex = pc.fill_null(pc.match_substring_regex(pc.binary_slice(values, -3), "(?:\\?|\uff1f)\\s*$"), False)
     assert signals.ends_with_question(values).tolist() == regex.to_pylist()
+
+
+@pytest.mark.parametrize("long", [False, True])
+def test_structure_signals_equal_one_pass_per_pattern_on_short_and_long_traffic(long: bool) -> None:
+    # Short traffic (no message over the head window) matches the structure patterns in the
+    # keyword passes; long traffic in passes of their own over the body window.
+    lex = load_lexicon()
+    texts = [t for t in TEXTS if len(t.encode()) <= lex.head_chars] * 30
+    if long:
+        texts.append("x" * (lex.head_chars + 1))
+    frame = pd.DataFrame(
+        {"user_text": pd.array(texts, dtype="str"), "system_text": pd.array(["Classify it."] * len(texts), dtype="str")}
+    )
+    sig = signals.extract_signals(frame, lex)
+    body = pa.array([t.encode()[: lex.body_chars] for t in texts], pa.large_binary())
+    expected = one_pass_each(body, [lex.structure[s] for s in STRUCTURE_SIGNALS])
+    for i, name in enumerate(STRUCTURE_SIGNALS):
+        assert sig.structure[name].tolist() == expected[i].tolist(), name
+    assert sig.structure["code_block"].any() and sig.structure["stack_trace"].any()
