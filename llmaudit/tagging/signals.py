@@ -15,7 +15,9 @@ cut three ways, all exact (every pattern's answer is the same as matching it alo
   member then runs only over the windows the alternation matched, and the group's last
   member is known without a pass where no other member matched (see ``match_all``);
 - windows that repeat (templated traffic) are matched once per distinct value;
-- the tail window is matched only for long messages, and sliced before it is gathered.
+- the tail window is matched only for long messages, and sliced before it is gathered;
+- short traffic (no message over the head window) matches the structure patterns in the
+  keyword passes, and the closing question mark is read from the bytes (``question``).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import pyarrow.compute as pc
 
 from llmaudit.tagging.lexicon import STRUCTURE_SIGNALS, Lexicon
 from llmaudit.tagging.plan import RATES, SECONDS_PER_BYTE, SECONDS_PER_PATTERN, SECONDS_PER_VALUE, plan_groups
+from llmaudit.tagging.question import ends_with_question
 
 # Below this share of distinct windows in a sample, matching distinct windows pays off:
 # dictionary-encoding a window costs about 80 ns, one RE2 pass over it about 200 ns, and a
@@ -107,46 +110,6 @@ def text_column(frame: pd.DataFrame, name: str) -> Text:
 def _match(values: Text, pattern: str) -> np.ndarray:
     found = pc.match_substring_regex(values, pattern)
     return np.asarray(pc.fill_null(found, False) if found.null_count else found, dtype=bool)
-
-
-# ASCII whitespace as RE2's ``\s`` (no vertical tab) and the bytes of U+FF1F (full-width "?").
-_SPACE = np.zeros(256, dtype=bool)
-_SPACE[[0x09, 0x0A, 0x0C, 0x0D, 0x20]] = True
-_FULL_WIDTH_QUESTION = (0xEF, 0xBC, 0x9F)
-
-
-def ends_with_question(values: Text) -> np.ndarray:
-    """Per row: ``values`` (binary) match ``(?:\\?|\uff1f)\\s*$`` within their last 3 bytes.
-
-    The same answer as that RE2 pattern over ``binary_slice(values, -3)``, read from the
-    Arrow buffers instead (a regex pass costs about 60 ns a value even over 3 bytes).
-    Nulls do not match.
-    """
-    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
-    return np.concatenate([_ends_with_question(c) for c in chunks]) if chunks else np.zeros(0, dtype=bool)
-
-
-def _ends_with_question(values: pa.Array) -> np.ndarray:
-    n = len(values)
-    values = values.cast(pa.large_binary())
-    _, offset_buffer, data_buffer = values.buffers()
-    offsets = np.frombuffer(offset_buffer, dtype=np.int64)[values.offset : values.offset + n + 1]
-    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, dtype=np.uint8)
-    ends = offsets[1:]
-    lengths = ends - offsets[:-1]
-    if values.null_count:
-        lengths = np.where(np.asarray(values.is_valid(), dtype=bool), lengths, 0)
-    # last[j]: the (j+1)-th byte from the end, -1 where the value is shorter.
-    last = []
-    for j in range(1, 4):
-        present = lengths >= j
-        byte = data[np.maximum(ends - j, 0)].astype(np.int16) if len(data) else np.zeros(n, dtype=np.int16)
-        last.append(np.where(present, byte, -1))
-    space = [(b >= 0) & _SPACE[np.maximum(b, 0)] for b in last]
-    question = [b == ord("?") for b in last]
-    full_width = (lengths >= 3) & (last[2] == _FULL_WIDTH_QUESTION[0]) & (last[1] == _FULL_WIDTH_QUESTION[1])
-    full_width &= last[0] == _FULL_WIDTH_QUESTION[2]
-    return question[0] | (space[0] & question[1]) | (space[0] & space[1] & question[2]) | full_width
 
 
 def _take(values: Text, rows: np.ndarray) -> Text:

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from llmaudit.tagging import signals
+from llmaudit.tagging import question, signals
 from llmaudit.tagging.lexicon import STRUCTURE_SIGNALS, load_lexicon
 
 TEXTS = [
@@ -105,12 +105,12 @@ QUESTION_ENDS = {
 def test_question_end_is_read_from_the_last_bytes() -> None:
     texts = list(QUESTION_ENDS)
     values = pa.array([t.encode() for t in texts] + [None], pa.large_binary())
-    assert signals.ends_with_question(values).tolist() == [*QUESTION_ENDS.values(), False]
+    assert question.ends_with_question(values).tolist() == [*QUESTION_ENDS.values(), False]
     # Sliced and chunked arrays read their own offsets.
     chunked = pa.chunked_array([values.slice(0, 5), values.slice(5)])
-    assert signals.ends_with_question(chunked).tolist() == [*QUESTION_ENDS.values(), False]
-    assert signals.ends_with_question(values.slice(3, 4)).tolist() == list(QUESTION_ENDS.values())[3:7]
-    assert signals.ends_with_question(pa.array([b"", b""], pa.large_binary())).tolist() == [False, False]
+    assert question.ends_with_question(chunked).tolist() == [*QUESTION_ENDS.values(), False]
+    assert question.ends_with_question(values.slice(3, 4)).tolist() == list(QUESTION_ENDS.values())[3:7]
+    assert question.ends_with_question(pa.array([b"", b""], pa.large_binary())).tolist() == [False, False]
 
 
 def test_question_end_equals_the_regex_on_random_bytes() -> None:
@@ -120,7 +120,7 @@ def test_question_end_equals_the_regex_on_random_bytes() -> None:
     texts = [b"".join(rng.choice(alphabet, size=rng.integers(0, 6)).tolist()) for _ in range(5_000)]
     values = pa.array(texts, pa.large_binary())
     regex = pc.fill_null(pc.match_substring_regex(pc.binary_slice(values, -3), "(?:\\?|\uff1f)\\s*$"), False)
-    assert signals.ends_with_question(values).tolist() == regex.to_pylist()
+    assert question.ends_with_question(values).tolist() == regex.to_pylist()
 
 
 @pytest.mark.parametrize("long", [False, True])
