@@ -9,19 +9,10 @@ import pandas as pd
 from llmaudit.tagging import engine, tag_requests
 from llmaudit.tagging.lexicon import load_lexicon
 from llmaudit.tagging.signals import extract_signals
+from tests.tagging.test_signals import TEXTS as SIGNAL_TEXTS
 
-TEXTS = [
-    "Classify this review as positive or negative: great!",
-    "Summarize the above in one line and translate it into German.",
-    "Write a python script that solves 3x + 2 = 11, step by step.",
-    "hello there",
-    "",
-    None,
-    "Prove this is NP-complete.",
-    "What is the capital of France?",
-    "```js\nconst msg = 1;\n```\nFix the grammar in this comment",
-    "Extract the invoice number as JSON: INV-12",
-]
+# The signal tests' texts (code, a stack trace, Chinese, a question...), a null and a JSON ask.
+TEXTS = [*SIGNAL_TEXTS, None, "Extract the invoice number as JSON: INV-12"]
 
 
 def test_combinations_group_equal_rows_and_cover_every_row() -> None:
