@@ -132,17 +132,28 @@ def generate(path: Path, records: int) -> None:
 
 def measure(command: list[str]) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one child process running ``command``."""
+    wall, rss, _cpu = measure_cpu(command)
+    return wall, rss
+
+
+def measure_cpu(command: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB) and CPU seconds (user + system) of one child running ``command``.
+
+    A fresh runner process starts the child and reads ``RUSAGE_CHILDREN``: its only child
+    is the command, so the usage is the command's alone (with any processes it waited for).
+    """
     runner = (
         "import resource, subprocess, sys, time, json;"
         "t = time.perf_counter(); rc = subprocess.call(sys.argv[1:]);"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN);"
         "print(json.dumps({'rc': rc, 'seconds': time.perf_counter() - t,"
-        "'rss_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))"
+        "'rss_mb': u.ru_maxrss / 1024, 'cpu': u.ru_utime + u.ru_stime}))"
     )
     out = subprocess.run([sys.executable, "-c", runner, *command], capture_output=True, text=True, check=True)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     if result["rc"] != 0:
         raise SystemExit(f"command failed: {' '.join(command)}\n{out.stderr}")
-    return result["seconds"], result["rss_mb"]
+    return result["seconds"], result["rss_mb"], result["cpu"]
 
 
 def bench(records: int, repeats: int) -> dict[str, float]:

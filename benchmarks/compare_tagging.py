@@ -8,7 +8,7 @@ Usage (from the repository root)::
 For a change meant to speed tagging up without changing a result. The inputs are built
 once, here, and each checkout tags them in a process of its own (importing its own
 ``llmaudit``); the two outputs (``tag_requests``' whole frame) must be equal, NaN equal
-to NaN. Inputs:
+to NaN, with the same columns and dtypes (otherwise every row counts as differing). Inputs:
 
 - ``benchmarks/data/tagging_loso.jsonl`` (the 4,346 evaluation items, if present), as
   one frame and in chunks of 500 rows, and ``tests/data/tagging_eval.jsonl``;
@@ -120,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in inputs:
         old, new = before[name], after[name]
         same_shape = list(old.columns) == list(new.columns) and len(old) == len(new)
+        same_shape &= list(old.dtypes) == list(new.dtypes)
         differ = len(new) if not same_shape else int((~((old == new) | (old.isna() & new.isna()))).any(axis=1).sum())
         failed |= differ > 0
         print(f"| {name} | {len(new):,} | {len(new.columns)} | {differ:,} |")

@@ -15,12 +15,14 @@ cut three ways, all exact (every pattern's answer is the same as matching it alo
   member then runs only over the windows the alternation matched, and the group's last
   member is known without a pass where no other member matched (see ``match_all``);
 - windows that repeat (templated traffic) are matched once per distinct value;
-- the tail window is matched only for long messages, and sliced before it is gathered.
+- the tail window is matched only for long messages, and sliced before it is gathered;
+- short traffic (no message over the head window) matches the structure patterns in the
+  keyword passes, and the closing question mark is read from the bytes (``question``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias
 
@@ -31,6 +33,7 @@ import pyarrow.compute as pc
 
 from llmaudit.tagging.lexicon import STRUCTURE_SIGNALS, Lexicon
 from llmaudit.tagging.plan import RATES, SECONDS_PER_BYTE, SECONDS_PER_PATTERN, SECONDS_PER_VALUE, plan_groups
+from llmaudit.tagging.question import ends_with_question
 
 # Below this share of distinct windows in a sample, matching distinct windows pays off:
 # dictionary-encoding a window costs about 80 ns, one RE2 pass over it about 200 ns, and a
@@ -105,7 +108,8 @@ def text_column(frame: pd.DataFrame, name: str) -> Text:
 
 
 def _match(values: Text, pattern: str) -> np.ndarray:
-    return np.asarray(pc.fill_null(pc.match_substring_regex(values, pattern), False), dtype=bool)
+    found = pc.match_substring_regex(values, pattern)
+    return np.asarray(pc.fill_null(found, False) if found.null_count else found, dtype=bool)
 
 
 def _take(values: Text, rows: np.ndarray) -> Text:
@@ -257,6 +261,13 @@ def _distinct(values: Text, always: bool = False) -> tuple[pa.Array, np.ndarray 
 Distinct: TypeAlias = tuple[pa.Array, np.ndarray | None]
 
 
+def _per_row(per_value: Callable[[pa.Array], np.ndarray], distinct: Distinct) -> np.ndarray:
+    """``per_value`` of ``_distinct``'s values, mapped back to the rows."""
+    values, indices = distinct
+    out = per_value(values)
+    return out if indices is None else out[indices]
+
+
 def match_windows(
     windows: Sequence[tuple[Text, bool]],
     patterns: Sequence[str],
@@ -334,19 +345,38 @@ def extract_signals(frame: pd.DataFrame, lexicon: Lexicon, extra: dict[str, str]
     # Windows are cut in bytes: 200 bytes hold 200 ASCII characters but 66 Chinese or 100
     # Russian ones. Where the head is not ASCII, the first head_chars characters are matched
     # too (they contain the byte head, so OR-ing their hits is exact for ASCII rows: none).
-    head_ascii = _is_ascii(head)
+    head_distinct = _distinct(head)
+    head_ascii = _per_row(_is_ascii, head_distinct)
     wide_rows = np.flatnonzero(~head_ascii & (chars > lexicon.head_chars))
     if len(wide_rows):
         wide = pc.utf8_slice_codeunits(_take(user, wide_rows), 0, lexicon.head_chars)
         windows.append((pc.fill_null(wide.cast(pa.large_binary()), b""), False))
     system = text_column(frame, "system_text")
-    has_system = bool(pc.sum(pc.is_valid(system)).as_py())
+    has_system = system.null_count < len(system)
+    distinct, ascii_rows = {0: head_distinct}, {0: head_ascii}
+    system_rows = np.zeros(len(frame), dtype=bool)
     if has_system:
-        # A system prompt is shared by a whole feature: always match its distinct values only.
-        windows.append((pc.binary_slice(pc.fill_null(system.cast(pa.large_binary()), b""), 0, 400), True))
-    head_distinct = _distinct(head)
-    hits = match_windows(windows, patterns, rare_first(names), distinct={0: head_distinct})
-    _match_scripts(windows, hits, lexicon, names, {0: head_ascii})
+        # A system prompt is shared by a whole feature: always match its distinct values only
+        # (and read their length and ASCII-ness once per distinct value too).
+        system_window = pc.binary_slice(pc.fill_null(system.cast(pa.large_binary()), b""), 0, 400)
+        distinct[len(windows)] = system_distinct = _distinct(system_window, True)
+        ascii_rows[len(windows)] = _per_row(_is_ascii, system_distinct)
+        system_rows = _per_row(lambda v: np.asarray(pc.binary_length(v), dtype=np.int64) > 0, system_distinct)
+        windows.append((system_window, True))
+    # Where no message is longer than the head window, the body window is the head window:
+    # the structure patterns join the keyword passes (the planner may group them with those).
+    short = lexicon.body_chars >= lexicon.head_chars and not len(long_rows)
+    structure_patterns = [lexicon.structure[s] for s in STRUCTURE_SIGNALS]
+    structure_order = rare_first(STRUCTURE_SIGNALS, _STRUCTURE_RARE_FIRST)
+    k = len(patterns)
+    if short:
+        order = rare_first(names) + [k + i for i in structure_order]
+        joint = match_windows(windows, patterns + structure_patterns, order, distinct=distinct)
+        structure_hit = joint[0][k:]
+        hits = [hit[:k] for hit in joint]
+    else:
+        hits = match_windows(windows, patterns, rare_first(names), distinct=distinct)
+    _match_scripts(windows, hits, lexicon, names, ascii_rows)
     head_hit = hits[0]
     if len(long_rows):
         head_hit[:-2, long_rows] |= hits[1][:-2]
@@ -360,18 +390,13 @@ def extract_signals(frame: pd.DataFrame, lexicon: Lexicon, extra: dict[str, str]
     for name, hit in zip(names[:-3], head_hit[:-3], strict=True):
         keywords[name] = keywords[name] | hit if name in keywords else hit
 
-    # Where no message is longer than the head window, the body window is the head window.
-    short = lexicon.body_chars >= lexicon.head_chars and not len(long_rows)
-    (structure_hit,) = match_windows(
-        [(head if short else pc.binary_slice(binary, 0, lexicon.body_chars), False)],
-        [lexicon.structure[s] for s in STRUCTURE_SIGNALS],
-        rare_first(STRUCTURE_SIGNALS, _STRUCTURE_RARE_FIRST),
-        distinct={0: head_distinct} if short else None,
-    )
+    if not short:
+        (structure_hit,) = match_windows(
+            [(pc.binary_slice(binary, 0, lexicon.body_chars), False)], structure_patterns, structure_order
+        )
     structure = dict(zip(STRUCTURE_SIGNALS, structure_hit, strict=True))
 
-    last = pc.binary_slice(binary, -3)
-    question_end = _match(last, "(?:\\?|\uff1f)\\s*$")  # bytes: no multi-byte character in a class
+    question_end = ends_with_question(binary)
     return Signals(
         has_text=has_text,
         chars=chars,
@@ -382,7 +407,7 @@ def extract_signals(frame: pd.DataFrame, lexicon: Lexicon, extra: dict[str, str]
         structure=structure,
         system_keywords=system_keywords,
         question_end=question_end & has_text,
-        has_system=np.asarray(pc.fill_null(pc.greater(pc.utf8_length(system), 0), False), dtype=bool),
+        has_system=system_rows,
     )
 
 
@@ -393,6 +418,9 @@ def numeric_column(frame: pd.DataFrame, name: str, default: float = 0.0) -> np.n
     series = frame[name]
     if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iub":  # NumPy: no missing value
         return series.to_numpy(dtype=np.float64)
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind == "f":  # NumPy floats: NaN is missing
+        values = series.to_numpy(dtype=np.float64)
+        return np.where(np.isnan(values), default, values)
     values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     return np.where(np.isnan(values), default, values)
 

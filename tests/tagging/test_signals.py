@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from llmaudit.tagging import signals
+from llmaudit.tagging import question, signals
 from llmaudit.tagging.lexicon import STRUCTURE_SIGNALS, load_lexicon
 
 TEXTS = [
@@ -80,3 +81,62 @@ def test_windows_are_deduplicated_when_a_few_repeat_and_the_tags_do_not_change(m
     monkeypatch.setattr(signals, "_DEDUP_BELOW", 0.0)  # never deduplicate
     assert signals._distinct(values)[1] is None
     pd.testing.assert_frame_equal(deduplicated, tag_requests(frame))
+
+
+QUESTION_ENDS = {
+    "Why?": True,
+    "Why? ": True,
+    "Why?\n\n": True,
+    "Why?\t\r": True,
+    "Why?  x": False,
+    "Why?\v": False,  # RE2's \s has no vertical tab
+    "why ?!": False,
+    "为什么？": True,  # full width, the last three bytes
+    "为什么？ ": False,  # its first byte is cut off the 3-byte window
+    "?": True,
+    " ?": True,
+    "": False,
+    "no question": False,
+    "é?": True,
+    "¿qué": False,
+}
+
+
+def test_question_end_is_read_from_the_last_bytes() -> None:
+    texts = list(QUESTION_ENDS)
+    values = pa.array([t.encode() for t in texts] + [None], pa.large_binary())
+    assert question.ends_with_question(values).tolist() == [*QUESTION_ENDS.values(), False]
+    # Sliced and chunked arrays read their own offsets.
+    chunked = pa.chunked_array([values.slice(0, 5), values.slice(5)])
+    assert question.ends_with_question(chunked).tolist() == [*QUESTION_ENDS.values(), False]
+    assert question.ends_with_question(values.slice(3, 4)).tolist() == list(QUESTION_ENDS.values())[3:7]
+    assert question.ends_with_question(pa.array([b"", b""], pa.large_binary())).tolist() == [False, False]
+
+
+def test_question_end_equals_the_regex_on_random_bytes() -> None:
+    # The regex it replaces, over the last 3 bytes, on bytes drawn from the characters that matter.
+    rng = np.random.default_rng(7)
+    alphabet = [b"?", b" ", b"\n", b"\t", b"\x0b", b"a", b"\xef", b"\xbc", b"\x9f", "？".encode()]
+    texts = [b"".join(rng.choice(alphabet, size=rng.integers(0, 6)).tolist()) for _ in range(5_000)]
+    values = pa.array(texts, pa.large_binary())
+    regex = pc.fill_null(pc.match_substring_regex(pc.binary_slice(values, -3), "(?:\\?|\uff1f)\\s*$"), False)
+    assert question.ends_with_question(values).tolist() == regex.to_pylist()
+
+
+@pytest.mark.parametrize("long", [False, True])
+def test_structure_signals_equal_one_pass_per_pattern_on_short_and_long_traffic(long: bool) -> None:
+    # Short traffic (no message over the head window) matches the structure patterns in the
+    # keyword passes; long traffic in passes of their own over the body window.
+    lex = load_lexicon()
+    texts = [t for t in TEXTS if len(t.encode()) <= lex.head_chars] * 30
+    if long:
+        texts.append("x" * (lex.head_chars + 1))
+    frame = pd.DataFrame(
+        {"user_text": pd.array(texts, dtype="str"), "system_text": pd.array(["Classify it."] * len(texts), dtype="str")}
+    )
+    sig = signals.extract_signals(frame, lex)
+    body = pa.array([t.encode()[: lex.body_chars] for t in texts], pa.large_binary())
+    expected = one_pass_each(body, [lex.structure[s] for s in STRUCTURE_SIGNALS])
+    for i, name in enumerate(STRUCTURE_SIGNALS):
+        assert sig.structure[name].tolist() == expected[i].tolist(), name
+    assert sig.structure["code_block"].any() and sig.structure["stack_trace"].any()
