@@ -27,7 +27,7 @@ from llmaudit.pricing import PriceTable, price_requests
 from llmaudit.pricing.staleness import stale_warning, tables_pricing
 from llmaudit.report.fmt import count
 from llmaudit.simulate import Policy
-from llmaudit.simulate.snapshot import digest_of, policy_models, traffic_rows
+from llmaudit.simulate.snapshot import policy_models, traffic_digest
 
 
 @dataclass(frozen=True)
@@ -41,14 +41,15 @@ class SameRunBaseline:
 
 @dataclass(frozen=True)
 class Traffic:
-    """What check needs of the head traffic besides its replays, mergeable block by block
-    (``--scheduler``: one per task, merged in input order; one process: the whole frame)."""
+    """What check needs of the head traffic besides its replays and digest, mergeable block
+    by block (``--scheduler``: one per task, merged in input order; one process: the whole
+    frame). The digest needs every request's hash, sorted: it is computed apart
+    (``snapshot.traffic_digest``; on a cluster by simulate's shuffle, ``cluster/sums.py``)."""
 
     requests: int
     first: pd.Timestamp | None
     last: pd.Timestamp | None
     days: np.ndarray  # the distinct UTC calendar days with a request (int64 nanoseconds)
-    hashes: np.ndarray  # ``traffic_rows``, for the digest
     models: frozenset[str]  # the logged models
 
     @classmethod
@@ -59,7 +60,6 @@ class Traffic:
             first=stamps.min() if len(stamps) else None,
             last=stamps.max() if len(stamps) else None,
             days=np.unique(stamps.dt.floor("D").array.asi8),
-            hashes=traffic_rows(frame),
             models=frozenset(str(m) for m in frame["model"].dropna().unique()),
         )
 
@@ -72,7 +72,6 @@ class Traffic:
             first=pick(self.first, later.first, min),
             last=pick(self.last, later.last, max),
             days=np.union1d(self.days, later.days),
-            hashes=np.concatenate([self.hashes, later.hashes]),
             models=self.models | later.models,
         )
 
@@ -137,24 +136,25 @@ def check(
             out.append(evaluate(rows, w.table, w.policy, months))
         return out
 
-    return compare(Traffic.of(frame), table, policy, baseline, thresholds, replays)
+    return compare(Traffic.of(frame), traffic_digest(frame), table, policy, baseline, thresholds, replays)
 
 
 def compare(
     traffic: Traffic,
+    digest: str,
     table: PriceTable,
     policy: Policy,
     baseline: SavedBaseline | SameRunBaseline,
     thresholds: Thresholds,
     replays: Replays,
 ) -> CheckReport:
-    """``check`` from what it needs of the head traffic: its ``Traffic`` and its ``replays``
-    (in one process, or where the rows are: ``cluster/check.py``)."""
+    """``check`` from what it needs of the head traffic: its ``Traffic``, its ``digest``
+    (``snapshot.traffic_digest``) and its ``replays`` (in one process, or where the rows
+    are: ``cluster/check.py``)."""
     days = _period_days(traffic)
     months = days / DAYS_PER_MONTH
     requests = traffic.requests
     head_monthly_requests = requests / months
-    digest = digest_of([traffic.hashes])
     if isinstance(baseline, SavedBaseline):
         base_policy, base_table = baseline.policy, baseline.price_table(table)
     else:

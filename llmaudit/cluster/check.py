@@ -2,10 +2,12 @@
 
 1. Read: each task reads, tags and prices its input into rows on its worker (``Run.read``,
    with the duplicate-id shuffle).
-2. One message a task: its accounting, without the rows, and its ``check.run.Traffic``
-   (its request count, first and last timestamp, its days, models and one 8-byte hash per
-   request for the digest), merged in input order into the whole log's: the period, the
-   projection and the digest follow.
+2. The tasks' accounting, without the rows (``cluster.sums.accounting``), and each task's
+   ``check.run.Traffic`` (its request count, first and last timestamp, its days and
+   models), merged in input order into the whole log's: the period and the projection
+   follow. The traffic digest is simulate's (``cluster.sums.traffic_digest_on``): the
+   requests' hashes are shuffled on their top bits and sorted split by split on the
+   workers, so the client holds one split at a time, never a hash per request.
 3. Each replay a step needs (``check.run.Wanted``): the tasks' rows, re-priced on the workers
    with the baseline's table when the step needs it, replayed with the whole log's
    ``ReplayContext`` and the response cache's shuffle (``cluster.simulate.replay_tasks``);
@@ -33,6 +35,7 @@ from llmaudit.cluster import tasks
 from llmaudit.cluster.analyze import OnStage, OnTask, Run
 from llmaudit.cluster.plan import RANGE_CHUNKS
 from llmaudit.cluster.simulate import replay_tasks
+from llmaudit.cluster.sums import accounting, traffic_digest_on
 from llmaudit.ingest.accounting import IngestStats
 from llmaudit.ingest.reader import IngestOptions
 from llmaudit.ingest.sources import InputSource
@@ -65,20 +68,13 @@ def check_on(
     stage = on_stage or (lambda _: None)
     read = run.read(tasks.read_rows, tagger, on_task=on_task)
     stage(f"summing the traffic of {len(read):,} tasks")
-    summaries: list[tuple[tasks.Part, Traffic]] = client.gather([client.submit(_summary, part) for part in read])
-    stats = accounting(run, [part for part, _ in summaries])
-    traffic = functools.reduce(Traffic.merge, [t for _, t in summaries])
-    report = compare(traffic, table, policy, baseline, thresholds, _Replays(client, run, read, stage))
+    stats = accounting(client, run, read)
+    rows = [client.submit(_rows, part) for part in read]
+    traffic = functools.reduce(Traffic.merge, client.gather([client.submit(Traffic.of, r) for r in rows]))
+    digest = traffic_digest_on(client, rows)
+    del rows  # the compact copies are released on the workers
+    report = compare(traffic, digest, table, policy, baseline, thresholds, _Replays(client, run, read, stage))
     return report, stats
-
-
-def accounting(run: Run, parts: list[tasks.Part]) -> IngestStats:
-    """The reading's accounting from the tasks' parts (in input order, without their rows);
-    ``InputError`` if nothing was usable."""
-    first = parts[0]
-    for later in parts[1:]:
-        tasks.join(first, later)
-    return run.finish(first).stats
 
 
 class _Replays:
@@ -106,11 +102,6 @@ class _Replays:
             for k, i in enumerate(members):
                 out[i] = functools.reduce(StepSums.merge, [task[k] for task in sums]).step(months)
         return [out[i] for i in range(len(wanted))]
-
-
-def _summary(part: tasks.Part) -> tuple[tasks.Part, Traffic]:
-    """The task's accounting (its rows left on the worker) and its traffic, in one message."""
-    return replace(part, rows=None), Traffic.of(_rows(part))
 
 
 def _rows(part: tasks.Part) -> pd.DataFrame:

@@ -8,7 +8,8 @@ the blocks' sums in input order as they arrive (``simulate/partial.py``), so the
 is one process's, byte for byte, and the client holds sums, never rows:
 
 - one pass for the logged traffic's sums; the traffic digest (a hash of every request's
-  hash, sorted) from a shuffle of the hashes on their top bits, hashed split by split;
+  hash, sorted) from a shuffle of the hashes on their top bits, hashed split by split
+  (``traffic_digest_on``, which ``check`` uses too);
 - per policy, one pass for its sums, four for the exact percentiles of the per-request
   cost (counts of 16-bit digits of the values' keys, ``simulate/select.py``), one for the
   spread around the mean;
@@ -70,7 +71,7 @@ def report_on(
     run = Run(client, sources, ingest, table, range_chunks)
     stage = on_stage or (lambda _: None)
     read = run.read(tasks.read_rows, tagger, on_task=on_task)
-    stats = _accounting(client, run, read)
+    stats = accounting(client, run, read)
     stage(f"replaying {len(policies)} policies on the workers")
     rows, replays, _ = _replay_tasks(client, run, read, [named.policy for named in policies])
     logged, quality, shared = _logged_quality(client, rows, scores)
@@ -82,7 +83,7 @@ def report_on(
     simulation = report(
         _OnWorkers(client, rows, _each_row_block),
         blocks_of,
-        lambda: _digest(client, rows),
+        lambda: traffic_digest_on(client, rows),
         table,
         policies,
         inputs=input_files(stats),
@@ -113,7 +114,7 @@ def sweep_on(
     run = Run(client, sources, ingest, table, range_chunks)
     stage = on_stage or (lambda _: None)
     read = run.read(tasks.read_rows, tagger, on_task=on_task)
-    stats = _accounting(client, run, read)
+    stats = accounting(client, run, read)
     stage(f"replaying {len(SHARES)} shares of policy {policy.name!r} on the workers")
     rows, replays, _ = _replay_tasks(client, run, read, sweep_policies(policy))
     logged, quality, shared = _logged_quality(client, rows, scores)
@@ -179,10 +180,11 @@ def _scored(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.iloc[np.flatnonzero(rows["score"].notna().to_numpy())]
 
 
-def _digest(client: Client, rows: list[Future]) -> str:
-    """``snapshot.traffic_digest`` of every task's rows: each task hashes its rows; the hashes
-    are split by their top bits, each split sorted on a worker, and the client hashes the
-    sorted splits in order, one at a time (it holds one split, never every hash)."""
+def traffic_digest_on(client: Client, rows: list[Future]) -> str:
+    """``snapshot.traffic_digest`` of every task's rows (simulate's report, check's "same
+    traffic" test): each task hashes its rows; the hashes are split by their top bits, each
+    split sorted on a worker, and the client hashes the sorted splits in order, one at a
+    time (it holds one split, never every hash)."""
     bits = max(0, min(16, int(np.ceil(np.log2(max(1, 2 * len(rows)))))))
     pieces = [client.submit(_split_hashes, part, bits) for part in rows]
     digest = hashlib.sha256()
@@ -205,7 +207,7 @@ def _sorted(pieces: list[np.ndarray]) -> np.ndarray:
     return np.sort(np.concatenate(pieces))
 
 
-def _accounting(client: Client, run: Run, read: list[Future]) -> IngestStats:
+def accounting(client: Client, run: Run, read: list[Future]) -> IngestStats:
     """The reading's accounting, merged in input order (the rows stay on the workers)."""
     parts: list[tasks.Part] = client.gather([client.submit(_without_rows, part) for part in read])
     first = parts[0]

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -21,6 +22,7 @@ from llmaudit.pricing import load_pricing
 from llmaudit.simulate import load_policy
 from llmaudit.simulate.collect import collect
 from llmaudit.tagging import tag_requests
+from tests.cluster.conftest import Gathered
 
 ROOT = Path(__file__).parents[2]
 SAMPLES = ROOT / "sample_logs"
@@ -99,9 +101,10 @@ def big_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_a_generated_log_read_as_ranges(client: Any, gathered: list[Any], big_log: Path, tmp_path: Path) -> None:
+def test_a_generated_log_read_as_ranges(client: Any, gathered: Gathered, big_log: Path, tmp_path: Path) -> None:
     """Many ranges and both workers, each task its own sums: still the single process's bits;
-    only counts, sums and hashes come back (no rows)."""
+    only counts, sums and one split of the digest's hashes at a time come back (no rows, no
+    array of a hash or id per request)."""
     ingest = IngestOptions(chunk_bytes=1 << 20)
     logs = [str(big_log), str(SAMPLES / "app")]
     assert len(plan(expand_inputs([str(big_log)]), ingest, range_chunks=8)) > 10
@@ -133,3 +136,7 @@ def test_a_generated_log_read_as_ranges(client: Any, gathered: list[Any], big_lo
     for value in gathered:
         assert not isinstance(value, pd.DataFrame)
         assert not (isinstance(value, tasks.Part) and value.rows is not None)
+    requests = one.head.requests
+    arrays = [v for v in gathered if isinstance(v, np.ndarray)]
+    assert max(len(a) for a in arrays) < requests / 4  # sums per key; one split of the digest's hashes
+    assert gathered.most_at_once() < requests / 4  # nor every task's hashes in one gather (as before)

@@ -25,6 +25,7 @@ from llmaudit.simulate.quality import load_quality
 from llmaudit.simulate.run import NamedPolicy, simulate
 from llmaudit.simulate.sweep import sweep, sweep_policies
 from llmaudit.tagging import tag_requests
+from tests.cluster.conftest import Gathered
 
 ROOT = Path(__file__).parents[2]
 SAMPLES = ROOT / "sample_logs"
@@ -46,21 +47,6 @@ def table() -> PriceTable:
     return load_pricing([])
 
 
-def _received(value: Any, out: list[Any]) -> None:
-    """Every value inside what the client gathered (lists, tuples, dicts, dataclass parts)."""
-    if isinstance(value, (list, tuple)):
-        for item in value:
-            _received(item, out)
-    elif isinstance(value, dict):
-        for item in value.values():
-            _received(item, out)
-    else:
-        out.append(value)
-        if hasattr(value, "sums"):  # a block's part: its sums' arrays
-            for keyed in value.sums.values():
-                out.extend([keyed.values, keyed.first])
-
-
 @pytest.fixture(scope="module")
 def logs(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     """60,000 generated requests, the sample logs (every format) and a LiteLLM log whose
@@ -70,39 +56,24 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     return [str(path), str(SAMPLES), str(ROOT / "tests" / "fixtures" / "logs" / "litellm" / "scores.jsonl")]
 
 
-def _recording(client: Any, gathered: list[Any]) -> None:
-    gather = client.gather
-
-    def recording(futures: Any, *args: Any, **kwargs: Any) -> Any:
-        out = gather(futures, *args, **kwargs)
-        _received(out, gathered)
-        return out
-
-    client.gather = recording
-
-
-def _recorded(client: Any, on: Any, logs: list[str], ingest: IngestOptions, *args: Any) -> tuple[Any, list[Any]]:
-    """``on`` (``report_on``, ``sweep_on``) with the logs' scores, and everything the client gathered."""
+def _on(client: Any, on: Any, logs: list[str], ingest: IngestOptions, *args: Any) -> Any:
+    """``on`` (``report_on``, ``sweep_on``) with the logs' scores."""
     table, what, quality = args
-    gathered: list[Any] = []
-    _recording(client, gathered)
-    try:
-        out = on(
-            client,
-            expand_inputs(logs),
-            ingest,
-            table,
-            tag_requests,
-            what,
-            lambda rows: with_logged_scores(quality, rows),
-            range_chunks=2,
-        )
-    finally:
-        del client.gather
-    return out, gathered
+    return on(
+        client,
+        expand_inputs(logs),
+        ingest,
+        table,
+        tag_requests,
+        what,
+        lambda rows: with_logged_scores(quality, rows),
+        range_chunks=2,
+    )
 
 
-def test_the_report_from_sums_and_the_client_never_holds_rows(client: Any, table: PriceTable, logs: list[str]) -> None:
+def test_the_report_from_sums_and_the_client_never_holds_rows(
+    client: Any, gathered: Gathered, table: PriceTable, logs: list[str]
+) -> None:
     ingest = IngestOptions(chunk_bytes=1 << 20)
     assert len(plan(expand_inputs(logs), ingest, range_chunks=2)) > 10
     named = [NamedPolicy(load_policy(p), str(p)) for p in EXAMPLES]
@@ -113,7 +84,7 @@ def test_the_report_from_sums_and_the_client_never_holds_rows(client: Any, table
     single = {"inputs": input_files(reader.stats), "pricing": pricing_sources(table)}
     one = simulate(frame, table, named, quality=with_logged_scores(quality, frame), **single)
 
-    (scored, stats, _, two), gathered = _recorded(client, report_on, logs, ingest, table, named, quality)
+    scored, stats, _, two = _on(client, report_on, logs, ingest, table, named, quality)
     assert one.baseline.requests > 60_000 and stats.parsed == one.baseline.requests
     assert render(one, "json", RenderOptions()) == render(two, "json", RenderOptions())
 
@@ -128,20 +99,20 @@ def test_the_report_from_sums_and_the_client_never_holds_rows(client: Any, table
     assert max(len(a) for a in arrays) < requests / 4  # sums per key; one split of the digest's hashes
 
 
-def test_the_sweep_from_sums(client: Any, table: PriceTable, logs: list[str]) -> None:
+def test_the_sweep_from_sums(client: Any, gathered: Gathered, table: PriceTable, logs: list[str]) -> None:
     ingest = IngestOptions(chunk_bytes=1 << 20)
     policy = load_policy(ROOT / "examples" / "policies" / "difficulty.yaml")
     quality = load_quality(ROOT / "examples" / "quality.yaml", table)
     frame = collect(RequestReader(logs, ingest), table, tag_requests)
     one = sweep(frame, table, policy, with_logged_scores(quality, frame))
-    (_, _, _, two), gathered = _recorded(client, sweep_on, logs, ingest, table, policy, quality)
+    _, _, _, two = _on(client, sweep_on, logs, ingest, table, policy, quality)
     assert one.scored_requests > 50_000 and one.baseline_quality is not None
     assert json.dumps(one.to_dict()) == json.dumps(two.to_dict())
     assert max(len(v) for v in gathered if isinstance(v, np.ndarray)) < one.requests / 4
     assert not [v for v in gathered if isinstance(v, (Replayed, pd.Series))]
 
 
-def test_the_replay_context_by_selection(client: Any, table: PriceTable, logs: list[str]) -> None:
+def test_the_replay_context_by_selection(client: Any, gathered: Gathered, table: PriceTable, logs: list[str]) -> None:
     """Median latencies (a latency budget) and difficulty thresholds (strong shares) found
     from counts are the whole log's, to the bit; no latency or difficulty reaches the client."""
     fast = Policy.model_validate(
@@ -156,12 +127,7 @@ def test_the_replay_context_by_selection(client: Any, table: PriceTable, logs: l
     frame = collect(RequestReader(logs, ingest), table, tag_requests)
     run = Run(client, expand_inputs(logs), ingest, table, 2)
     read = run.read(tasks.read_rows, tag_requests)
-    gathered: list[Any] = []
-    _recording(client, gathered)
-    try:
-        _, _, context = _replay_tasks(client, run, read, policies)
-    finally:
-        del client.gather
+    _, _, context = _replay_tasks(client, run, read, policies)
     whole = ReplayContext.of(frame, policies)
     assert len(whole.latency_ms) >= 3 and len(whole.thresholds) == 11
     assert context == whole
