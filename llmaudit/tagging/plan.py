@@ -1,6 +1,6 @@
 """Which patterns share a group-testing pass, planned from the match rates of earlier chunks.
 
-Group testing (``signals.match_all``) is exact whatever the groups are; only its cost
+Group testing (``matching.match_all``) is exact whatever the groups are; only its cost
 depends on them. A group's alternation pays off when it rarely matches: one pass then
 settles every member on most windows. When it matches most windows (templated traffic
 where every message names its task), each member still needs its own pass over them, and
@@ -29,7 +29,7 @@ SECONDS_PER_CALL = 2e-5
 SECONDS_PER_PATTERN_CHAR = 3e-7
 """Compile and DFA warm-up, per character of pattern, per call (0.25-0.33 us measured)."""
 SECONDS_PER_PATTERN = 7.5e-4
-"""The same per pattern, as ``signals._worth_grouping`` counts it when it splits a group."""
+"""The same per pattern, as ``matching._worth_grouping`` counts it when it splits a group."""
 # Rates from fewer values than this move the record only in proportion (a small frame's
 # rates are noisy); from this many or more they replace it.
 _FULL_WEIGHT_VALUES = 20_000
@@ -86,7 +86,7 @@ RATES = MatchRates()
 def _tree_seconds(
     compiles: Sequence[float], rates: Sequence[float], scan: float, known: float = 0.0, check: bool = False
 ) -> float:
-    """Expected cost of ``signals._solve`` on one group (patterns independent, at ``rates``):
+    """Expected cost of ``matching._solve`` on one group (patterns independent, at ``rates``):
     ``scan`` is a pass over its values, ``known`` the share of them where a member surely
     matches, ``check`` whether ``_worth_grouping`` may turn the group into plain passes."""
     k = len(compiles)
@@ -115,7 +115,7 @@ def _tree_seconds(
 def plan_seconds(
     patterns: Sequence[str], groups: Sequence[Sequence[int]], rates: np.ndarray, nbytes: int, n: int
 ) -> float:
-    """Expected cost of ``signals.match_all(..., groups, planned=True)`` over these values."""
+    """Expected cost of ``matching.match_all(..., groups, planned=True)`` over these values."""
     scan = pass_seconds(nbytes, n)
     return sum(
         _tree_seconds([compile_seconds(patterns[i]) for i in g], [float(rates[i]) for i in g], scan) for g in groups

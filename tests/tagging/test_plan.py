@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from llmaudit.tagging import plan, signals, tag_requests
+from llmaudit.tagging import matching, plan, tag_requests
 from llmaudit.tagging.lexicon import STRUCTURE_SIGNALS, load_lexicon
 
 # Prompts whose only task word is a Spanish, French, German or Portuguese word written in
@@ -70,7 +70,7 @@ def test_planned_groups_match_exactly_what_one_pass_per_pattern_matches(rates: s
     # The sizes stand for a small chunk (compiling dominates) and a large frame (scanning does).
     groups = plan.plan_groups(patterns, list(range(k)), rate, *size)
     assert sorted(i for g in groups for i in g) == list(range(k))  # every pattern, once
-    np.testing.assert_array_equal(signals.match_all(values, patterns, groups, planned=True), expected)
+    np.testing.assert_array_equal(matching.match_all(values, patterns, groups, planned=True), expected)
 
 
 def test_rare_patterns_share_a_pass_and_common_ones_run_alone() -> None:

@@ -1,5 +1,5 @@
 # ruff: noqa: RUF001
-"""Group testing in signals.match_all gives exactly what one pass per pattern gives."""
+"""Group testing in matching.match_all gives exactly what one pass per pattern gives."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from llmaudit.tagging import question, signals
+from llmaudit.tagging import matching, question, signals
 from llmaudit.tagging.lexicon import STRUCTURE_SIGNALS, load_lexicon
 
 TEXTS = [
@@ -33,7 +33,7 @@ def one_pass_each(values: pa.Array, patterns: list[str]) -> np.ndarray:
 @pytest.mark.parametrize("force_groups", [True, False])
 def test_match_all_equals_one_pass_per_pattern(monkeypatch: pytest.MonkeyPatch, force_groups: bool) -> None:
     # Force group testing (and, in the second run, plain passes) whatever the size of the input.
-    monkeypatch.setattr(signals, "_worth_grouping", lambda values, k: force_groups)
+    monkeypatch.setattr(matching, "_worth_grouping", lambda values, k: force_groups)
     lex = load_lexicon()
     patterns = [c.pattern for c in lex.classes] + [lex.hard, lex.easy]
     patterns += [lex.structure[s] for s in STRUCTURE_SIGNALS]
@@ -41,13 +41,13 @@ def test_match_all_equals_one_pass_per_pattern(monkeypatch: pytest.MonkeyPatch, 
     expected = one_pass_each(values, patterns)
     assert expected.any(axis=1).sum() >= 10  # most patterns match something here
     for order in (list(range(len(patterns))), list(reversed(range(len(patterns))))):
-        np.testing.assert_array_equal(signals.match_all(values, patterns, [order]), expected)
+        np.testing.assert_array_equal(matching.match_all(values, patterns, [order]), expected)
 
 
 def test_match_windows_deduplicates_and_maps_back() -> None:
     values = pa.array([b"translate this", b"hello", b"translate this", b""] * 1000, pa.large_binary())
     other = pa.array([b"hello", b"xyz"], pa.large_binary())
-    head, tail = signals.match_windows([(values, False), (other, True)], [r"\btranslate\b", "hello"], [0, 1])
+    head, tail = matching.match_windows([(values, False), (other, True)], [r"\btranslate\b", "hello"], [0, 1])
     assert head.shape == (2, 4000) and tail.shape == (2, 2)
     np.testing.assert_array_equal(head[:, :4], [[True, False, True, False], [False, True, False, False]])
     np.testing.assert_array_equal(tail, [[False, False], [True, False]])
@@ -74,12 +74,12 @@ def test_windows_are_deduplicated_when_a_few_repeat_and_the_tags_do_not_change(m
     unique = [f"{TEXTS[i % len(TEXTS)]} #{i}" for i in range(2_800)]
     texts = unique + unique[:1_200]
     values = pa.array([t.encode() for t in texts], pa.large_binary())
-    _, indices = signals._distinct(values)
+    _, indices = matching.distinct_values(values)
     assert indices is not None and indices.max() == 2_799  # deduplicated: 2,800 distinct windows
     frame = pd.DataFrame({"user_text": pd.array(texts, dtype="str")})
     deduplicated = tag_requests(frame)
-    monkeypatch.setattr(signals, "_DEDUP_BELOW", 0.0)  # never deduplicate
-    assert signals._distinct(values)[1] is None
+    monkeypatch.setattr(matching, "_DEDUP_BELOW", 0.0)  # never deduplicate
+    assert matching.distinct_values(values)[1] is None
     pd.testing.assert_frame_equal(deduplicated, tag_requests(frame))
 
 
