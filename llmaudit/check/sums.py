@@ -54,9 +54,14 @@ class KeyedSums:
         low_exp = int(exponent.min()) if len(exponent) else 0
         span = int(exponent.max()) - low_exp + 1 if len(exponent) else 1
         bucket = codes.astype(np.int64) * span + (exponent - low_exp)
-        used, where = np.unique(bucket, return_inverse=True)
-        high_sums = np.bincount(where, weights=high.astype(np.float64), minlength=len(used))
-        low_sums = np.bincount(where, weights=low.astype(np.float64), minlength=len(used))
+        if len(uniques) * span <= 4 * len(bucket) + 4096:  # few buckets: count them all, no sort
+            used = np.flatnonzero(np.bincount(bucket, minlength=len(uniques) * span))
+            high_sums = np.bincount(bucket, weights=high.astype(np.float64))[used]
+            low_sums = np.bincount(bucket, weights=low.astype(np.float64))[used]
+        else:
+            used, where = np.unique(bucket, return_inverse=True)
+            high_sums = np.bincount(where, weights=high.astype(np.float64), minlength=len(used))
+            low_sums = np.bincount(where, weights=low.astype(np.float64), minlength=len(used))
         exps = used % span + low_exp
         value = np.add(_scaled(high_sums, exps, 53 - _HALF), _scaled(low_sums, exps, 53), dtype=object)
         totals = dict.fromkeys((str(u) for u in uniques), 0)

@@ -36,3 +36,15 @@ def test_signs_zeros_missing_keys_and_a_divisor() -> None:
     assert sums.floats(2.0) == {"a": math.fsum(values[:5]) / 2.0}
     assert KeyedSums.of(np.array([], dtype=object), np.zeros(0)).floats() == {}
     assert KeyedSums.of(pd.Series(pd.Categorical(["x"], categories=["x", "y"])), np.array([1.0])).floats() == {"x": 1.0}
+
+
+def test_many_keys_over_a_wide_range_of_magnitudes() -> None:
+    # 40 keys x ~2,000 binary exponents is more buckets than rows: the sorted path.
+    rng = np.random.default_rng(11)
+    n = 400
+    values = rng.random(n) * rng.choice([1e-300, 1e-150, 1.0, 1e150, 1e300], n) * rng.choice([-1.0, 1.0], n)
+    keys = np.array([f"model-{i}" for i in rng.integers(0, 40, n)], dtype=object)
+    expected = {k: math.fsum(values[keys == k]) for k in sorted(set(keys))}
+    assert KeyedSums.of(keys, values).floats() == expected
+    halves = KeyedSums.of(keys[:200], values[:200]).merge(KeyedSums.of(keys[200:], values[200:]))
+    assert halves.floats() == expected
