@@ -37,6 +37,7 @@ from llmaudit.cluster import tasks  # noqa: E402
 from llmaudit.cluster.analyze import Run  # noqa: E402
 from llmaudit.cluster.plan import RANGE_CHUNKS, plan  # noqa: E402
 from llmaudit.cluster.simulate import collect_and_replay_on, gather_replays, replay_tasks  # noqa: E402
+from tests.cluster.conftest import Gathered  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -52,25 +53,16 @@ def big_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _compare(client: Any, logs: list[str], ingest: IngestOptions, table: PriceTable, **kw: Any) -> int:
+def _compare(
+    client: Any, gathered: Gathered, logs: list[str], ingest: IngestOptions, table: PriceTable, **kw: Any
+) -> int:
     """Replay on the cluster and in one process; the number of response-cache hits."""
     frame = collect(RequestReader(logs, ingest), table, tag_requests)
-    gathered: list[Any] = []
-    gather = client.gather
-
-    def recording(futures: Any, *args: Any, **kwargs: Any) -> Any:
-        out = gather(futures, *args, **kwargs)
-        gathered.extend(out if isinstance(out, list) else [out])
-        return out
-
-    client.gather = recording
-    try:
-        run = Run(client, expand_inputs(logs), ingest, table, kw.get("range_chunks", RANGE_CHUNKS))
-        futures, context = replay_tasks(client, run, run.read(tasks.read_rows, tag_requests), POLICIES)
-    finally:
-        del client.gather
-    assert len(futures) > 1
-    for value in gathered:  # what came back: counts, context parts, hit rows; never rows
+    before = len(gathered)
+    run = Run(client, expand_inputs(logs), ingest, table, kw.get("range_chunks", RANGE_CHUNKS))
+    futures, context = replay_tasks(client, run, run.read(tasks.read_rows, tag_requests), POLICIES)
+    assert len(futures) > 1 and len(gathered) > before
+    for value in gathered[before:]:  # what came back: counts, context parts, hit rows; never rows
         assert not isinstance(value, (pd.DataFrame, tasks.Part))
     assert context == ReplayContext.of(frame, POLICIES)
     hits = 0
@@ -88,17 +80,17 @@ def _compare(client: Any, logs: list[str], ingest: IngestOptions, table: PriceTa
     return hits
 
 
-def test_every_sample_log(client: Any, table: PriceTable) -> None:
-    assert _compare(client, [str(SAMPLES)], IngestOptions(), table) > 0
+def test_every_sample_log(client: Any, gathered: Gathered, table: PriceTable) -> None:
+    assert _compare(client, gathered, [str(SAMPLES)], IngestOptions(), table) > 0
 
 
-def test_a_generated_log_read_as_ranges(client: Any, table: PriceTable, big_log: Path) -> None:
+def test_a_generated_log_read_as_ranges(client: Any, gathered: Gathered, table: PriceTable, big_log: Path) -> None:
     """200,000 generated requests read as 10+ byte ranges, and the app log."""
     path = big_log
     ingest = IngestOptions(chunk_bytes=1 << 20)
     assert len(plan(expand_inputs([str(path)]), ingest, range_chunks=8)) > 10
     # The generated prompts repeat across the log: the response cache hits across tasks.
-    assert _compare(client, [str(path), str(SAMPLES / "app")], ingest, table, range_chunks=8) > 1000
+    assert _compare(client, gathered, [str(path), str(SAMPLES / "app")], ingest, table, range_chunks=8) > 1000
 
 
 # -- the report: simulate's JSON from the cluster's replays is the single process's --------
