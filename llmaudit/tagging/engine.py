@@ -121,8 +121,14 @@ def _score(sig: Signals, frame: pd.DataFrame, reasons: _Reasons) -> np.ndarray:
     reasons.add("code_block", code_block)
     reasons.add("code_syntax", code_syntax & ~code_block)
     reasons.add("stack_trace", trace)
-    score[_IDX["math"]] += 1.5 * (math & ~code_block & ~code_syntax & ~sig.keywords["code"] & ~app_task)
+    prose_math = ~code_block & ~code_syntax & ~sig.keywords["code"] & ~app_task
+    score[_IDX["math"]] += 1.5 * (math & prose_math)
     reasons.add("math_notation", math)
+    # Three numbers in prose ("10 red balls, 20 green, 30 blue: how many draws") are a
+    # problem to compute more often than not; less than notation, nothing under a task.
+    numbers = st["numbers"] & prose_math & ~st["puzzle"]
+    score[_IDX["math"]] += 1.0 * numbers
+    reasons.add("numbers", numbers)
     # A puzzle told as prose (clues, who sits left of whom, swaps to track, suspects) asks
     # for deduction, whatever question closes it.
     score[_IDX["reasoning"]] += 2.0 * st["puzzle"]

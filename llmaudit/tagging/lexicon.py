@@ -29,7 +29,7 @@ TASK_TYPES: Final = (
     "unknown",
 )
 TEXT_TASK_TYPES: Final = TASK_TYPES[:-1]
-STRUCTURE_SIGNALS: Final = ("code_block", "code_syntax", "stack_trace", "math_notation", "puzzle")
+STRUCTURE_SIGNALS: Final = ("code_block", "code_syntax", "stack_trace", "math_notation", "puzzle", "numbers")
 
 
 @dataclass(frozen=True)

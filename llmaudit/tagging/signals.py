@@ -39,7 +39,7 @@ from llmaudit.tagging.matching import (
 )
 from llmaudit.tagging.question import ends_with_question
 
-_STRUCTURE_RARE_FIRST = ("puzzle", "stack_trace", "code_block", "code_syntax", "math_notation")
+_STRUCTURE_RARE_FIRST = ("puzzle", "stack_trace", "code_block", "code_syntax", "math_notation", "numbers")
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class Signals:
     statement: np.ndarray
     """The head window opens with a task statement (lexicon ``statement``)."""
     structure: dict[str, np.ndarray]
-    """code_block, code_syntax, stack_trace, math_notation, puzzle."""
+    """code_block, code_syntax, stack_trace, math_notation, puzzle, numbers."""
     system_keywords: dict[str, np.ndarray]
     """task type -> its keywords matched the system prompt's head."""
     question_end: np.ndarray

@@ -57,3 +57,49 @@ def test_new_words(prompt: str, task: str) -> None:
 )
 def test_everyday_phrases_do_not_trigger_them(prompt: str, not_task: str) -> None:
     assert task_of(prompt) != not_task
+
+
+def reasons_of(user: str, system: str | None = None) -> list[str]:
+    frame = pd.DataFrame({"user_text": pd.array([user], dtype="str")})
+    if system is not None:
+        frame["system_text"] = pd.array([system], dtype="str")
+    return str(tag_requests(frame)["tag_reasons"].iloc[0]).split(",")
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "A jar holds 12 red, 18 blue and 30 green marbles; Lena takes out a handful without looking",
+        "一个盒子里有10个红球20个绿球30个蓝球",
+        "The tank holds 250 litres, the pipe adds 15 a minute and a leak loses 4 a minute",
+        "Mia paid $4.50, $3, and $12.25 at three stalls",
+    ],
+)
+def test_three_numbers_close_together_are_a_problem_to_compute(prompt: str) -> None:
+    assert "numbers" in reasons_of(prompt)
+    assert task_of(prompt) == "math"
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "We met on 2026-02-28 at 10:30 and again at 14:45 to plan the launch",  # dates and times
+        "Upgrade from 3.11.2 to 3.12.1, then to 3.13.0 when it ships",  # versions
+        "Steps:\n1. Open the app\n2. Sign in\n3. Tap the bell",  # list markers
+        "Sources [1] the manual [2] the forum [3] the FAQ say different things",  # reference markers
+        "In 1914 the war began, in 1918 it ended and in 1939 another began",  # years
+        "My order #4412 from store #18 has item #7 missing",  # numbered things
+        "The first number is 12, and much later, after a long explanation of the context that "
+        "takes far more than eighty bytes of text, comes 40, and at the end 7",  # too far apart
+    ],
+)
+def test_numbers_that_are_not_a_problem_do_not_count(prompt: str) -> None:
+    assert "numbers" not in reasons_of(prompt)
+
+
+def test_numbers_count_for_nothing_in_code_under_a_task_or_in_a_puzzle() -> None:
+    numbers = "Mia paid $4.50, $3, and $12.25 at three stalls"
+    assert "numbers" not in reasons_of("def total():\n    return 4 + 3 + 12  # " + numbers)
+    assert "numbers" not in reasons_of(numbers, system="Classify the ticket into billing, bug or other.")
+    puzzle = "Clues: 1 lives directly left of 2; 3 lives directly left of 4, 5 and 6 are apart."
+    assert "numbers" not in reasons_of(puzzle)
