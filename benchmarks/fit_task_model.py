@@ -37,11 +37,12 @@ sys.path.insert(0, str(HERE))
 from bench_tagging import eval_frame  # noqa: E402
 from eval_loso import predict as tagger_predict  # noqa: E402
 
-from llmaudit.tagging.engine import SHORT_CHARS, SYSTEM_WEIGHT, _Reasons, _score  # noqa: E402
+from llmaudit.tagging.engine import SYSTEM_WEIGHT, _Reasons, _score  # noqa: E402
 from llmaudit.tagging.lexicon import TEXT_TASK_TYPES, load_lexicon  # noqa: E402
 from llmaudit.tagging.signals import bool_column, extract_signals, numeric_column  # noqa: E402
 
 DATA = HERE / "data" / "tagging_loso.jsonl"
+SHORT_CHARS = 120  # the engine's short-message threshold when this experiment was run
 PENALTIES = (0.003, 0.03, 0.3)  # fixed before any fit was run
 K = len(TEXT_TASK_TYPES)
 SHAPE = ("code_block", "code_syntax", "stack_trace", "math_notation", "question_end", "has_system", "sys_task")

@@ -50,7 +50,6 @@ _DATA_TYPES: Final = ("qa", "chat", "math")
 DEFAULT_ROUND_UP_MARGIN: Final = 0.5
 LONG_INPUT_TOKENS: Final = 8_000
 LONG_OUTPUT_TOKENS: Final = 2_000
-SHORT_CHARS: Final = 120
 
 _K = len(TEXT_TASK_TYPES)
 _IDX = {name: i for i, name in enumerate(TEXT_TASK_TYPES)}
@@ -318,11 +317,9 @@ def tag_requests(
     task = best.astype(np.int64)
     has_text = sig.has_text
     nothing = top <= 0
-    # Text with no instruction we recognize: a short line is conversation, a longer one a
-    # question; under a system prompt, a short message is the data the prompt asks about.
-    fallback_chat = has_text & nothing & (sig.chars < SHORT_CHARS) & ~sig.has_system
-    task[fallback_chat] = _TYPE_INDEX["chat"]
-    task[has_text & nothing & ~fallback_chat] = _TYPE_INDEX["qa"]
+    # Text with no instruction we recognize is a question, however short: conversation is
+    # recognized by its own words (greetings, thanks) or by 3+ turns, which score chat.
+    task[has_text & nothing] = _TYPE_INDEX["qa"]
     task[~has_text] = _TYPE_INDEX[UNTAGGED_TASK]
     reasons.add("no_keywords", has_text & nothing)
     reasons.add("no_text", ~has_text)

@@ -103,3 +103,13 @@ def test_numbers_count_for_nothing_in_code_under_a_task_or_in_a_puzzle() -> None
     assert "numbers" not in reasons_of(numbers, system="Classify the ticket into billing, bug or other.")
     puzzle = "Clues: 1 lives directly left of 2; 3 lives directly left of 4, 5 and 6 are apart."
     assert "numbers" not in reasons_of(puzzle)
+
+
+def test_a_short_message_without_a_task_word_is_a_question_unless_it_is_conversation() -> None:
+    frame = pd.DataFrame(
+        {
+            "user_text": pd.array(["Banana milkshake recipe", "thanks a lot!", "ok and the blue one"], dtype="str"),
+            "turns": [1, 1, 3],
+        }
+    )
+    assert tag_requests(frame)["task_type"].astype(str).tolist() == ["qa", "chat", "chat"]
