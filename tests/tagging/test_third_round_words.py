@@ -40,6 +40,10 @@ def task_of(user: str) -> str:
         ("Exactly three of the five interns will each join exactly one of two teams", "reasoning"),
         ("甲乙丙丁四人站成一排，甲与乙相邻，丙不站在两端，丁站在哪里", "reasoning"),
         ("按此规律，下一个图形应该是哪一个", "reasoning"),
+        ("If the red car is parked third, which one of the following could be true", "reasoning"),
+        ("以下哪项如果为真，最能质疑上述结论", "reasoning"),
+        ("现在你要充当一只猫，只用猫的口吻回答我", "creative"),
+        ("提出一个新的社区读书会活动方案", "creative"),
     ],
 )
 def test_new_words(prompt: str, task: str) -> None:
@@ -52,6 +56,7 @@ def test_new_words(prompt: str, task: str) -> None:
         ("你想出去走走吗", "creative"),  # 想出去: to want to go out, not to come up with
         ("这些创意工具可以配合哪些处理器使用？", "creative"),  # 创意 alone names no request
         ("Given this flawed rollout plan, which team owns the next step?", "reasoning"),
+        ("你是一个律师，请回答这个法律问题：合同无效的情形有哪些？", "creative"),  # a persona, then a question
         ("生态系统的物质循环有其自身的运行规律，下列说法正确的是哪一项", "reasoning"),
     ],
 )
