@@ -132,7 +132,7 @@ class _Replayer:
         # of zeros anyway (``cost._tool_costs``), and every view would gather it again.
         carried = {name: frame[name].to_numpy(dtype=np.float64) for name in (*TOKENS, *OUTPUTS, *TOOL_INPUTS)}
         self.token_arrays = {name: v for name, v in carried.items() if name not in TOOL_INPUTS or v.any()}
-        self.rows = len(frame)
+        self.count = len(frame)  # rows in the log
         self.orig_ratio = (
             frame["priced_provider"].astype(object).map(policy.tokenizer_ratios).fillna(1.0).to_numpy(dtype=np.float64)
             if policy.tokenizer_ratios
@@ -171,7 +171,7 @@ class _Replayer:
         return code
 
     def view(self, rows: np.ndarray) -> _View:
-        if len(rows) == self.rows and (not self.rows or (rows[0] == 0 and rows[-1] == self.rows - 1)):
+        if len(rows) == self.count and (not self.count or (rows[0] == 0 and rows[-1] == self.count - 1)):
             # Every row, in order (``rows`` is ascending and distinct): the arrays themselves, as
             # the replay only reads a view's arrays; a route matching all traffic copies nothing.
             return _View(rows, self.token_arrays, self.original_codes, self.orig_ratio, self.modes)
