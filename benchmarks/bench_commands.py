@@ -23,6 +23,12 @@ separate best times on a noisy machine, and CPU time is steadier than wall time 
 other jobs share the cores (it still grows somewhat under load: caches, frequency).
 Results go to stdout as Markdown (with the load average around the rounds); the numbers
 in docs/performance.md were produced by this script.
+
+``--stages N`` runs no commands: in this process it reads the first N reader chunks of the
+file and prints the CPU milliseconds each per-chunk stage of the three commands takes
+(tagging, pricing, the overspend annotation, analyze's aggregation with and without tags,
+what simulate keeps of a chunk): fastest of ``--rounds`` runs per chunk, median over the
+chunks. Stages are comparable within one such run even on a busy machine.
 """
 
 from __future__ import annotations
@@ -31,7 +37,9 @@ import argparse
 import os
 import statistics
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -52,6 +60,76 @@ def commands(path: Path) -> dict[str, list[str]]:
     }
 
 
+def stages(path: Path, chunks: int, repeats: int) -> None:
+    """The per-chunk stage table (see the module doc)."""
+    import time
+
+    sys.path.insert(0, str(HERE.parent))  # this checkout's llmaudit, as the commands' ``-m llmaudit`` run
+
+    from llmaudit.analyze.overspend import Overspend
+    from llmaudit.ingest import RequestReader
+    from llmaudit.pricing import load_pricing
+
+    table = load_pricing([])
+    overspend = Overspend(table)
+    read = []
+    for chunk in RequestReader([str(path)]):
+        read.append(chunk)
+        if len(read) == chunks:
+            break
+
+    def fastest(fn: Callable[[], object]) -> float:
+        times = []
+        for _ in range(repeats):
+            start = time.process_time()
+            fn()
+            times.append(time.process_time() - start)
+        return min(times) * 1000
+
+    table_rows: dict[str, list[float]] = {}
+    for chunk in read:
+        timed = _chunk_stages(chunk, table, overspend)
+        for name, fn in timed.items():
+            table_rows.setdefault(name, []).append(fastest(fn))
+    size = statistics.mean(len(c) for c in read)
+    print(f"{len(read)} chunks of {size:,.0f} records; CPU ms a chunk, fastest of {repeats}, median over the chunks")
+    print()
+    print("| stage | median | range over the chunks |")
+    print("|---|---:|---:|")
+    for name, values in table_rows.items():
+        print(f"| {name} | {statistics.median(values):.1f} | {min(values):.1f}-{max(values):.1f} |")
+    print(f"\nLoad average (1 min): {os.getloadavg()[0]:.2f}.")
+
+
+def _chunk_stages(chunk: Any, table: Any, overspend: Any) -> dict[str, Callable[[], object]]:
+    """Each per-chunk stage of one reader chunk, on its own input."""
+    from llmaudit.analyze.run import AnalyzeOptions, _Accumulator
+    from llmaudit.analyze.tagsummary import TagAccumulator
+    from llmaudit.pricing import price_requests
+    from llmaudit.schema import PRICED, SIMULATE_KEPT
+    from llmaudit.simulate.blocks import file_runs
+    from llmaudit.tagging import tag_requests
+
+    tagged = tag_requests(chunk, None)
+    priced = price_requests(tagged, table)
+    annotated = overspend.annotate(priced)
+    plain = price_requests(chunk, table)
+    return {
+        "tagging (workers; analyze, simulate)": lambda: tag_requests(chunk, None),
+        "pricing (workers)": lambda: price_requests(tagged, table),
+        "overspend annotation (workers; analyze)": lambda: overspend.annotate(priced),
+        "aggregation with tags (main; analyze)": lambda: _Accumulator(table, AnalyzeOptions()).update(annotated),
+        "of which TagAccumulator.update": lambda: TagAccumulator().update(annotated),
+        "aggregation without tags (main; analyze --no-tag)": lambda: _Accumulator(
+            table, AnalyzeOptions(tag=False)
+        ).update(plain),
+        "what simulate keeps (main; simulate)": lambda: (
+            file_runs(priced),
+            PRICED.require(priced, "bench")[list(SIMULATE_KEPT)],
+        ),
+    }
+
+
 def _median_ratio(values: list[float]) -> str:
     return f"{statistics.median(values):.2f}x"
 
@@ -60,12 +138,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=1_000_000, help="records in the benchmark file (default 1M)")
     parser.add_argument("--rounds", type=int, default=5, help="rounds of the three commands (default 5)")
+    parser.add_argument(
+        "--stages", type=int, default=0, metavar="N", help="per-chunk stage times on the first N chunks instead"
+    )
     args = parser.parse_args()
     DATA.mkdir(exist_ok=True)
     path = DATA / f"openai_wrapped_{args.records}.jsonl"
     if not path.exists():
         print(f"generating {args.records:,} records -> {path}", file=sys.stderr)
         generate(path, args.records)
+    if args.stages:
+        stages(path, args.stages, args.rounds)
+        return
     loads = [os.getloadavg()[0]]
     runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in commands(path)}
     print(

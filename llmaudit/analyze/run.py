@@ -180,6 +180,9 @@ class _Accumulator:
             d = priced["difficulty"].to_numpy(dtype=np.float64)
             scored = ~np.isnan(d)
             d_sum, d_count = np.where(scored, d, 0.0), scored.astype(np.float64)
+        # The measures one per row (contiguous), for the weighted counts of every dimension below:
+        # the same values in the same order as ``measures``' columns, without a gather per count.
+        by_measure = np.ascontiguousarray(measures.T)
         for name in ("model", "provider", "day", *self.options.group_by, *tagged):
             key = _dimension(priced, name, self.options.timezone)
             rows = np.arange(len(priced))
@@ -187,9 +190,8 @@ class _Accumulator:
                 exploded = key.str.split(TAG_SEPARATOR).explode()
                 rows, key = exploded.index.to_numpy(), exploded
             codes, uniques = pd.factorize(key, use_na_sentinel=False)
-            sums = np.column_stack(
-                [np.bincount(codes, weights=measures[rows, j], minlength=len(uniques)) for j in range(len(_SUMMED))]
-            )
+            weights = by_measure if name != "tag" else by_measure[:, rows]  # every row, in order, but "tag"
+            sums = np.column_stack([np.bincount(codes, weights=w, minlength=len(uniques)) for w in weights])
             self.partials[name].append(pd.DataFrame(sums, index=pd.Index(uniques), columns=list(_SUMMED)))
             if name != "tag":
                 coded[name] = (codes, pd.Index(uniques))

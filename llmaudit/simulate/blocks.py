@@ -83,16 +83,27 @@ def cut(r: Replayed, start: int, stop: int) -> Replayed:
     return replace(r, reprice=None, **arrays)
 
 
+def _without_attrs(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` (no copy of the data) without ``attrs``: pandas deep-copies a frame's attrs
+    (the block lengths, a list as long as the blocks) into every slice and every column taken
+    from it, and a block's sums take about twenty columns."""
+    plain = rows.copy(deep=False)
+    plain.attrs = {}
+    return plain
+
+
 def policy_blocks(rows: pd.DataFrame, r: Replayed, sold: dict[str, np.ndarray]) -> Iterator[PolicyBlock]:
+    plain = _without_attrs(rows)
     for start, stop in bounds(rows):
         yield PolicyBlock(
-            rows.iloc[start:stop], cut(r, start, stop), {name: cost[start:stop] for name, cost in sold.items()}
+            plain.iloc[start:stop], cut(r, start, stop), {name: cost[start:stop] for name, cost in sold.items()}
         )
 
 
 def row_blocks(rows: pd.DataFrame) -> Iterator[pd.DataFrame]:
+    plain = _without_attrs(rows)
     for start, stop in bounds(rows):
-        yield rows.iloc[start:stop]
+        yield plain.iloc[start:stop]
 
 
 BlockMap = Callable[..., Iterator[Any]]

@@ -47,11 +47,15 @@ def keyed(
     whose position counts for the key's first row (default all); ``firsts=False``: keys
     whose order nothing reads (their first rows are left at 0)."""
     size = len(labels)
-    rows = np.flatnonzero(codes >= 0)
-    kept = codes[rows]
+    valid = codes >= 0
+    every = bool(valid.all())  # most columns leave no row out: no gathered copies then
+    rows = np.arange(len(codes)) if every else np.flatnonzero(valid)
+    kept = codes if every else codes[rows]
     counts = np.bincount(kept, minlength=size)
     present = np.flatnonzero(counts)
-    sums = [counts if c is None else np.bincount(kept, weights=c[rows], minlength=size) for c in columns]
+    sums = [
+        counts if c is None else np.bincount(kept, weights=c if every else c[rows], minlength=size) for c in columns
+    ]
     values = np.column_stack(sums).astype(np.float64)[present] if sums else np.zeros((len(present), 0))
     if not firsts:
         return Keyed(tuple(labels[int(i)] for i in present), values, np.zeros(len(present), dtype=np.int64))

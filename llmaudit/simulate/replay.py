@@ -102,6 +102,8 @@ class _View:
     mode: np.ndarray
 
     def take(self, sel: np.ndarray) -> _View:
+        if sel.dtype == bool and len(sel) == len(self.rows) and sel.all():
+            return self  # every row: the arrays are only read, never written
         return _View(
             self.rows[sel],
             {name: values[sel] for name, values in self.tokens.items()},
@@ -126,8 +128,11 @@ class _Replayer:
         self.modes = mode_codes(frame["pricing_mode"])
         # Token columns and tokenizer ratios as arrays, once: every candidate model reads them.
         # Server-side tool calls go with the request; the routed model's per-call fees bill them.
-        carried = (*TOKENS, *OUTPUTS, *TOOL_INPUTS)
-        self.token_arrays = {name: frame[name].to_numpy(dtype=np.float64) for name in carried}
+        # A tool column with no call in the whole log is left out: pricing skips a column
+        # of zeros anyway (``cost._tool_costs``), and every view would gather it again.
+        carried = {name: frame[name].to_numpy(dtype=np.float64) for name in (*TOKENS, *OUTPUTS, *TOOL_INPUTS)}
+        self.token_arrays = {name: v for name, v in carried.items() if name not in TOOL_INPUTS or v.any()}
+        self.count = len(frame)  # rows in the log
         self.orig_ratio = (
             frame["priced_provider"].astype(object).map(policy.tokenizer_ratios).fillna(1.0).to_numpy(dtype=np.float64)
             if policy.tokenizer_ratios
@@ -166,6 +171,10 @@ class _Replayer:
         return code
 
     def view(self, rows: np.ndarray) -> _View:
+        if len(rows) == self.count and (not self.count or (rows[0] == 0 and rows[-1] == self.count - 1)):
+            # Every row, in order (``rows`` is ascending and distinct): the arrays themselves, as
+            # the replay only reads a view's arrays; a route matching all traffic copies nothing.
+            return _View(rows, self.token_arrays, self.original_codes, self.orig_ratio, self.modes)
         ratio = None if self.orig_ratio is None else self.orig_ratio[rows]
         tokens = {name: values[rows] for name, values in self.token_arrays.items()}
         return _View(rows, tokens, self.original_codes[rows], ratio, self.modes[rows])

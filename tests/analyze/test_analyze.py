@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from llmaudit.analyze.run import DAYS_PER_MONTH, AnalyzeOptions, analyze
+from llmaudit.analyze.run import DAYS_PER_MONTH, AnalyzeOptions, _Accumulator, analyze
 from llmaudit.ingest import IngestOptions, RequestReader
-from llmaudit.pricing import load_pricing
+from llmaudit.pricing import load_pricing, price_requests
 from llmaudit.report import AnalyzeReport, render
-from tests.conftest import FIXTURES, LOGS, assert_accounted
+from llmaudit.schema import PRICED_UNTAGGED
+from tests.conftest import FIXTURES, LOGS, assert_accounted, complete, requests_frame
 
 AUDIT = LOGS / "report" / "audit.jsonl"
 PRICES = FIXTURES / "pricing" / "report.yaml"
@@ -113,3 +114,26 @@ def test_daily_buckets_follow_the_time_zone(tmp_path: Path) -> None:
     assert [r.key for r in utc.by_day] == ["2025-03-01"]
     assert [r.key for r in berlin.by_day] == ["2025-03-02"]
     assert berlin.summary.timezone == "Europe/Berlin"
+
+
+def test_breakdown_sums_per_dimension_by_hand() -> None:
+    """The weighted counts of a chunk per dimension, the tag one over exploded tags."""
+    table = load_pricing([PRICES], include_shipped=False)
+    model = table.models[0].name
+    rows = [
+        {"model": model, "input_tokens": 100, "output_tokens": 10, "tags": "a|b", "user": "u1"},
+        {"model": model, "input_tokens": 200, "output_tokens": 20, "tags": "b", "user": "u2"},
+        {"model": model, "input_tokens": 400, "output_tokens": 40, "tags": None, "user": "u1"},
+    ]
+    priced = complete(price_requests(complete(requests_frame(rows), PRICED_UNTAGGED), table), PRICED_UNTAGGED)
+    acc = _Accumulator(table, AnalyzeOptions(tag=False, group_by=("user", "tag")))
+    acc.update(priced)
+    cost = priced["cost_usd"].tolist()
+    user = acc.breakdown("user")
+    assert user.loc["u1", ["requests", "input_tokens", "output_tokens"]].tolist() == [2, 500, 50]
+    assert user.loc["u1", "cost_usd"] == pytest.approx(cost[0] + cost[2])
+    tag = acc.breakdown("tag")
+    assert tag.loc["a", ["requests", "input_tokens"]].tolist() == [1, 100]
+    assert tag.loc["b", ["requests", "input_tokens", "output_tokens"]].tolist() == [2, 300, 30]
+    assert tag.loc["b", "cost_usd"] == pytest.approx(cost[0] + cost[1])
+    assert tag.loc["(none)", ["requests", "input_tokens"]].tolist() == [1, 400]

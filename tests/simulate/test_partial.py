@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmaudit.simulate.blocks import BLOCKS, bounds, file_runs, lengths_of, with_blocks
+from llmaudit.simulate.blocks import BLOCKS, bounds, file_runs, lengths_of, row_blocks, with_blocks
 from llmaudit.simulate.partial import NO_ROW, BlockPart, Partial, keyed, merge, scalars
 
 
@@ -89,3 +89,29 @@ def test_a_frame_without_fitting_blocks_is_one_block(stale: object) -> None:
         frame.attrs[BLOCKS] = stale
     assert lengths_of(frame) == [5]
     assert lengths_of(frame.iloc[:0]) == []
+
+
+@pytest.mark.parametrize("left_out", [False, True])
+def test_keyed_sums_and_first_rows_with_and_without_rows_left_out(left_out: bool) -> None:
+    # rows:   0    1    2    3    4
+    codes = [2, 0, 2, -1 if left_out else 1, 0]
+    cost = np.array([1.0, 2.0, 4.0, 8.0, 16.0])
+    part = keyed(np.array(codes), ["a", "b", "c"], (None, cost))
+    if left_out:  # row 3 counts nowhere: "b" is absent
+        assert part.keys == ("a", "c")
+        assert part.values.tolist() == [[2.0, 18.0], [2.0, 5.0]]
+        assert part.first.tolist() == [1, 0]
+    else:
+        assert part.keys == ("a", "b", "c")
+        assert part.values.tolist() == [[2.0, 18.0], [1.0, 8.0], [2.0, 5.0]]
+        assert part.first.tolist() == [1, 3, 0]
+    unordered = keyed(np.array(codes), ["a", "b", "c"], firsts=False)
+    assert unordered.first.tolist() == [0] * len(unordered.keys)
+
+
+def test_blocks_hold_their_rows_without_the_frame_attrs() -> None:
+    frame = with_blocks(pd.DataFrame({"x": range(5)}), [2, 3])
+    blocks = list(row_blocks(frame))
+    assert [b["x"].tolist() for b in blocks] == [[0, 1], [2, 3, 4]]
+    assert all(b.attrs == {} for b in blocks)
+    assert frame.attrs[BLOCKS] == [2, 3]  # the frame keeps its own
