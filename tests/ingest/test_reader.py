@@ -170,6 +170,8 @@ def test_strict_stops_at_the_first_harmful_line(tmp_path: Path) -> None:
         ('{"id":1}\n'.encode("utf-16"), "UTF-16"),
         (b"\x00\x01\x02binary", "binary"),
         (b'{"hello": "world"}\n', "cannot recognize the log format"),
+        (b"foo,bar\n1,2\n", r"no format recognizes this CSV file's columns \(foo, bar\)"),
+        (b"\n  \nticket id,cost\n", r"this CSV file's columns \(ticket id, cost\)"),
     ],
 )
 def test_unusable_files_get_a_clear_error(tmp_path: Path, content: bytes, message: str) -> None:
