@@ -56,7 +56,7 @@ SNIFF_RECORDS: Final = 1000
 SAMPLE_BYTES: Final = 1 << 20
 
 
-def _csv_header(data: bytes) -> str | None:
+def _csv_header(data: bytes | bytearray) -> str | None:
     """The columns of a file whose first line reads as a CSV header (two fields or more, not
     JSON), so an unrecognized CSV is not reported as "no JSON object"."""
     line = next((raw for raw in data.split(b"\n", 64)[:64] if raw.strip()), b"").strip()
