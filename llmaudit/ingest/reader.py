@@ -512,7 +512,7 @@ class RequestReader:
         if total == 0 or total == self.stats.skipped.get("blank_line", 0):
             return f"no records in the input ({names or 'nothing read'}): the files are empty{unread}"
         reasons = "; ".join(
-            f"{count} {SKIP_REASONS[r][0]} (e.g. {self.stats.examples[r][0]})"
+            f"{count:,} {SKIP_REASONS[r][0]} (e.g. {self.stats.examples[r][0]})"
             for r, count in self.stats.skipped.most_common(4)
         )
         lines = "1 line" if total == 1 else f"{total:,} lines"

@@ -189,6 +189,13 @@ def test_zero_usable_records_names_the_reasons(tmp_path: Path) -> None:
         list(RequestReader([str(path)]))
 
 
+def test_zero_usable_records_counts_read_as_people_do(tmp_path: Path) -> None:
+    # The line total had thousands separators and the per-reason counts did not ("2,000 lines read: 2000 ...").
+    path = write_lines(tmp_path / "z.jsonl", [chat(i, prompt=-1) for i in range(2000)])
+    with pytest.raises(InputError, match=r"no usable records in 2,000 lines read: 2,000 a negative token count"):
+        list(RequestReader([str(path)]))
+
+
 @pytest.mark.parametrize("arg", ["missing.jsonl", "nomatch*.jsonl"])
 def test_missing_inputs(tmp_path: Path, arg: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
