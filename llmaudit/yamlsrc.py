@@ -268,6 +268,8 @@ def validate(
             message = item["msg"]
             if item["type"] == "extra_forbidden":
                 message = "unknown field (check the spelling against the documented schema)"
+            elif item["type"] == "value_error":  # pydantic's prefix says nothing to the user
+                message = message.removeprefix("Value error, ")
             problems.append(f"{doc.where(loc)}: {_describe(loc)}: {message}")
         more = len(exc.errors()) - len(problems)
         tail = f"\n  ... and {more} more" if more > 0 else ""
