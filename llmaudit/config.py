@@ -31,8 +31,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from llmaudit.errors import ConfigError
 from llmaudit.yamlsrc import StrictModel, YamlDoc, load_yaml, validate
@@ -63,13 +64,26 @@ class Thresholds(StrictModel):
         return self.fail_on_unpriced or any(v is not None for v in limits)
 
 
+def _known_zone(name: str | None) -> str | None:
+    """Checked here, not where --timezone is, so a bad zone is blamed on the config's line."""
+    if name is None or name.upper() == "UTC":
+        return name
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"{name!r} is not a known time zone; use an IANA name such as UTC, Europe/Berlin or America/New_York"
+        ) from None
+    return name
+
+
 class ConfigSpec(StrictModel):
     logs: list[str] = Field(default_factory=list)
     pricing: list[str] = Field(default_factory=list)
     policies: list[str] = Field(default_factory=list)
     quality: str | None = None
     tag_rules: str | None = None
-    timezone: str | None = None
+    timezone: Annotated[str | None, AfterValidator(_known_zone)] = None
     check: Thresholds = Field(default_factory=Thresholds)
 
 

@@ -91,6 +91,13 @@ class _Budget:
             raise ConfigError(f"{self.path}:{line}: invalid YAML: an alias refers to a value that contains it")
 
 
+def _not_allowed(path: str, node: yaml.Node) -> ConfigError:
+    return ConfigError(
+        f"{path}:{node.start_mark.line + 1}: invalid YAML: tag {node.tag!r} is not allowed",
+        hint="llmaudit reads plain YAML values only; remove the '!' tag",
+    )
+
+
 def _construct(
     node: yaml.Node, loc: Loc, lines: dict[Loc, int], path: str, loader: yaml.SafeLoader, budget: _Budget
 ) -> Any:
@@ -102,7 +109,10 @@ def _construct(
             return _construct_collection(node, loc, lines, path, loader, budget)
         finally:
             budget.open.discard(id(node))
-    # Scalars: SafeLoader's resolver decides int/float/bool/null/str/date; unknown tags fail.
+    # Scalars: SafeLoader's resolver decides int/float/bool/null/str/date; unknown tags fail,
+    # with the same one-line message as on a collection (PyYAML's names its own source).
+    if node.tag not in loader.yaml_constructors:
+        raise _not_allowed(path, node)
     try:
         return loader.construct_object(node, deep=True)
     except yaml.YAMLError as exc:
@@ -120,7 +130,7 @@ def _construct_collection(
     budget: _Budget,
 ) -> Any:
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
-        raise ConfigError(f"{path}:{node.start_mark.line + 1}: invalid YAML: tag {node.tag!r} is not allowed")
+        raise _not_allowed(path, node)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -258,6 +268,8 @@ def validate(
             message = item["msg"]
             if item["type"] == "extra_forbidden":
                 message = "unknown field (check the spelling against the documented schema)"
+            elif item["type"] == "value_error":  # pydantic's prefix says nothing to the user
+                message = message.removeprefix("Value error, ")
             problems.append(f"{doc.where(loc)}: {_describe(loc)}: {message}")
         more = len(exc.errors()) - len(problems)
         tail = f"\n  ... and {more} more" if more > 0 else ""

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from llmaudit.cli import main
 from llmaudit.config import load_config
 
 
@@ -54,3 +57,28 @@ def test_explicit_config_wins_over_the_search(tmp_path: Path) -> None:
     chosen.write_text("logs: [chosen/]\n")
     config = load_config(chosen, cwd=root)
     assert config.logs == (str(tmp_path / "chosen"),)
+
+
+def test_an_unknown_time_zone_is_blamed_on_the_config_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It used to say "--timezone 'Mars/Olympus': not a known time zone", an option nobody passed.
+    root = _repo(tmp_path)
+    (root / "llmaudit.yaml").write_text("logs: [logs/]\ntimezone: Mars/Olympus\n")
+    monkeypatch.chdir(root)
+    assert main(["analyze"]) == 2
+    err = capsys.readouterr().err
+    assert f"{root.resolve() / 'llmaudit.yaml'}:2: timezone:" in err
+    assert "timezone: 'Mars/Olympus' is not a known time zone" in err and "--timezone" not in err
+    assert "Value error" not in err
+    (root / "pyproject.toml").write_text("[tool.llmaudit]\ntimezone = 'Nowhere'\n")
+    (root / "llmaudit.yaml").unlink()
+    assert main(["analyze"]) == 2
+    assert "'Nowhere' is not a known time zone" in capsys.readouterr().err
+
+
+def test_known_time_zones_load(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    for zone in ("Europe/Berlin", "utc", "America/New_York"):
+        (root / "llmaudit.yaml").write_text(f"timezone: {zone}\n")
+        assert load_config(cwd=root).timezone == zone

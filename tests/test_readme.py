@@ -55,3 +55,27 @@ def test_readme_command_runs(command: str, tmp_path: Path, monkeypatch: pytest.M
         )
         args[args.index("my-prices.yaml")] = str(prices)
     assert main(args) == 0, command
+
+
+def test_readme_simulate_numbers_are_what_simulate_prints(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sample's savings the README quotes (they went stale when the tagger changed)."""
+    import json
+
+    monkeypatch.chdir(ROOT)
+    policies = ["-P", "examples/policies/four-tiers.yaml", "-P", "examples/policies/difficulty.yaml"]
+    assert main(["simulate", "sample_logs", *policies, "-f", "json", "-q"]) == 0
+    simulated = {p["name"]: p for p in json.loads(capsys.readouterr().out)["policies"]}
+    assert main(["analyze", "sample_logs", "-f", "json", "-q"]) == 0
+    logged = {row["key"]: row["cost_usd"] for row in json.loads(capsys.readouterr().out)["by_tier"]}
+    text = " ".join(README.split())
+    four = re.search(r"`four-tiers` saves (\d+)%.*?about \$([\d.]+) less.*?about \$([\d.]+) more", text)
+    assert four is not None
+    tiers = simulated["four-tiers"]["replay"]["cost_by_tier_usd"]
+    assert round(100 * simulated["four-tiers"]["savings_share"]) == int(four[1])
+    assert round(logged["0"] + logged["1"] - tiers["tier 0"] - tiers["tier 1"], 2) == float(four[2])
+    assert round(tiers["tier 2"] - logged["2"], 2) == float(four[3])
+    difficulty = re.search(r"`difficulty` sends .*?\((\d+)% less\)", text)
+    assert difficulty is not None
+    assert round(100 * simulated["difficulty"]["savings_share"]) == int(difficulty[1])

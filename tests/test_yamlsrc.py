@@ -23,6 +23,13 @@ CASES = {
     "alias cycle": ("name: x\nloop: &a [*a]\n", 2, "refers to a value that contains it"),
     "nested flow": ("name: x\ndeep: " + "[" * 100_000 + "]" * 100_000 + "\n", 2, f"more than {MAX_DEPTH} levels"),
     "huge integer": ("name: x\nn: " + "9" * 4301 + "\n", 2, "4300 digits"),
+    "python tag on a scalar": (
+        "name: x\nrun: !!python/object/apply:os.system echo hi\n",
+        2,
+        "tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed",
+    ),
+    "python tag on a mapping": ("name: x\nrun: !!python/object:os.system {a: 1}\n", 2, "is not allowed"),
+    "local tag on a scalar": ("name: x\nrun: !env HOME\n", 2, "tag '!env' is not allowed"),
 }
 
 
@@ -33,6 +40,7 @@ def test_hostile_yaml_is_a_config_error_with_its_line(name: str) -> None:
         load_yaml("p.yaml", text=text)
     assert raised.value.message.startswith(f"p.yaml:{line}: ")
     assert message in raised.value.message
+    assert "\n" not in raised.value.message and "<unicode string>" not in raised.value.message
 
 
 def test_an_alias_used_many_times_but_small_still_loads() -> None:

@@ -99,9 +99,10 @@ def _read(path: Path) -> dict[str, Any]:
 def _check_kind(path: Path, data: dict[str, Any]) -> int:
     """The file's ``schema_version`` major, once it is known to be a baseline this llmaudit reads."""
     version = data.get("schema_version")
-    if version is None or "tool_version" not in data:
+    missing = [key for key in ("schema_version", "tool_version") if data.get(key) is None]
+    if missing:
         keys = ", ".join(sorted(map(str, data))[:5]) or "none"
-        raise _fail(path, f"not a file written by llmaudit (no schema_version/tool_version; top-level keys: {keys})")
+        raise _fail(path, f"not a file written by llmaudit (no {' or '.join(missing)}; top-level keys: {keys})")
     major = major_of(version)
     if major is None:
         raise _fail(path, f"schema_version {version!r} is not a version llmaudit writes")

@@ -21,6 +21,7 @@ import typer
 from llmaudit.cli import options as opt
 from llmaudit.cli.guard import file_inputs
 from llmaudit.config import ProjectConfig
+from llmaudit.errors import UsageError
 from llmaudit.ingest import IngestOptions
 from llmaudit.ingest.formats._scores import format_settings
 from llmaudit.ingest.formats.generic_mapping import cli_settings
@@ -80,12 +81,20 @@ class LogInputs:
         generic = cli_settings(self.mapping, self.map_fields)
         if generic:
             format_options["generic"] = generic
+        since = parse_moment(self.since, timezone, option="--since") if self.since else None
+        until = parse_moment(self.until, timezone, option="--until", end_of_day=True) if self.until else None
+        if since is not None and until is not None and since >= until:
+            # Otherwise every request is skipped as outside the period and the error blames the logs.
+            raise UsageError(
+                f"--since {self.since} is not before --until {self.until}: the period holds no time",
+                hint="--since is the first moment kept and --until the last day kept; swap them?",
+            )
         return IngestOptions(
             input_format=self.input_format,
             strict=self.strict,
             format_options=format_settings(self.score_name, self.score_scale, format_options),
-            since=parse_moment(self.since, timezone, option="--since") if self.since else None,
-            until=parse_moment(self.until, timezone, option="--until", end_of_day=True) if self.until else None,
+            since=since,
+            until=until,
         )
 
     def files(self, project: ProjectConfig | None = None) -> list[tuple[str, Path]]:

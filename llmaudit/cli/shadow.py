@@ -122,7 +122,15 @@ def shadow_command(
         str | None,
         typer.Option("--scorer", metavar="CMD", help="Your scorer: JSON on stdin, a 0-1 score on stdout (no shell)."),
     ] = None,
-    scorer_timeout: Annotated[float, typer.Option("--scorer-timeout", metavar="SECONDS", min=0.1)] = 30.0,
+    scorer_timeout: Annotated[
+        float,
+        typer.Option(
+            "--scorer-timeout",
+            metavar="SECONDS",
+            min=0.1,
+            help="How long --scorer may take for one answer; past it the run stops (exit 2) naming the request.",
+        ),
+    ] = 30.0,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Send the requests (without it: print the plan only).")
     ] = False,

@@ -8,6 +8,7 @@ module never prints.
 
 from __future__ import annotations
 
+import csv
 import itertools
 from collections.abc import Callable, Generator, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -53,6 +54,19 @@ from llmaudit.ingest.sources import InputSource, OpenedSource, expand_inputs, op
 # whole lines that start in the first SAMPLE_BYTES of the file.
 SNIFF_RECORDS: Final = 1000
 SAMPLE_BYTES: Final = 1 << 20
+
+
+def _csv_header(data: bytes | bytearray) -> str | None:
+    """The columns of a file whose first line reads as a CSV header (two fields or more, not
+    JSON), so an unrecognized CSV is not reported as "no JSON object"."""
+    line = next((raw for raw in data.split(b"\n", 64)[:64] if raw.strip()), b"").strip()
+    if not line or line[:1] in (b"{", b"["):
+        return None
+    try:
+        fields = next(csv.reader([line.decode("utf-8")]))
+    except (UnicodeDecodeError, csv.Error):
+        return None
+    return ", ".join(f.strip() for f in fields) if len(fields) >= 2 else None
 
 
 class Observer(Protocol):
@@ -498,7 +512,7 @@ class RequestReader:
         if total == 0 or total == self.stats.skipped.get("blank_line", 0):
             return f"no records in the input ({names or 'nothing read'}): the files are empty{unread}"
         reasons = "; ".join(
-            f"{count} {SKIP_REASONS[r][0]} (e.g. {self.stats.examples[r][0]})"
+            f"{count:,} {SKIP_REASONS[r][0]} (e.g. {self.stats.examples[r][0]})"
             for r, count in self.stats.skipped.most_common(4)
         )
         lines = "1 line" if total == 1 else f"{total:,} lines"
@@ -662,11 +676,13 @@ class RequestReader:
             by_bytes = detect_bytes(head)
             if by_bytes is not None:
                 return Detection(by_bytes, False, 0, 0)
-            if is_parquet(first.data):
+            columns = head.decode().strip() if is_parquet(first.data) else _csv_header(first.data)
+            if columns is not None:
+                kind = "Parquet" if is_parquet(first.data) else "CSV"
                 raise InputError(
-                    f"{source.display}: no format recognizes this Parquet file's columns ({head.decode().strip()})",
+                    f"{source.display}: no format recognizes this {kind} file's columns ({columns})",
                     hint="name them with --map model=COLUMN --map input_tokens=COLUMN --map output_tokens=COLUMN, "
-                    "or in a mapping file passed with --mapping FILE.yaml",
+                    "or in a mapping file passed with --mapping FILE.yaml (docs/mapping.md)",
                 )
             raise InputError(
                 f"{source.display}: no JSON object in the first lines; cannot recognize the log format",

@@ -222,3 +222,22 @@ def test_since_until_and_timezone(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and "--since 'soon': not a date" in err
     code, _, err = run(capsys, "analyze", AUDIT, "--timezone", "Nowhere/Land")
     assert code == 2 and "not a known time zone" in err
+
+
+@pytest.mark.parametrize(
+    ("since", "until"), [("2025-03-02", "2025-03-01"), ("2025-03-02T12:00:00Z", "2025-03-02T12:00:00Z")]
+)
+def test_a_period_that_holds_no_time_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], since: str, until: str
+) -> None:
+    # Before: every request skipped as outside_period and "no usable records" blamed the logs.
+    code, out, err = run(capsys, "analyze", AUDIT, "--since", since, "--until", until)
+    assert code == 2 and out == ""
+    assert f"--since {since} is not before --until {until}" in err and "swap them" in err
+    assert "no usable records" not in err and "Traceback" not in err
+    # A single day is a period: --since D --until D keeps all of day D.
+    code, out, err = run(
+        capsys, "analyze", AUDIT, "--pricing", PRICES, "-f", "json", "--since", "2025-03-02", "--until", "2025-03-02"
+    )
+    assert code == 0, err
+    assert json.loads(out)["summary"]["requests"] == 4

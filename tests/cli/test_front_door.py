@@ -108,3 +108,24 @@ def test_dash_output_is_stdout(
     assert main([*args, "-o", "-", "-f", "json", "-q"]) == 0
     assert json.loads(capsys.readouterr().out)["schema_version"]
     assert not (tmp_path / "-").exists()
+
+
+def test_every_option_and_argument_says_what_it_does() -> None:
+    """--help lists no option without a line saying what it is for (shadow's --scorer-timeout had none)."""
+    import typer
+
+    from llmaudit.cli.app import app
+
+    root = typer.main.get_command(app)
+    ctx = typer.Context(root)
+    bare = []
+    for path in _commands(root, ctx):
+        command = root
+        for name in path:
+            command = command.get_command(ctx, name)  # type: ignore[attr-defined]
+        for param in command.params:
+            if getattr(param, "hidden", False):
+                continue
+            if not (getattr(param, "help", None) or "").strip():
+                bare.append((" ".join(path) or "llmaudit", param.name))
+    assert bare == []

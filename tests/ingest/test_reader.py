@@ -170,6 +170,8 @@ def test_strict_stops_at_the_first_harmful_line(tmp_path: Path) -> None:
         ('{"id":1}\n'.encode("utf-16"), "UTF-16"),
         (b"\x00\x01\x02binary", "binary"),
         (b'{"hello": "world"}\n', "cannot recognize the log format"),
+        (b"foo,bar\n1,2\n", r"no format recognizes this CSV file's columns \(foo, bar\)"),
+        (b"\n  \nticket id,cost\n", r"this CSV file's columns \(ticket id, cost\)"),
     ],
 )
 def test_unusable_files_get_a_clear_error(tmp_path: Path, content: bytes, message: str) -> None:
@@ -184,6 +186,13 @@ def test_zero_usable_records_names_the_reasons(tmp_path: Path) -> None:
     with pytest.raises(
         InputError, match=r"no usable records in 2 lines read: 2 a negative token count \(e\.g\. .*z\.jsonl:1\)"
     ):
+        list(RequestReader([str(path)]))
+
+
+def test_zero_usable_records_counts_read_as_people_do(tmp_path: Path) -> None:
+    # The line total had thousands separators and the per-reason counts did not ("2,000 lines read: 2000 ...").
+    path = write_lines(tmp_path / "z.jsonl", [chat(i, prompt=-1) for i in range(2000)])
+    with pytest.raises(InputError, match=r"no usable records in 2,000 lines read: 2,000 a negative token count"):
         list(RequestReader([str(path)]))
 
 
