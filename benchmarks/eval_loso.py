@@ -45,6 +45,8 @@ BLIND_SOURCES = ("alignbench", "arena-hard-v2", "vicuna-80", "wizardlm-testset")
 # by someone who never ran the tagger on them, while the tagger was changed by someone who
 # never saw them; run once. In tagging_loso_next.jsonl until the integrator adopts it.
 BLIND_ROUND2 = ("agieval", "auto-j", "belle-eval", "jmmlu-japan", "logickor")
+# The third blind round (docs/tagging.md, "Third blind round"): one label each, recall only.
+BLIND_ROUND3 = ("eq-bench-creative", "svamp")
 
 
 def predict(items: pd.DataFrame) -> np.ndarray:
@@ -88,7 +90,11 @@ def print_tables(items: pd.DataFrame, pred: np.ndarray) -> None:
     macro = table["accuracy"].mean()
     micro = float((pred == items["label"].to_numpy(dtype=object)).mean())
     print(f"\nmacro over sources: **{macro:.3f}**; micro (over items): {micro:.3f}")
-    for names, which in ((BLIND_SOURCES, "blind sources"), (BLIND_ROUND2, "second-round blind sources")):
+    for names, which in (
+        (BLIND_SOURCES, "blind sources"),
+        (BLIND_ROUND2, "second-round blind sources"),
+        (BLIND_ROUND3, "third-round blind sources"),
+    ):
         blind = table.loc[table["source"].isin(names), "accuracy"]
         if len(blind):
             print(f"macro over the {len(blind)} {which} ({', '.join(names)}): **{blind.mean():.3f}**")
