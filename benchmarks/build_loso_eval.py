@@ -16,8 +16,9 @@ v2.0 (its own subcategories as labels); AlignBench (Chinese), Vicuna's 80 questi
 WizardLM test set (their authors' categories as labels, mapped below). Last, the second
 blind round (loso_round2.py, docs/tagging.md "Second blind round"): BELLE's Chinese
 evaluation set, AGIEval, Auto-J's queries, LogicKor (Korean) and JMMLU's Japanese-written
-subjects, each with its own seeded draw, so the earlier items come first and unchanged; a
-new item whose text an earlier one holds is left out. GSM8K and MT-Bench are excluded
+subjects; then the third (loso_round3.py, "Third blind round"): SVAMP and EQ-Bench's
+creative-writing prompts. Each with its own seeded draw, so the earlier items come first and
+unchanged; a new item whose text an earlier one holds is left out. GSM8K and MT-Bench are excluded
 entirely (reserved for the difficulty score's acceptance tests).
 
 Usage::
