@@ -676,9 +676,10 @@ class RequestReader:
             by_bytes = detect_bytes(head)
             if by_bytes is not None:
                 return Detection(by_bytes, False, 0, 0)
-            columns = head.decode().strip() if is_parquet(first.data) else _csv_header(first.data)
+            parquet = is_parquet(first.data)
+            columns = head.decode().strip() if parquet else _csv_header(first.data)
             if columns is not None:
-                kind = "Parquet" if is_parquet(first.data) else "CSV"
+                kind = "Parquet" if parquet else "CSV"
                 raise InputError(
                     f"{source.display}: no format recognizes this {kind} file's columns ({columns})",
                     hint="name them with --map model=COLUMN --map input_tokens=COLUMN --map output_tokens=COLUMN, "
